@@ -1,0 +1,153 @@
+/*
+ * One processor node: the store, the journal (group commit), the ISO 8583
+ * listener and the HTTP API, started in that order and stopped in reverse.
+ * Stopping first closes the listener (no new messages), then lets the journal
+ * answer what it holds, then closes the store.
+ */
+package org.accrue.processor;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.processor.cards.CardEntity;
+import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.http.ApiKeys;
+import org.accrue.processor.http.ApiServer;
+import org.accrue.processor.intake.CardMessageEntity;
+import org.accrue.processor.intake.IntakeStats;
+import org.accrue.processor.intake.MessageJournal;
+import org.accrue.processor.intake.ProcessingExceptionEntity;
+import org.accrue.processor.listener.IsoListener;
+import org.accrue.processor.store.Store;
+import org.accrue.rewards.enrollment.PanTokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+public final class Processor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Processor.class);
+
+    /** Every Hibernate entity of the processor; the store validates their mapping against the schema. */
+    public static final List<Class<?>> ENTITIES = List.of(CardEntity.class, CardMessageEntity.class,
+            ProcessingExceptionEntity.class);
+
+    private final AccrueConfig config;
+    private final Store store;
+    private final IntakeStats stats;
+    private final MessageJournal journal;
+    private final Enrollment enrollment;
+    private final IsoListener listener;
+    private final ApiServer api;
+    private final List<AutoCloseable> closeInOrder = new ArrayList<>();
+
+    private Processor(AccrueConfig config, Store store, InstantSource clock) {
+        this.config = config;
+        this.store = store;
+        PanTokenizer tokenizer = new PanTokenizer(config.panKeys().currentVersion(), config.panKeys().keys());
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.stats = new IntakeStats();
+        stats.bindTo(metrics);
+        this.enrollment = new Enrollment(store.sessionFactory(), tokenizer, clock);
+        this.journal = new MessageJournal(store.sessionFactory(), tokenizer, clock, stats,
+                config.journal().batchSizeMax(), config.journal().queueCapacity());
+        metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
+        try {
+            this.listener = config.iso().enabled()
+                    ? IsoListener.start(config, resolvePort(config.iso().port()), journal) : null;
+            this.api = config.http().enabled()
+                    ? new ApiServer(config.http().bindAddress(), config.http().port(), new ApiKeys(config.apiKeys()),
+                    enrollment, stats, this::health, metrics) : null;
+        } catch (RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+        if (api != null) {
+            closeInOrder.add(api);
+        }
+        if (listener != null) {
+            closeInOrder.add(listener);
+        }
+        closeInOrder.add(journal);
+    }
+
+    /** Starts a node on the configured store. */
+    public static Processor start(AccrueConfig config, InstantSource clock) {
+        Store store = Store.open(config, ENTITIES);
+        return start(config, store, clock);
+    }
+
+    /** Starts a node on a store that is already open; the node closes it when it closes. */
+    public static Processor start(AccrueConfig config, Store store, InstantSource clock) {
+        try {
+            Processor p = new Processor(config, store, clock);
+            log.info("Accrue processor up: ISO 8583 on {}, HTTP on {}, store {}",
+                    p.isoPort(), p.httpPort(), config.store().mode().name().toLowerCase());
+            return p;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private Map<String, Boolean> health() {
+        Map<String, Boolean> m = new LinkedHashMap<>();
+        m.put("store", store.isUp());
+        m.put("listener", listener == null || listener.isRunning());
+        return m;
+    }
+
+    public int isoPort() {
+        return listener == null ? -1 : listener.port();
+    }
+
+    public int httpPort() {
+        return api == null ? -1 : api.port();
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public Enrollment enrollment() {
+        return enrollment;
+    }
+
+    public IntakeStats stats() {
+        return stats;
+    }
+
+    public AccrueConfig config() {
+        return config;
+    }
+
+    private static int resolvePort(int port) {
+        if (port != 0) {
+            return port;
+        }
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port for the ISO listener", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : closeInOrder) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+        store.close();
+    }
+}

@@ -1,0 +1,112 @@
+package org.accrue.processor.cards;
+
+import java.time.Instant;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+/** An enrolled card: found by PAN token, shown by last four. Never holds a PAN. */
+@Entity
+@Table(name = "card")
+public class CardEntity {
+    public enum Status { ENROLLED, UNENROLLED }
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "card_seq")
+    @SequenceGenerator(name = "card_seq", sequenceName = "card_seq", allocationSize = 50)
+    private Long id;
+
+    @Column(name = "public_id", nullable = false, length = 32)
+    private String publicId;
+
+    @Column(name = "issuer_id", nullable = false, length = 16)
+    private String issuerId;
+
+    @Column(name = "pan_token", nullable = false, length = 64)
+    private String panToken;
+
+    @Column(name = "key_version", nullable = false)
+    private short keyVersion;
+
+    @Column(name = "last4", nullable = false, length = 4)
+    private String last4;
+
+    @Column(name = "account_ref", nullable = false, length = 64)
+    private String accountRef;
+
+    @Column(name = "last_name", nullable = false, length = 64)
+    private String lastName;
+
+    @Column(name = "airline_program", length = 16)
+    private String airlineProgram;
+
+    @Column(name = "airline_member", length = 32)
+    private String airlineMember;
+
+    @jakarta.persistence.Enumerated(jakarta.persistence.EnumType.STRING)
+    @Column(name = "status", nullable = false, length = 16)
+    private Status status;
+
+    @Column(name = "enrolled_at", nullable = false)
+    private Instant enrolledAt;
+
+    @Column(name = "unenrolled_at")
+    private Instant unenrolledAt;
+
+    @Version
+    @Column(name = "row_version", nullable = false)
+    private long rowVersion;
+
+    protected CardEntity() {
+    }
+
+    CardEntity(String publicId, String issuerId, String panToken, int keyVersion, String last4, String accountRef,
+               String lastName, String airlineProgram, String airlineMember, Instant enrolledAt) {
+        this.publicId = publicId;
+        this.issuerId = issuerId;
+        this.panToken = panToken;
+        this.keyVersion = (short) keyVersion;
+        this.last4 = last4;
+        this.accountRef = accountRef;
+        this.lastName = lastName;
+        this.airlineProgram = airlineProgram;
+        this.airlineMember = airlineMember;
+        this.status = Status.ENROLLED;
+        this.enrolledAt = enrolledAt;
+    }
+
+    void unenroll(Instant at) {
+        status = Status.UNENROLLED;
+        unenrolledAt = at;
+    }
+
+    void reenroll(Instant at, String accountRef, String lastName, String airlineProgram, String airlineMember) {
+        status = Status.ENROLLED;
+        enrolledAt = at;
+        unenrolledAt = null;
+        this.accountRef = accountRef;
+        this.lastName = lastName;
+        this.airlineProgram = airlineProgram;
+        this.airlineMember = airlineMember;
+    }
+
+    public Long id() { return id; }
+    public String publicId() { return publicId; }
+    public String issuerId() { return issuerId; }
+    public String panToken() { return panToken; }
+    public int keyVersion() { return keyVersion; }
+    public String last4() { return last4; }
+    public String accountRef() { return accountRef; }
+    public String lastName() { return lastName; }
+    public String airlineProgram() { return airlineProgram; }
+    public String airlineMember() { return airlineMember; }
+    public Status status() { return status; }
+    public Instant enrolledAt() { return enrolledAt; }
+    public Instant unenrolledAt() { return unenrolledAt; }
+}

@@ -1,0 +1,174 @@
+/*
+ * The `accrue` command line (the ./accrue launcher runs this). Each
+ * subcommand loads the typed configuration the same way: a properties file
+ * (--config, default ./accrue.properties when present), then ACCRUE_*
+ * environment variables, then -Daccrue.* system properties.
+ */
+package org.accrue.processor.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.config.ConfigException;
+import org.accrue.config.Settings;
+import org.accrue.processor.Processor;
+import org.accrue.processor.cards.BulkEnrollment;
+import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.http.ApiKeys;
+import org.accrue.processor.store.Store;
+import org.accrue.rewards.enrollment.PanTokenizer;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Level;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "accrue", mixinStandardHelpOptions = true, version = "accrue 0.1.0",
+        description = "Accrue: card-linked cashback and bank rewards processor.",
+        subcommands = {AccrueCli.Serve.class, DemoCommand.class, SimulateCommand.class, AccrueCli.Enroll.class,
+                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class})
+public final class AccrueCli implements Runnable {
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new AccrueCli());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException) {
+                cmd.getErr().println("accrue: configuration: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Options every command that reads the configuration shares. */
+    static final class ConfigOption {
+        @Option(names = "--config", description = "properties file (default: ./accrue.properties when present)")
+        Path file;
+
+        AccrueConfig load() {
+            Path f = file;
+            if (f == null && Files.exists(Path.of("accrue.properties"))) {
+                f = Path.of("accrue.properties");
+            }
+            AccrueConfig c = AccrueConfig.from(Settings.load(f));
+            applyLogLevel(c.logLevel());
+            return c;
+        }
+    }
+
+    static void applyLogLevel(String level) {
+        if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(Level.toLevel(level));
+        }
+    }
+
+    @Command(name = "serve", description = "Run a processor node: ISO 8583 listener, HTTP API, store.")
+    static final class Serve implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption config;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            AccrueConfig c = config.load();
+            Processor p = Processor.start(c, InstantSource.system());
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                p.close();
+                stopped.countDown();
+            }, "accrue-shutdown"));
+            System.out.println("accrue: serving ISO 8583 on port " + p.isoPort() + ", HTTP on port " + p.httpPort()
+                    + " (Ctrl-C stops)");
+            stopped.await();
+            return 0;
+        }
+    }
+
+    @Command(name = "enroll", description = "Enroll the cards of a file: pan|accountRef|lastName[|airlineProgram|memberNumber] per line.")
+    static final class Enroll implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption config;
+
+        @Option(names = "--issuer", required = true, description = "the issuer id the cards belong to")
+        String issuer;
+
+        @Parameters(index = "0", description = "the enrollment file")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            AccrueConfig c = config.load();
+            if (!c.issuers().containsKey(issuer)) {
+                System.err.println("accrue: unknown issuer " + issuer + "; configured: " + c.issuers().keySet());
+                return 2;
+            }
+            if (!Files.isReadable(file)) {
+                System.err.println("accrue: cannot read " + file);
+                return 2;
+            }
+            try (Store store = Store.open(c, Processor.ENTITIES)) {
+                Enrollment enrollment = new Enrollment(store.sessionFactory(),
+                        new PanTokenizer(c.panKeys().currentVersion(), c.panKeys().keys()), InstantSource.system());
+                BulkEnrollment.Report r = BulkEnrollment.run(file, issuer, enrollment);
+                System.out.println(r.describe());
+                return r.rejected() == 0 ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "new-api-key", description = "Make a random API key; prints the key once and the lines for the configuration (which keeps only its hash).")
+    static final class NewApiKey implements Callable<Integer> {
+        @Option(names = "--name", required = true) String name;
+        @Option(names = "--role", required = true, description = "issuer, ops or admin") String role;
+        @Option(names = "--issuer", description = "for role issuer: the issuer id") String issuer;
+
+        @Override
+        public Integer call() {
+            byte[] b = new byte[32];
+            new SecureRandom().nextBytes(b);
+            String key = "acr_" + HexFormat.of().formatHex(b);
+            System.out.println("# API key (shown once, give it to its holder): " + key);
+            System.out.println("accrue.api-key." + name + ".sha256=" + ApiKeys.sha256Hex(key));
+            System.out.println("accrue.api-key." + name + ".role=" + role);
+            if (issuer != null) {
+                System.out.println("accrue.api-key." + name + ".issuer=" + issuer);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "new-pan-key", description = "Write a random 256-bit PAN token key to a file readable only by its owner.")
+    static final class NewPanKey implements Callable<Integer> {
+        @Option(names = "--version", required = true, description = "the key version, 1..32767") int version;
+        @Parameters(index = "0", description = "the key file to create") Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            if (Files.exists(file)) {
+                System.err.println("accrue: " + file + " exists; not overwriting a key");
+                return 2;
+            }
+            byte[] b = new byte[32];
+            new SecureRandom().nextBytes(b);
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, Base64.getEncoder().encodeToString(b) + "\n");
+            System.out.println("accrue.pan.key." + version + "=file:" + file.toAbsolutePath());
+            return 0;
+        }
+    }
+}

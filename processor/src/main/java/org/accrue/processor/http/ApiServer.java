@@ -1,0 +1,262 @@
+/*
+ * The REST API (http-api.md) on Javalin: bearer API keys, roles, and
+ * problem+json errors. Another issuer's resources are 404, never 403, so ids
+ * cannot be probed. Request bodies are never echoed into errors or logs: an
+ * enrollment body holds a PAN.
+ */
+package org.accrue.processor.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.accrue.config.AccrueConfig.Role;
+import org.accrue.processor.cards.Card;
+import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.cards.EnrollmentException;
+import org.accrue.processor.intake.IntakeStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    public static final String BASE = "/api/v1";
+    private static final String PRINCIPAL = "accrue.principal";
+    private static final int PAGE_LIMIT_MAX = 500;
+    private static final long BODY_BYTES_MAX = 64 * 1024;
+
+    /** The components /health reports, each up or not. */
+    public interface Health {
+        Map<String, Boolean> components();
+    }
+
+    private final Javalin app;
+    private final ObjectMapper json;
+
+    public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, IntakeStats stats,
+                     Health health, PrometheusMeterRegistry metrics) {
+        this.json = new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.jsonMapper(new JavalinJackson(json, false));
+            cfg.http.maxRequestSize = BODY_BYTES_MAX;
+            cfg.jetty.defaultHost = bindAddress;
+            cfg.jetty.defaultPort = port;
+        });
+
+        app.before(BASE + "/*", ctx -> authenticate(ctx, keys));
+
+        app.get(BASE + "/health", ctx -> {
+            Map<String, Boolean> c = health.components();
+            boolean up = c.values().stream().allMatch(Boolean::booleanValue);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", up ? "UP" : "DOWN");
+            Map<String, String> comps = new LinkedHashMap<>();
+            c.forEach((k, v) -> comps.put(k, v ? "UP" : "DOWN"));
+            body.put("components", comps);
+            ctx.status(up ? 200 : 503).json(body);
+        });
+        app.get(BASE + "/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+        app.get(BASE + "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
+
+        app.post(BASE + "/cards", ctx -> {
+            Principal p = require(ctx, Role.ISSUER);
+            Enrollment.Request r = enrollmentRequest(ctx);
+            Enrollment.Result result = enrollment.enroll(p.issuerId(), r);
+            ctx.status(result.created() ? 201 : 200).json(cardBody(result.card()));
+        });
+        app.get(BASE + "/cards", ctx -> {
+            Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            int offset = intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
+            int limit = intParam(ctx, "limit", 1, PAGE_LIMIT_MAX, 100);
+            ctx.json(Map.of("cards", enrollment.list(p.issuerScope(), offset, limit).stream().map(ApiServer::cardBody).toList(),
+                    "offset", offset, "limit", limit));
+        });
+        app.get(BASE + "/cards/{cardId}", ctx -> {
+            Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            Card c = enrollment.find(p.issuerScope(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
+            ctx.json(cardBody(c));
+        });
+        app.delete(BASE + "/cards/{cardId}", ctx -> {
+            Principal p = require(ctx, Role.ISSUER);
+            if (!enrollment.unenroll(p.issuerId(), ctx.pathParam("cardId"))) {
+                throw Problem.notFound("card");
+            }
+            ctx.status(204);
+        });
+        app.get(BASE + "/intake", ctx -> {
+            require(ctx, Role.OPS, Role.ADMIN);
+            ctx.json(stats.snapshot());
+        });
+
+        app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
+        app.exception(EnrollmentException.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
+        app.exception(Exception.class, (e, ctx) -> {
+            // Never include e.getMessage(): it may quote request content.
+            log.error("unhandled error on {} {}: {}", ctx.method(), ctx.matchedPath(), e.getClass().getName());
+            problem(ctx, 500, "INTERNAL", "internal error");
+        });
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                problem(ctx, 404, "NOT_FOUND", "no such resource");
+            }
+        });
+        app.error(405, ctx -> problem(ctx, 405, "METHOD_NOT_ALLOWED", "method not allowed here"));
+        app.error(413, ctx -> problem(ctx, 413, "BODY_TOO_LARGE", "request body over " + BODY_BYTES_MAX + " bytes"));
+        app.start();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private static void authenticate(Context ctx, ApiKeys keys) {
+        String path = ctx.path();
+        if (path.equals(BASE + "/health") || path.equals(BASE + "/metrics") || path.equals(BASE + "/openapi.json")) {
+            return;
+        }
+        String h = ctx.header("Authorization");
+        String key = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7) : null;
+        Principal p = keys.authenticate(key).orElse(null);
+        if (p == null) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new Problem(401, "UNAUTHENTICATED", "a valid API key is required (Authorization: Bearer <key>)");
+        }
+        ctx.attribute(PRINCIPAL, p);
+    }
+
+    private static Principal require(Context ctx, Role... roles) {
+        Principal p = ctx.attribute(PRINCIPAL);
+        for (Role r : roles) {
+            if (p.role() == r) {
+                return p;
+            }
+        }
+        throw new Problem(403, "FORBIDDEN", "role " + p.role().name().toLowerCase() + " may not do this");
+    }
+
+    private Enrollment.Request enrollmentRequest(Context ctx) {
+        JsonNode n;
+        try {
+            n = json.readTree(ctx.bodyAsBytes());
+        } catch (IOException e) {
+            throw Problem.badRequest("MALFORMED_JSON", "the body is not valid JSON");
+        }
+        if (n == null || !n.isObject()) {
+            throw Problem.badRequest("MALFORMED_JSON", "the body must be a JSON object");
+        }
+        for (var it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!List.of("pan", "accountRef", "lastName", "airline").contains(f)) {
+                throw Problem.badRequest("UNKNOWN_FIELD", "unknown field '" + f + "'");
+            }
+        }
+        JsonNode airline = n.get("airline");
+        String program = null;
+        String member = null;
+        if (airline != null && !airline.isNull()) {
+            if (!airline.isObject()) {
+                throw Problem.badRequest("FIELD_INVALID", "airline must be an object {program, memberNumber}");
+            }
+            program = text(airline, "program");
+            member = text(airline, "memberNumber");
+        }
+        return new Enrollment.Request(text(n, "pan"), text(n, "accountRef"), text(n, "lastName"), program, member);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw Problem.badRequest("FIELD_INVALID", field + " must be a string");
+        }
+        return v.asText();
+    }
+
+    private static int intParam(Context ctx, String name, int min, int max, int def) {
+        String v = ctx.queryParam(name);
+        if (v == null) {
+            return def;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw Problem.badRequest("PARAMETER_INVALID", name + " must be between " + min + " and " + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw Problem.badRequest("PARAMETER_INVALID", name + " must be a whole number");
+        }
+    }
+
+    private static Map<String, Object> cardBody(Card c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cardId", c.cardId());
+        m.put("issuerId", c.issuerId());
+        m.put("panMasked", c.panMasked());
+        m.put("last4", c.last4());
+        m.put("accountRef", c.accountRef());
+        m.put("status", c.status().name());
+        m.put("enrolledAt", c.enrolledAt());
+        if (c.unenrolledAt() != null) {
+            m.put("unenrolledAt", c.unenrolledAt());
+        }
+        if (c.airlineProgram() != null) {
+            m.put("airline", Map.of("program", c.airlineProgram(), "memberNumber", c.airlineMember()));
+        }
+        return m;
+    }
+
+    private void problem(Context ctx, int status, String code, String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "https://accrue.dev/problems/" + code.toLowerCase().replace('_', '-'));
+        body.put("title", code);
+        body.put("status", status);
+        body.put("code", code);
+        body.put("detail", detail);
+        body.put("instance", ctx.path());
+        try {
+            ctx.status(status).contentType("application/problem+json").result(json.writeValueAsString(body));
+        } catch (IOException e) {
+            ctx.status(status).result(code);
+        }
+    }
+
+    private static String openApi() {
+        try (InputStream in = ApiServer.class.getResourceAsStream("/openapi.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            return "{}";
+        }
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    /** Test and CLI convenience: the JSON mapper the API uses. */
+    public ObjectMapper json() {
+        return json;
+    }
+
+}

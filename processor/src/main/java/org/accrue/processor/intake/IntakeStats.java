@@ -1,0 +1,55 @@
+package org.accrue.processor.intake;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Counters of what the listener received and how it was answered; also published as metrics. */
+public final class IntakeStats {
+    private final LongAdder received = new LongAdder();
+    private final LongAdder stored = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder conflicts = new LongAdder();
+    private final LongAdder notEnrolled = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private final Map<String, LongAdder> byResponseCode = new ConcurrentHashMap<>();
+
+    public record Snapshot(long received, long stored, long duplicates, long conflicts, long notEnrolled,
+                           long batches, Map<String, Long> byResponseCode) {
+    }
+
+    void received() { received.increment(); }
+    void stored(int n) { stored.add(n); }
+    void duplicate() { duplicates.increment(); }
+    void conflict() { conflicts.increment(); }
+    void notEnrolled() { notEnrolled.increment(); }
+    void batch() { batches.increment(); }
+
+    void answered(String responseCode) {
+        byResponseCode.computeIfAbsent(responseCode, c -> new LongAdder()).increment();
+    }
+
+    public Snapshot snapshot() {
+        Map<String, Long> codes = new TreeMap<>();
+        byResponseCode.forEach((k, v) -> codes.put(k, v.sum()));
+        return new Snapshot(received.sum(), stored.sum(), duplicates.sum(), conflicts.sum(), notEnrolled.sum(),
+                batches.sum(), codes);
+    }
+
+    public void bindTo(MeterRegistry registry) {
+        registry.more().counter("accrue.iso.messages.received", java.util.List.of(), received, LongAdder::sum);
+        registry.more().counter("accrue.iso.messages.stored", java.util.List.of(), stored, LongAdder::sum);
+        registry.more().counter("accrue.iso.messages.duplicates", java.util.List.of(), duplicates, LongAdder::sum);
+        registry.more().counter("accrue.iso.messages.conflicts", java.util.List.of(), conflicts, LongAdder::sum);
+        registry.more().counter("accrue.iso.messages.not_enrolled", java.util.List.of(), notEnrolled, LongAdder::sum);
+        registry.more().counter("accrue.journal.batches", java.util.List.of(), batches, LongAdder::sum);
+        for (String code : new String[] {"00", "12", "30", "94", "96"}) {
+            LongAdder a = byResponseCode.computeIfAbsent(code, c -> new LongAdder());
+            registry.more().counter("accrue.iso.responses", java.util.List.of(
+                    io.micrometer.core.instrument.Tag.of("code", code)), a, LongAdder::sum);
+        }
+    }
+}

@@ -1,0 +1,338 @@
+/*
+ * Group commit for card messages: the listener's connection threads hand in
+ * messages and return at once; one writer thread takes whatever has queued
+ * up (up to batchSizeMax), decides each message's outcome against the store
+ * in one transaction, commits, and only then answers. Throughput comes from
+ * many messages sharing one commit, never from answering before the commit.
+ *
+ * Outcomes, in the order they are decided per message:
+ *   key seen before, same PAN token and amount -> duplicate: the first answer again
+ *   key seen before, other PAN or amount       -> 94, one processing exception
+ *   card enrolled                              -> stored, 00
+ *   card not enrolled                          -> counted (per day), 00
+ * Any failure of the transaction answers the whole batch 96 and writes
+ * nothing; the issuer resends and the resend is a first, never a double.
+ * A single writer means no two batches race on the same key.
+ */
+package org.accrue.processor.intake;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Date;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.accrue.iso8583.Acknowledgement;
+import org.accrue.iso8583.CardMessage;
+import org.accrue.iso8583.CardMessageHandler;
+import org.accrue.iso8583.ResponseCode;
+import org.accrue.rewards.enrollment.PanTokenizer;
+import org.accrue.rewards.enrollment.PanTokenizer.PanToken;
+import org.hibernate.SessionFactory;
+import org.hibernate.StatelessSession;
+import org.hibernate.Transaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class MessageJournal implements CardMessageHandler, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MessageJournal.class);
+    private static final long SHUTDOWN_WAIT_MS = 10_000;
+
+    /** A message waiting for its batch: tokens are computed on the connection thread, off the writer's path. */
+    private record Pending(CardMessage message, List<PanToken> tokens, Consumer<Acknowledgement> reply) {
+        PanToken tokenFor(int version) {
+            for (PanToken t : tokens) {
+                if (t.keyVersion() == version) {
+                    return t;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** What the store knows of a message key: enough to tell a duplicate from a conflict. */
+    private record Seen(String panToken, int keyVersion, long amountMinor, String responseCode) {
+    }
+
+    private record CardRow(long id, String status) {
+    }
+
+    private final SessionFactory sessions;
+    private final PanTokenizer tokenizer;
+    private final InstantSource clock;
+    private final IntakeStats stats;
+    private final int batchSizeMax;
+    private final BlockingQueue<Pending> queue;
+    private final Thread writer;
+    private volatile boolean closing;
+
+    public MessageJournal(SessionFactory sessions, PanTokenizer tokenizer, InstantSource clock, IntakeStats stats,
+                          int batchSizeMax, int queueCapacity) {
+        this.sessions = sessions;
+        this.tokenizer = tokenizer;
+        this.clock = clock;
+        this.stats = stats;
+        this.batchSizeMax = batchSizeMax;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.writer = Thread.ofPlatform().name("accrue-journal").daemon(true).unstarted(this::run);
+        this.writer.start();
+    }
+
+    @Override
+    public void onCardMessage(CardMessage message, Consumer<Acknowledgement> reply) {
+        stats.received();
+        Consumer<Acknowledgement> counted = ack -> {
+            stats.answered(ack.code().wire());
+            reply.accept(ack);
+        };
+        if (closing) {
+            counted.accept(Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+            return;
+        }
+        Pending p = new Pending(message, tokenizer.all(message.pan()), counted);
+        if (!queue.offer(p)) {
+            // Full queue: the store is behind. Say so now rather than let the issuer time out.
+            counted.accept(Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+        }
+    }
+
+    @Override
+    public void onAnsweredByListener(String mti, ResponseCode code) {
+        stats.received();
+        stats.answered(code.wire());
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(batchSizeMax);
+        while (!closing || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, batchSizeMax - 1);
+                commit(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                log.error("journal batch failed unexpectedly; answered 96", e);
+                answerAll(batch, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+            } finally {
+                batch.clear();
+            }
+        }
+        List<Pending> left = new ArrayList<>();
+        queue.drainTo(left);
+        answerAll(left, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+    }
+
+    private void commit(List<Pending> batch) {
+        Instant now = clock.instant();
+        List<Acknowledgement> acks = new ArrayList<>(batch.size());
+        int storedCount = 0;
+        int duplicateCount = 0;
+        int conflictCount = 0;
+        int notEnrolledCount = 0;
+        try (StatelessSession s = sessions.openStatelessSession()) {
+            s.setJdbcBatchSize(batchSizeMax);
+            Transaction tx = s.beginTransaction();
+            try {
+                Map<String, CardRow> cards = findCards(s, batch);
+                Map<String, Seen> seen = findSeen(s, batch);
+                List<Object[]> conflictRows = new ArrayList<>();
+                for (Pending p : batch) {
+                    CardMessage m = p.message();
+                    Seen before = seen.get(m.messageKey());
+                    if (before != null) {
+                        PanToken t = p.tokenFor(before.keyVersion());
+                        boolean samePan = t != null && t.token().equals(before.panToken());
+                        if (samePan && before.amountMinor() == m.amountMinor()) {
+                            duplicateCount++;
+                            acks.add(Acknowledgement.of(ResponseCode.fromWire(before.responseCode())));
+                        } else {
+                            conflictCount++;
+                            conflictRows.add(conflict(m, p.tokens().getFirst(), samePan, before, now));
+                            acks.add(Acknowledgement.of(ResponseCode.DUPLICATE_KEY_CONFLICT));
+                        }
+                        continue;
+                    }
+                    PanToken matched = null;
+                    CardRow card = null;
+                    for (PanToken t : p.tokens()) {
+                        card = cards.get(t.keyVersion() + ":" + t.token());
+                        if (card != null) {
+                            matched = t;
+                            break;
+                        }
+                    }
+                    if (card == null || !"ENROLLED".equals(card.status())) {
+                        notEnrolledCount++;
+                        acks.add(Acknowledgement.RECORDED);
+                        continue;
+                    }
+                    String code = ResponseCode.RECORDED.wire();
+                    s.insert(new CardMessageEntity(m, card.id(), matched.token(), matched.keyVersion(), code, now));
+                    seen.put(m.messageKey(), new Seen(matched.token(), matched.keyVersion(), m.amountMinor(), code));
+                    storedCount++;
+                    acks.add(Acknowledgement.RECORDED);
+                }
+                insertConflicts(s, conflictRows);
+                if (notEnrolledCount > 0) {
+                    countNotEnrolled(s, now, notEnrolledCount);
+                }
+                tx.commit();
+            } catch (RuntimeException e) {
+                rollbackQuietly(tx);
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            // Store down or a statement failed: nothing of this batch is written; the issuer resends.
+            log.warn("journal batch of {} not recorded, answered 96: {}", batch.size(), e.getClass().getSimpleName());
+            answerAll(batch, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+            return;
+        }
+        stats.batch();
+        stats.stored(storedCount);
+        for (int i = 0; i < duplicateCount; i++) {
+            stats.duplicate();
+        }
+        for (int i = 0; i < conflictCount; i++) {
+            stats.conflict();
+        }
+        for (int i = 0; i < notEnrolledCount; i++) {
+            stats.notEnrolled();
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            reply(batch.get(i), acks.get(i));
+        }
+    }
+
+    private Map<String, CardRow> findCards(StatelessSession s, List<Pending> batch) {
+        Set<String> tokens = new LinkedHashSet<>();
+        batch.forEach(p -> p.tokens().forEach(t -> tokens.add(t.token())));
+        Map<String, CardRow> out = new HashMap<>();
+        List<Object[]> rows = s.createNativeQuery(
+                        "select id, pan_token, key_version, status from card where pan_token in (:t)", Object[].class)
+                .setParameterList("t", tokens)
+                .getResultList();
+        for (Object[] r : rows) {
+            out.put(((Number) r[2]).intValue() + ":" + r[1], new CardRow(((Number) r[0]).longValue(), (String) r[3]));
+        }
+        return out;
+    }
+
+    private Map<String, Seen> findSeen(StatelessSession s, List<Pending> batch) {
+        Set<String> keys = new LinkedHashSet<>();
+        batch.forEach(p -> keys.add(p.message().messageKey()));
+        Map<String, Seen> out = new HashMap<>();
+        List<Object[]> rows = s.createNativeQuery(
+                        "select message_key, pan_token, key_version, amount_minor, response_code "
+                                + "from card_message where message_key in (:k)", Object[].class)
+                .setParameterList("k", keys)
+                .getResultList();
+        for (Object[] r : rows) {
+            out.put((String) r[0], new Seen((String) r[1], ((Number) r[2]).intValue(),
+                    ((Number) r[3]).longValue(), (String) r[4]));
+        }
+        return out;
+    }
+
+    private Object[] conflict(CardMessage m, PanToken token, boolean samePan, Seen before, Instant now) {
+        String what = samePan ? "amount " + before.amountMinor() + " then " + m.amountMinor()
+                : "a different card number";
+        String detail = "message key " + m.messageKey() + " (MTI " + m.mti() + ") arrived again with " + what
+                + "; answered 94, the first message stands";
+        String fingerprint = sha256(m.messageKey() + "|" + token.keyVersion() + ":" + token.token() + "|" + m.amountMinor());
+        return new Object[] {fingerprint, m.messageKey(), m.panLast4(), m.amountMinor(), m.currency(), detail, now};
+    }
+
+    private static void insertConflicts(StatelessSession s, List<Object[]> rows) {
+        Set<String> fingerprints = new LinkedHashSet<>();
+        for (Object[] r : rows) {
+            if (!fingerprints.add((String) r[0])) {
+                continue; // the same conflicting message twice in one batch
+            }
+            // INSERT IGNORE: the same conflicting message resent adds no second exception.
+            s.createNativeMutationQuery("insert ignore into processing_exception "
+                            + "(id, type, fingerprint, message_key, last4, amount_minor, currency, detail, status, created_at) "
+                            + "values (next value for processing_exception_seq, :type, :fp, :key, :last4, :amount, :cur, "
+                            + ":detail, :status, :at)")
+                    .setParameter("type", ProcessingExceptionEntity.TYPE_MESSAGE_CONFLICT)
+                    .setParameter("fp", r[0]).setParameter("key", r[1]).setParameter("last4", r[2])
+                    .setParameter("amount", r[3]).setParameter("cur", r[4]).setParameter("detail", r[5])
+                    .setParameter("status", ProcessingExceptionEntity.STATUS_OPEN).setParameter("at", r[6])
+                    .executeUpdate();
+        }
+    }
+
+    private static void countNotEnrolled(StatelessSession s, Instant now, int n) {
+        s.createNativeMutationQuery("insert into unenrolled_message_count (day, messages) values (:d, :n) "
+                        + "on duplicate key update messages = messages + values(messages)")
+                .setParameter("d", Date.valueOf(now.atZone(ZoneOffset.UTC).toLocalDate()))
+                .setParameter("n", n)
+                .executeUpdate();
+    }
+
+    private static void rollbackQuietly(Transaction tx) {
+        try {
+            if (tx.isActive()) {
+                tx.rollback();
+            }
+        } catch (RuntimeException suppressed) {
+            // The connection is already gone; the transaction died with it.
+        }
+    }
+
+    private void answerAll(List<Pending> batch, Acknowledgement ack) {
+        for (Pending p : batch) {
+            reply(p, ack);
+        }
+    }
+
+    private static void reply(Pending p, Acknowledgement ack) {
+        try {
+            p.reply().accept(ack);
+        } catch (RuntimeException e) {
+            log.debug("reply could not be sent: {}", e.getClass().getSimpleName());
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Messages waiting for a batch (a gauge for health). */
+    public int queued() {
+        return queue.size();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            writer.join(SHUTDOWN_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

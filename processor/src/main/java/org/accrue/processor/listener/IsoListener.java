@@ -1,0 +1,112 @@
+/*
+ * Runs the issuers' ISO 8583 listener inside jPOS Q2. The deploy descriptors
+ * live in the config module (classpath deploy/); they are written into the
+ * node's deploy directory at start, and their ${q2.accrue.*} properties are
+ * filled from the typed configuration. Any other descriptor an operator puts
+ * in that directory (another issuer's dialect on another port) is deployed too.
+ * The handler the descriptors name is registered in jPOS's NameRegistrar.
+ */
+package org.accrue.processor.listener;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.UUID;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.iso8583.CardMessageHandler;
+import org.jpos.q2.Q2;
+import org.jpos.util.NameRegistrar;
+
+public final class IsoListener implements AutoCloseable {
+    static final List<String> DESCRIPTORS = List.of("00_logger.xml", "10_iso_listener.xml");
+    private static final long START_WAIT_MS = 30_000;
+    private static final long PORT_POLL_MS = 20;
+
+    private final Q2 q2;
+    private final String handlerName;
+    private final int port;
+
+    private IsoListener(Q2 q2, String handlerName, int port) {
+        this.q2 = q2;
+        this.handlerName = handlerName;
+        this.port = port;
+    }
+
+    /** Deploys and starts the listener on {@code port} (already resolved, not 0), answering through {@code handler}. */
+    public static IsoListener start(AccrueConfig config, int port, CardMessageHandler handler) {
+        Path home = config.dataDir().resolve("q2");
+        Path deploy = home.resolve("deploy");
+        Path logs = config.dataDir().resolve("logs");
+        String handlerName = "accrue.handler." + UUID.randomUUID();
+        try {
+            Files.createDirectories(deploy);
+            Files.createDirectories(logs);
+            for (String d : DESCRIPTORS) {
+                try (InputStream in = IsoListener.class.getResourceAsStream("/deploy/" + d)) {
+                    if (in == null) {
+                        throw new IllegalStateException("deploy descriptor " + d + " missing from the classpath");
+                    }
+                    Files.copy(in, deploy.resolve(d), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write Q2 deploy directory " + deploy + ": " + e.getMessage(), e);
+        }
+        // jPOS resolves ${...} in descriptors from system properties; the q2. prefix keeps
+        // them apart from Accrue's own accrue.* settings.
+        System.setProperty("q2.accrue.iso.port", Integer.toString(port));
+        System.setProperty("q2.accrue.iso.connections-max", Integer.toString(config.iso().connectionsMax()));
+        System.setProperty("q2.accrue.iso.max-frame-bytes", Integer.toString(config.iso().frameBytesMax()));
+        System.setProperty("q2.accrue.iso.idle-timeout-ms", Integer.toString(config.iso().idleTimeoutMs()));
+        System.setProperty("q2.accrue.iso.handler", handlerName);
+        System.setProperty("q2.accrue.log-dir", logs.toString());
+        NameRegistrar.register(handlerName, handler);
+
+        Q2 q2 = new Q2(new String[] {"-d", deploy.toString(), "-Nh", "-Nf", "-Ns"});
+        q2.start();
+        IsoListener listener = new IsoListener(q2, handlerName, port);
+        if (!q2.ready(START_WAIT_MS) || !awaitPort(port)) {
+            listener.close();
+            throw new IllegalStateException("ISO listener did not start on port " + port + " (see " + logs.resolve("q2.log") + ")");
+        }
+        return listener;
+    }
+
+    private static boolean awaitPort(int port) {
+        long deadline = System.nanoTime() + START_WAIT_MS * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return true;
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(PORT_POLL_MS); // QServer binds asynchronously after Q2 reports ready
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public boolean isRunning() {
+        return q2.running();
+    }
+
+    @Override
+    public void close() {
+        q2.stop();
+        NameRegistrar.unregister(handlerName);
+    }
+}

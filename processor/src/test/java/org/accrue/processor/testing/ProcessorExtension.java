@@ -1,0 +1,64 @@
+/*
+ * Gives a test class a running processor node on a fresh database of the
+ * shared MariaDB: real ISO listener socket, real HTTP port. One node per
+ * test class, closed after it.
+ */
+package org.accrue.processor.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.Map;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.processor.Processor;
+import org.accrue.processor.store.Store;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+public final class ProcessorExtension implements BeforeAllCallback, ParameterResolver {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(ProcessorExtension.class);
+
+    /** A running node and the settings it was started with. */
+    public record Node(Processor processor, Map<String, String> settings, Path dataDir)
+            implements ExtensionContext.Store.CloseableResource {
+        @Override
+        public void close() {
+            processor.close();
+        }
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        node(context);
+    }
+
+    private static Node node(ExtensionContext context) {
+        ExtensionContext classContext = context.getParent().filter(p -> p.getTestClass().isPresent()
+                && context.getTestMethod().isPresent()).orElse(context);
+        return classContext.getStore(NS).getOrComputeIfAbsent(Node.class, k -> {
+            try {
+                Path dir = Files.createTempDirectory("accrue-node");
+                Map<String, String> values = TestConfig.values(dir);
+                AccrueConfig config = TestConfig.config(values);
+                String url = SharedMariaDb.get(context).freshDatabase();
+                Store store = Store.connect(null, url, "root", "", config.store(), Processor.ENTITIES);
+                return new Node(Processor.start(config, store, InstantSource.system()), values, dir);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, Node.class);
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
+        return p.getParameter().getType() == Node.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext p, ExtensionContext e) {
+        return node(e);
+    }
+}

