@@ -1,0 +1,124 @@
+package org.accrue.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class AccrueConfigTest {
+    private static final String KEY = "base64:" + "A".repeat(44); // 33 bytes
+
+    private static Map<String, String> minimal() {
+        Map<String, String> m = new HashMap<>();
+        m.put("accrue.pan.key.1", KEY);
+        return m;
+    }
+
+    @Test
+    void defaultsApplyWhenOnlyAPanKeyIsGiven() {
+        AccrueConfig c = AccrueConfig.from(Settings.of(minimal()));
+        assertThat(c.iso().port()).isEqualTo(8583);
+        assertThat(c.iso().frameBytesMax()).isEqualTo(8192);
+        assertThat(c.http().port()).isEqualTo(8080);
+        assertThat(c.store().mode()).isEqualTo(AccrueConfig.StoreMode.EMBEDDED);
+        assertThat(c.panKeys().currentVersion()).isEqualTo(1);
+    }
+
+    @Test
+    void anUnknownKeyFailsNamingIt() {
+        Map<String, String> m = minimal();
+        m.put("accrue.iso.prot", "9999");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("accrue.iso.prot");
+    }
+
+    @ParameterizedTest(name = "{0}={1} fails naming the key")
+    @CsvSource(textBlock = """
+            accrue.iso.port,              70000
+            accrue.iso.port,              eighty
+            accrue.iso.max-frame-bytes,   10
+            accrue.journal.batch-size-max, 0
+            accrue.store.mode,            cloud
+            accrue.http.enabled,          maybe
+            accrue.log.level,             LOUD
+            """)
+    void aBadValueFailsNamingItsKey(String key, String value) {
+        Map<String, String> m = minimal();
+        m.put(key, value);
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(key);
+    }
+
+    @Test
+    void aLiteralSecretIsRefusedAndTheMessageDoesNotEchoIt() {
+        Map<String, String> m = new HashMap<>();
+        m.put("accrue.pan.key.1", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("accrue.pan.key.1")
+                .hasMessageNotContaining("c2VjcmV0");
+    }
+
+    @Test
+    void aShortPanKeyIsRefused() {
+        Map<String, String> m = new HashMap<>();
+        m.put("accrue.pan.key.1", "base64:AAAA");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("at least 32 bytes");
+    }
+
+    @Test
+    void aPanKeyIsReadFromAFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("pan.key");
+        Files.writeString(f, "B".repeat(44) + "\n");
+        Map<String, String> m = new HashMap<>();
+        m.put("accrue.pan.key.3", "file:" + f);
+        AccrueConfig c = AccrueConfig.from(Settings.of(m));
+        assertThat(c.panKeys().keys()).containsKey(3);
+        assertThat(c.panKeys().toString()).doesNotContain("BBBB");
+    }
+
+    @Test
+    void theCurrentKeyVersionMustHaveAKey() {
+        Map<String, String> m = minimal();
+        m.put("accrue.pan.current-key-version", "2");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.pan.current-key-version");
+    }
+
+    @Test
+    void anIssuerKeyMustNameAConfiguredIssuer() {
+        Map<String, String> m = minimal();
+        m.put("accrue.api-key.x.sha256", "a".repeat(64));
+        m.put("accrue.api-key.x.role", "issuer");
+        m.put("accrue.api-key.x.issuer", "NOPE");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.api-key.x.issuer");
+    }
+
+    @Test
+    void apiKeysAndIssuersAreRead() {
+        Map<String, String> m = minimal();
+        m.put("accrue.issuer.BANK1.name", "First Bank");
+        m.put("accrue.api-key.ops1.sha256", "b".repeat(64));
+        m.put("accrue.api-key.ops1.role", "ops");
+        AccrueConfig c = AccrueConfig.from(Settings.of(m));
+        assertThat(c.issuers().get("BANK1").name()).isEqualTo("First Bank");
+        assertThat(c.apiKeys()).singleElement().satisfies(k -> {
+            assertThat(k.role()).isEqualTo(AccrueConfig.Role.OPS);
+            assertThat(k.issuerId()).isNull();
+        });
+    }
+
+    @Test
+    void anExternalStoreNeedsAUrl() {
+        Map<String, String> m = minimal();
+        m.put("accrue.store.mode", "external");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.store.url");
+    }
+}
