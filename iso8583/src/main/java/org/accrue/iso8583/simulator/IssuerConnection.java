@@ -62,7 +62,8 @@ public final class IssuerConnection implements AutoCloseable {
                     f.complete(w);
                 }
             }
-        } catch (IOException | ISOException e) {
+        } catch (IOException | ISOException | RuntimeException e) {
+            // jPOS throws a NullPointerException from receive() once the channel is closed under it.
             IOException ended = new IOException("connection ended: " + e.getClass().getSimpleName());
             waiting.values().forEach(f -> f.completeExceptionally(ended));
             waiting.clear();
