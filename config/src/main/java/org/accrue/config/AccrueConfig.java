@@ -42,7 +42,7 @@ public record AccrueConfig(
     }
 
     /** Group commit: how many acknowledged-after-durable messages share one transaction. */
-    public record Journal(int batchSizeMax, int queueCapacity) {
+    public record Journal(int batchSizeMax, int queueCapacity, int writers) {
     }
 
     public record Http(boolean enabled, String bindAddress, int port) {
@@ -90,7 +90,8 @@ public record AccrueConfig(
                 s.integer("accrue.iso.connections-max", 256, 1, 10_000));
         Journal journal = new Journal(
                 s.integer("accrue.journal.batch-size-max", 512, 1, 10_000),
-                s.integer("accrue.journal.queue-capacity", 65_536, 16, 1_000_000));
+                s.integer("accrue.journal.queue-capacity", 65_536, 16, 1_000_000),
+                s.integer("accrue.journal.writers", 1, 1, 64));
         Http http = new Http(
                 s.bool("accrue.http.enabled", true),
                 s.string("accrue.http.bind-address", "0.0.0.0"),

@@ -57,7 +57,7 @@ public final class Processor implements AutoCloseable {
         stats.bindTo(metrics);
         this.enrollment = new Enrollment(store.sessionFactory(), tokenizer, clock);
         this.journal = new MessageJournal(store.sessionFactory(), tokenizer, clock, stats,
-                config.journal().batchSizeMax(), config.journal().queueCapacity());
+                config.journal().batchSizeMax(), config.journal().queueCapacity(), config.journal().writers());
         metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
         try {
             this.listener = config.iso().enabled()

@@ -15,7 +15,9 @@ import jakarta.persistence.Table;
 /**
  * One stored card message (the journal). Written once, never updated; the
  * message key is unique, which is what turns a resend into a duplicate.
- * Holds the PAN token and key version, never the PAN.
+ * Holds the PAN token and key version, never the PAN. Rows are inserted only
+ * by the journal's JDBC batch (INSERT_SQL, bind), never through Hibernate,
+ * so the sequence's blocks are allocated in one place.
  */
 @Entity
 @Table(name = "card_message")
@@ -99,6 +101,50 @@ public class CardMessageEntity {
         this.replacementAmountMinor = m.replacementAmountMinor();
         this.responseCode = responseCode;
         this.receivedAt = receivedAt;
+    }
+
+    static final String INSERT_SQL = "insert into card_message (id, message_key, mti, card_id, pan_token, key_version, "
+            + "processing_code, amount_minor, currency, billing_amount_minor, billing_currency, transmitted, stan, "
+            + "local_time, local_date, mcc, pos_entry_mode, acquirer_id, rrn, auth_id, terminal_id, merchant_id, "
+            + "acceptor_name, acceptor_city, acceptor_country, tip_minor, orig_mti, orig_stan, orig_transmitted, "
+            + "orig_acquirer_id, replacement_amount_minor, response_code, received_at) "
+            + "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+    void bind(java.sql.PreparedStatement ps, long newId) throws java.sql.SQLException {
+        int i = 1;
+        ps.setLong(i++, newId);
+        ps.setString(i++, messageKey);
+        ps.setString(i++, mti);
+        ps.setLong(i++, cardId);
+        ps.setString(i++, panToken);
+        ps.setShort(i++, keyVersion);
+        ps.setString(i++, processingCode);
+        ps.setLong(i++, amountMinor);
+        ps.setString(i++, currency);
+        ps.setObject(i++, billingAmountMinor, java.sql.Types.BIGINT);
+        ps.setString(i++, billingCurrency);
+        ps.setString(i++, transmitted);
+        ps.setString(i++, stan);
+        ps.setString(i++, localTime);
+        ps.setString(i++, localDate);
+        ps.setString(i++, mcc);
+        ps.setString(i++, posEntryMode);
+        ps.setString(i++, acquirerId);
+        ps.setString(i++, rrn);
+        ps.setString(i++, authId);
+        ps.setString(i++, terminalId);
+        ps.setString(i++, merchantId);
+        ps.setString(i++, acceptorName);
+        ps.setString(i++, acceptorCity);
+        ps.setString(i++, acceptorCountry);
+        ps.setLong(i++, tipMinor);
+        ps.setString(i++, origMti);
+        ps.setString(i++, origStan);
+        ps.setString(i++, origTransmitted);
+        ps.setString(i++, origAcquirerId);
+        ps.setObject(i++, replacementAmountMinor, java.sql.Types.BIGINT);
+        ps.setString(i++, responseCode);
+        ps.setObject(i, java.time.LocalDateTime.ofInstant(receivedAt, java.time.ZoneOffset.UTC));
     }
 
     public Long id() { return id; }

@@ -1,9 +1,13 @@
 /*
  * Group commit for card messages: the listener's connection threads hand in
- * messages and return at once; one writer thread takes whatever has queued
- * up (up to batchSizeMax), decides each message's outcome against the store
- * in one transaction, commits, and only then answers. Throughput comes from
+ * messages and return at once; a writer thread takes whatever has queued up
+ * (up to batchSizeMax), decides each message's outcome against the store in
+ * one transaction, commits, and only then answers. Throughput comes from
  * many messages sharing one commit, never from answering before the commit.
+ * Several writers run side by side, each owning the message keys that hash
+ * to it, so their transactions overlap (InnoDB flushes them together) and no
+ * two writers ever race on one key; answers go out on another thread while
+ * the writer starts its next batch.
  *
  * Outcomes, in the order they are decided per message:
  *   key seen before, same PAN token and amount -> duplicate: the first answer again
@@ -12,14 +16,19 @@
  *   card not enrolled                          -> counted (per day), 00
  * Any failure of the transaction answers the whole batch 96 and writes
  * nothing; the issuer resends and the resend is a first, never a double.
- * A single writer means no two batches race on the same key.
+ * A key always goes to the same writer, so no two batches race on one key.
  */
 package org.accrue.processor.intake;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
 import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
@@ -76,20 +85,38 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
     private final InstantSource clock;
     private final IntakeStats stats;
     private final int batchSizeMax;
-    private final BlockingQueue<Pending> queue;
-    private final Thread writer;
+    private final List<Writer> writers = new ArrayList<>();
+    private final java.util.concurrent.ExecutorService replies =
+            java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("accrue-reply-", 0).factory());
     private volatile boolean closing;
+    static final int ID_BLOCK = 1000;
+
+    /** One writer: its queue, its thread, and its own block of card_message ids. */
+    private final class Writer {
+        final int index;
+        final BlockingQueue<Pending> queue;
+        final Thread thread;
+        long nextId;
+        long idLimit;
+
+        Writer(int index, int capacity) {
+            this.index = index;
+            this.queue = new ArrayBlockingQueue<>(capacity);
+            this.thread = Thread.ofPlatform().name("accrue-journal-" + index).daemon(true).unstarted(() -> run(this));
+        }
+    }
 
     public MessageJournal(SessionFactory sessions, PanTokenizer tokenizer, InstantSource clock, IntakeStats stats,
-                          int batchSizeMax, int queueCapacity) {
+                          int batchSizeMax, int queueCapacity, int writerCount) {
         this.sessions = sessions;
         this.tokenizer = tokenizer;
         this.clock = clock;
         this.stats = stats;
         this.batchSizeMax = batchSizeMax;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
-        this.writer = Thread.ofPlatform().name("accrue-journal").daemon(true).unstarted(this::run);
-        this.writer.start();
+        for (int i = 0; i < writerCount; i++) {
+            writers.add(new Writer(i, Math.max(1, queueCapacity / writerCount)));
+        }
+        writers.forEach(w -> w.thread.start());
     }
 
     @Override
@@ -104,7 +131,8 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             return;
         }
         Pending p = new Pending(message, tokenizer.all(message.pan()), counted);
-        if (!queue.offer(p)) {
+        Writer w = writers.get(Math.floorMod(message.messageKey().hashCode(), writers.size()));
+        if (!w.queue.offer(p)) {
             // Full queue: the store is behind. Say so now rather than let the issuer time out.
             counted.accept(Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
         }
@@ -116,17 +144,17 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         stats.answered(code.wire());
     }
 
-    private void run() {
+    private void run(Writer w) {
         List<Pending> batch = new ArrayList<>(batchSizeMax);
-        while (!closing || !queue.isEmpty()) {
+        while (!closing || !w.queue.isEmpty()) {
             try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                Pending first = w.queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, batchSizeMax - 1);
-                commit(batch);
+                w.queue.drainTo(batch, batchSizeMax - 1);
+                commit(w, new ArrayList<>(batch));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -138,11 +166,11 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             }
         }
         List<Pending> left = new ArrayList<>();
-        queue.drainTo(left);
+        w.queue.drainTo(left);
         answerAll(left, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
     }
 
-    private void commit(List<Pending> batch) {
+    private void commit(Writer w, List<Pending> batch) {
         Instant now = clock.instant();
         List<Acknowledgement> acks = new ArrayList<>(batch.size());
         int storedCount = 0;
@@ -153,9 +181,12 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             s.setJdbcBatchSize(batchSizeMax);
             Transaction tx = s.beginTransaction();
             try {
-                Map<String, CardRow> cards = findCards(s, batch);
-                Map<String, Seen> seen = findSeen(s, batch);
+                Known known = lookUp(s, batch);
+                Map<String, CardRow> cards = known.cards();
+                Map<String, Seen> seen = known.seen();
+
                 List<Object[]> conflictRows = new ArrayList<>();
+                List<CardMessageEntity> rows = new ArrayList<>(batch.size());
                 for (Pending p : batch) {
                     CardMessage m = p.message();
                     Seen before = seen.get(m.messageKey());
@@ -187,18 +218,20 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
                         continue;
                     }
                     String code = ResponseCode.RECORDED.wire();
-                    s.insert(new CardMessageEntity(m, card.id(), matched.token(), matched.keyVersion(), code, now));
+                    rows.add(new CardMessageEntity(m, card.id(), matched.token(), matched.keyVersion(), code, now));
                     seen.put(m.messageKey(), new Seen(matched.token(), matched.keyVersion(), m.amountMinor(), code));
                     storedCount++;
                     acks.add(Acknowledgement.RECORDED);
                 }
+                insertMessages(w, s, rows);
                 insertConflicts(s, conflictRows);
                 if (notEnrolledCount > 0) {
-                    countNotEnrolled(s, now, notEnrolledCount);
+                    countNotEnrolled(s, w.index, now, notEnrolledCount);
                 }
                 tx.commit();
             } catch (RuntimeException e) {
                 rollbackQuietly(tx);
+                w.idLimit = w.nextId; // a rolled-back block is abandoned, never reused
                 throw e;
             }
         } catch (RuntimeException e) {
@@ -218,39 +251,93 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         for (int i = 0; i < notEnrolledCount; i++) {
             stats.notEnrolled();
         }
-        for (int i = 0; i < batch.size(); i++) {
-            reply(batch.get(i), acks.get(i));
-        }
+        // Durable now: answer off the writer thread so it can start the next batch.
+        replies.execute(() -> {
+            for (int i = 0; i < batch.size(); i++) {
+                reply(batch.get(i), acks.get(i));
+            }
+        });
     }
 
-    private Map<String, CardRow> findCards(StatelessSession s, List<Pending> batch) {
+    /**
+     * The hot insert: one JDBC batch (sent as a MariaDB bulk statement) rather
+     * than Hibernate's per-entity insert. Ids come in blocks of ID_BLOCK from
+     * card_message_seq, whose INCREMENT BY is the same (V1 migration).
+     */
+    private void insertMessages(Writer w, StatelessSession s, List<CardMessageEntity> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        s.doWork(c -> {
+            try (PreparedStatement ps = c.prepareStatement(CardMessageEntity.INSERT_SQL)) {
+                for (CardMessageEntity e : rows) {
+                    e.bind(ps, nextId(w, c));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        });
+    }
+
+    private static long nextId(Writer w, Connection c) throws SQLException {
+        if (w.nextId >= w.idLimit) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select next value for card_message_seq")) {
+                rs.next();
+                w.nextId = rs.getLong(1);
+                w.idLimit = w.nextId + ID_BLOCK;
+            }
+        }
+        return w.nextId++;
+    }
+
+    /** What the store knows for a batch: the cards its PAN tokens belong to, and the keys it has seen. */
+    private record Known(Map<String, CardRow> cards, Map<String, Seen> seen) {
+    }
+
+    /**
+     * Both look-ups in one round trip, as plain JDBC inside the Hibernate
+     * session's transaction: on this path Hibernate's native-query handling and
+     * a second round trip cost more than the queries (bench/RESULTS.md).
+     */
+    private static Known lookUp(StatelessSession s, List<Pending> batch) {
         Set<String> tokens = new LinkedHashSet<>();
-        batch.forEach(p -> p.tokens().forEach(t -> tokens.add(t.token())));
-        Map<String, CardRow> out = new HashMap<>();
-        List<Object[]> rows = s.createNativeQuery(
-                        "select id, pan_token, key_version, status from card where pan_token in (:t)", Object[].class)
-                .setParameterList("t", tokens)
-                .getResultList();
-        for (Object[] r : rows) {
-            out.put(((Number) r[2]).intValue() + ":" + r[1], new CardRow(((Number) r[0]).longValue(), (String) r[3]));
+        Set<String> keys = new LinkedHashSet<>();
+        for (Pending p : batch) {
+            p.tokens().forEach(t -> tokens.add(t.token()));
+            keys.add(p.message().messageKey());
         }
-        return out;
+        Map<String, CardRow> cards = new HashMap<>();
+        Map<String, Seen> seen = new HashMap<>();
+        s.doWork(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select 'C', id, pan_token, key_version, status, 0, null from card where pan_token in ("
+                            + marks(tokens.size()) + ") union all "
+                            + "select 'M', 0, pan_token, key_version, response_code, amount_minor, message_key "
+                            + "from card_message where message_key in (" + marks(keys.size()) + ")")) {
+                int i = 1;
+                for (String t : tokens) {
+                    ps.setString(i++, t);
+                }
+                for (String k : keys) {
+                    ps.setString(i++, k);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (rs.getString(1).equals("C")) {
+                            cards.put(rs.getInt(4) + ":" + rs.getString(3), new CardRow(rs.getLong(2), rs.getString(5)));
+                        } else {
+                            seen.put(rs.getString(7), new Seen(rs.getString(3), rs.getInt(4), rs.getLong(6), rs.getString(5)));
+                        }
+                    }
+                }
+            }
+        });
+        return new Known(cards, seen);
     }
 
-    private Map<String, Seen> findSeen(StatelessSession s, List<Pending> batch) {
-        Set<String> keys = new LinkedHashSet<>();
-        batch.forEach(p -> keys.add(p.message().messageKey()));
-        Map<String, Seen> out = new HashMap<>();
-        List<Object[]> rows = s.createNativeQuery(
-                        "select message_key, pan_token, key_version, amount_minor, response_code "
-                                + "from card_message where message_key in (:k)", Object[].class)
-                .setParameterList("k", keys)
-                .getResultList();
-        for (Object[] r : rows) {
-            out.put((String) r[0], new Seen((String) r[1], ((Number) r[2]).intValue(),
-                    ((Number) r[3]).longValue(), (String) r[4]));
-        }
-        return out;
+    private static String marks(int n) {
+        return "?" + ",?".repeat(n - 1);
     }
 
     private Object[] conflict(CardMessage m, PanToken token, boolean samePan, Seen before, Instant now) {
@@ -281,10 +368,12 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         }
     }
 
-    private static void countNotEnrolled(StatelessSession s, Instant now, int n) {
-        s.createNativeMutationQuery("insert into unenrolled_message_count (day, messages) values (:d, :n) "
+    /** Per day and writer, so writers never wait on each other's counter row. */
+    private static void countNotEnrolled(StatelessSession s, int writer, Instant now, int n) {
+        s.createNativeMutationQuery("insert into unenrolled_message_count (day, writer, messages) values (:d, :w, :n) "
                         + "on duplicate key update messages = messages + values(messages)")
                 .setParameter("d", Date.valueOf(now.atZone(ZoneOffset.UTC).toLocalDate()))
+                .setParameter("w", writer)
                 .setParameter("n", n)
                 .executeUpdate();
     }
@@ -323,14 +412,18 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
 
     /** Messages waiting for a batch (a gauge for health). */
     public int queued() {
-        return queue.size();
+        return writers.stream().mapToInt(w -> w.queue.size()).sum();
     }
 
     @Override
     public void close() {
         closing = true;
         try {
-            writer.join(SHUTDOWN_WAIT_MS);
+            for (Writer w : writers) {
+                w.thread.join(SHUTDOWN_WAIT_MS);
+            }
+            replies.shutdown();
+            replies.awaitTermination(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

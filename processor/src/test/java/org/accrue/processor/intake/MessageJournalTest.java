@@ -51,7 +51,7 @@ class MessageJournalTest {
         store = Store.connect(null, url, "root", "", config.store(), Processor.ENTITIES);
         tokenizer = new PanTokenizer(1, keys);
         stats = new IntakeStats();
-        journal = new MessageJournal(store.sessionFactory(), tokenizer, InstantSource.system(), stats, 512, 4096);
+        journal = new MessageJournal(store.sessionFactory(), tokenizer, InstantSource.system(), stats, 512, 4096, 2);
         Enrollment enrollment = new Enrollment(store.sessionFactory(), tokenizer, InstantSource.system());
         enrollment.enroll(TestConfig.ISSUER_A, new Enrollment.Request(ENROLLED, "ACC-1", "DOE", null, null));
         enrollment.enroll(TestConfig.ISSUER_A, new Enrollment.Request(OTHER_ENROLLED, "ACC-2", "DOE", null, null));
@@ -133,7 +133,7 @@ class MessageJournalTest {
     @Test
     void aCardEnrolledUnderAnOlderKeyIsFoundAfterRotation() {
         MessageJournal rotated = new MessageJournal(store.sessionFactory(),
-                new PanTokenizer(2, Map.of(1, keys.get(1), 2, key(2))), InstantSource.system(), stats, 512, 4096);
+                new PanTokenizer(2, Map.of(1, keys.get(1), 2, key(2))), InstantSource.system(), stats, 512, 4096, 2);
         try {
             CompletableFuture<Acknowledgement> ack = new CompletableFuture<>();
             rotated.onCardMessage(purchase(ENROLLED, 300), ack::complete);

@@ -1,0 +1,52 @@
+/*
+ * The baseline: a bare jPOS ISOServer (NACChannel + ISO87APackagerBBitmap)
+ * that answers every request 00 at once and stores nothing. The load
+ * generator against it measures the wire and jPOS alone, so the processor's
+ * numbers can be read against it.
+ */
+package org.accrue.bench;
+
+import java.util.concurrent.CountDownLatch;
+
+import org.accrue.iso8583.Acknowledgement;
+import org.accrue.iso8583.IsoCodec;
+import org.jpos.iso.ISOServer;
+import org.jpos.iso.channel.NACChannel;
+import org.jpos.iso.packager.ISO87APackagerBBitmap;
+
+public final class BareAckServer implements AutoCloseable {
+    private static final int SESSIONS_MAX = 512;
+    private final ISOServer server;
+    private final Thread thread;
+
+    public BareAckServer(int port) throws java.io.IOException {
+        server = new ISOServer(port, new NACChannel(new ISO87APackagerBBitmap(), null), SESSIONS_MAX);
+        try {
+            server.setConfiguration(new org.jpos.core.SimpleConfiguration()); // creates its session executor
+        } catch (org.jpos.core.ConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+        server.addISORequestListener((source, m) -> {
+            try {
+                source.send(IsoCodec.response(m, Acknowledgement.RECORDED));
+            } catch (Exception e) {
+                // the client went away; nothing to do for a baseline
+            }
+            return true;
+        });
+        thread = Thread.ofPlatform().name("bare-ack-server").daemon(true).start(server);
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : 9583;
+        try (BareAckServer s = new BareAckServer(port)) {
+            System.out.println("bare jPOS acknowledging server on port " + port + " (Ctrl-C stops)");
+            new CountDownLatch(1).await();
+        }
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+    }
+}
