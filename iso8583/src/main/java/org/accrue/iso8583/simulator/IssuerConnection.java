@@ -79,8 +79,13 @@ public final class IssuerConnection implements AutoCloseable {
         return waiting.size();
     }
 
+    /** Fixed-length elements come back padded (DE41 "T1" as "T1      "), so the key is taken stripped. */
     private static String key(String stan, String de7, String terminal) {
-        return stan + "|" + de7 + "|" + terminal;
+        return strip(stan) + "|" + strip(de7) + "|" + strip(terminal);
+    }
+
+    private static String strip(String s) {
+        return s == null ? "" : s.strip();
     }
 
     static ISOMsg toIso(WireMessage w) throws ISOException {
