@@ -36,6 +36,7 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     public static final String BASE = "/api/v1";
     private static final String PRINCIPAL = "accrue.principal";
+    private static final String PROBLEM_WRITTEN = "accrue.problem";
     private static final int PAGE_LIMIT_MAX = 500;
     private static final long BODY_BYTES_MAX = 64 * 1024;
 
@@ -114,7 +115,7 @@ public final class ApiServer implements AutoCloseable {
             problem(ctx, 500, "INTERNAL", "internal error");
         });
         app.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty()) {
+            if (ctx.attribute(PROBLEM_WRITTEN) == null) { // a route's own 404 problem stays as it is
                 problem(ctx, 404, "NOT_FOUND", "no such resource");
             }
         });
@@ -234,6 +235,7 @@ public final class ApiServer implements AutoCloseable {
         body.put("code", code);
         body.put("detail", detail);
         body.put("instance", ctx.path());
+        ctx.attribute(PROBLEM_WRITTEN, Boolean.TRUE);
         try {
             ctx.status(status).contentType("application/problem+json").result(json.writeValueAsString(body));
         } catch (IOException e) {

@@ -103,6 +103,28 @@ class CardsApiTest {
     }
 
     @Test
+    void metricsAreOpenAndCountTheListenersMessages() {
+        Api.Response r = api.get("/metrics", null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("accrue_iso_messages_received_total").contains("accrue_journal_queued");
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesTheCardsResource() {
+        Api.Response r = api.get("/openapi.json", null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("paths").has("/cards")).isTrue();
+        assertThat(r.json().get("paths").has("/cards/{cardId}")).isTrue();
+    }
+
+    @Test
+    void anUnknownPathIsAProblem404() {
+        Api.Response r = api.get("/nothing-here", KEY_OPS);
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
     void healthIsOpenAndReportsTheStoreAndListener() {
         Api.Response r = api.get("/health", null);
         assertThat(r.status()).isEqualTo(200);

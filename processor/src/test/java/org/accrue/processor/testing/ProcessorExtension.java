@@ -42,6 +42,11 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
             try {
                 Path dir = Files.createTempDirectory("accrue-node");
                 Map<String, String> values = TestConfig.values(dir);
+                context.getTestClass().map(c -> c.getAnnotation(NodeSettings.class)).ifPresent(a -> {
+                    for (String kv : a.value()) {
+                        values.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+                    }
+                });
                 AccrueConfig config = TestConfig.config(values);
                 String url = SharedMariaDb.get(context).freshDatabase();
                 Store store = Store.connect(null, url, "root", "", config.store(), Processor.ENTITIES);
