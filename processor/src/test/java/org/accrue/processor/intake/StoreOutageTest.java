@@ -17,6 +17,9 @@ import org.accrue.iso8583.ResponseCode;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.store.EmbeddedMariaDb;
+import org.accrue.iso8583.simulator.IssuerConnection;
+import org.accrue.iso8583.simulator.WireMessage;
+import org.accrue.processor.testing.Requests;
 import org.accrue.processor.testing.TestConfig;
 import org.junit.jupiter.api.Test;
 
@@ -31,38 +34,42 @@ class StoreOutageTest {
     private final Path dataDir = Path.of("target", "test-data", "outage-" + java.util.UUID.randomUUID()).toAbsolutePath();
 
     @Test
-    void whileTheStoreIsDownMessagesAre96AndNothingIsHalfWrittenAndTheResendIsAFirst() {
+    void whileTheStoreIsDownTheIssuerGets96NothingIsHalfWrittenAndTheResendIsAFirst() throws Exception {
         var values = TestConfig.values(dataDir);
         values.put("accrue.store.connect-timeout-ms", "1000");
-        values.put("accrue.iso.enabled", "false");
         values.put("accrue.http.enabled", "false");
         var config = TestConfig.config(values);
-        CardMessage before = purchase(PAN, 100);
-        List<CardMessage> during = new ArrayList<>();
+        WireMessage before = Requests.of("0200", PAN, 100);
+        List<WireMessage> during = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            during.add(purchase(PAN, 200 + i));
+            during.add(Requests.of(i % 2 == 0 ? "0100" : "0400", PAN, 200 + i));
         }
 
-        try (Processor node = Processor.start(config, InstantSource.system())) {
+        try (Processor node = Processor.start(config, InstantSource.system());
+             IssuerConnection issuer = new IssuerConnection("127.0.0.1", node.isoPort())) {
             node.enrollment().enroll(TestConfig.ISSUER_A, new Enrollment.Request(PAN, "ACC-1", "DOE", null, null));
-            assertThat(send(node.intake(), before).code()).isEqualTo(ResponseCode.RECORDED);
+            assertThat(answer(issuer, before)).isEqualTo("00");
 
             EmbeddedMariaDb db = node.store().embedded();
             int port = db.port();
             db.close();
-            List<CompletableFuture<Acknowledgement>> answers = during.stream().map(m -> submit(node.intake(), m)).toList();
-            answers.forEach(a -> assertThat(a.orTimeout(30, TimeUnit.SECONDS).join().code())
-                    .isEqualTo(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+            List<CompletableFuture<WireMessage>> answers = during.stream().map(issuer::send).toList();
+            answers.forEach(a -> assertThat(a.orTimeout(30, TimeUnit.SECONDS).join().get(39)).isEqualTo("96"));
             // Bring the same server back on the same data and port; the pool reconnects.
             try (EmbeddedMariaDb again = EmbeddedMariaDb.start(dataDir.resolve("mariadb"), port)) {
                 assertThat(countOnceReachable(node, "select count(*) from card_message")).isEqualTo(1);
-                for (CardMessage m : during) {
-                    assertThat(send(node.intake(), m).code()).isEqualTo(ResponseCode.RECORDED);
+                for (WireMessage m : during) {
+                    assertThat(answer(issuer, m)).isEqualTo("00");
                 }
-                assertThat(send(node.intake(), before).code()).isEqualTo(ResponseCode.RECORDED);
+                assertThat(answer(issuer, before)).isEqualTo("00");
                 assertThat(count(node, "select count(*) from card_message")).isEqualTo(1 + during.size());
+                assertThat(node.stats().snapshot().duplicates()).isEqualTo(1);
             }
         }
+    }
+
+    private static String answer(IssuerConnection issuer, WireMessage m) {
+        return issuer.send(m).orTimeout(30, TimeUnit.SECONDS).join().get(39);
     }
 
     @Test
