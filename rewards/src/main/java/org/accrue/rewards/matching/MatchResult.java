@@ -1,0 +1,27 @@
+package org.accrue.rewards.matching;
+
+import java.util.List;
+
+/**
+ * The outcome of matching one purchase: the merchant found (and how), the
+ * rewards earned (at most one exclusive, plus stackables), why every other
+ * offer declined, and a MID suggestion for ops when the purchase looked like
+ * a known merchant but matched none.
+ */
+public record MatchResult(String merchantId, Resolution resolution, List<Earned> earned, List<Declined> declined,
+                          MidSuggestion suggestion) {
+
+    public enum Resolution { MID, DESCRIPTOR, CATEGORY, NONE }
+
+    public record Declined(String offerId, Reason reason) {
+    }
+
+    /** A purchase whose DE43 name resembles a merchant's descriptor but whose MID is unknown. */
+    public record MidSuggestion(String merchantId, String acquirerId, String mid, String descriptor) {
+    }
+
+    public MatchResult {
+        earned = List.copyOf(earned);
+        declined = List.copyOf(declined);
+    }
+}

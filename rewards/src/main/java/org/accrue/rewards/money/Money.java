@@ -1,0 +1,146 @@
+/*
+ * Money as whole minor units of an ISO 4217 currency (JPY has 0 decimals,
+ * USD 2, BHD 3). No double anywhere: arithmetic is exact (overflow throws)
+ * and every division names its rounding at the call site.
+ */
+package org.accrue.rewards.money;
+
+import java.math.RoundingMode;
+import java.util.Currency;
+import java.util.Objects;
+
+public record Money(long minor, String currency) implements Comparable<Money> {
+
+    public static final int BASIS_POINTS = 10_000;
+
+    public Money {
+        Objects.requireNonNull(currency, "currency");
+        exponent(currency); // validates the code
+    }
+
+    public static Money of(long minor, String currency) {
+        return new Money(minor, currency);
+    }
+
+    public static Money zero(String currency) {
+        return new Money(0, currency);
+    }
+
+    /** The number of decimals of an ISO 4217 alpha code (USD 2, JPY 0, BHD 3). */
+    public static int exponent(String alphaCode) {
+        try {
+            int d = Currency.getInstance(alphaCode).getDefaultFractionDigits();
+            if (d < 0) {
+                throw new IllegalArgumentException("currency " + alphaCode + " has no minor unit");
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not an ISO 4217 currency: " + alphaCode);
+        }
+    }
+
+    /** ISO 4217 numeric ("840") to alpha ("USD"), as DE49/DE51 carry it. */
+    public static String alphaOf(String numericCode) {
+        int n = Integer.parseInt(numericCode);
+        for (Currency c : Currency.getAvailableCurrencies()) {
+            if (c.getNumericCode() == n) {
+                return c.getCurrencyCode();
+            }
+        }
+        throw new IllegalArgumentException("not an ISO 4217 numeric code: " + numericCode);
+    }
+
+    public Money plus(Money other) {
+        same(other);
+        return new Money(Math.addExact(minor, other.minor), currency);
+    }
+
+    public Money minus(Money other) {
+        same(other);
+        return new Money(Math.subtractExact(minor, other.minor), currency);
+    }
+
+    public Money min(Money other) {
+        same(other);
+        return minor <= other.minor ? this : other;
+    }
+
+    public boolean isZero() {
+        return minor == 0;
+    }
+
+    public boolean isNegative() {
+        return minor < 0;
+    }
+
+    /** This amount times {@code bps}/10000, rounded as named. */
+    public Money timesBasisPoints(long bps, RoundingMode rounding) {
+        return new Money(divide(Math.multiplyExact(minor, bps), BASIS_POINTS, rounding), currency);
+    }
+
+    /** This amount times numerator/denominator (proportional reductions), rounded as named. */
+    public Money times(long numerator, long denominator, RoundingMode rounding) {
+        return new Money(divide(Math.multiplyExact(minor, numerator), denominator, rounding), currency);
+    }
+
+    /** Units per major unit of this amount (2 miles per USD): whole units, rounded as named. */
+    public long unitsPerMajor(long unitsPerMajor, RoundingMode rounding) {
+        long scale = pow10(exponent(currency));
+        return divide(Math.multiplyExact(minor, unitsPerMajor), scale, rounding);
+    }
+
+    /** Exact integer division with a named rounding mode; UNNECESSARY throws when inexact. */
+    public static long divide(long n, long d, RoundingMode rounding) {
+        if (d == 0) {
+            throw new ArithmeticException("division by zero");
+        }
+        long q = n / d;
+        long r = n % d;
+        if (r == 0) {
+            return q;
+        }
+        int sign = Long.signum(n) * Long.signum(d);
+        long twiceR = Math.abs(r) * 2; // |r| < |d| so no overflow for |d| < 2^62
+        long absD = Math.abs(d);
+        boolean up = switch (rounding) {
+            case UP -> true;
+            case DOWN -> false;
+            case CEILING -> sign > 0;
+            case FLOOR -> sign < 0;
+            case HALF_UP -> twiceR >= absD;
+            case HALF_DOWN -> twiceR > absD;
+            case HALF_EVEN -> twiceR > absD || (twiceR == absD && (q & 1) != 0);
+            case UNNECESSARY -> throw new ArithmeticException("rounding necessary");
+        };
+        return up ? q + sign : q;
+    }
+
+    static long pow10(int e) {
+        long p = 1;
+        for (int i = 0; i < e; i++) {
+            p *= 10;
+        }
+        return p;
+    }
+
+    private void same(Money other) {
+        if (!currency.equals(other.currency)) {
+            throw new IllegalArgumentException("currency mismatch: " + currency + " and " + other.currency);
+        }
+    }
+
+    @Override
+    public int compareTo(Money o) {
+        same(o);
+        return Long.compare(minor, o.minor);
+    }
+
+    @Override
+    public String toString() {
+        int e = exponent(currency);
+        long abs = Math.abs(minor);
+        String major = Long.toString(abs / pow10(e));
+        String frac = e == 0 ? "" : "." + String.format("%0" + e + "d", abs % pow10(e));
+        return (minor < 0 ? "-" : "") + major + frac + " " + currency;
+    }
+}
