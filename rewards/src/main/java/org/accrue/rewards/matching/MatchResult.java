@@ -21,7 +21,8 @@ public record MatchResult(String merchantId, Resolution resolution, List<Earned>
     }
 
     public MatchResult {
-        earned = List.copyOf(earned);
-        declined = List.copyOf(declined);
+        // Views, not copies: the engine hands over lists it no longer touches (matching is a hot path).
+        earned = java.util.Collections.unmodifiableList(earned);
+        declined = java.util.Collections.unmodifiableList(declined);
     }
 }

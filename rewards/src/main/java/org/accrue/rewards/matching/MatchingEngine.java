@@ -13,7 +13,6 @@
  */
 package org.accrue.rewards.matching;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +28,8 @@ import org.accrue.rewards.offers.Offer;
 import org.accrue.rewards.offers.RewardRule;
 
 public final class MatchingEngine {
+
+    private static final long SECONDS_PER_DAY = 86_400;
 
     /** How much of each offer's budget is spent already, in the offer's reward unit. */
     public interface Budgets {
@@ -60,9 +61,9 @@ public final class MatchingEngine {
             how = Resolution.DESCRIPTOR;
         }
         MidSuggestion suggestion = null;
-        List<Offer> candidates = new ArrayList<>();
+        List<Offer> merchantOffers = List.of();
         if (merchant != null) {
-            candidates.addAll(byMerchant.getOrDefault(merchant.merchantId(), List.of()));
+            merchantOffers = byMerchant.getOrDefault(merchant.merchantId(), List.of());
         } else {
             Merchant near = merchants.nearMiss(p.descriptor());
             if (near != null) {
@@ -70,16 +71,17 @@ public final class MatchingEngine {
             }
         }
         List<Offer> category = p.mcc() == null ? List.of() : byMcc.getOrDefault(p.mcc(), List.of());
-        candidates.addAll(category);
         if (merchant == null) {
             how = category.isEmpty() ? Resolution.NONE : Resolution.CATEGORY;
         }
 
-        List<Declined> declined = new ArrayList<>();
-        List<Earned> stackable = new ArrayList<>();
+        List<Declined> declined = new ArrayList<>(4);
+        List<Earned> stackable = new ArrayList<>(2);
         Earned best = null;
         String merchantId = merchant == null ? null : merchant.merchantId();
-        for (Offer o : candidates) {
+        int n = merchantOffers.size() + category.size();
+        for (int i = 0; i < n; i++) {
+            Offer o = i < merchantOffers.size() ? merchantOffers.get(i) : category.get(i - merchantOffers.size());
             Object outcome = evaluate(o, p, merchantId, card, budgets);
             if (outcome instanceof Reason r) {
                 declined.add(new Declined(o.id(), r));
@@ -141,13 +143,13 @@ public final class MatchingEngine {
         if (o.activationRequired()) {
             Instant activated = card.activatedAt(o.id());
             if (activated == null || p.at().isBefore(activated)
-                    || !p.at().isBefore(activated.plus(Duration.ofDays(o.activationValidDays())))) {
+                    || p.at().getEpochSecond() - activated.getEpochSecond() >= o.activationValidDays() * SECONDS_PER_DAY) {
                 return Reason.ACTIVATION_REQUIRED;
             }
         }
         if (o.audience() != Offer.Audience.ALL) {
             Instant last = merchantId == null ? null : card.lastPurchaseAt(merchantId, p.at());
-            Instant lookBackStart = p.at().minus(Duration.ofDays(o.lookBackDays()));
+            Instant lookBackStart = p.at().minusSeconds(o.lookBackDays() * SECONDS_PER_DAY);
             boolean inLookBack = last != null && !last.isBefore(lookBackStart);
             boolean eligible = o.audience() == Offer.Audience.NEW ? !inLookBack : !inLookBack && last != null;
             if (!eligible) {
@@ -157,13 +159,14 @@ public final class MatchingEngine {
         if (base < o.minSpendMinor()) {
             return Reason.BELOW_MIN_SPEND;
         }
-        Money baseMoney = Money.of(Math.max(base, 0), o.currency());
+        long positiveBase = Math.max(base, 0);
         RewardUnit unit;
         long amount;
+        // Plain long arithmetic here (no Money objects): the same rounding as Money's, on the hot path.
         switch (o.reward()) {
             case RewardRule.Percent r -> {
                 unit = RewardUnit.cash(o.currency());
-                amount = baseMoney.timesBasisPoints(r.basisPoints(), o.rounding()).minor();
+                amount = Money.divide(Math.multiplyExact(positiveBase, r.basisPoints()), Money.BASIS_POINTS, o.rounding());
             }
             case RewardRule.Fixed r -> {
                 unit = RewardUnit.cash(o.currency());
@@ -171,11 +174,11 @@ public final class MatchingEngine {
             }
             case RewardRule.MilesPerUnit r -> {
                 unit = new RewardUnit(RewardUnit.Kind.MILES, r.program());
-                amount = baseMoney.unitsPerMajor(r.milesPerUnit(), o.rounding());
+                amount = Money.divide(Math.multiplyExact(positiveBase, r.milesPerUnit()), Money.minorPerMajor(o.currency()), o.rounding());
             }
             case RewardRule.PointsPerUnit r -> {
                 unit = new RewardUnit(RewardUnit.Kind.POINTS, r.program());
-                amount = baseMoney.unitsPerMajor(r.pointsPerUnit(), o.rounding());
+                amount = Money.divide(Math.multiplyExact(positiveBase, r.pointsPerUnit()), Money.minorPerMajor(o.currency()), o.rounding());
             }
             case RewardRule.PunchCard r -> {
                 unit = RewardUnit.cash(o.currency());

@@ -1,11 +1,15 @@
 /*
  * Merchant resolution: by (acquirer id, MID) first, then by descriptor
  * pattern against DE43's name. Patterns are upper-case with single spaces;
- * a trailing * matches any suffix. Descriptors are bucketed by their first
- * two letters so a lookup scans a handful of patterns, not all of them.
+ * a trailing * matches any suffix (the longest matching prefix wins). Every
+ * lookup is a few hash probes, never a scan over the patterns: with a
+ * million MIDs and hundreds of thousands of descriptors, matching stays
+ * in microseconds.
  * A name that matches nothing but, with spaces and punctuation removed,
  * starts with a pattern (or misses it by one letter) is a near miss: a MID
- * suggestion for ops.
+ * suggestion for ops. Near misses are found with a symmetric-delete index of
+ * each pattern's first letters (the pattern's lead and every lead with one
+ * letter deleted), then checked against the whole pattern.
  */
 package org.accrue.rewards.matching;
 
@@ -20,14 +24,20 @@ public final class MerchantDirectory {
     private record Pattern(String text, boolean prefix, String squashed, Merchant merchant) {
     }
 
-    private final Map<String, Merchant> byMid = new HashMap<>();
-    private final Map<String, List<Pattern>> byLead = new HashMap<>();
-    private final Map<String, List<Pattern>> bySquashedLead = new HashMap<>();
+    private static final int LEAD_LENGTH_MAX = 8;
+    private static final int SQUASHED_LENGTH_MIN = 4;
+
+    private final Map<String, Map<String, Merchant>> byAcquirer = new HashMap<>();
+    private final Map<String, Merchant> exact = new HashMap<>();
+    private final Map<String, Merchant> prefixes = new HashMap<>();
+    private final java.util.TreeSet<Integer> prefixLengths = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+    private final Map<String, List<Pattern>> nearIndex = new HashMap<>();
+    private final java.util.TreeSet<Integer> leadLengths = new java.util.TreeSet<>();
 
     public MerchantDirectory(Iterable<Merchant> merchants) {
         for (Merchant m : merchants) {
             for (Merchant.Mid mid : m.mids()) {
-                byMid.put(midKey(mid.acquirerId(), mid.mid()), m);
+                byAcquirer.computeIfAbsent(stripZeros(mid.acquirerId()), k -> new HashMap<>()).put(mid.mid().strip(), m);
             }
             for (String d : m.descriptors()) {
                 String n = normalize(d);
@@ -37,16 +47,29 @@ public final class MerchantDirectory {
                     continue;
                 }
                 Pattern p = new Pattern(text, prefix, squash(text), m);
-                byLead.computeIfAbsent(text.substring(0, 2), k -> new ArrayList<>()).add(p);
-                if (p.squashed().length() >= 2) {
-                    bySquashedLead.computeIfAbsent(p.squashed().substring(0, 2), k -> new ArrayList<>()).add(p);
+                if (prefix) {
+                    prefixes.putIfAbsent(text, m);
+                    prefixLengths.add(text.length());
+                } else {
+                    exact.putIfAbsent(text, m);
+                }
+                if (p.squashed().length() >= SQUASHED_LENGTH_MIN) {
+                    String lead = p.squashed().substring(0, Math.min(LEAD_LENGTH_MAX, p.squashed().length()));
+                    leadLengths.add(lead.length());
+                    for (String v : withOneDeleted(lead)) {
+                        nearIndex.computeIfAbsent(v, k -> new ArrayList<>()).add(p);
+                    }
                 }
             }
         }
     }
 
     public Merchant byMid(String acquirerId, String mid) {
-        return acquirerId == null || mid == null ? null : byMid.get(midKey(acquirerId, mid));
+        if (acquirerId == null || mid == null) {
+            return null;
+        }
+        Map<String, Merchant> mids = byAcquirer.get(stripZeros(acquirerId));
+        return mids == null ? null : mids.get(mid);
     }
 
     public Merchant byDescriptor(String name) {
@@ -54,16 +77,16 @@ public final class MerchantDirectory {
             return null;
         }
         String n = normalize(name);
-        if (n.length() < 2) {
-            return null;
+        Merchant m = exact.get(n);
+        if (m != null) {
+            return m;
         }
-        List<Pattern> candidates = byLead.get(n.substring(0, 2));
-        if (candidates == null) {
-            return null;
-        }
-        for (Pattern p : candidates) {
-            if (p.prefix() ? n.startsWith(p.text()) : n.equals(p.text())) {
-                return p.merchant();
+        for (int length : prefixLengths) { // longest first
+            if (length <= n.length()) {
+                m = prefixes.get(n.substring(0, length));
+                if (m != null) {
+                    return m;
+                }
             }
         }
         return null;
@@ -75,38 +98,67 @@ public final class MerchantDirectory {
             return null;
         }
         String s = squash(normalize(name));
-        if (s.length() < 2) {
-            return null;
-        }
-        List<Pattern> candidates = bySquashedLead.get(s.substring(0, 2));
-        if (candidates == null) {
-            return null;
-        }
-        for (Pattern p : candidates) {
-            int len = p.squashed().length();
-            if (len < 4) {
-                continue;
-            }
-            // The name's head may be one letter shorter or longer than the pattern (a dropped or doubled letter).
-            for (int headLength = len - 1; headLength <= len + 1; headLength++) {
-                if (s.length() >= headLength && withinOneEdit(s.substring(0, headLength), p.squashed())) {
-                    return p.merchant();
+        java.util.Set<Integer> tried = new java.util.HashSet<>();
+        for (int lead : leadLengths) {
+            // The name's lead may be one letter shorter or longer than a pattern's lead.
+            for (int k = lead - 1; k <= lead + 1; k++) {
+                if (k < SQUASHED_LENGTH_MIN - 1 || k > s.length() || !tried.add(k)) {
+                    continue;
+                }
+                Merchant m = nearMissAt(s, k);
+                if (m != null) {
+                    return m;
                 }
             }
         }
         return null;
     }
 
-    private static String midKey(String acquirerId, String mid) {
-        return stripZeros(acquirerId) + "|" + mid.strip();
+    private Merchant nearMissAt(String s, int k) {
+        {
+            for (String v : withOneDeleted(s.substring(0, k))) {
+                List<Pattern> candidates = nearIndex.get(v);
+                if (candidates == null) {
+                    continue;
+                }
+                for (Pattern p : candidates) {
+                    if (nearlyStartsWith(s, p.squashed())) {
+                        return p.merchant();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
+    /** The name's head is the pattern, or one letter off it (dropped, doubled or wrong). */
+    private static boolean nearlyStartsWith(String s, String pattern) {
+        int len = pattern.length();
+        for (int headLength = len - 1; headLength <= len + 1; headLength++) {
+            if (s.length() >= headLength && withinOneEdit(s.substring(0, headLength), pattern)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The string and every string with one of its letters deleted. */
+    private static List<String> withOneDeleted(String s) {
+        List<String> out = new ArrayList<>(s.length() + 1);
+        out.add(s);
+        for (int i = 0; i < s.length(); i++) {
+            out.add(s.substring(0, i) + s.substring(i + 1));
+        }
+        return out;
+    }
+
+    /** DE32 may come zero-padded (as inside DE90); acquirer ids compare without leading zeros. */
     private static String stripZeros(String s) {
         int i = 0;
         while (i < s.length() - 1 && s.charAt(i) == '0') {
             i++;
         }
-        return s.substring(i);
+        return i == 0 ? s : s.substring(i);
     }
 
     static String normalize(String s) {

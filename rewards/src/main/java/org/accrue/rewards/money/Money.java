@@ -12,6 +12,29 @@ import java.util.Objects;
 public record Money(long minor, String currency) implements Comparable<Money> {
 
     public static final int BASIS_POINTS = 10_000;
+    /** Exponent of every ISO 4217 currency the JDK knows, read once: money is made on hot paths. */
+    private static final java.util.Map<String, Integer> EXPONENTS = exponents();
+    private static final java.util.Map<String, String> ALPHA_BY_NUMERIC = alphaByNumeric();
+
+    private static java.util.Map<String, Integer> exponents() {
+        java.util.Map<String, Integer> m = new java.util.HashMap<>();
+        for (Currency c : Currency.getAvailableCurrencies()) {
+            if (c.getDefaultFractionDigits() >= 0) {
+                m.put(c.getCurrencyCode(), c.getDefaultFractionDigits());
+            }
+        }
+        return java.util.Map.copyOf(m);
+    }
+
+    private static java.util.Map<String, String> alphaByNumeric() {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        for (Currency c : Currency.getAvailableCurrencies()) {
+            if (c.getDefaultFractionDigits() >= 0) {
+                m.putIfAbsent(String.format("%03d", c.getNumericCode()), c.getCurrencyCode());
+            }
+        }
+        return java.util.Map.copyOf(m);
+    }
 
     public Money {
         Objects.requireNonNull(currency, "currency");
@@ -28,26 +51,20 @@ public record Money(long minor, String currency) implements Comparable<Money> {
 
     /** The number of decimals of an ISO 4217 alpha code (USD 2, JPY 0, BHD 3). */
     public static int exponent(String alphaCode) {
-        try {
-            int d = Currency.getInstance(alphaCode).getDefaultFractionDigits();
-            if (d < 0) {
-                throw new IllegalArgumentException("currency " + alphaCode + " has no minor unit");
-            }
-            return d;
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not an ISO 4217 currency: " + alphaCode);
+        Integer e = alphaCode == null ? null : EXPONENTS.get(alphaCode);
+        if (e == null) {
+            throw new IllegalArgumentException("not an ISO 4217 currency with a minor unit: " + alphaCode);
         }
+        return e;
     }
 
     /** ISO 4217 numeric ("840") to alpha ("USD"), as DE49/DE51 carry it. */
     public static String alphaOf(String numericCode) {
-        int n = Integer.parseInt(numericCode);
-        for (Currency c : Currency.getAvailableCurrencies()) {
-            if (c.getNumericCode() == n) {
-                return c.getCurrencyCode();
-            }
+        String a = numericCode == null ? null : ALPHA_BY_NUMERIC.get(numericCode);
+        if (a == null) {
+            throw new IllegalArgumentException("not an ISO 4217 numeric code: " + numericCode);
         }
-        throw new IllegalArgumentException("not an ISO 4217 numeric code: " + numericCode);
+        return a;
     }
 
     public Money plus(Money other) {
@@ -85,9 +102,15 @@ public record Money(long minor, String currency) implements Comparable<Money> {
 
     /** Units per major unit of this amount (2 miles per USD): whole units, rounded as named. */
     public long unitsPerMajor(long unitsPerMajor, RoundingMode rounding) {
-        long scale = pow10(exponent(currency));
-        return divide(Math.multiplyExact(minor, unitsPerMajor), scale, rounding);
+        return divide(Math.multiplyExact(minor, unitsPerMajor), minorPerMajor(currency), rounding);
     }
+
+    /** 10^exponent: 100 for USD, 1 for JPY, 1000 for BHD. */
+    public static long minorPerMajor(String currency) {
+        return POW10[exponent(currency)];
+    }
+
+    private static final long[] POW10 = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000};
 
     /** Exact integer division with a named rounding mode; UNNECESSARY throws when inexact. */
     public static long divide(long n, long d, RoundingMode rounding) {
@@ -115,14 +138,6 @@ public record Money(long minor, String currency) implements Comparable<Money> {
         return up ? q + sign : q;
     }
 
-    static long pow10(int e) {
-        long p = 1;
-        for (int i = 0; i < e; i++) {
-            p *= 10;
-        }
-        return p;
-    }
-
     private void same(Money other) {
         if (!currency.equals(other.currency)) {
             throw new IllegalArgumentException("currency mismatch: " + currency + " and " + other.currency);
@@ -139,8 +154,8 @@ public record Money(long minor, String currency) implements Comparable<Money> {
     public String toString() {
         int e = exponent(currency);
         long abs = Math.abs(minor);
-        String major = Long.toString(abs / pow10(e));
-        String frac = e == 0 ? "" : "." + String.format("%0" + e + "d", abs % pow10(e));
+        String major = Long.toString(abs / POW10[e]);
+        String frac = e == 0 ? "" : "." + String.format("%0" + e + "d", abs % POW10[e]);
         return (minor < 0 ? "-" : "") + major + frac + " " + currency;
     }
 }
