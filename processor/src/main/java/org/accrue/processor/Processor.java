@@ -37,13 +37,15 @@ public final class Processor implements AutoCloseable {
 
     /** Every Hibernate entity of the processor; the store validates their mapping against the schema. */
     public static final List<Class<?>> ENTITIES = List.of(CardEntity.class, CardMessageEntity.class,
-            ProcessingExceptionEntity.class);
+            ProcessingExceptionEntity.class, org.accrue.processor.catalog.MerchantEntity.class,
+            org.accrue.processor.catalog.MerchantMidEntity.class, org.accrue.processor.catalog.OfferEntity.class);
 
     private final AccrueConfig config;
     private final Store store;
     private final IntakeStats stats;
     private final MessageJournal journal;
     private final Enrollment enrollment;
+    private final org.accrue.processor.catalog.Catalog catalog;
     private final IsoListener listener;
     private final ApiServer api;
     private final List<AutoCloseable> closeInOrder = new ArrayList<>();
@@ -56,6 +58,7 @@ public final class Processor implements AutoCloseable {
         this.stats = new IntakeStats();
         stats.bindTo(metrics);
         this.enrollment = new Enrollment(store.sessionFactory(), tokenizer, clock);
+        this.catalog = new org.accrue.processor.catalog.Catalog(store.sessionFactory(), clock, ApiServer.newJsonMapper());
         this.journal = new MessageJournal(store.sessionFactory(), tokenizer, clock, stats,
                 config.journal().batchSizeMax(), config.journal().queueCapacity(), config.journal().writers());
         metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
@@ -64,7 +67,7 @@ public final class Processor implements AutoCloseable {
                     ? IsoListener.start(config, resolvePort(config.iso().port()), journal) : null;
             this.api = config.http().enabled()
                     ? new ApiServer(config.http().bindAddress(), config.http().port(), new ApiKeys(config.apiKeys()),
-                    enrollment, stats, this::health, metrics) : null;
+                    enrollment, catalog, stats, this::health, metrics) : null;
         } catch (RuntimeException e) {
             journal.close();
             throw e;
@@ -123,6 +126,10 @@ public final class Processor implements AutoCloseable {
 
     public Enrollment enrollment() {
         return enrollment;
+    }
+
+    public org.accrue.processor.catalog.Catalog catalog() {
+        return catalog;
     }
 
     public IntakeStats stats() {

@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "accrue", mixinStandardHelpOptions = true, version = "accrue 0.1.0",
         description = "Accrue: card-linked cashback and bank rewards processor.",
         subcommands = {AccrueCli.Serve.class, DemoCommand.class, SimulateCommand.class, AccrueCli.Enroll.class,
-                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class})
+                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class})
 public final class AccrueCli implements Runnable {
 
     public static void main(String[] args) {
@@ -126,6 +126,38 @@ public final class AccrueCli implements Runnable {
                 BulkEnrollment.Report r = BulkEnrollment.run(file, issuer, enrollment);
                 System.out.println(r.describe());
                 return r.rejected() == 0 ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "offers", description = "The offer catalog.", subcommands = {OffersImport.class})
+    static final class Offers implements Runnable {
+        @Override
+        public void run() {
+            new CommandLine(this).usage(System.out);
+        }
+    }
+
+    @Command(name = "import", description = "Import merchants and offers from a JSON or YAML file: {merchants: [...], offers: [...]}; all or nothing.")
+    static final class OffersImport implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption config;
+
+        @Parameters(index = "0", description = "the catalog file (.json, .yaml or .yml)")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            AccrueConfig c = config.load();
+            try (Store store = Store.open(c, Processor.ENTITIES)) {
+                var catalog = new org.accrue.processor.catalog.Catalog(store.sessionFactory(), InstantSource.system(),
+                        org.accrue.processor.http.ApiServer.newJsonMapper());
+                var r = catalog.importFile(file);
+                System.out.println("imported " + r.merchants() + " merchants and " + r.offers() + " offers");
+                return 0;
+            } catch (org.accrue.processor.catalog.CatalogException e) {
+                System.err.println("accrue: " + file + " refused, nothing imported: " + e.getMessage());
+                return 1;
             }
         }
     }

@@ -15,6 +15,8 @@ import java.util.Map;
 
 import org.accrue.config.AccrueConfig.Role;
 import org.accrue.processor.cards.Card;
+import org.accrue.processor.catalog.Catalog;
+import org.accrue.processor.catalog.CatalogException;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.cards.EnrollmentException;
 import org.accrue.processor.intake.IntakeStats;
@@ -48,12 +50,17 @@ public final class ApiServer implements AutoCloseable {
     private final Javalin app;
     private final ObjectMapper json;
 
-    public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, IntakeStats stats,
-                     Health health, PrometheusMeterRegistry metrics) {
-        this.json = new ObjectMapper()
+    /** The JSON mapper of the API (and of stored catalog definitions). */
+    public static ObjectMapper newJsonMapper() {
+        return new ObjectMapper()
                 .registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, Catalog catalog,
+                     IntakeStats stats, Health health, PrometheusMeterRegistry metrics) {
+        this.json = newJsonMapper();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(json, false));
@@ -102,6 +109,35 @@ public final class ApiServer implements AutoCloseable {
             }
             ctx.status(204);
         });
+        app.post(BASE + "/merchants", ctx -> {
+            require(ctx, Role.ADMIN);
+            var m = catalog.codec().merchant(body(ctx), "merchant");
+            boolean created = catalog.putMerchant(m);
+            ctx.status(created ? 201 : 200).json(catalog.codec().toJson(m));
+        });
+        app.get(BASE + "/merchants", ctx -> {
+            require(ctx, Role.OPS, Role.ADMIN);
+            ctx.json(Map.of("merchants", catalog.merchants().stream().map(catalog.codec()::toJson).toList()));
+        });
+        app.post(BASE + "/offers", ctx -> {
+            require(ctx, Role.ADMIN);
+            var o = catalog.codec().offer(body(ctx), "offer");
+            catalog.createOffer(o);
+            ctx.status(201).json(Map.of("id", o.id(), "offer", catalog.codec().toJson(o)));
+        });
+        app.get(BASE + "/offers", ctx -> {
+            require(ctx, Role.OPS, Role.ADMIN);
+            ctx.json(Map.of("offers", catalog.offers().stream().map(catalog.codec()::toJson).toList()));
+        });
+        app.get(BASE + "/offers/{offerId}", ctx -> {
+            require(ctx, Role.OPS, Role.ADMIN);
+            ctx.json(catalog.codec().toJson(catalog.offer(ctx.pathParam("offerId")).orElseThrow(() -> Problem.notFound("offer"))));
+        });
+        app.patch(BASE + "/offers/{offerId}", ctx -> {
+            require(ctx, Role.ADMIN);
+            var o = catalog.patchOffer(ctx.pathParam("offerId"), body(ctx)).orElseThrow(() -> Problem.notFound("offer"));
+            ctx.json(catalog.codec().toJson(o));
+        });
         app.get(BASE + "/intake", ctx -> {
             require(ctx, Role.OPS, Role.ADMIN);
             ctx.json(stats.snapshot());
@@ -109,6 +145,7 @@ public final class ApiServer implements AutoCloseable {
 
         app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
         app.exception(EnrollmentException.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
+        app.exception(CatalogException.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             // Never include e.getMessage(): it may quote request content.
             log.error("unhandled error on {} {}: {}", ctx.method(), ctx.matchedPath(), e.getClass().getName());
@@ -151,6 +188,18 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         throw new Problem(403, "FORBIDDEN", "role " + p.role().name().toLowerCase() + " may not do this");
+    }
+
+    private JsonNode body(Context ctx) {
+        try {
+            JsonNode n = json.readTree(ctx.bodyAsBytes());
+            if (n == null || !n.isObject()) {
+                throw Problem.badRequest("MALFORMED_JSON", "the body must be a JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw Problem.badRequest("MALFORMED_JSON", "the body is not valid JSON");
+        }
     }
 
     private Enrollment.Request enrollmentRequest(Context ctx) {
