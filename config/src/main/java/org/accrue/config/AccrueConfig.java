@@ -19,6 +19,7 @@ public record AccrueConfig(
         Iso iso,
         Journal journal,
         Http http,
+        Rewards rewards,
         PanKeys panKeys,
         Map<String, Issuer> issuers,
         List<ApiKey> apiKeys) {
@@ -46,6 +47,10 @@ public record AccrueConfig(
     }
 
     public record Http(boolean enabled, String bindAddress, int port) {
+    }
+
+    /** Matching stored messages into rewards. */
+    public record Rewards(boolean matcherEnabled, int clearingWindowDays) {
     }
 
     /** HMAC keys for PAN tokens by version; currentVersion tokenizes new cards. */
@@ -96,6 +101,9 @@ public record AccrueConfig(
                 s.bool("accrue.http.enabled", true),
                 s.string("accrue.http.bind-address", "0.0.0.0"),
                 s.integer("accrue.http.port", 8080, 0, 65535));
+        Rewards rewards = new Rewards(
+                s.bool("accrue.rewards.matcher.enabled", true),
+                s.integer("accrue.rewards.clearing-window-days", 10, 1, 90));
 
         Map<Integer, byte[]> keys = new LinkedHashMap<>();
         for (String v : s.children("accrue.pan.key.")) {
@@ -153,7 +161,7 @@ public record AccrueConfig(
         if (!unread.isEmpty()) {
             throw new ConfigException("unknown configuration keys: " + unread);
         }
-        return new AccrueConfig(dataDir, logLevel, store, iso, journal, http, new PanKeys(current, Map.copyOf(keys)),
+        return new AccrueConfig(dataDir, logLevel, store, iso, journal, http, rewards, new PanKeys(current, Map.copyOf(keys)),
                 Map.copyOf(issuers), List.copyOf(apiKeys));
     }
 }

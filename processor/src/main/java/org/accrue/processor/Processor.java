@@ -46,6 +46,7 @@ public final class Processor implements AutoCloseable {
     private final MessageJournal journal;
     private final Enrollment enrollment;
     private final org.accrue.processor.catalog.Catalog catalog;
+    private final org.accrue.processor.rewards.RewardMatcher matcher;
     private final IsoListener listener;
     private final ApiServer api;
     private final List<AutoCloseable> closeInOrder = new ArrayList<>();
@@ -62,13 +63,21 @@ public final class Processor implements AutoCloseable {
         this.journal = new MessageJournal(store.sessionFactory(), tokenizer, clock, stats,
                 config.journal().batchSizeMax(), config.journal().queueCapacity(), config.journal().writers());
         metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
+        this.matcher = config.rewards().matcherEnabled()
+                ? new org.accrue.processor.rewards.RewardMatcher(store.sessionFactory(), catalog, clock,
+                java.time.Duration.ofDays(config.rewards().clearingWindowDays())).start()
+                : null;
+        var rewardQueries = new org.accrue.processor.rewards.RewardQueries(store.sessionFactory());
         try {
             this.listener = config.iso().enabled()
                     ? IsoListener.start(config, resolvePort(config.iso().port()), journal) : null;
             this.api = config.http().enabled()
                     ? new ApiServer(config.http().bindAddress(), config.http().port(), new ApiKeys(config.apiKeys()),
-                    enrollment, catalog, stats, this::health, metrics) : null;
+                    enrollment, catalog, rewardQueries, stats, this::health, metrics) : null;
         } catch (RuntimeException e) {
+            if (matcher != null) {
+                matcher.close();
+            }
             journal.close();
             throw e;
         }
@@ -79,6 +88,9 @@ public final class Processor implements AutoCloseable {
             closeInOrder.add(listener);
         }
         closeInOrder.add(journal);
+        if (matcher != null) {
+            closeInOrder.add(matcher);
+        }
     }
 
     /** Starts a node on the configured store. */
@@ -130,6 +142,11 @@ public final class Processor implements AutoCloseable {
 
     public org.accrue.processor.catalog.Catalog catalog() {
         return catalog;
+    }
+
+    /** The reward matcher, or null when accrue.rewards.matcher.enabled=false. */
+    public org.accrue.processor.rewards.RewardMatcher matcher() {
+        return matcher;
     }
 
     public IntakeStats stats() {

@@ -94,6 +94,11 @@ public final class Enrollment {
         return sessions.fromSession(s -> findOwned(s, issuerId, cardId).map(Card::of));
     }
 
+    /** The card's row id, when the card is visible to {@code issuerId} (null: any). */
+    public Optional<Long> internalId(String issuerId, String cardId) {
+        return sessions.fromSession(s -> findOwned(s, issuerId, cardId).map(CardEntity::id));
+    }
+
     /** Cards of one issuer (null: all), newest first, a page at a time. */
     public List<Card> list(String issuerId, int offset, int limit) {
         return sessions.fromSession(s -> {

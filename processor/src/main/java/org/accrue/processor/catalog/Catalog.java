@@ -37,6 +37,12 @@ public final class Catalog {
     private final InstantSource clock;
     private final ObjectMapper json;
     private final CatalogJson codec;
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Bumped on every change made through this node, so the matcher reloads at once. */
+    public long version() {
+        return version.get();
+    }
 
     public Catalog(SessionFactory sessions, InstantSource clock, ObjectMapper json) {
         this.sessions = sessions;
@@ -51,7 +57,9 @@ public final class Catalog {
 
     /** Creates or replaces a merchant; true when it was new. */
     public boolean putMerchant(Merchant m) {
-        return sessions.fromTransaction(s -> putMerchant(s, m));
+        boolean created = sessions.fromTransaction(s -> putMerchant(s, m));
+        version.incrementAndGet();
+        return created;
     }
 
     private boolean putMerchant(Session s, Merchant m) {
@@ -63,10 +71,17 @@ public final class Catalog {
                         + " belongs to merchant " + owner.merchantId());
             }
         }
-        s.createMutationQuery("delete from MerchantMidEntity where merchantId = :m").setParameter("m", m.merchantId())
-                .executeUpdate();
-        for (Merchant.Mid mid : m.mids()) {
-            s.persist(new MerchantMidEntity(mid.acquirerId(), mid.mid(), m.merchantId()));
+        // Bring the merchant's MIDs to the new list through the session, so entities it already holds stay coherent.
+        java.util.Set<MerchantMidEntity.Key> wanted = new java.util.HashSet<>();
+        m.mids().forEach(mid -> wanted.add(new MerchantMidEntity.Key(mid.acquirerId(), mid.mid())));
+        for (MerchantMidEntity had : s.createSelectionQuery("from MerchantMidEntity where merchantId = :m", MerchantMidEntity.class)
+                .setParameter("m", m.merchantId()).getResultList()) {
+            if (!wanted.remove(had.key())) {
+                s.remove(had);
+            }
+        }
+        for (MerchantMidEntity.Key k : wanted) {
+            s.persist(new MerchantMidEntity(k.acquirerId(), k.mid(), m.merchantId()));
         }
         String definition = codec.toJson(m).toString();
         MerchantEntity e = s.find(MerchantEntity.class, m.merchantId());
@@ -87,11 +102,13 @@ public final class Catalog {
             checkMerchant(s, o);
             s.persist(new OfferEntity(o.id(), o.merchantId(), o.status().name(), codec.toJson(o).toString(), clock.instant()));
         });
+        version.incrementAndGet();
     }
 
     /** Replaces an offer's definition (import, or PATCH after merging the change). */
     public void putOffer(Offer o) {
         sessions.inTransaction(s -> putOffer(s, o));
+        version.incrementAndGet();
     }
 
     private void putOffer(Session s, Offer o) {
@@ -124,6 +141,7 @@ public final class Catalog {
             });
             Offer o = codec.offer(merged, "offer");
             putOffer(s, o);
+            version.incrementAndGet();
             return Optional.of(o);
         });
     }
@@ -177,6 +195,7 @@ public final class Catalog {
             s.flush();
             offers.forEach(o -> putOffer(s, o));
         });
+        version.incrementAndGet();
         return new ImportReport(merchants.size(), offers.size());
     }
 

@@ -40,4 +40,8 @@ public class MerchantMidEntity {
     String merchantId() {
         return merchantId;
     }
+
+    Key key() {
+        return new Key(acquirerId, mid);
+    }
 }

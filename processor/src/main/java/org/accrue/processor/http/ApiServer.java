@@ -59,7 +59,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, Catalog catalog,
-                     IntakeStats stats, Health health, PrometheusMeterRegistry metrics) {
+                     org.accrue.processor.rewards.RewardQueries rewards, IntakeStats stats, Health health,
+                     PrometheusMeterRegistry metrics) {
         this.json = newJsonMapper();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -101,6 +102,13 @@ public final class ApiServer implements AutoCloseable {
             Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
             Card c = enrollment.find(p.issuerScope(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
             ctx.json(cardBody(c));
+        });
+        app.get(BASE + "/cards/{cardId}/rewards", ctx -> {
+            Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            long id = enrollment.internalId(p.issuerScope(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
+            int limit = intParam(ctx, "limit", 1, PAGE_LIMIT_MAX, 100);
+            ctx.json(Map.of("cardId", ctx.pathParam("cardId"), "rewards", rewards.rewards(id, limit),
+                    "purchases", rewards.purchases(id, limit)));
         });
         app.delete(BASE + "/cards/{cardId}", ctx -> {
             Principal p = require(ctx, Role.ISSUER);

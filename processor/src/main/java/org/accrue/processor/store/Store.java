@@ -88,6 +88,7 @@ public final class Store implements AutoCloseable {
                     .applySetting(AvailableSettings.STATEMENT_BATCH_SIZE, 500)
                     .applySetting(AvailableSettings.ORDER_INSERTS, true)
                     .applySetting(AvailableSettings.SHOW_SQL, false)
+                    .applySetting(AvailableSettings.JDBC_TIME_ZONE, "UTC") // DATETIME columns hold UTC
                     .build();
             MetadataSources sources = new MetadataSources(registry);
             entities.forEach(sources::addAnnotatedClass);

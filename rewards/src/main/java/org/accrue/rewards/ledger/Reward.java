@@ -71,6 +71,18 @@ public final class Reward {
     public record Earning(Reward reward, List<LedgerTransaction> transactions) {
     }
 
+    /** A reward as stored, to carry on its life. */
+    public static Reward restore(String id, String cardId, String issuerId, String funder, RewardUnit unit,
+                                 long originalReward, long originalBase, Instant authorizedAt, Duration returnPeriod,
+                                 long remainingBase, long amount, Status status, Instant clearedAt) {
+        Reward r = new Reward(id, cardId, issuerId, funder, unit, originalReward, originalBase, authorizedAt, returnPeriod);
+        r.remainingBase = remainingBase;
+        r.amount = amount;
+        r.status = status;
+        r.clearedAt = clearedAt;
+        return r;
+    }
+
     /** The purchase cleared (or a clearing of it arrived): the return period starts. */
     public List<LedgerTransaction> clear(Instant at) {
         if (status == Status.PENDING && clearedAt == null) {
@@ -144,4 +156,5 @@ public final class Reward {
     public Status status() { return status; }
     public String funder() { return funder; }
     public String issuerId() { return issuerId; }
+    public Instant clearedAt() { return clearedAt; }
 }

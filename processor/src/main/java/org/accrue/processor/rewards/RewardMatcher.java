@@ -1,0 +1,755 @@
+/*
+ * Turns stored card messages into rewards, off the acknowledgement path. The
+ * journal leaves an outbox row (match_queue) with every stored message; this
+ * worker takes due rows in id order, runs the pure matching engine and the
+ * reward lifecycle on them, and writes rewards, ledger entries and the
+ * "why" of each purchase in the same transaction that removes the rows from
+ * the queue: a crash repeats a batch, never half of it, and a purchase is
+ * never rewarded twice (unique lifecycle key per offer, checked first).
+ *
+ *   01xx purchase            -> rewards PENDING (waiting for clearing)
+ *   0200 purchase            -> rewards PENDING and cleared at once
+ *   0220 clearing            -> clears the auth's rewards (or earns, when no auth came)
+ *   02xx refund (DE3 20)     -> reduces the purchase's rewards in proportion (same DE37)
+ *   04xx reversal            -> finds the original by DE90 (or, zero-filled, by token + DE37 + DE38 + amount);
+ *                               DE95 reduces in proportion, otherwise all; an original not yet here is retried
+ * A sweep makes cleared rewards AVAILABLE after their return period and expires auths never cleared.
+ */
+package org.accrue.processor.rewards;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.accrue.processor.catalog.Catalog;
+import org.accrue.rewards.ledger.Entry;
+import org.accrue.rewards.ledger.LedgerTransaction;
+import org.accrue.rewards.ledger.Reward;
+import org.accrue.rewards.matching.CardState;
+import org.accrue.rewards.matching.Earned;
+import org.accrue.rewards.matching.MatchResult;
+import org.accrue.rewards.matching.MatchingEngine;
+import org.accrue.rewards.matching.MerchantDirectory;
+import org.accrue.rewards.matching.Periods;
+import org.accrue.rewards.matching.Purchase;
+import org.accrue.rewards.matching.RewardUnit;
+import org.accrue.rewards.money.Money;
+import org.accrue.rewards.offers.Offer;
+import org.hibernate.SessionFactory;
+import org.hibernate.StatelessSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class RewardMatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RewardMatcher.class);
+    public static final int BATCH_SIZE_MAX = 500;
+    private static final Duration IDLE_POLL = Duration.ofMillis(200);
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
+    private static final Duration SWEEP_EVERY = Duration.ofSeconds(5);
+    private static final Duration CATALOG_RELOAD_EVERY = Duration.ofSeconds(30);
+
+    private final SessionFactory sessions;
+    private final Catalog catalog;
+    private final InstantSource clock;
+    private final Duration clearingWindow;
+    private final Thread worker;
+    private final AtomicLong matched = new AtomicLong();
+    private volatile boolean running = true;
+    private MatchingEngine engine;
+    private Map<String, Offer> offers = Map.of();
+    private long catalogVersion = -1;
+    private Instant catalogLoadedAt = Instant.MIN;
+    private Instant lastSweep = Instant.MIN;
+
+    public RewardMatcher(SessionFactory sessions, Catalog catalog, InstantSource clock, Duration clearingWindow) {
+        this.sessions = sessions;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.clearingWindow = clearingWindow;
+        this.worker = Thread.ofPlatform().name("accrue-matcher").daemon(true).unstarted(this::loop);
+    }
+
+    public RewardMatcher start() {
+        worker.start();
+        return this;
+    }
+
+    /** Messages matched since start (a gauge). */
+    public long matched() {
+        return matched.get();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                int n = runOnce();
+                Instant now = clock.instant();
+                if (Duration.between(lastSweep, now).compareTo(SWEEP_EVERY) >= 0) {
+                    sweep(now);
+                    lastSweep = now;
+                }
+                if (n == 0) {
+                    Thread.sleep(IDLE_POLL.toMillis()); // idle: nothing due in the queue
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("matching batch failed, will retry: {}", e.toString());
+                try {
+                    Thread.sleep(RETRY_AFTER.toMillis() / 10);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void refreshCatalog(Instant now) {
+        long v = catalog.version();
+        if (v != catalogVersion || Duration.between(catalogLoadedAt, now).compareTo(CATALOG_RELOAD_EVERY) >= 0) {
+            List<Offer> all = catalog.offers();
+            Map<String, Offer> byId = new HashMap<>();
+            all.forEach(o -> byId.put(o.id(), o));
+            engine = new MatchingEngine(new MerchantDirectory(catalog.merchants()), all);
+            offers = byId;
+            catalogVersion = v;
+            catalogLoadedAt = now;
+        }
+    }
+
+    /** Matches one batch of due queue rows; returns how many messages it took. Visible for tests and the demo. */
+    public int runOnce() {
+        Instant now = clock.instant();
+        refreshCatalog(now);
+        try (StatelessSession s = sessions.openStatelessSession()) {
+            var tx = s.beginTransaction();
+            try {
+                int[] taken = {0};
+                s.doWork(c -> taken[0] = batch(c, now));
+                tx.commit();
+                matched.addAndGet(taken[0]);
+                return taken[0];
+            } catch (RuntimeException e) {
+                if (tx.isActive()) {
+                    tx.rollback();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Messages still waiting to be matched. */
+    public long backlog() {
+        return sessions.fromSession(s -> ((Number) s.createNativeQuery("select count(*) from match_queue", Object.class)
+                .getSingleResult()).longValue());
+    }
+
+    private int batch(Connection c, Instant now) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select message_id from match_queue where not_before <= ? "
+                + "order by message_id limit ? for update skip locked")) {
+            ps.setTimestamp(1, ts(now));
+            ps.setInt(2, BATCH_SIZE_MAX);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+        }
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        List<StoredMessage> messages = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select " + StoredMessage.COLUMNS
+                + " from card_message m join card c on c.id = m.card_id where m.id in (" + marks(ids.size()) + ") order by m.id")) {
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setLong(i + 1, ids.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    messages.add(StoredMessage.read(rs));
+                }
+            }
+        }
+        Writes w = new Writes(c, now);
+        for (StoredMessage m : messages) {
+            boolean done = handle(w, m, now);
+            if (done) {
+                w.dequeue(m.id());
+            } else {
+                w.retry(m.id(), now.plus(RETRY_AFTER));
+            }
+        }
+        w.flush();
+        return ids.size();
+    }
+
+    /** True when the message is done with; false to look at it again later (a reversal whose original is not here yet). */
+    private boolean handle(Writes w, StoredMessage m, Instant now) throws SQLException {
+        String cls = m.messageClass();
+        if (cls.equals("04")) {
+            return reverse(w, m, now);
+        }
+        if (m.isRefund() && cls.equals("02")) {
+            List<Reward> rewards = w.rewardsByRrn(m.rrnKey());
+            if (rewards.isEmpty()) {
+                w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37");
+                return true;
+            }
+            for (Reward r : rewards) {
+                long purchase = w.purchaseMinor(r.id());
+                long returnedBase = purchase == 0 ? 0 : Money.divide(Math.multiplyExact(m.amountMinor(), w.baseMinor(r.id())),
+                        purchase, java.math.RoundingMode.HALF_UP);
+                w.save(r, r.returned(returnedBase, now));
+            }
+            w.outcome(m, null, "NONE", 0, "refund of " + m.amountMinor() + " reduced " + rewards.size() + " reward(s)");
+            return true;
+        }
+        if (!m.isPurchase()) {
+            w.outcome(m, null, "NONE", 0, "processing code " + m.processingCode() + " is not rewarded");
+            return true;
+        }
+        List<Reward> existing = w.rewardsByLifecycle(m.lifecycleKey());
+        boolean clears = cls.equals("02");
+        if (!existing.isEmpty() || (m.mti().startsWith("022") && w.authSeen(m))) {
+            if (clears) {
+                for (Reward r : existing) {
+                    w.save(r, r.clear(now));
+                }
+            }
+            w.outcome(m, null, "NONE", 0, clears ? "clearing of an earlier purchase" : "repeat of an earlier purchase");
+            return true;
+        }
+        earn(w, m, now, clears);
+        return true;
+    }
+
+    private void earn(Writes w, StoredMessage m, Instant now, boolean cleared) throws SQLException {
+        Purchase p = purchase(m);
+        MatchResult r = engine.match(p, w.cardState(m.cardId()), w::budgetSpent);
+        StringBuilder detail = new StringBuilder();
+        for (Earned e : r.earned()) {
+            Offer o = e.offer();
+            String funder = switch (o.funding()) {
+                case MERCHANT -> "MERCHANT:" + (o.merchantId() != null ? o.merchantId() : r.merchantId());
+                case ISSUER -> "ISSUER:" + m.issuerId();
+                case PARTNER -> "PARTNER:" + o.id();
+            };
+            Reward.Earning earning = Reward.earn("rw_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20),
+                    Long.toString(m.cardId()), m.issuerId(), funder, e.unit(), e.amount(), Math.max(1, e.baseMinor()),
+                    m.receivedAt(), Duration.ofDays(o.returnPeriodDays()));
+            List<LedgerTransaction> txns = new ArrayList<>(earning.transactions());
+            if (cleared) {
+                txns.addAll(earning.reward().clear(now));
+            }
+            w.insert(earning.reward(), m, o, r.merchantId(), e, p.local().toLocalDate(), txns);
+            detail.append("earned ").append(o.id()).append(' ').append(e.amount()).append(' ').append(e.unit().code()).append("; ");
+        }
+        for (MatchResult.Declined d : r.declined()) {
+            detail.append(d.offerId()).append(": ").append(d.reason()).append("; ");
+        }
+        if (r.suggestion() != null) {
+            w.midSuggestion(r.suggestion(), m);
+            detail.append("MID ").append(m.merchantId()).append(" looks like merchant ").append(r.suggestion().merchantId())
+                    .append(" (suggested to ops); ");
+        }
+        if (r.earned().isEmpty() && r.declined().isEmpty()) {
+            detail.append(r.resolution() == MatchResult.Resolution.NONE ? "no merchant or category offer matched" : "no offers for this merchant");
+        }
+        w.outcome(m, r.merchantId(), r.resolution().name(), r.earned().size(), detail.toString());
+    }
+
+    private boolean reverse(Writes w, StoredMessage m, Instant now) throws SQLException {
+        if (m.origMti() == null) {
+            w.outcome(m, null, "NONE", 0, "reversal without DE90");
+            return true;
+        }
+        StoredOriginal orig = w.original(m);
+        if (orig == null) {
+            boolean tooLate = !now.isBefore(m.receivedAt().plus(clearingWindow));
+            if (tooLate) {
+                w.outcome(m, null, "NONE", 0, "reversal: original never arrived");
+            }
+            return tooLate; // the original may still come: look again later
+        }
+        List<Reward> rewards = w.rewardsByLifecycle(orig.lifecycleKey());
+        for (Reward r : rewards) {
+            if (m.replacementAmountMinor() == null || orig.amountMinor() == 0) {
+                w.save(r, r.reduceTo(0, now));
+            } else {
+                long base = w.baseMinor(r.id());
+                long remaining = Money.divide(Math.multiplyExact(base, m.replacementAmountMinor()), orig.amountMinor(),
+                        java.math.RoundingMode.DOWN);
+                w.save(r, r.reduceTo(remaining, now));
+            }
+        }
+        w.outcome(m, null, "NONE", 0, (m.replacementAmountMinor() == null ? "full" : "partial") + " reversal of "
+                + rewards.size() + " reward(s)");
+        return true;
+    }
+
+    record StoredOriginal(String lifecycleKey, long amountMinor) {
+    }
+
+    /** Makes cleared rewards available after their return period; expires auths never cleared. */
+    public void sweep(Instant now) {
+        try (StatelessSession s = sessions.openStatelessSession()) {
+            var tx = s.beginTransaction();
+            try {
+                s.doWork(c -> {
+                    Writes w = new Writes(c, now);
+                    for (Reward r : w.due(now, clearingWindow)) {
+                        w.save(r, r.advance(now, clearingWindow));
+                    }
+                    w.flush();
+                });
+                tx.commit();
+            } catch (RuntimeException e) {
+                if (tx.isActive()) {
+                    tx.rollback();
+                }
+                throw e;
+            }
+        }
+    }
+
+    static Purchase purchase(StoredMessage m) {
+        LocalDateTime local = localTime(m);
+        Money amount = Money.of(m.amountMinor(), Money.alphaOf(m.currency()));
+        Money billing = m.billingAmountMinor() == null ? null : Money.of(m.billingAmountMinor(), Money.alphaOf(m.billingCurrency()));
+        return new Purchase(m.receivedAt(), local, m.posEntryMode() != null && m.posEntryMode().startsWith("81"), amount,
+                billing, m.tipMinor(), m.acquirerId(), m.merchantId(), m.acceptorName(), m.mcc());
+    }
+
+    /** The merchant's local date and time (DE13/DE12); the year is the one that puts it nearest the receipt time. */
+    static LocalDateTime localTime(StoredMessage m) {
+        LocalDateTime received = LocalDateTime.ofInstant(m.receivedAt(), ZoneOffset.UTC);
+        if (m.localDate() == null || m.localTime() == null) {
+            return received;
+        }
+        int month = Integer.parseInt(m.localDate().substring(0, 2));
+        int day = Integer.parseInt(m.localDate().substring(2));
+        LocalTime t = LocalTime.of(Integer.parseInt(m.localTime().substring(0, 2)), Integer.parseInt(m.localTime().substring(2, 4)),
+                Integer.parseInt(m.localTime().substring(4)));
+        LocalDateTime best = null;
+        for (int y = received.getYear() - 1; y <= received.getYear() + 1; y++) {
+            if (month == 2 && day == 29 && !java.time.Year.isLeap(y)) {
+                continue;
+            }
+            LocalDateTime c = LocalDateTime.of(LocalDate.of(y, month, day), t);
+            if (best == null || Duration.between(c, received).abs().compareTo(Duration.between(best, received).abs()) < 0) {
+                best = c;
+            }
+        }
+        return best == null ? received : best;
+    }
+
+    static Timestamp ts(Instant i) {
+        return Timestamp.valueOf(LocalDateTime.ofInstant(i, ZoneOffset.UTC));
+    }
+
+    static Instant instant(ResultSet rs, int col) throws SQLException {
+        LocalDateTime t = rs.getObject(col, LocalDateTime.class);
+        return t == null ? null : t.toInstant(ZoneOffset.UTC);
+    }
+
+    static String marks(int n) {
+        return "?" + ",?".repeat(n - 1);
+    }
+
+    /** The writes of one batch, with the card-state and budget reads they need. */
+    private final class Writes {
+        private final Connection c;
+        private final Instant now;
+        private final Map<String, Long> budgetDelta = new HashMap<>();
+        private final Map<String, Long> budgetBase = new HashMap<>();
+
+        Writes(Connection c, Instant now) {
+            this.c = c;
+            this.now = now;
+        }
+
+        void dequeue(long messageId) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id = ?")) {
+                ps.setLong(1, messageId);
+                ps.executeUpdate();
+            }
+        }
+
+        void retry(long messageId, Instant notBefore) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("update match_queue set not_before = ?, attempts = attempts + 1 where message_id = ?")) {
+                ps.setTimestamp(1, ts(notBefore));
+                ps.setLong(2, messageId);
+                ps.executeUpdate();
+            }
+        }
+
+        void flush() {
+            // every statement above runs at once; kept for a future batching of writes
+        }
+
+        long budgetSpent(String offerId) {
+            try {
+                Long base = budgetBase.get(offerId);
+                if (base == null) {
+                    try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(amount), 0) from reward where offer_id = ? "
+                            + "and status not in ('REVERSED', 'EXPIRED', 'REJECTED')")) {
+                        ps.setString(1, offerId);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            base = rs.getLong(1);
+                        }
+                    }
+                    budgetBase.put(offerId, base);
+                }
+                return base + budgetDelta.getOrDefault(offerId, 0L);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        CardState cardState(long cardId) {
+            return new StoredCardState(c, cardId);
+        }
+
+        boolean authSeen(StoredMessage m) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("select 1 from card_message where pan_token = ? and rrn <=> ? "
+                    + "and auth_id <=> ? and mti like '01%' and id < ? limit 1")) {
+                ps.setString(1, m.panToken());
+                ps.setString(2, m.rrn());
+                ps.setString(3, m.authId());
+                ps.setLong(4, m.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        }
+
+        StoredOriginal original(StoredMessage m) throws SQLException {
+            boolean zeroFilled = m.origStan().chars().allMatch(ch -> ch == '0') || m.origTransmitted().chars().allMatch(ch -> ch == '0');
+            String sql = zeroFilled
+                    ? "select pan_token, rrn, auth_id, amount_minor from card_message where pan_token = ? and rrn <=> ? "
+                    + "and auth_id <=> ? and amount_minor = ? and (mti like '01%' or mti like '02%') order by id limit 1"
+                    : "select pan_token, rrn, auth_id, amount_minor, acquirer_id from card_message where mti like ? and stan = ? "
+                    + "and transmitted = ? and (mti like '01%' or mti like '02%') order by id";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                if (zeroFilled) {
+                    ps.setString(1, m.panToken());
+                    ps.setString(2, m.rrn());
+                    ps.setString(3, m.authId());
+                    ps.setLong(4, m.amountMinor());
+                } else {
+                    ps.setString(1, m.origMti().substring(0, 2) + "%");
+                    ps.setString(2, m.origStan());
+                    ps.setString(3, m.origTransmitted());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (!zeroFilled && !stripZeros(rs.getString(5)).equals(stripZeros(m.origAcquirerId()))) {
+                            continue;
+                        }
+                        String key = rs.getString(1) + "|" + (rs.getString(2) == null ? "" : rs.getString(2)) + "|"
+                                + (rs.getString(3) == null ? "" : rs.getString(3));
+                        return new StoredOriginal(key, rs.getLong(4));
+                    }
+                }
+            }
+            return null;
+        }
+
+        List<Reward> rewardsByLifecycle(String key) throws SQLException {
+            return rewards("lifecycle_key = ?", key);
+        }
+
+        List<Reward> rewardsByRrn(String key) throws SQLException {
+            return key == null ? List.of() : rewards("rrn_key = ?", key);
+        }
+
+        List<Reward> due(Instant now, Duration window) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where status = 'PENDING' "
+                    + "and ((cleared_at is not null and date_add(cleared_at, interval return_period_days day) <= ?) "
+                    + "or (cleared_at is null and purchased_at <= ?)) order by id limit 1000 for update skip locked")) {
+                ps.setTimestamp(1, ts(now));
+                ps.setTimestamp(2, ts(now.minus(window)));
+                return readRewards(ps);
+            }
+        }
+
+        private static final String REWARD_COLUMNS = "public_id, card_id, issuer_id, funder, unit_kind, unit_code, "
+                + "original_amount, base_minor, purchased_at, return_period_days, remaining_base, amount, status, cleared_at";
+
+        private List<Reward> rewards(String where, String key) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where " + where
+                    + " order by id for update")) {
+                ps.setString(1, key);
+                return readRewards(ps);
+            }
+        }
+
+        private List<Reward> readRewards(PreparedStatement ps) throws SQLException {
+            List<Reward> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(Reward.restore(rs.getString(1), Long.toString(rs.getLong(2)), rs.getString(3), rs.getString(4),
+                            new RewardUnit(RewardUnit.Kind.valueOf(rs.getString(5)), rs.getString(6)), rs.getLong(7),
+                            rs.getLong(8), instant(rs, 9), Duration.ofDays(rs.getInt(10)), rs.getLong(11), rs.getLong(12),
+                            Reward.Status.valueOf(rs.getString(13)), instant(rs, 14)));
+                }
+            }
+            return out;
+        }
+
+        long baseMinor(String rewardId) throws SQLException {
+            return longOf("select base_minor from reward where public_id = ?", rewardId);
+        }
+
+        long purchaseMinor(String rewardId) throws SQLException {
+            return longOf("select purchase_minor from reward where public_id = ?", rewardId);
+        }
+
+        private long longOf(String sql, String id) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        }
+
+        void insert(Reward r, StoredMessage m, Offer o, String merchantId, Earned e, LocalDate localDate,
+                    List<LedgerTransaction> txns) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("insert into reward (id, public_id, card_id, issuer_id, offer_id, "
+                    + "merchant_id, source_message_id, lifecycle_key, rrn_key, unit_kind, unit_code, amount, original_amount, "
+                    + "base_minor, remaining_base, base_currency, purchase_minor, funder, status, purchased_at, local_date, "
+                    + "cleared_at, return_period_days, updated_at) values (next value for reward_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                int i = 1;
+                ps.setString(i++, r.id());
+                ps.setLong(i++, m.cardId());
+                ps.setString(i++, m.issuerId());
+                ps.setString(i++, o.id());
+                ps.setString(i++, merchantId);
+                ps.setLong(i++, m.id());
+                ps.setString(i++, m.lifecycleKey());
+                ps.setString(i++, m.rrnKey());
+                ps.setString(i++, r.unit().kind().name());
+                ps.setString(i++, r.unit().code());
+                ps.setLong(i++, r.amount());
+                ps.setLong(i++, r.amount());
+                ps.setLong(i++, r.remainingBase());
+                ps.setLong(i++, r.remainingBase());
+                ps.setString(i++, e.baseCurrency());
+                ps.setLong(i++, baseCurrencyAmount(m, e.baseCurrency()));
+                ps.setString(i++, r.funder());
+                ps.setString(i++, r.status().name());
+                ps.setTimestamp(i++, ts(m.receivedAt()));
+                ps.setObject(i++, localDate);
+                ps.setTimestamp(i++, r.clearedAt() == null ? null : ts(r.clearedAt()));
+                ps.setInt(i++, o.returnPeriodDays());
+                ps.setTimestamp(i, ts(now));
+                ps.executeUpdate();
+            }
+            budgetDelta.merge(o.id(), r.amount(), Long::sum);
+            ledger(r.id(), txns);
+        }
+
+        /** The purchase amount in the reward base's currency: DE4, or DE6 when the base was the billed amount. */
+        private long baseCurrencyAmount(StoredMessage m, String baseCurrency) {
+            return Money.alphaOf(m.currency()).equals(baseCurrency) || m.billingAmountMinor() == null
+                    ? m.amountMinor() : m.billingAmountMinor();
+        }
+
+        void save(Reward r, List<LedgerTransaction> txns) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("update reward set amount = ?, remaining_base = ?, status = ?, "
+                    + "cleared_at = ?, updated_at = ? where public_id = ?")) {
+                ps.setLong(1, r.amount());
+                ps.setLong(2, r.remainingBase());
+                ps.setString(3, r.status().name());
+                ps.setTimestamp(4, r.clearedAt() == null ? null : ts(r.clearedAt()));
+                ps.setTimestamp(5, ts(now));
+                ps.setString(6, r.id());
+                ps.executeUpdate();
+            }
+            ledger(r.id(), txns);
+        }
+
+        private void ledger(String rewardPublicId, List<LedgerTransaction> txns) throws SQLException {
+            if (txns.isEmpty()) {
+                return;
+            }
+            long rewardId = longOf("select id from reward where public_id = ?", rewardPublicId);
+            try (PreparedStatement ps = c.prepareStatement("insert into ledger_entry (id, txn_id, reward_id, txn_kind, "
+                    + "account_type, account_owner, unit_kind, unit_code, amount, created_at) values "
+                    + "(next value for ledger_entry_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (LedgerTransaction t : txns) {
+                    String txnId = UUID.randomUUID().toString();
+                    for (Entry e : t.entries()) {
+                        ps.setString(1, txnId);
+                        ps.setLong(2, rewardId);
+                        ps.setString(3, t.kind().name());
+                        ps.setString(4, e.account().type().name());
+                        ps.setString(5, e.account().owner());
+                        ps.setString(6, e.unit().kind().name());
+                        ps.setString(7, e.unit().code());
+                        ps.setLong(8, e.amount());
+                        ps.setTimestamp(9, ts(t.at()));
+                        ps.addBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
+        }
+
+        void outcome(StoredMessage m, String merchantId, String resolution, int earned, String detail) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("insert ignore into match_outcome (message_id, card_id, merchant_id, "
+                    + "resolution, purchased_at, earned, detail, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setLong(1, m.id());
+                ps.setLong(2, m.cardId());
+                ps.setString(3, merchantId);
+                ps.setString(4, resolution);
+                ps.setTimestamp(5, ts(m.receivedAt()));
+                ps.setInt(6, earned);
+                ps.setString(7, detail.length() > 2000 ? detail.substring(0, 2000) : detail);
+                ps.setTimestamp(8, ts(now));
+                ps.executeUpdate();
+            }
+        }
+
+        void midSuggestion(MatchResult.MidSuggestion s, StoredMessage m) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("insert ignore into processing_exception (id, type, fingerprint, "
+                    + "message_key, card_id, last4, amount_minor, currency, detail, status, created_at) values "
+                    + "(next value for processing_exception_seq, 'MID_SUGGESTION', ?, null, ?, null, ?, ?, ?, 'OPEN', ?)")) {
+                ps.setString(1, s.acquirerId() + "|" + s.mid());
+                ps.setLong(2, m.cardId());
+                ps.setLong(3, m.amountMinor());
+                ps.setString(4, m.currency());
+                ps.setString(5, "acquirer " + s.acquirerId() + " MID " + s.mid() + " (\"" + s.descriptor()
+                        + "\") looks like merchant " + s.merchantId() + ": add the MID to it?");
+                ps.setTimestamp(6, ts(now));
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private static String stripZeros(String s) {
+        if (s == null) {
+            return "";
+        }
+        int i = 0;
+        while (i < s.length() - 1 && s.charAt(i) == '0') {
+            i++;
+        }
+        return s.substring(i);
+    }
+
+    /** The card's history, read from the store as the engine asks for it. */
+    private static final class StoredCardState implements CardState {
+        private final Connection c;
+        private final long cardId;
+        private final Map<String, List<long[]>> rewards = new HashMap<>(); // offer -> [amount, epochDay]
+
+        StoredCardState(Connection c, long cardId) {
+            this.c = c;
+            this.cardId = cardId;
+        }
+
+        @Override
+        public String tier() {
+            return null; // tiers come with bank points (issue 4)
+        }
+
+        @Override
+        public Instant activatedAt(String offerId) {
+            return null; // activation endpoint not built yet: offers that need it decline with ACTIVATION_REQUIRED
+        }
+
+        @Override
+        public Instant lastPurchaseAt(String merchantId, Instant before) {
+            try (PreparedStatement ps = c.prepareStatement("select max(purchased_at) from match_outcome where card_id = ? "
+                    + "and merchant_id = ? and purchased_at < ?")) {
+                ps.setLong(1, cardId);
+                ps.setString(2, merchantId);
+                ps.setTimestamp(3, ts(before));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return instant(rs, 1);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private List<long[]> rewards(String offerId) {
+            return rewards.computeIfAbsent(offerId, id -> {
+                List<long[]> out = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("select amount, local_date from reward where card_id = ? "
+                        + "and offer_id = ? and status not in ('REVERSED', 'EXPIRED', 'REJECTED')")) {
+                    ps.setLong(1, cardId);
+                    ps.setString(2, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.add(new long[] {rs.getLong(1), rs.getObject(2, LocalDate.class).toEpochDay()});
+                        }
+                    }
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+                return out;
+            });
+        }
+
+        private boolean inPeriod(long epochDay, String periodKey, Offer.Period period) {
+            return Periods.key(period, LocalDate.ofEpochDay(epochDay)).equals(periodKey);
+        }
+
+        private static Offer.Period periodOf(String key) {
+            return Offer.Period.valueOf(key.contains(":") ? key.substring(0, key.indexOf(':')) : key);
+        }
+
+        @Override
+        public long rewardInPeriod(String offerId, String periodKey) {
+            Offer.Period p = periodOf(periodKey);
+            return rewards(offerId).stream().filter(r -> inPeriod(r[1], periodKey, p)).mapToLong(r -> r[0]).sum();
+        }
+
+        @Override
+        public int redemptionsInPeriod(String offerId, String periodKey) {
+            Offer.Period p = periodOf(periodKey);
+            return (int) rewards(offerId).stream().filter(r -> r[0] > 0 && inPeriod(r[1], periodKey, p)).count();
+        }
+
+        @Override
+        public int punches(String offerId) {
+            return rewards(offerId).size();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        worker.interrupt();
+        try {
+            worker.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
