@@ -7,13 +7,13 @@
 CREATE SEQUENCE reward_seq START WITH 1 INCREMENT BY 50;
 CREATE SEQUENCE ledger_entry_seq START WITH 1 INCREMENT BY 50;
 
+-- Kept small (the matcher drains it continuously) and cheap to insert into: the journal writes only the
+-- message id; no secondary index (the matcher scans it in primary key order).
 CREATE TABLE match_queue (
     message_id  BIGINT      NOT NULL PRIMARY KEY,
-    not_before  DATETIME(6) NOT NULL,
-    attempts    INT         NOT NULL
+    not_before  DATETIME(6) NOT NULL DEFAULT '1970-01-01 00:00:00',
+    attempts    INT         NOT NULL DEFAULT 0
 ) ENGINE=InnoDB;
-
-CREATE INDEX ix_match_queue_due ON match_queue (not_before, message_id);
 
 CREATE TABLE reward (
     id                 BIGINT       NOT NULL PRIMARY KEY,

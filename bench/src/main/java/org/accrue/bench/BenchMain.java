@@ -70,6 +70,7 @@ public final class BenchMain {
             v.put("accrue.log.level", "WARN");
             v.put("accrue.pan.key.1", "base64:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
             v.put("accrue.issuer.BENCH.name", "Bench Bank");
+            v.put("accrue.rewards.matcher.enabled", a.getOrDefault("matcher", "true"));
             for (String k : List.of("batch-size-max", "queue-capacity", "writers")) {
                 if (a.containsKey(k)) {
                     v.put("accrue.journal." + k, a.get(k));

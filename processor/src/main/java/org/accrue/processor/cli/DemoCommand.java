@@ -52,6 +52,7 @@ final class DemoCommand implements Callable<Integer> {
         deleteTree(dataDir);
         String issuerKey = "demo_" + HexFormat.of().formatHex(random(16));
         String opsKey = "demo_ops_" + HexFormat.of().formatHex(random(16));
+        String adminKey = "demo_admin_" + HexFormat.of().formatHex(random(16));
         Map<String, String> v = new HashMap<>();
         v.put("accrue.data-dir", dataDir.toString());
         v.put("accrue.iso.port", "0");
@@ -65,6 +66,8 @@ final class DemoCommand implements Callable<Integer> {
         v.put("accrue.api-key.demo-issuer.issuer", ISSUER);
         v.put("accrue.api-key.demo-ops.sha256", ApiKeys.sha256Hex(opsKey));
         v.put("accrue.api-key.demo-ops.role", "ops");
+        v.put("accrue.api-key.demo-admin.sha256", ApiKeys.sha256Hex(adminKey));
+        v.put("accrue.api-key.demo-admin.role", "admin");
         AccrueConfig config = AccrueConfig.from(Settings.of(v));
         AccrueCli.applyLogLevel(config.logLevel());
 
@@ -73,6 +76,18 @@ final class DemoCommand implements Callable<Integer> {
         try (Processor node = Processor.start(config, InstantSource.system())) {
             say(String.format("  up in %.1f s: ISO 8583 on port %d, HTTP API on http://127.0.0.1:%d/api/v1",
                     (System.nanoTime() - t0) / 1e9, node.isoPort(), node.httpPort()));
+
+            HttpClient http = HttpClient.newHttpClient();
+            int offers = 0;
+            for (String merchant : DemoCatalog.MERCHANTS) {
+                expect(post(http, node.httpPort(), "/merchants", adminKey, merchant), 201, "merchant");
+            }
+            for (String offer : DemoCatalog.OFFERS) {
+                expect(post(http, node.httpPort(), "/offers", adminKey, offer), 201, "offer");
+                offers++;
+            }
+            say("Catalog: " + DemoCatalog.MERCHANTS.size() + " merchants and " + offers
+                    + " offers created through POST /api/v1/merchants and /offers (admin key)");
 
             Random r = new Random(7);
             List<String> enrolled = new ArrayList<>();
@@ -84,7 +99,6 @@ final class DemoCommand implements Callable<Integer> {
                 notEnrolled.add(demoPan(r, "411111"));
             }
             int viaApi = enrolled.size() * 3 / 4;
-            HttpClient http = HttpClient.newHttpClient();
             for (int i = 0; i < viaApi; i++) {
                 String body = "{\"pan\":\"" + enrolled.get(i) + "\",\"accountRef\":\"DEMO-ACCT-" + (1000 + i)
                         + "\",\"lastName\":\"CARDHOLDER\"}";
@@ -115,10 +129,14 @@ final class DemoCommand implements Callable<Integer> {
                     .withConnections(connections).withInFlight(4).withPurchases(purchases).withOtherPans(notEnrolled)
                     .withBadMessages(true));
             IntakeStats.Snapshot s = node.stats().snapshot();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (node.matcher() != null && node.matcher().backlog() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100); // the matcher works off the acknowledgement path; give it a moment to catch up
+            }
             long rows = node.store().sessionFactory().fromSession(x ->
                     ((Number) x.createNativeQuery("select count(*) from card_message", Object.class).getSingleResult()).longValue());
             long exceptions = node.store().sessionFactory().fromSession(x ->
-                    ((Number) x.createNativeQuery("select count(*) from processing_exception", Object.class).getSingleResult()).longValue());
+                    ((Number) x.createNativeQuery("select count(*) from processing_exception where type = 'MESSAGE_CONFLICT'", Object.class).getSingleResult()).longValue());
 
             say("");
             say("What the issuer saw (simulator):");
@@ -134,6 +152,10 @@ final class DemoCommand implements Callable<Integer> {
                     s.batches() == 0 ? 0.0 : (double) s.stored() / s.batches()));
             say("  answers by DE39: " + describeCodes(s.byResponseCode()));
             say("");
+            say("");
+            say("Rewards earned (matched after the acknowledgements, from the journal's outbox):");
+            DemoCatalog.printRewards(node, DemoCommand::say);
+            say("");
             say("No PAN was stored: cards are kept as an HMAC token and their last four digits.");
             if (keepRunning) {
                 say("The node stays up. Try:\n  curl -s -H 'Authorization: Bearer " + opsKey + "' http://127.0.0.1:"
@@ -142,6 +164,19 @@ final class DemoCommand implements Callable<Integer> {
                 new java.util.concurrent.CountDownLatch(1).await();
             }
             return report.allAsExpected() ? 0 : 1;
+        }
+    }
+
+    private static HttpResponse<String> post(HttpClient http, int port, String path, String key, String body)
+            throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1" + path))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void expect(HttpResponse<String> r, int status, String what) {
+        if (r.statusCode() != status) {
+            throw new IllegalStateException("demo " + what + " answered " + r.statusCode() + ": " + r.body());
         }
     }
 
@@ -171,7 +206,7 @@ final class DemoCommand implements Callable<Integer> {
         return b;
     }
 
-    private static void say(String s) {
+    static void say(String s) {
         System.out.println(s);
     }
 

@@ -223,7 +223,7 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
                     storedCount++;
                     acks.add(Acknowledgement.RECORDED);
                 }
-                insertMessages(w, s, rows, now);
+                insertMessages(w, s, rows);
                 insertConflicts(s, conflictRows);
                 if (notEnrolledCount > 0) {
                     countNotEnrolled(s, w.index, now, notEnrolledCount);
@@ -264,21 +264,18 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
      * than Hibernate's per-entity insert. Ids come in blocks of ID_BLOCK from
      * card_message_seq, whose INCREMENT BY is the same (V1 migration).
      */
-    private void insertMessages(Writer w, StatelessSession s, List<CardMessageEntity> rows, Instant now) {
+    private void insertMessages(Writer w, StatelessSession s, List<CardMessageEntity> rows) {
         if (rows.isEmpty()) {
             return;
         }
         s.doWork(c -> {
             try (PreparedStatement ps = c.prepareStatement(CardMessageEntity.INSERT_SQL);
-                 PreparedStatement outbox = c.prepareStatement(
-                         "insert into match_queue (message_id, not_before, attempts) values (?, ?, 0)")) {
-                java.sql.Timestamp due = java.sql.Timestamp.valueOf(java.time.LocalDateTime.ofInstant(now, ZoneOffset.UTC));
+                 PreparedStatement outbox = c.prepareStatement("insert into match_queue (message_id) values (?)")) {
                 for (CardMessageEntity e : rows) {
                     long id = nextId(w, c);
                     e.bind(ps, id);
                     ps.addBatch();
                     outbox.setLong(1, id);
-                    outbox.setTimestamp(2, due);
                     outbox.addBatch();
                 }
                 ps.executeBatch();
