@@ -115,6 +115,9 @@ class CardsApiTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().get("paths").has("/cards")).isTrue();
         assertThat(r.json().get("paths").has("/cards/{cardId}")).isTrue();
+        for (String path : new String[] {"/merchants", "/offers", "/offers/{offerId}", "/cards/{cardId}/rewards", "/health"}) {
+            assertThat(r.json().get("paths").has(path)).as(path).isTrue();
+        }
     }
 
     @Test
