@@ -79,3 +79,11 @@ CREATE TABLE match_outcome (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE INDEX ix_match_outcome_card ON match_outcome (card_id, merchant_id, purchased_at);
+
+-- Offers that need activation: when each card activated each offer (a later activation renews it).
+CREATE TABLE offer_activation (
+    card_id       BIGINT      NOT NULL,
+    offer_id      VARCHAR(64) NOT NULL,
+    activated_at  DATETIME(6) NOT NULL,
+    PRIMARY KEY (card_id, offer_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -73,7 +73,9 @@ public final class Processor implements AutoCloseable {
                     ? IsoListener.start(config, resolvePort(config.iso().port()), journal) : null;
             this.api = config.http().enabled()
                     ? new ApiServer(config.http().bindAddress(), config.http().port(), new ApiKeys(config.apiKeys()),
-                    enrollment, catalog, rewardQueries, stats, this::health, metrics) : null;
+                    enrollment, catalog, rewardQueries,
+                    new org.accrue.processor.rewards.Activations(store.sessionFactory(), clock), stats, this::health,
+                    metrics) : null;
         } catch (RuntimeException e) {
             if (matcher != null) {
                 matcher.close();

@@ -59,7 +59,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, Catalog catalog,
-                     org.accrue.processor.rewards.RewardQueries rewards, IntakeStats stats, Health health,
+                     org.accrue.processor.rewards.RewardQueries rewards,
+                     org.accrue.processor.rewards.Activations activations, IntakeStats stats, Health health,
                      PrometheusMeterRegistry metrics) {
         this.json = newJsonMapper();
         this.app = Javalin.create(cfg -> {
@@ -109,6 +110,14 @@ public final class ApiServer implements AutoCloseable {
             int limit = intParam(ctx, "limit", 1, PAGE_LIMIT_MAX, 100);
             ctx.json(Map.of("cardId", ctx.pathParam("cardId"), "rewards", rewards.rewards(id, limit),
                     "purchases", rewards.purchases(id, limit)));
+        });
+        app.post(BASE + "/cards/{cardId}/offers/{offerId}/activation", ctx -> {
+            Principal p = require(ctx, Role.ISSUER);
+            long id = enrollment.internalId(p.issuerId(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
+            var offer = catalog.offer(ctx.pathParam("offerId")).orElseThrow(() -> Problem.notFound("offer"));
+            var a = activations.activate(id, offer);
+            ctx.status(a.created() ? 201 : 200).json(Map.of("cardId", ctx.pathParam("cardId"), "offerId", offer.id(),
+                    "activatedAt", a.activatedAt(), "validUntil", a.validUntil()));
         });
         app.delete(BASE + "/cards/{cardId}", ctx -> {
             Principal p = require(ctx, Role.ISSUER);

@@ -210,7 +210,10 @@ public final class RewardMatcher implements AutoCloseable {
         if (m.isRefund() && cls.equals("02")) {
             List<Reward> rewards = w.rewardsByRrn(m.rrnKey());
             if (rewards.isEmpty()) {
-                w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37");
+                rewards = w.rewardsOfLatestPurchaseAt(m, now); // failing DE37: same card and MID, within the return period
+            }
+            if (rewards.isEmpty()) {
+                w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37, or at this MID within its return period");
                 return true;
             }
             for (Reward r : rewards) {
@@ -478,6 +481,23 @@ public final class RewardMatcher implements AutoCloseable {
             return rewards("lifecycle_key = ?", key);
         }
 
+        List<Reward> rewardsOfLatestPurchaseAt(StoredMessage refund, Instant now) throws SQLException {
+            if (refund.merchantId() == null) {
+                return List.of();
+            }
+            try (PreparedStatement ps = c.prepareStatement("select r.lifecycle_key from reward r join card_message m "
+                    + "on m.id = r.source_message_id where m.pan_token = ? and m.merchant_id = ? "
+                    + "and r.status in ('PENDING', 'AVAILABLE') and date_add(r.purchased_at, interval r.return_period_days day) >= ? "
+                    + "order by r.id desc limit 1")) {
+                ps.setString(1, refund.panToken());
+                ps.setString(2, refund.merchantId());
+                ps.setTimestamp(3, ts(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rewardsByLifecycle(rs.getString(1)) : List.of();
+                }
+            }
+        }
+
         List<Reward> rewardsByRrn(String key) throws SQLException {
             return key == null ? List.of() : rewards("rrn_key = ?", key);
         }
@@ -678,7 +698,16 @@ public final class RewardMatcher implements AutoCloseable {
 
         @Override
         public Instant activatedAt(String offerId) {
-            return null; // activation endpoint not built yet: offers that need it decline with ACTIVATION_REQUIRED
+            try (PreparedStatement ps = c.prepareStatement("select activated_at from offer_activation where card_id = ? "
+                    + "and offer_id = ?")) {
+                ps.setLong(1, cardId);
+                ps.setString(2, offerId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? instant(rs, 1) : null;
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override

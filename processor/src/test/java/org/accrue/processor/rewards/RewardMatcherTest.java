@@ -36,6 +36,9 @@ class RewardMatcherTest {
                         "startsAt":"2026-01-01T00:00:00Z","returnPeriodDays":14},
                        {"id":"bb-big-spender","merchantId":"blue-bottle","reward":{"type":"FIXED","amount":{"minor":5000,"currency":"USD"}},
                         "currency":"USD","minSpend":{"minor":100000,"currency":"USD"},"startsAt":"2026-01-01T00:00:00Z"},
+                       {"id":"bb-activate","merchantId":"blue-bottle","reward":{"type":"FIXED","amount":{"minor":300,"currency":"USD"}},
+                        "currency":"USD","activationRequired":true,"activationValidDays":30,"stacking":"STACKABLE",
+                        "startsAt":"2026-01-01T00:00:00Z"},
                        {"id":"coffee-miles","mccs":["5814"],"reward":{"type":"MILES_PER_UNIT","milesPerUnit":2,"program":"SKY"},
                         "currency":"USD","stacking":"STACKABLE","startsAt":"2026-01-01T00:00:00Z"}]}""";
 
@@ -147,6 +150,14 @@ class RewardMatcherTest {
     }
 
     @Test
+    void aRefundWithoutTheSameDe37FindsTheLatestPurchaseAtTheSameMid() {
+        send(purchase("0200", pan, 8000, "RRN000000011", "A00011"));
+        send(purchase("0200", pan, 2000, "RRN999999999", "A00098").with(3, "200000"));
+        drain();
+        assertThat(sum("select amount from reward where card_id = :c and offer_id = 'bb-10'")).isEqualTo(600);
+    }
+
+    @Test
     void anAuthThatNeverClearsExpires() {
         send(purchase("0100", pan, 4000, "RRN000000005", "A00005"));
         drain();
@@ -168,6 +179,24 @@ class RewardMatcherTest {
                 .contains("bb-big-spender: BELOW_MIN_SPEND");
         assertThat(api.get("/cards/" + cardId + "/rewards", KEY_OPS).status()).isEqualTo(200);
         assertThat(api.get("/cards/" + cardId + "/rewards", KEY_ISSUER_B).status()).isEqualTo(404);
+    }
+
+    @Test
+    void anActivatedOfferEarnsAndActivatingAgainIsIdempotent() {
+        Api api = new Api(node.processor().httpPort());
+        send(purchase("0200", pan, 4000, "RRN000000009", "A00009"));
+        drain();
+        assertThat(sum("select count(*) from reward where card_id = :c and offer_id = 'bb-activate'")).isZero();
+        Api.Response first = api.post("/cards/" + cardId + "/offers/bb-activate/activation", KEY_ISSUER_A, "");
+        Api.Response again = api.post("/cards/" + cardId + "/offers/bb-activate/activation", KEY_ISSUER_A, "");
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().get("activatedAt").asText()).isEqualTo(first.json().get("activatedAt").asText());
+        assertThat(api.post("/cards/" + cardId + "/offers/bb-10/activation", KEY_ISSUER_A, "").status()).isEqualTo(409);
+        assertThat(api.post("/cards/" + cardId + "/offers/bb-activate/activation", KEY_ISSUER_B, "").status()).isEqualTo(404);
+        send(purchase("0200", pan, 4000, "RRN000000010", "A00010"));
+        drain();
+        assertThat(sum("select amount from reward where card_id = :c and offer_id = 'bb-activate'")).isEqualTo(300);
     }
 
     @Test

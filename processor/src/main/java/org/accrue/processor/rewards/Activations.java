@@ -1,0 +1,54 @@
+package org.accrue.processor.rewards;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
+import org.accrue.processor.catalog.CatalogException;
+import org.accrue.rewards.offers.Offer;
+import org.hibernate.SessionFactory;
+
+/**
+ * Cardholders activating offers that need it. Activating again while the
+ * activation is still valid changes nothing (idempotent); after it lapsed,
+ * activating again renews it from now.
+ */
+public final class Activations {
+    /** The activation as the API shows it, and whether this call made or renewed it. */
+    public record Activation(Instant activatedAt, Instant validUntil, boolean created) {
+    }
+
+    private final SessionFactory sessions;
+    private final InstantSource clock;
+
+    public Activations(SessionFactory sessions, InstantSource clock) {
+        this.sessions = sessions;
+        this.clock = clock;
+    }
+
+    public Activation activate(long cardId, Offer offer) {
+        if (!offer.activationRequired()) {
+            throw new CatalogException("ACTIVATION_NOT_REQUIRED", 409, "offer " + offer.id() + " needs no activation");
+        }
+        // DATETIME(6) keeps microseconds: answer with what is stored, so a repeat answers the same.
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        Duration valid = Duration.ofDays(offer.activationValidDays());
+        return sessions.fromTransaction(s -> {
+            Object existing = s.createNativeQuery("select activated_at from offer_activation where card_id = :c and "
+                            + "offer_id = :o for update", Object.class)
+                    .setParameter("c", cardId).setParameter("o", offer.id()).uniqueResult();
+            Instant at = existing instanceof LocalDateTime t ? t.toInstant(ZoneOffset.UTC)
+                    : existing instanceof java.sql.Timestamp ts ? ts.toLocalDateTime().toInstant(ZoneOffset.UTC) : null;
+            if (at != null && now.isBefore(at.plus(valid))) {
+                return new Activation(at, at.plus(valid), false);
+            }
+            s.createNativeMutationQuery("insert into offer_activation (card_id, offer_id, activated_at) values (:c, :o, :t) "
+                            + "on duplicate key update activated_at = values(activated_at)")
+                    .setParameter("c", cardId).setParameter("o", offer.id())
+                    .setParameter("t", LocalDateTime.ofInstant(now, ZoneOffset.UTC)).executeUpdate();
+            return new Activation(now, now.plus(valid), true);
+        });
+    }
+}
