@@ -16,9 +16,7 @@ import java.util.Map;
 import org.accrue.config.AccrueConfig.Role;
 import org.accrue.processor.cards.Card;
 import org.accrue.processor.catalog.Catalog;
-import org.accrue.processor.catalog.CatalogException;
 import org.accrue.processor.cards.Enrollment;
-import org.accrue.processor.cards.EnrollmentException;
 import org.accrue.processor.intake.IntakeStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,8 +159,7 @@ public final class ApiServer implements AutoCloseable {
         });
 
         app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
-        app.exception(EnrollmentException.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
-        app.exception(CatalogException.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
+        app.exception(org.accrue.processor.Refusal.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             // Never include e.getMessage(): it may quote request content.
             log.error("unhandled error on {} {}: {}", ctx.method(), ctx.matchedPath(), e.getClass().getName());

@@ -465,7 +465,8 @@ public final class RewardMatcher implements AutoCloseable {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        if (!zeroFilled && !stripZeros(rs.getString(5)).equals(stripZeros(m.origAcquirerId()))) {
+                        if (!zeroFilled && !MerchantDirectory.stripZeros(rs.getString(5))
+                                .equals(MerchantDirectory.stripZeros(m.origAcquirerId()))) {
                             continue;
                         }
                         String key = rs.getString(1) + "|" + (rs.getString(2) == null ? "" : rs.getString(2)) + "|"
@@ -667,17 +668,6 @@ public final class RewardMatcher implements AutoCloseable {
                 ps.executeUpdate();
             }
         }
-    }
-
-    private static String stripZeros(String s) {
-        if (s == null) {
-            return "";
-        }
-        int i = 0;
-        while (i < s.length() - 1 && s.charAt(i) == '0') {
-            i++;
-        }
-        return s.substring(i);
     }
 
     /** The card's history, read from the store as the engine asks for it. */

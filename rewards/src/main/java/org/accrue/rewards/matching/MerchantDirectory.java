@@ -153,7 +153,7 @@ public final class MerchantDirectory {
     }
 
     /** DE32 may come zero-padded (as inside DE90); acquirer ids compare without leading zeros. */
-    private static String stripZeros(String s) {
+    public static String stripZeros(String s) {
         int i = 0;
         while (i < s.length() - 1 && s.charAt(i) == '0') {
             i++;
