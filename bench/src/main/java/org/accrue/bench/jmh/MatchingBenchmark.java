@@ -55,8 +55,8 @@ public class MatchingBenchmark {
         @Override public String tier() { return "GOLD"; }
         @Override public Instant activatedAt(String offerId) { return ACTIVATED; }
         @Override public Instant lastPurchaseAt(String merchantId, Instant before) { return null; }
-        @Override public long rewardInPeriod(String offerId, String periodKey) { return 0; }
-        @Override public int redemptionsInPeriod(String offerId, String periodKey) { return 0; }
+        @Override public long rewardInPeriod(String offerId, Offer.Period period, java.time.LocalDate date) { return 0; }
+        @Override public int redemptionsInPeriod(String offerId, Offer.Period period, java.time.LocalDate date) { return 0; }
         @Override public int punches(String offerId) { return 0; }
     };
     final MatchingEngine.Budgets budgets = id -> 0;

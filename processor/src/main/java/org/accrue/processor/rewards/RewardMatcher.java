@@ -735,24 +735,20 @@ public final class RewardMatcher implements AutoCloseable {
             });
         }
 
-        private boolean inPeriod(long epochDay, String periodKey, Offer.Period period) {
-            return Periods.key(period, LocalDate.ofEpochDay(epochDay)).equals(periodKey);
-        }
-
-        private static Offer.Period periodOf(String key) {
-            return Offer.Period.valueOf(key.contains(":") ? key.substring(0, key.indexOf(':')) : key);
+        private static boolean samePeriod(long epochDay, Offer.Period period, String key) {
+            return Periods.key(period, LocalDate.ofEpochDay(epochDay)).equals(key);
         }
 
         @Override
-        public long rewardInPeriod(String offerId, String periodKey) {
-            Offer.Period p = periodOf(periodKey);
-            return rewards(offerId).stream().filter(r -> inPeriod(r[1], periodKey, p)).mapToLong(r -> r[0]).sum();
+        public long rewardInPeriod(String offerId, Offer.Period period, LocalDate date) {
+            String key = Periods.key(period, date);
+            return rewards(offerId).stream().filter(r -> samePeriod(r[1], period, key)).mapToLong(r -> r[0]).sum();
         }
 
         @Override
-        public int redemptionsInPeriod(String offerId, String periodKey) {
-            Offer.Period p = periodOf(periodKey);
-            return (int) rewards(offerId).stream().filter(r -> r[0] > 0 && inPeriod(r[1], periodKey, p)).count();
+        public int redemptionsInPeriod(String offerId, Offer.Period period, LocalDate date) {
+            String key = Periods.key(period, date);
+            return (int) rewards(offerId).stream().filter(r -> r[0] > 0 && samePeriod(r[1], period, key)).count();
         }
 
         @Override

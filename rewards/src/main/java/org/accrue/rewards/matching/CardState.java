@@ -18,11 +18,14 @@ public interface CardState {
     /** The latest purchase at the merchant strictly before {@code before}, or null. */
     Instant lastPurchaseAt(String merchantId, Instant before);
 
-    /** Reward already earned from the offer in the period (its key from Periods), in the reward's unit. */
-    long rewardInPeriod(String offerId, String periodKey);
+    /**
+     * Reward already earned from the offer in the period that contains {@code localDate} (see Periods), in the
+     * reward's unit. The engine passes the period and date rather than a key so a card with no history costs nothing.
+     */
+    long rewardInPeriod(String offerId, org.accrue.rewards.offers.Offer.Period period, java.time.LocalDate localDate);
 
-    /** Purchases already rewarded by the offer in the period. */
-    int redemptionsInPeriod(String offerId, String periodKey);
+    /** Purchases already rewarded by the offer in the period that contains {@code localDate}. */
+    int redemptionsInPeriod(String offerId, org.accrue.rewards.offers.Offer.Period period, java.time.LocalDate localDate);
 
     /** Qualifying purchases counted so far for a punch card offer. */
     int punches(String offerId);

@@ -75,14 +75,15 @@ public final class MatchingEngine {
             how = category.isEmpty() ? Resolution.NONE : Resolution.CATEGORY;
         }
 
-        List<Declined> declined = new ArrayList<>(4);
+        When when = new When(p.local().toLocalDate(), p.local().toLocalTime());
+        int n = merchantOffers.size() + category.size();
+        List<Declined> declined = new ArrayList<>(n);
         List<Earned> stackable = new ArrayList<>(2);
         Earned best = null;
         String merchantId = merchant == null ? null : merchant.merchantId();
-        int n = merchantOffers.size() + category.size();
         for (int i = 0; i < n; i++) {
             Offer o = i < merchantOffers.size() ? merchantOffers.get(i) : category.get(i - merchantOffers.size());
-            Object outcome = evaluate(o, p, merchantId, card, budgets);
+            Object outcome = evaluate(o, p, when, merchantId, card, budgets);
             if (outcome instanceof Reason r) {
                 declined.add(new Declined(o.id(), r));
             } else {
@@ -107,6 +108,15 @@ public final class MatchingEngine {
         return new MatchResult(merchantId, how, earned, declined, suggestion);
     }
 
+    private static boolean inAnyWindow(List<Offer.TimeWindow> windows, java.time.LocalTime t) {
+        for (Offer.TimeWindow w : windows) {
+            if (w.contains(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean beats(Earned a, Earned b) {
         if (a.amount() != b.amount()) {
             return a.amount() > b.amount();
@@ -114,8 +124,12 @@ public final class MatchingEngine {
         return a.offer().startsAt().isAfter(b.offer().startsAt());
     }
 
+    /** The purchase's local date and time, taken apart once rather than per offer. */
+    private record When(java.time.LocalDate date, java.time.LocalTime time) {
+    }
+
     /** A Reason (the first rule that fails) or an Earned. */
-    private static Object evaluate(Offer o, Purchase p, String merchantId, CardState card, Budgets budgets) {
+    private static Object evaluate(Offer o, Purchase p, When when, String merchantId, CardState card, Budgets budgets) {
         if (o.status() != Offer.Status.ACTIVE || p.at().isBefore(o.startsAt())
                 || (o.endsAt() != null && !p.at().isBefore(o.endsAt()))) {
             return Reason.OFFER_NOT_LIVE;
@@ -135,9 +149,9 @@ public final class MatchingEngine {
         } else {
             return Reason.CURRENCY_NOT_ELIGIBLE;
         }
-        if (o.excludedDates().contains(p.local().toLocalDate())
-                || (!o.daysOfWeek().isEmpty() && !o.daysOfWeek().contains(p.local().getDayOfWeek()))
-                || (!o.timeWindows().isEmpty() && o.timeWindows().stream().noneMatch(w -> w.contains(p.local().toLocalTime())))) {
+        if ((!o.excludedDates().isEmpty() && o.excludedDates().contains(when.date()))
+                || (!o.daysOfWeek().isEmpty() && !o.daysOfWeek().contains(when.date().getDayOfWeek()))
+                || (!o.timeWindows().isEmpty() && !inAnyWindow(o.timeWindows(), when.time()))) {
             return Reason.DAY_OR_TIME_NOT_ELIGIBLE;
         }
         if (o.activationRequired()) {
@@ -198,12 +212,12 @@ public final class MatchingEngine {
         }
         Offer.CardLimit limit = o.cardLimit();
         if (limit != null) {
-            String period = Periods.key(limit.period(), p.local().toLocalDate());
-            if (limit.maxRedemptions() != null && card.redemptionsInPeriod(o.id(), period) >= limit.maxRedemptions()) {
+            if (limit.maxRedemptions() != null
+                    && card.redemptionsInPeriod(o.id(), limit.period(), when.date()) >= limit.maxRedemptions()) {
                 return Reason.CARD_LIMIT_REACHED;
             }
             if (limit.maxRewardMinor() != null) {
-                long left = limit.maxRewardMinor() - card.rewardInPeriod(o.id(), period);
+                long left = limit.maxRewardMinor() - card.rewardInPeriod(o.id(), limit.period(), when.date());
                 if (left <= 0) {
                     return Reason.CARD_LIMIT_REACHED;
                 }

@@ -161,8 +161,23 @@ public final class MerchantDirectory {
         return i == 0 ? s : s.substring(i);
     }
 
+    /** Upper case, trimmed, runs of white space as one space; by hand, as it runs for every unmatched purchase. */
     static String normalize(String s) {
-        return s.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
+        StringBuilder b = new StringBuilder(s.length());
+        boolean space = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c)) {
+                space = b.length() > 0;
+                continue;
+            }
+            if (space) {
+                b.append(' ');
+                space = false;
+            }
+            b.append(Character.toUpperCase(c));
+        }
+        return b.toString();
     }
 
     private static String squash(String s) {

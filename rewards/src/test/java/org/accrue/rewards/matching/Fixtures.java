@@ -162,8 +162,8 @@ final class Fixtures {
         @Override public String tier() { return tier; }
         @Override public Instant activatedAt(String offerId) { return activated.get(offerId); }
         @Override public Instant lastPurchaseAt(String merchantId, Instant before) { return last != null && last.isBefore(before) ? last : null; }
-        @Override public long rewardInPeriod(String offerId, String periodKey) { return rewards.getOrDefault(offerId + "#" + periodKey, 0L); }
-        @Override public int redemptionsInPeriod(String offerId, String periodKey) { return redemptions.getOrDefault(offerId + "#" + periodKey, 0); }
+        @Override public long rewardInPeriod(String offerId, Offer.Period period, LocalDate date) { return rewards.getOrDefault(offerId + "#" + Periods.key(period, date), 0L); }
+        @Override public int redemptionsInPeriod(String offerId, Offer.Period period, LocalDate date) { return redemptions.getOrDefault(offerId + "#" + Periods.key(period, date), 0); }
         @Override public int punches(String offerId) { return punches; }
     }
 
