@@ -49,8 +49,11 @@ public record AccrueConfig(
     public record Http(boolean enabled, String bindAddress, int port) {
     }
 
-    /** Matching stored messages into rewards. */
-    public record Rewards(boolean matcherEnabled, int clearingWindowDays) {
+    /**
+     * Matching stored messages into rewards. Tiers: a card's tier is the highest whose threshold its cleared spend
+     * over the trailing 12 months (in tierCurrency, minor units) reaches.
+     */
+    public record Rewards(boolean matcherEnabled, int clearingWindowDays, String tierCurrency, Map<String, Long> tierThresholds) {
     }
 
     /** HMAC keys for PAN tokens by version; currentVersion tokenizes new cards. */
@@ -101,9 +104,31 @@ public record AccrueConfig(
                 s.bool("accrue.http.enabled", true),
                 s.string("accrue.http.bind-address", "0.0.0.0"),
                 s.integer("accrue.http.port", 8080, 0, 65535));
+        Map<String, Long> tiers = new LinkedHashMap<>();
+        String tierSpec = s.string("accrue.rewards.tiers", "");
+        for (String t : tierSpec.split(",")) {
+            if (t.isBlank()) {
+                continue;
+            }
+            String[] kv = t.split("=");
+            try {
+                long threshold = Long.parseLong(kv[1].strip());
+                if (!kv[0].strip().matches("[A-Z][A-Z0-9_]{0,15}") || threshold <= 0) {
+                    throw new NumberFormatException();
+                }
+                tiers.put(kv[0].strip(), threshold);
+            } catch (RuntimeException e) {
+                throw new ConfigException("accrue.rewards.tiers must be TIER=minorUnits pairs, e.g. SILVER=100000,GOLD=500000");
+            }
+        }
+        String tierCurrency = s.string("accrue.rewards.tier-currency", "840");
+        if (!tierCurrency.matches("[0-9]{3}")) {
+            throw new ConfigException("accrue.rewards.tier-currency must be an ISO 4217 numeric code (DE49), e.g. 840");
+        }
         Rewards rewards = new Rewards(
                 s.bool("accrue.rewards.matcher.enabled", true),
-                s.integer("accrue.rewards.clearing-window-days", 10, 1, 90));
+                s.integer("accrue.rewards.clearing-window-days", 10, 1, 90),
+                tierCurrency, Map.copyOf(tiers));
 
         Map<Integer, byte[]> keys = new LinkedHashMap<>();
         for (String v : s.children("accrue.pan.key.")) {

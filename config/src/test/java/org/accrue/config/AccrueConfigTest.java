@@ -49,6 +49,8 @@ class AccrueConfigTest {
             accrue.store.mode,            cloud
             accrue.http.enabled,          maybe
             accrue.log.level,             LOUD
+            accrue.rewards.tiers,         GOLD
+            accrue.rewards.tier-currency, USD
             """)
     void aBadValueFailsNamingItsKey(String key, String value) {
         Map<String, String> m = minimal();
@@ -113,6 +115,15 @@ class AccrueConfigTest {
             assertThat(k.role()).isEqualTo(AccrueConfig.Role.OPS);
             assertThat(k.issuerId()).isNull();
         });
+    }
+
+    @Test
+    void tiersAreReadAsThresholdsInMinorUnits() {
+        Map<String, String> m = minimal();
+        m.put("accrue.rewards.tiers", "SILVER=100000, GOLD=500000");
+        AccrueConfig c = AccrueConfig.from(Settings.of(m));
+        assertThat(c.rewards().tierThresholds()).containsEntry("SILVER", 100_000L).containsEntry("GOLD", 500_000L);
+        assertThat(c.rewards().tierCurrency()).isEqualTo("840");
     }
 
     @Test

@@ -65,7 +65,8 @@ public final class Processor implements AutoCloseable {
         metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
         this.matcher = config.rewards().matcherEnabled()
                 ? new org.accrue.processor.rewards.RewardMatcher(store.sessionFactory(), catalog, clock,
-                java.time.Duration.ofDays(config.rewards().clearingWindowDays())).start()
+                java.time.Duration.ofDays(config.rewards().clearingWindowDays()), config.rewards().tierCurrency(),
+                config.rewards().tierThresholds()).start()
                 : null;
         var rewardQueries = new org.accrue.processor.rewards.RewardQueries(store.sessionFactory());
         try {

@@ -67,6 +67,8 @@ public final class RewardMatcher implements AutoCloseable {
     private final Catalog catalog;
     private final InstantSource clock;
     private final Duration clearingWindow;
+    private final String tierCurrency;
+    private final Map<String, Long> tierThresholds;
     private final Thread worker;
     private final AtomicLong matched = new AtomicLong();
     private volatile boolean running = true;
@@ -77,6 +79,13 @@ public final class RewardMatcher implements AutoCloseable {
     private Instant lastSweep = Instant.MIN;
 
     public RewardMatcher(SessionFactory sessions, Catalog catalog, InstantSource clock, Duration clearingWindow) {
+        this(sessions, catalog, clock, clearingWindow, "840", Map.of());
+    }
+
+    public RewardMatcher(SessionFactory sessions, Catalog catalog, InstantSource clock, Duration clearingWindow,
+                         String tierCurrency, Map<String, Long> tierThresholds) {
+        this.tierCurrency = tierCurrency;
+        this.tierThresholds = Map.copyOf(tierThresholds);
         this.sessions = sessions;
         this.catalog = catalog;
         this.clock = clock;
@@ -246,7 +255,7 @@ public final class RewardMatcher implements AutoCloseable {
 
     private void earn(Writes w, StoredMessage m, Instant now, boolean cleared) throws SQLException {
         Purchase p = purchase(m);
-        MatchResult r = engine.match(p, w.cardState(m.cardId()), w::budgetSpent);
+        MatchResult r = engine.match(p, w.cardState(m.cardId(), m.id()), w::budgetSpent);
         StringBuilder detail = new StringBuilder();
         for (Earned e : r.earned()) {
             Offer o = e.offer();
@@ -428,8 +437,8 @@ public final class RewardMatcher implements AutoCloseable {
             }
         }
 
-        CardState cardState(long cardId) {
-            return new StoredCardState(c, cardId);
+        CardState cardState(long cardId, long beforeMessageId) {
+            return new StoredCardState(c, cardId, beforeMessageId, now, tierCurrency, tierThresholds);
         }
 
         boolean authSeen(StoredMessage m) throws SQLException {
@@ -675,15 +684,55 @@ public final class RewardMatcher implements AutoCloseable {
         private final Connection c;
         private final long cardId;
         private final Map<String, List<long[]>> rewards = new HashMap<>(); // offer -> [amount, epochDay]
+        private final Instant now;
+        private final String tierCurrency;
+        private final Map<String, Long> tierThresholds;
+        private String tier;
+        private boolean tierKnown;
 
-        StoredCardState(Connection c, long cardId) {
+        private final long beforeMessageId;
+
+        StoredCardState(Connection c, long cardId, long beforeMessageId, Instant now, String tierCurrency,
+                        Map<String, Long> tierThresholds) {
             this.c = c;
             this.cardId = cardId;
+            this.beforeMessageId = beforeMessageId;
+            this.now = now;
+            this.tierCurrency = tierCurrency;
+            this.tierThresholds = tierThresholds;
         }
 
+        /** The highest tier whose threshold the card's cleared spend over the trailing 12 months, before this purchase, reaches. */
         @Override
         public String tier() {
-            return null; // tiers come with bank points (issue 4)
+            if (tierKnown || tierThresholds.isEmpty()) {
+                return tier;
+            }
+            tierKnown = true;
+            long spend;
+            try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(case when processing_code like '20%' "
+                    + "then -amount_minor else amount_minor end), 0) from card_message where card_id = ? and currency = ? "
+                    + "and received_at >= ? and id < ? and (mti like '020%' or mti like '022%') "
+                    + "and (processing_code like '00%' or processing_code like '09%' or processing_code like '20%')")) {
+                ps.setLong(1, cardId);
+                ps.setString(2, tierCurrency);
+                ps.setTimestamp(3, ts(now.minus(Duration.ofDays(365))));
+                ps.setLong(4, beforeMessageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    spend = rs.getLong(1);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            long best = -1;
+            for (Map.Entry<String, Long> t : tierThresholds.entrySet()) {
+                if (spend >= t.getValue() && t.getValue() > best) {
+                    best = t.getValue();
+                    tier = t.getKey();
+                }
+            }
+            return tier;
         }
 
         @Override

@@ -33,7 +33,7 @@ class RewardMatcherTest {
             {"merchants":[{"merchantId":"blue-bottle","name":"Blue Bottle","mids":[{"acquirerId":"12345678901","mid":"MID000000000001"}],
                            "descriptors":["BLUE BOTTLE*"],"mccs":["5814"]}],
              "offers":[{"id":"bb-10","merchantId":"blue-bottle","reward":{"type":"PERCENT","rateBps":1000},"currency":"USD",
-                        "startsAt":"2026-01-01T00:00:00Z","returnPeriodDays":14},
+                        "startsAt":"2026-01-01T00:00:00Z","returnPeriodDays":14,"tierMultipliers":{"GOLD":15000}},
                        {"id":"bb-big-spender","merchantId":"blue-bottle","reward":{"type":"FIXED","amount":{"minor":5000,"currency":"USD"}},
                         "currency":"USD","minSpend":{"minor":100000,"currency":"USD"},"startsAt":"2026-01-01T00:00:00Z"},
                        {"id":"bb-activate","merchantId":"blue-bottle","reward":{"type":"FIXED","amount":{"minor":300,"currency":"USD"}},
@@ -155,6 +155,23 @@ class RewardMatcherTest {
         send(purchase("0200", pan, 2000, "RRN999999999", "A00098").with(3, "200000"));
         drain();
         assertThat(sum("select amount from reward where card_id = :c and offer_id = 'bb-10'")).isEqualTo(600);
+    }
+
+    @Test
+    void aCardWhoseTrailingSpendReachesGoldEarnsTheGoldMultiplier() {
+        RewardMatcher tiered = new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(),
+                InstantSource.system(), Duration.ofDays(10), "840", java.util.Map.of("SILVER", 100_000L, "GOLD", 500_000L));
+        send(purchase("0200", pan, 600_000, "RRN000000012", "A00012"));
+        while (tiered.runOnce() > 0) {
+            // the first purchase is matched before it counts toward the tier
+        }
+        assertThat(sum("select amount from reward where card_id = :c and offer_id = 'bb-10'")).isEqualTo(60_000);
+        send(purchase("0200", pan, 4000, "RRN000000013", "A00013"));
+        while (tiered.runOnce() > 0) {
+            // now the card has 6,000.00 USD of cleared spend this year: GOLD
+        }
+        assertThat(sum("select amount from reward where card_id = :c and offer_id = 'bb-10' and lifecycle_key like '%RRN000000013%'"))
+                .isEqualTo(600);
     }
 
     @Test
