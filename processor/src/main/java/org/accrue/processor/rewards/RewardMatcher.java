@@ -199,23 +199,31 @@ public final class RewardMatcher implements AutoCloseable {
         }
         Writes w = new Writes(c, now);
         for (StoredMessage m : messages) {
-            boolean done = handle(w, m, now);
-            if (done) {
-                w.dequeue(m.id());
-            } else {
-                w.retry(m.id(), now.plus(RETRY_AFTER));
+            Handled h = handle(w, m, now);
+            switch (h) {
+                case DONE -> w.dequeue(m.id());
+                case LATER -> w.retry(m.id(), now.plus(RETRY_AFTER));
+                case SOON -> w.retry(m.id(), now);
             }
         }
         w.flush();
         return ids.size();
     }
 
-    /** True when the message is done with; false to look at it again later (a reversal whose original is not here yet). */
-    private boolean handle(Writes w, StoredMessage m, Instant now) throws SQLException {
+    /** What to do with a message's queue row after handling it. */
+    private enum Handled { DONE, LATER, SOON }
+
+    private Handled handle(Writes w, StoredMessage m, Instant now) throws SQLException {
         String cls = m.messageClass();
         if (cls.equals("04")) {
             return reverse(w, m, now);
         }
+        handleNonReversal(w, m, now);
+        return Handled.DONE;
+    }
+
+    private void handleNonReversal(Writes w, StoredMessage m, Instant now) throws SQLException {
+        String cls = m.messageClass();
         if (m.isRefund() && cls.equals("02")) {
             List<Reward> rewards = w.rewardsByRrn(m.rrnKey());
             if (rewards.isEmpty()) {
@@ -223,7 +231,7 @@ public final class RewardMatcher implements AutoCloseable {
             }
             if (rewards.isEmpty()) {
                 w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37, or at this MID within its return period");
-                return true;
+                return;
             }
             for (Reward r : rewards) {
                 long purchase = w.purchaseMinor(r.id());
@@ -232,11 +240,11 @@ public final class RewardMatcher implements AutoCloseable {
                 w.save(r, r.returned(returnedBase, now));
             }
             w.outcome(m, null, "NONE", 0, "refund of " + m.amountMinor() + " reduced " + rewards.size() + " reward(s)");
-            return true;
+            return;
         }
         if (!m.isPurchase()) {
             w.outcome(m, null, "NONE", 0, "processing code " + m.processingCode() + " is not rewarded");
-            return true;
+            return;
         }
         List<Reward> existing = w.rewardsByLifecycle(m.lifecycleKey());
         boolean clears = cls.equals("02");
@@ -247,10 +255,10 @@ public final class RewardMatcher implements AutoCloseable {
                 }
             }
             w.outcome(m, null, "NONE", 0, clears ? "clearing of an earlier purchase" : "repeat of an earlier purchase");
-            return true;
+            return;
         }
         earn(w, m, now, clears);
-        return true;
+        return;
     }
 
     private void earn(Writes w, StoredMessage m, Instant now, boolean cleared) throws SQLException {
@@ -288,18 +296,23 @@ public final class RewardMatcher implements AutoCloseable {
         w.outcome(m, r.merchantId(), r.resolution().name(), r.earned().size(), detail.toString());
     }
 
-    private boolean reverse(Writes w, StoredMessage m, Instant now) throws SQLException {
+    private Handled reverse(Writes w, StoredMessage m, Instant now) throws SQLException {
         if (m.origMti() == null) {
             w.outcome(m, null, "NONE", 0, "reversal without DE90");
-            return true;
+            return Handled.DONE;
         }
         StoredOriginal orig = w.original(m);
         if (orig == null) {
-            boolean tooLate = !now.isBefore(m.receivedAt().plus(clearingWindow));
-            if (tooLate) {
+            if (!now.isBefore(m.receivedAt().plus(clearingWindow))) {
                 w.outcome(m, null, "NONE", 0, "reversal: original never arrived");
+                return Handled.DONE;
             }
-            return tooLate; // the original may still come: look again later
+            return Handled.LATER; // the original may still come: look again later
+        }
+        if (w.queued(orig.messageId())) {
+            // The original is stored but not matched yet (it came later, so it has a higher id): its rewards do not
+            // exist yet. Look again as soon as this batch has matched it.
+            return Handled.SOON;
         }
         List<Reward> rewards = w.rewardsByLifecycle(orig.lifecycleKey());
         for (Reward r : rewards) {
@@ -314,10 +327,10 @@ public final class RewardMatcher implements AutoCloseable {
         }
         w.outcome(m, null, "NONE", 0, (m.replacementAmountMinor() == null ? "full" : "partial") + " reversal of "
                 + rewards.size() + " reward(s)");
-        return true;
+        return Handled.DONE;
     }
 
-    record StoredOriginal(String lifecycleKey, long amountMinor) {
+    record StoredOriginal(long messageId, String lifecycleKey, long amountMinor) {
     }
 
     /** Makes cleared rewards available after their return period; expires auths never cleared. */
@@ -405,6 +418,15 @@ public final class RewardMatcher implements AutoCloseable {
             }
         }
 
+        boolean queued(long messageId) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("select 1 from match_queue where message_id = ?")) {
+                ps.setLong(1, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        }
+
         void retry(long messageId, Instant notBefore) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("update match_queue set not_before = ?, attempts = attempts + 1 where message_id = ?")) {
                 ps.setTimestamp(1, ts(notBefore));
@@ -457,9 +479,9 @@ public final class RewardMatcher implements AutoCloseable {
         StoredOriginal original(StoredMessage m) throws SQLException {
             boolean zeroFilled = m.origStan().chars().allMatch(ch -> ch == '0') || m.origTransmitted().chars().allMatch(ch -> ch == '0');
             String sql = zeroFilled
-                    ? "select pan_token, rrn, auth_id, amount_minor from card_message where pan_token = ? and rrn <=> ? "
-                    + "and auth_id <=> ? and amount_minor = ? and (mti like '01%' or mti like '02%') order by id limit 1"
-                    : "select pan_token, rrn, auth_id, amount_minor, acquirer_id from card_message where mti like ? and stan = ? "
+                    ? "select pan_token, rrn, auth_id, amount_minor, acquirer_id, id from card_message where pan_token = ? "
+                    + "and rrn <=> ? and auth_id <=> ? and amount_minor = ? and (mti like '01%' or mti like '02%') order by id limit 1"
+                    : "select pan_token, rrn, auth_id, amount_minor, acquirer_id, id from card_message where mti like ? and stan = ? "
                     + "and transmitted = ? and (mti like '01%' or mti like '02%') order by id";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 if (zeroFilled) {
@@ -480,7 +502,7 @@ public final class RewardMatcher implements AutoCloseable {
                         }
                         String key = rs.getString(1) + "|" + (rs.getString(2) == null ? "" : rs.getString(2)) + "|"
                                 + (rs.getString(3) == null ? "" : rs.getString(3));
-                        return new StoredOriginal(key, rs.getLong(4));
+                        return new StoredOriginal(rs.getLong(6), key, rs.getLong(4));
                     }
                 }
             }

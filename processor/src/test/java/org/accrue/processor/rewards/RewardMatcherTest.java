@@ -136,6 +136,18 @@ class RewardMatcherTest {
     }
 
     @Test
+    void aReversalStoredBeforeItsOriginalButMatchedTogetherStillReversesIt() {
+        WireMessage auth = purchase("0100", pan, 4000, "RRN000000014", "A00014");
+        String de90 = "0100" + auth.get(11) + auth.get(7) + "12345678901" + "00000000000";
+        send(purchase("0400", pan, 4000, "RRN000000014", "A00014").with(90, de90));
+        send(auth); // both stored before the matcher looks: the reversal has the lower id
+        drain();
+        assertThat(sum("select count(*) from reward where card_id = :c and lifecycle_key like '%RRN000000014%'")).isEqualTo(2);
+        assertThat(sum("select count(*) from reward where card_id = :c and lifecycle_key like '%RRN000000014%' "
+                + "and status <> 'REVERSED'")).isZero();
+    }
+
+    @Test
     void aRefundAfterClearingReducesTheRewardAndTheReturnPeriodMakesTheRestAvailable() {
         send(purchase("0200", pan, 5000, "RRN000000004", "A00004"));
         send(purchase("0200", pan, 2000, "RRN000000004", "A00099").with(3, "200000"));
