@@ -40,7 +40,9 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
                 && context.getTestMethod().isPresent()).orElse(context);
         return classContext.getStore(NS).getOrComputeIfAbsent(Node.class, k -> {
             try {
-                Path dir = Files.createTempDirectory("accrue-node");
+                // A name without long digit runs: paths show up in logs, and the PAN scans read the logs.
+                Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"),
+                        "accrue-node-" + java.util.UUID.randomUUID().toString().replaceAll("[0-9-]", "")));
                 Map<String, String> values = TestConfig.values(dir);
                 context.getTestClass().map(c -> c.getAnnotation(NodeSettings.class)).ifPresent(a -> {
                     for (String kv : a.value()) {
