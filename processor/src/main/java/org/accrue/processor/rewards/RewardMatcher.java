@@ -206,7 +206,6 @@ public final class RewardMatcher implements AutoCloseable {
                 case SOON -> w.retry(m.id(), now);
             }
         }
-        w.flush();
         return ids.size();
     }
 
@@ -343,7 +342,6 @@ public final class RewardMatcher implements AutoCloseable {
                     for (Reward r : w.due(now, clearingWindow)) {
                         w.save(r, r.advance(now, clearingWindow));
                     }
-                    w.flush();
                 });
                 tx.commit();
             } catch (RuntimeException e) {
@@ -433,10 +431,6 @@ public final class RewardMatcher implements AutoCloseable {
                 ps.setLong(2, messageId);
                 ps.executeUpdate();
             }
-        }
-
-        void flush() {
-            // every statement above runs at once; kept for a future batching of writes
         }
 
         long budgetSpent(String offerId) {
