@@ -68,6 +68,10 @@ public final class Processor implements AutoCloseable {
                 java.time.Duration.ofDays(config.rewards().clearingWindowDays()), config.rewards().tierCurrency(),
                 config.rewards().tierThresholds()).start()
                 : null;
+        if (matcher != null) {
+            metrics.more().counter("accrue.rewards.messages.matched", List.of(), matcher,
+                    org.accrue.processor.rewards.RewardMatcher::matched);
+        }
         var rewardQueries = new org.accrue.processor.rewards.RewardQueries(store.sessionFactory());
         try {
             this.listener = config.iso().enabled()
@@ -119,6 +123,7 @@ public final class Processor implements AutoCloseable {
         Map<String, Boolean> m = new LinkedHashMap<>();
         m.put("store", store.isUp());
         m.put("listener", listener == null || listener.isRunning());
+        m.put("matcher", matcher == null || matcher.isRunning());
         return m;
     }
 

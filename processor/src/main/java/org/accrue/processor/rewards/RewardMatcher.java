@@ -98,6 +98,11 @@ public final class RewardMatcher implements AutoCloseable {
         return this;
     }
 
+    /** True while the worker thread runs (health). */
+    public boolean isRunning() {
+        return worker.isAlive();
+    }
+
     /** Messages matched since start (a gauge). */
     public long matched() {
         return matched.get();

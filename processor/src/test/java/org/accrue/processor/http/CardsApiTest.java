@@ -106,7 +106,8 @@ class CardsApiTest {
     void metricsAreOpenAndCountTheListenersMessages() {
         Api.Response r = api.get("/metrics", null);
         assertThat(r.status()).isEqualTo(200);
-        assertThat(r.body()).contains("accrue_iso_messages_received_total").contains("accrue_journal_queued");
+        assertThat(r.body()).contains("accrue_iso_messages_received_total").contains("accrue_journal_queued")
+                .contains("accrue_rewards_messages_matched_total");
     }
 
     @Test
@@ -133,5 +134,6 @@ class CardsApiTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().get("components").get("store").asText()).isEqualTo("UP");
         assertThat(r.json().get("components").get("listener").asText()).isEqualTo("UP");
+        assertThat(r.json().get("components").get("matcher").asText()).isEqualTo("UP");
     }
 }
