@@ -211,6 +211,7 @@ public final class RewardMatcher implements AutoCloseable {
                 case SOON -> w.retry(m.id(), now);
             }
         }
+        w.finish();
         return ids.size();
     }
 
@@ -347,6 +348,7 @@ public final class RewardMatcher implements AutoCloseable {
                     for (Reward r : w.due(now, clearingWindow)) {
                         w.save(r, r.advance(now, clearingWindow));
                     }
+                    w.finish();
                 });
                 tx.commit();
             } catch (RuntimeException e) {
@@ -408,17 +410,36 @@ public final class RewardMatcher implements AutoCloseable {
         private final Instant now;
         private final Map<String, Long> budgetDelta = new HashMap<>();
         private final Map<String, Long> budgetBase = new HashMap<>();
+        private final Map<String, Long> rowIds = new HashMap<>(); // reward public id -> row id
+        private final List<Long> done = new ArrayList<>();
+        private final BatchStatement outcomes;
 
-        Writes(Connection c, Instant now) {
+        Writes(Connection c, Instant now) throws SQLException {
             this.c = c;
             this.now = now;
+            this.outcomes = new BatchStatement(c.prepareStatement("insert ignore into match_outcome (message_id, card_id, "
+                    + "merchant_id, resolution, purchased_at, earned, detail, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)"));
         }
 
-        void dequeue(long messageId) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id = ?")) {
-                ps.setLong(1, messageId);
-                ps.executeUpdate();
+        void dequeue(long messageId) {
+            done.add(messageId);
+        }
+
+        /** The batch's finished queue rows and outcomes, written in one statement each (fewer round trips). */
+        void finish() throws SQLException {
+            if (!done.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id in ("
+                        + marks(done.size()) + ")")) {
+                    for (int i = 0; i < done.size(); i++) {
+                        ps.setLong(i + 1, done.get(i));
+                    }
+                    ps.executeUpdate();
+                }
             }
+            if (outcomes.getBatchSize() > 0) {
+                outcomes.executeBatch();
+            }
+            outcomes.close();
         }
 
         boolean queued(long messageId) throws SQLException {
@@ -544,7 +565,7 @@ public final class RewardMatcher implements AutoCloseable {
         }
 
         private static final String REWARD_COLUMNS = "public_id, card_id, issuer_id, funder, unit_kind, unit_code, "
-                + "original_amount, base_minor, purchased_at, return_period_days, remaining_base, amount, status, cleared_at";
+                + "original_amount, base_minor, purchased_at, return_period_days, remaining_base, amount, status, cleared_at, id";
 
         private List<Reward> rewards(String where, String key) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where " + where
@@ -558,6 +579,7 @@ public final class RewardMatcher implements AutoCloseable {
             List<Reward> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    rowIds.put(rs.getString(1), rs.getLong(15));
                     out.add(Reward.restore(rs.getString(1), Long.toString(rs.getLong(2)), rs.getString(3), rs.getString(4),
                             new RewardUnit(RewardUnit.Kind.valueOf(rs.getString(5)), rs.getString(6)), rs.getLong(7),
                             rs.getLong(8), instant(rs, 9), Duration.ofDays(rs.getInt(10)), rs.getLong(11), rs.getLong(12),
@@ -591,7 +613,7 @@ public final class RewardMatcher implements AutoCloseable {
                     + "merchant_id, source_message_id, lifecycle_key, rrn_key, unit_kind, unit_code, amount, original_amount, "
                     + "base_minor, remaining_base, base_currency, purchase_minor, funder, status, purchased_at, local_date, "
                     + "cleared_at, return_period_days, updated_at) values (next value for reward_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id")) {
                 int i = 1;
                 ps.setString(i++, r.id());
                 ps.setLong(i++, m.cardId());
@@ -616,7 +638,10 @@ public final class RewardMatcher implements AutoCloseable {
                 ps.setTimestamp(i++, r.clearedAt() == null ? null : ts(r.clearedAt()));
                 ps.setInt(i++, o.returnPeriodDays());
                 ps.setTimestamp(i, ts(now));
-                ps.executeUpdate();
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    rowIds.put(r.id(), rs.getLong(1));
+                }
             }
             budgetDelta.merge(o.id(), r.amount(), Long::sum);
             ledger(r.id(), txns);
@@ -646,7 +671,8 @@ public final class RewardMatcher implements AutoCloseable {
             if (txns.isEmpty()) {
                 return;
             }
-            long rewardId = longOf("select id from reward where public_id = ?", rewardPublicId);
+            Long known = rowIds.get(rewardPublicId);
+            long rewardId = known != null ? known : longOf("select id from reward where public_id = ?", rewardPublicId);
             try (PreparedStatement ps = c.prepareStatement("insert into ledger_entry (id, txn_id, reward_id, txn_kind, "
                     + "account_type, account_owner, unit_kind, unit_code, amount, created_at) values "
                     + "(next value for ledger_entry_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -670,8 +696,8 @@ public final class RewardMatcher implements AutoCloseable {
         }
 
         void outcome(StoredMessage m, String merchantId, String resolution, int earned, String detail) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("insert ignore into match_outcome (message_id, card_id, merchant_id, "
-                    + "resolution, purchased_at, earned, detail, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            PreparedStatement ps = outcomes.statement();
+            {
                 ps.setLong(1, m.id());
                 ps.setLong(2, m.cardId());
                 ps.setString(3, merchantId);
@@ -680,7 +706,7 @@ public final class RewardMatcher implements AutoCloseable {
                 ps.setInt(6, earned);
                 ps.setString(7, detail.length() > 2000 ? detail.substring(0, 2000) : detail);
                 ps.setTimestamp(8, ts(now));
-                ps.executeUpdate();
+                outcomes.add();
             }
         }
 
@@ -697,6 +723,38 @@ public final class RewardMatcher implements AutoCloseable {
                 ps.setTimestamp(6, ts(now));
                 ps.executeUpdate();
             }
+        }
+    }
+
+    /** A prepared statement collecting a batch, and whether it has anything to send. */
+    private static final class BatchStatement {
+        private final PreparedStatement statement;
+        private int size;
+
+        BatchStatement(PreparedStatement statement) {
+            this.statement = statement;
+        }
+
+        PreparedStatement statement() {
+            return statement;
+        }
+
+        void add() throws SQLException {
+            statement.addBatch();
+            size++;
+        }
+
+        int getBatchSize() {
+            return size;
+        }
+
+        void executeBatch() throws SQLException {
+            statement.executeBatch();
+            size = 0;
+        }
+
+        void close() throws SQLException {
+            statement.close();
         }
     }
 
