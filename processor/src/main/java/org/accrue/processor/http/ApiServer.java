@@ -319,9 +319,4 @@ public final class ApiServer implements AutoCloseable {
         app.stop();
     }
 
-    /** Test and CLI convenience: the JSON mapper the API uses. */
-    public ObjectMapper json() {
-        return json;
-    }
-
 }

@@ -23,9 +23,9 @@ public final class IntakeStats {
 
     void received() { received.increment(); }
     void stored(int n) { stored.add(n); }
-    void duplicate() { duplicates.increment(); }
-    void conflict() { conflicts.increment(); }
-    void notEnrolled() { notEnrolled.increment(); }
+    void duplicates(int n) { duplicates.add(n); }
+    void conflicts(int n) { conflicts.add(n); }
+    void notEnrolled(int n) { notEnrolled.add(n); }
     void batch() { batches.increment(); }
 
     void answered(String responseCode) {

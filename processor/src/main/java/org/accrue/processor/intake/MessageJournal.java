@@ -35,7 +35,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -242,15 +241,9 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         }
         stats.batch();
         stats.stored(storedCount);
-        for (int i = 0; i < duplicateCount; i++) {
-            stats.duplicate();
-        }
-        for (int i = 0; i < conflictCount; i++) {
-            stats.conflict();
-        }
-        for (int i = 0; i < notEnrolledCount; i++) {
-            stats.notEnrolled();
-        }
+        stats.duplicates(duplicateCount);
+        stats.conflicts(conflictCount);
+        stats.notEnrolled(notEnrolledCount);
         // Durable now: answer off the writer thread so it can start the next batch.
         replies.execute(() -> {
             for (int i = 0; i < batch.size(); i++) {

@@ -240,7 +240,7 @@ public final class RewardMatcher implements AutoCloseable {
             }
             for (Reward r : rewards) {
                 long purchase = w.purchaseMinor(r.id());
-                long returnedBase = purchase == 0 ? 0 : Money.divide(Math.multiplyExact(m.amountMinor(), w.baseMinor(r.id())),
+                long returnedBase = purchase == 0 ? 0 : Money.divide(Math.multiplyExact(m.amountMinor(), r.originalBase()),
                         purchase, java.math.RoundingMode.HALF_UP);
                 w.save(r, r.returned(returnedBase, now));
             }
@@ -324,8 +324,7 @@ public final class RewardMatcher implements AutoCloseable {
             if (m.replacementAmountMinor() == null || orig.amountMinor() == 0) {
                 w.save(r, r.reduceTo(0, now));
             } else {
-                long base = w.baseMinor(r.id());
-                long remaining = Money.divide(Math.multiplyExact(base, m.replacementAmountMinor()), orig.amountMinor(),
+                long remaining = Money.divide(Math.multiplyExact(r.originalBase(), m.replacementAmountMinor()), orig.amountMinor(),
                         java.math.RoundingMode.DOWN);
                 w.save(r, r.reduceTo(remaining, now));
             }
@@ -411,6 +410,7 @@ public final class RewardMatcher implements AutoCloseable {
         private final Map<String, Long> budgetDelta = new HashMap<>();
         private final Map<String, Long> budgetBase = new HashMap<>();
         private final Map<String, Long> rowIds = new HashMap<>(); // reward public id -> row id
+        private final Map<String, Long> purchaseMinor = new HashMap<>(); // reward public id -> purchase amount
         private final List<Long> done = new ArrayList<>();
         private final BatchStatement outcomes;
 
@@ -565,7 +565,8 @@ public final class RewardMatcher implements AutoCloseable {
         }
 
         private static final String REWARD_COLUMNS = "public_id, card_id, issuer_id, funder, unit_kind, unit_code, "
-                + "original_amount, base_minor, purchased_at, return_period_days, remaining_base, amount, status, cleared_at, id";
+                + "original_amount, base_minor, purchased_at, return_period_days, remaining_base, amount, status, cleared_at, id, "
+                + "purchase_minor";
 
         private List<Reward> rewards(String where, String key) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where " + where
@@ -580,6 +581,7 @@ public final class RewardMatcher implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rowIds.put(rs.getString(1), rs.getLong(15));
+                    purchaseMinor.put(rs.getString(1), rs.getLong(16));
                     out.add(Reward.restore(rs.getString(1), Long.toString(rs.getLong(2)), rs.getString(3), rs.getString(4),
                             new RewardUnit(RewardUnit.Kind.valueOf(rs.getString(5)), rs.getString(6)), rs.getLong(7),
                             rs.getLong(8), instant(rs, 9), Duration.ofDays(rs.getInt(10)), rs.getLong(11), rs.getLong(12),
@@ -589,12 +591,9 @@ public final class RewardMatcher implements AutoCloseable {
             return out;
         }
 
-        long baseMinor(String rewardId) throws SQLException {
-            return longOf("select base_minor from reward where public_id = ?", rewardId);
-        }
-
-        long purchaseMinor(String rewardId) throws SQLException {
-            return longOf("select purchase_minor from reward where public_id = ?", rewardId);
+        /** The purchase amount (in the reward base's currency) of a reward read in this batch. */
+        long purchaseMinor(String rewardId) {
+            return purchaseMinor.get(rewardId);
         }
 
         private long longOf(String sql, String id) throws SQLException {

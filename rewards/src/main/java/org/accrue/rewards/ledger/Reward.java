@@ -153,6 +153,7 @@ public final class Reward {
     public RewardUnit unit() { return unit; }
     public long amount() { return amount; }
     public long remainingBase() { return remainingBase; }
+    public long originalBase() { return originalBase; }
     public Status status() { return status; }
     public String funder() { return funder; }
     public String issuerId() { return issuerId; }
