@@ -15,7 +15,15 @@ import org.accrue.rewards.matching.RewardUnit;
 
 public record LedgerTransaction(String rewardId, Kind kind, Instant at, List<Entry> entries) {
 
-    public enum Kind { EARN, REDUCE, AVAILABLE, SEND, EXPIRE }
+    public enum Kind {
+        EARN, REDUCE, AVAILABLE, SEND, EXPIRE,
+        /** A refund after sending: the issuer (or airline) recovers it from the cardholder; the funder owes less. */
+        CLAWBACK,
+        /** The issuer or airline refused a sent reward: it is owed to the cardholder again. */
+        REJECT,
+        /** Bank points spent on a redemption go back to the program. */
+        REDEEM
+    }
 
     public LedgerTransaction {
         entries = List.copyOf(entries);

@@ -9,7 +9,12 @@
  *   reduce:     cardholder pending -> funder receivable (part or all back)
  *   available:  cardholder pending -> cardholder available
  *   send:       cardholder available -> issuer settlement
- *   expire:     cardholder pending -> funder receivable (auth never cleared)
+ *   expire:     cardholder pending -> funder receivable (auth never cleared);
+ *               cardholder available -> funder receivable (points past validity)
+ *   clawback:   issuer settlement -> funder receivable (refund after sending)
+ *   reject:     issuer settlement -> cardholder available (refused: owed again)
+ *   redeem:     cardholder available -> funder receivable (points spent)
+ * Cash settles with the issuer; miles with the airline program ("AIRLINE:<program>").
  */
 package org.accrue.rewards.ledger;
 
@@ -39,6 +44,7 @@ public final class Reward {
     private long amount;
     private Status status = Status.PENDING;
     private Instant clearedAt;
+    private long consumed;
 
     private Reward(String id, String cardId, String issuerId, String funder, RewardUnit unit, long reward, long base,
                    Instant at, Duration returnPeriod) {
@@ -83,6 +89,15 @@ public final class Reward {
         return r;
     }
 
+    /** Restores how much of a points reward was already redeemed or expired. */
+    public Reward withConsumed(long consumedPoints) {
+        if (consumedPoints < 0 || consumedPoints > amount) {
+            throw new IllegalArgumentException("consumed must be 0.." + amount + ", was " + consumedPoints);
+        }
+        this.consumed = consumedPoints;
+        return this;
+    }
+
     /** The purchase cleared (or a clearing of it arrived): the return period starts. */
     public List<LedgerTransaction> clear(Instant at) {
         if (status == Status.PENDING && clearedAt == null) {
@@ -93,8 +108,11 @@ public final class Reward {
 
     /** A partial reversal (DE95) or refund leaves {@code remainingBase} of the purchase; the reward follows. */
     public List<LedgerTransaction> reduceTo(long newRemainingBase, Instant at) {
+        if (status == Status.SENT || status == Status.POSTED) {
+            return clawBack(newRemainingBase, at);
+        }
         if (status != Status.PENDING && status != Status.AVAILABLE) {
-            return List.of(); // after sending, a refund is a clawback (posting's business), not a reduction
+            return List.of();
         }
         long remaining = Math.max(0, Math.min(newRemainingBase, remainingBase));
         remainingBase = remaining;
@@ -110,6 +128,23 @@ public final class Reward {
             status = Status.REVERSED;
         }
         return out;
+    }
+
+    /**
+     * A refund after the reward was sent: the status stays (the credit was made), the amount follows the purchase
+     * down, and the difference is clawed back: a debit or netting for cash, a reversal at the airline for miles.
+     */
+    private List<LedgerTransaction> clawBack(long newRemainingBase, Instant at) {
+        long remaining = Math.max(0, Math.min(newRemainingBase, remainingBase));
+        remainingBase = remaining;
+        long target = Money.divide(Math.multiplyExact(originalReward, remaining), originalBase, RoundingMode.DOWN);
+        long back = amount - target;
+        if (back <= 0) {
+            return List.of();
+        }
+        amount = target;
+        return List.of(LedgerTransaction.move(id, LedgerTransaction.Kind.CLAWBACK, at, unit, back,
+                Account.settlement(settlementOwner()), Account.funder(funder)));
     }
 
     /** Reduces by a refund or reversal of {@code returnedBase}. */
@@ -143,10 +178,64 @@ public final class Reward {
         if (status != Status.AVAILABLE) {
             throw new IllegalStateException("only an AVAILABLE reward is sent; " + id + " is " + status);
         }
+        if (unit.kind() == RewardUnit.Kind.POINTS) {
+            throw new IllegalStateException("bank points are redeemed, never sent; " + id);
+        }
         status = Status.SENT;
         return amount == 0 ? List.of() : List.of(LedgerTransaction.move(id, LedgerTransaction.Kind.SEND, at, unit,
-                amount, Account.available(cardId), Account.settlement(issuerId)));
+                amount, Account.available(cardId), Account.settlement(settlementOwner())));
     }
+
+    /** The issuer or airline confirmed the credit. */
+    public List<LedgerTransaction> posted() {
+        if (status == Status.SENT) {
+            status = Status.POSTED;
+        }
+        return List.of();
+    }
+
+    /** The issuer or airline refused it: the reward is owed to the cardholder again until ops resolve it. */
+    public List<LedgerTransaction> rejected(Instant at) {
+        if (status != Status.SENT) {
+            throw new IllegalStateException("only a SENT reward is rejected; " + id + " is " + status);
+        }
+        status = Status.REJECTED;
+        return amount == 0 ? List.of() : List.of(LedgerTransaction.move(id, LedgerTransaction.Kind.REJECT, at, unit,
+                amount, Account.settlement(settlementOwner()), Account.available(cardId)));
+    }
+
+    /** Spends up to {@code points} of an AVAILABLE points reward; returns what it gave (in the transaction). */
+    public List<LedgerTransaction> redeem(long points, Instant at) {
+        if (unit.kind() != RewardUnit.Kind.POINTS || status != Status.AVAILABLE) {
+            throw new IllegalStateException("only AVAILABLE points are redeemed; " + id + " is " + status + " " + unit);
+        }
+        long take = Math.min(points, amount - consumed);
+        if (take <= 0) {
+            return List.of();
+        }
+        consumed += take;
+        return List.of(LedgerTransaction.move(id, LedgerTransaction.Kind.REDEEM, at, unit, take,
+                Account.available(cardId), Account.funder(funder)));
+    }
+
+    /** Points past the program's validity: what was not redeemed goes back to the program. */
+    public List<LedgerTransaction> expirePoints(Instant at) {
+        if (unit.kind() != RewardUnit.Kind.POINTS || status != Status.AVAILABLE) {
+            return List.of();
+        }
+        long left = amount - consumed;
+        status = Status.EXPIRED;
+        consumed = amount;
+        return left == 0 ? List.of() : List.of(LedgerTransaction.move(id, LedgerTransaction.Kind.EXPIRE, at, unit, left,
+                Account.available(cardId), Account.funder(funder)));
+    }
+
+    /** Who holds a sent reward: the issuer for cash, the airline program for miles. */
+    public String settlementOwner() {
+        return unit.kind() == RewardUnit.Kind.MILES ? "AIRLINE:" + unit.code() : issuerId;
+    }
+
+    public long consumed() { return consumed; }
 
     public String id() { return id; }
     public String cardId() { return cardId; }

@@ -51,4 +51,64 @@ class LedgerTest {
         assertThat(e.reward().status()).isEqualTo(Reward.Status.REVERSED);
         assertThat(ledger.normalBalance(Account.funder("MERCHANT:m"), USD)).isZero();
     }
+
+    private static Reward available(Ledger ledger, RewardUnit unit, long amount) {
+        Reward.Earning e = Reward.earn("rw2", "crd", "BANK_A", "MERCHANT:m", unit, amount, 4000, AT, java.time.Duration.ZERO);
+        ledger.applyAll(e.transactions());
+        ledger.applyAll(e.reward().clear(AT));
+        ledger.applyAll(e.reward().advance(AT, java.time.Duration.ofDays(10)));
+        assertThat(e.reward().status()).isEqualTo(Reward.Status.AVAILABLE);
+        return e.reward();
+    }
+
+    @Test
+    void aRefundAfterSendingClawsBackFromTheIssuerAndTheCreditStands() {
+        Ledger ledger = new Ledger();
+        Reward r = available(ledger, USD, 400);
+        ledger.applyAll(r.send(AT));
+
+        ledger.applyAll(r.reduceTo(2000, AT));
+
+        assertThat(r.status()).as("the credit was made").isEqualTo(Reward.Status.SENT);
+        assertThat(r.amount()).isEqualTo(200);
+        assertThat(ledger.normalBalance(Account.settlement("BANK_A"), USD)).isEqualTo(200);
+        assertThat(ledger.normalBalance(Account.funder("MERCHANT:m"), USD)).isEqualTo(200);
+    }
+
+    @Test
+    void sentMilesSettleWithTheAirlineAndARejectionOwesThemToTheCardholderAgain() {
+        RewardUnit sky = new RewardUnit(RewardUnit.Kind.MILES, "SKY");
+        Ledger ledger = new Ledger();
+        Reward r = available(ledger, sky, 80);
+        ledger.applyAll(r.send(AT));
+        assertThat(ledger.normalBalance(Account.settlement("AIRLINE:SKY"), sky)).isEqualTo(80);
+
+        ledger.applyAll(r.rejected(AT));
+
+        assertThat(r.status()).isEqualTo(Reward.Status.REJECTED);
+        assertThat(ledger.normalBalance(Account.settlement("AIRLINE:SKY"), sky)).isZero();
+        assertThat(ledger.normalBalance(Account.available("crd"), sky)).isEqualTo(80);
+        assertThatThrownBy(() -> r.rejected(AT)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void pointsAreRedeemedInPartAndWhatIsLeftExpires() {
+        RewardUnit pts = new RewardUnit(RewardUnit.Kind.POINTS, "BANKPTS");
+        Ledger ledger = new Ledger();
+        Reward r = available(ledger, pts, 1000);
+
+        ledger.applyAll(r.redeem(300, AT));
+        ledger.applyAll(r.redeem(5000, AT)); // only what is left
+        assertThat(r.consumed()).isEqualTo(1000);
+        assertThat(r.redeem(1, AT)).isEmpty();
+
+        Reward s = available(ledger, pts, 500);
+        ledger.applyAll(s.redeem(100, AT));
+        ledger.applyAll(s.expirePoints(AT));
+
+        assertThat(s.status()).isEqualTo(Reward.Status.EXPIRED);
+        assertThat(ledger.normalBalance(Account.available("crd"), pts)).isZero();
+        assertThat(ledger.normalBalance(Account.funder("MERCHANT:m"), pts)).isZero();
+        assertThatThrownBy(() -> s.send(AT)).isInstanceOf(IllegalStateException.class);
+    }
 }

@@ -108,7 +108,7 @@ class RewardReferenceModelTest {
                     ledger.applyAll(rewards.get(j).advance(now, WINDOW));
                     advanceModel(models.get(j), now);
                 }
-            } else if (m.status == Reward.Status.AVAILABLE) {
+            } else if (m.status == Reward.Status.AVAILABLE && m.unit.kind() != RewardUnit.Kind.POINTS) {
                 ledger.applyAll(rw.send(now));
                 m.status = Reward.Status.SENT;
             }
@@ -119,11 +119,12 @@ class RewardReferenceModelTest {
     }
 
     private static void reduceModel(Model m, long newRemaining) {
-        if (m.status != Reward.Status.PENDING && m.status != Reward.Status.AVAILABLE) {
+        boolean sent = m.status == Reward.Status.SENT;
+        if (m.status != Reward.Status.PENDING && m.status != Reward.Status.AVAILABLE && !sent) {
             return;
         }
         m.remaining = Math.max(0, Math.min(newRemaining, m.remaining));
-        if (m.remaining == 0) {
+        if (m.remaining == 0 && !sent) { // after sending, the credit stands and the difference is clawed back
             m.status = Reward.Status.REVERSED;
         }
     }
@@ -165,7 +166,8 @@ class RewardReferenceModelTest {
                 }
             }
             assertThat(owed).as("funders owe the live rewards in %s", unit).isEqualTo(live);
-            assertThat(ledger.normalBalance(Account.settlement("BANK_A"), unit)).as("sent %s", unit)
+            String holder = unit.kind() == RewardUnit.Kind.MILES ? "AIRLINE:" + unit.code() : "BANK_A";
+            assertThat(ledger.normalBalance(Account.settlement(holder), unit)).as("sent %s", unit)
                     .isEqualTo(sumStatus(models, unit, Reward.Status.SENT));
         }
     }
