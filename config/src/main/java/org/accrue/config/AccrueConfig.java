@@ -22,7 +22,11 @@ public record AccrueConfig(
         Rewards rewards,
         PanKeys panKeys,
         Map<String, Issuer> issuers,
-        List<ApiKey> apiKeys) {
+        List<ApiKey> apiKeys,
+        Jobs jobs,
+        Pgp pgp,
+        Map<String, Airline> airlines,
+        Map<String, PointsProgram> points) {
 
     public enum StoreMode { EMBEDDED, EXTERNAL }
 
@@ -64,7 +68,49 @@ public record AccrueConfig(
         }
     }
 
-    public record Issuer(String id, String name) {
+    /**
+     * An issuer: whether its statement credit files may carry debits (clawbacks; otherwise they are netted against
+     * the card's next credits), the OpenPGP public key its files are encrypted to (none: plain files), and how long
+     * a sent credit may wait for its confirmation before it is MISSING.
+     */
+    public record Issuer(String id, String name, boolean debitsAllowed, Path pgpPublicKey, int confirmationWindowDays) {
+    }
+
+    /** Every scheduled job, by the name the API and CLI use. */
+    public static final List<String> JOB_NAMES = List.of("posting", "statement-file", "miles-accrual", "reconciliation",
+            "expiry", "tiers", "merchant-invoicing");
+
+    /**
+     * The Quartz scheduler: off on nodes that only take traffic; instanceId AUTO makes a unique one per node; a cron
+     * of "-" leaves a job to manual runs only.
+     */
+    public record Jobs(boolean enabled, String instanceId, int threads, Map<String, String> crons, int postingBatchSizeMax) {
+    }
+
+    /** The processor's own OpenPGP secret key (signs outgoing files, decrypts incoming ones). */
+    public record Pgp(byte[] secretKeyRing, char[] passphrase) {
+        public boolean configured() {
+            return secretKeyRing != null;
+        }
+
+        @Override
+        public String toString() {
+            return "Pgp[configured=" + configured() + "]";
+        }
+    }
+
+    /** An airline partner (airline-partner-api.md), its limits, and how many miles 1,000 bank points buy. */
+    public record Airline(String program, String baseUrl, String apiKey, int timeoutMs, int attemptsMax, int backoffInitialMs,
+                          int backoffMaxMs, int retryAfterMaxMs, int breakerFailures, int breakerCoolOffMs,
+                          long milesPer1000Points) {
+        @Override
+        public String toString() {
+            return "Airline[" + program + " at " + baseUrl + ", apiKey=***]";
+        }
+    }
+
+    /** A bank points program: cash value of 1,000 points (minor units of currency) and how long points live. */
+    public record PointsProgram(String program, String currency, long cashMinorPer1000Points, int validityMonths) {
     }
 
     /** An API key as stored: only its SHA-256 (hex), with role and, for issuers, the issuer id. */
@@ -161,7 +207,11 @@ public record AccrueConfig(
             if (!id.matches("[A-Z0-9_-]{1,16}")) {
                 throw new ConfigException("accrue.issuer." + id + ": issuer ids are 1-16 of A-Z 0-9 _ -");
             }
-            issuers.put(id, new Issuer(id, s.string("accrue.issuer." + id + ".name", id)));
+            String prefix = "accrue.issuer." + id + ".";
+            String key = s.string(prefix + "pgp-public-key", null);
+            issuers.put(id, new Issuer(id, s.string(prefix + "name", id), s.bool(prefix + "debits-allowed", false),
+                    key == null ? null : Path.of(key).toAbsolutePath(),
+                    s.integer(prefix + "confirmation-window-days", 3, 1, 60)));
         }
 
         List<ApiKey> apiKeys = new java.util.ArrayList<>();
@@ -182,11 +232,78 @@ public record AccrueConfig(
             apiKeys.add(new ApiKey(name, hash, role, issuer));
         }
 
+        Map<String, String> crons = new LinkedHashMap<>();
+        Map<String, String> defaultCrons = Map.of("posting", "0 0 2 * * ?", "statement-file", "0 30 2 * * ?",
+                "miles-accrual", "0 */15 * * * ?", "reconciliation", "0 0 6 * * ?", "expiry", "0 0 1 * * ?",
+                "tiers", "0 0 3 * * ?", "merchant-invoicing", "0 0 4 1 * ?");
+        for (String job : s.children("accrue.jobs.schedule.")) {
+            if (!JOB_NAMES.contains(job)) {
+                throw new ConfigException("accrue.jobs.schedule." + job + ": no such job; jobs are " + JOB_NAMES);
+            }
+        }
+        for (String job : JOB_NAMES) {
+            String cron = s.string("accrue.jobs.schedule." + job, defaultCrons.get(job)).strip();
+            if (!cron.equals("-") && !org.quartz.CronExpression.isValidExpression(cron)) {
+                throw new ConfigException("accrue.jobs.schedule." + job + " is not a Quartz cron expression (or - for manual only): " + cron);
+            }
+            crons.put(job, cron);
+        }
+        String instanceId = s.string("accrue.jobs.instance-id", "AUTO");
+        if (!instanceId.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new ConfigException("accrue.jobs.instance-id must be AUTO or 1-100 of A-Z a-z 0-9 . _ -");
+        }
+        Jobs jobs = new Jobs(s.bool("accrue.jobs.enabled", true), instanceId, s.integer("accrue.jobs.threads", 4, 1, 32),
+                Map.copyOf(crons), s.integer("accrue.jobs.posting.batch-size-max", 1000, 1, 10_000));
+
+        byte[] pgpKey = s.string("accrue.pgp.secret-key", null) == null ? null : s.secret("accrue.pgp.secret-key");
+        char[] pgpPass = s.string("accrue.pgp.passphrase", null) == null ? new char[0]
+                : new String(s.secret("accrue.pgp.passphrase"), java.nio.charset.StandardCharsets.UTF_8).toCharArray();
+        Pgp pgp = new Pgp(pgpKey, pgpPass);
+        for (Issuer i : issuers.values()) {
+            if (i.pgpPublicKey() != null && !pgp.configured()) {
+                throw new ConfigException("accrue.issuer." + i.id() + ".pgp-public-key needs accrue.pgp.secret-key (files are signed)");
+            }
+        }
+
+        Map<String, Airline> airlines = new LinkedHashMap<>();
+        for (String program : s.children("accrue.airline.")) {
+            if (!program.matches("[A-Z0-9]{2,16}")) {
+                throw new ConfigException("accrue.airline." + program + ": airline program codes are 2-16 of A-Z 0-9");
+            }
+            String prefix = "accrue.airline." + program + ".";
+            String url = s.required(prefix + "base-url");
+            if (!url.matches("https?://.+")) {
+                throw new ConfigException(prefix + "base-url must be an http(s) URL");
+            }
+            airlines.put(program, new Airline(program, url.replaceAll("/+$", ""),
+                    new String(s.secret(prefix + "api-key"), java.nio.charset.StandardCharsets.UTF_8),
+                    s.integer(prefix + "timeout-ms", 5000, 50, 120_000),
+                    s.integer(prefix + "attempts-max", 4, 1, 20),
+                    s.integer(prefix + "backoff-initial-ms", 500, 1, 60_000),
+                    s.integer(prefix + "backoff-max-ms", 30_000, 1, 600_000),
+                    s.integer(prefix + "retry-after-max-ms", 60_000, 0, 3_600_000),
+                    s.integer(prefix + "breaker-failures", 5, 1, 1000),
+                    s.integer(prefix + "breaker-cool-off-ms", 300_000, 100, 86_400_000),
+                    s.integer(prefix + "miles-per-1000-points", 0, 0, 1_000_000)));
+        }
+
+        Map<String, PointsProgram> points = new LinkedHashMap<>();
+        for (String program : s.children("accrue.points.")) {
+            String prefix = "accrue.points." + program + ".";
+            String currency = s.required(prefix + "currency");
+            if (!currency.matches("[A-Z]{3}")) {
+                throw new ConfigException(prefix + "currency must be an ISO 4217 alpha-3 code, e.g. USD");
+            }
+            points.put(program, new PointsProgram(program, currency,
+                    s.integer(prefix + "cash-minor-per-1000-points", 1000, 0, 1_000_000),
+                    s.integer(prefix + "validity-months", 24, 1, 240)));
+        }
+
         Set<String> unread = s.unread();
         if (!unread.isEmpty()) {
             throw new ConfigException("unknown configuration keys: " + unread);
         }
         return new AccrueConfig(dataDir, logLevel, store, iso, journal, http, rewards, new PanKeys(current, Map.copyOf(keys)),
-                Map.copyOf(issuers), List.copyOf(apiKeys));
+                Map.copyOf(issuers), List.copyOf(apiKeys), jobs, pgp, Map.copyOf(airlines), Map.copyOf(points));
     }
 }

@@ -47,6 +47,8 @@ public final class Processor implements AutoCloseable {
     private final Enrollment enrollment;
     private final org.accrue.processor.catalog.Catalog catalog;
     private final org.accrue.processor.rewards.RewardMatcher matcher;
+    private final Operations operations;
+    private final org.accrue.processor.jobs.Jobs jobs;
     private final IsoListener listener;
     private final ApiServer api;
     private final List<AutoCloseable> closeInOrder = new ArrayList<>();
@@ -73,6 +75,19 @@ public final class Processor implements AutoCloseable {
                     org.accrue.processor.rewards.RewardMatcher::matched);
         }
         var rewardQueries = new org.accrue.processor.rewards.RewardQueries(store.sessionFactory());
+        this.operations = new Operations(config, store.dataSource(), clock);
+        try {
+            this.jobs = config.jobs().enabled()
+                    ? org.accrue.processor.jobs.Jobs.start(store.dataSource(), clock, config.jobs(), operations.jobs())
+                    : org.accrue.processor.jobs.Jobs.manual(store.dataSource(), clock, operations.jobs(), config.jobs().crons());
+        } catch (RuntimeException e) {
+            if (matcher != null) {
+                matcher.close();
+            }
+            journal.close();
+            operations.close();
+            throw e;
+        }
         try {
             this.listener = config.iso().enabled()
                     ? IsoListener.start(config, resolvePort(config.iso().port()), journal) : null;
@@ -80,12 +95,15 @@ public final class Processor implements AutoCloseable {
                     ? new ApiServer(config.http().bindAddress(), config.http().port(), new ApiKeys(config.apiKeys()),
                     enrollment, catalog, rewardQueries,
                     new org.accrue.processor.rewards.Activations(store.sessionFactory(), clock), stats, this::health,
-                    metrics) : null;
+                    metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
+                    operations.points(), operations.invoicing(), operations.files(), operations.miles())) : null;
         } catch (RuntimeException e) {
+            jobs.close();
             if (matcher != null) {
                 matcher.close();
             }
             journal.close();
+            operations.close();
             throw e;
         }
         if (api != null) {
@@ -94,9 +112,15 @@ public final class Processor implements AutoCloseable {
         if (listener != null) {
             closeInOrder.add(listener);
         }
+        closeInOrder.add(jobs);
         closeInOrder.add(journal);
         if (matcher != null) {
             closeInOrder.add(matcher);
+        }
+        closeInOrder.add(operations);
+        for (var partner : operations.partners().entrySet()) {
+            metrics.gauge("accrue.airline.circuit.open", List.of(io.micrometer.core.instrument.Tag.of("program", partner.getKey())),
+                    partner.getValue(), a -> a.circuit().open() ? 1 : 0);
         }
     }
 
@@ -124,6 +148,8 @@ public final class Processor implements AutoCloseable {
         m.put("store", store.isUp());
         m.put("listener", listener == null || listener.isRunning());
         m.put("matcher", matcher == null || matcher.isRunning());
+        m.put("scheduler", jobs.isRunning());
+        operations.partners().forEach((program, a) -> m.put("airline:" + program, !a.circuit().open()));
         return m;
     }
 
@@ -155,6 +181,15 @@ public final class Processor implements AutoCloseable {
     /** The reward matcher, or null when accrue.rewards.matcher.enabled=false. */
     public org.accrue.processor.rewards.RewardMatcher matcher() {
         return matcher;
+    }
+
+    /** The scheduled jobs: run one now, wait for it, list runs. */
+    public org.accrue.processor.jobs.Jobs jobs() {
+        return jobs;
+    }
+
+    public Operations operations() {
+        return operations;
     }
 
     public IntakeStats stats() {

@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import org.accrue.config.AccrueConfig;
 import org.accrue.config.ConfigException;
 import org.accrue.config.Settings;
+import org.accrue.processor.Operations;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.BulkEnrollment;
 import org.accrue.processor.cards.Enrollment;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "accrue", mixinStandardHelpOptions = true, version = "accrue 0.1.0",
         description = "Accrue: card-linked cashback and bank rewards processor.",
         subcommands = {AccrueCli.Serve.class, DemoCommand.class, SimulateCommand.class, AccrueCli.Enroll.class,
-                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class})
+                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class, AccrueCli.JobsCommand.class})
 public final class AccrueCli implements Runnable {
 
     public static void main(String[] args) {
@@ -159,6 +160,69 @@ public final class AccrueCli implements Runnable {
                 System.err.println("accrue: " + file + " refused, nothing imported: " + e.getMessage());
                 return 1;
             }
+        }
+    }
+
+    @Command(name = "jobs", description = "The scheduled jobs.", subcommands = {JobsRun.class, JobsList.class})
+    static final class JobsCommand implements Runnable {
+        @Override
+        public void run() {
+            new CommandLine(this).usage(System.out);
+        }
+    }
+
+    @Command(name = "run", description = "Run one job now, here, against the configured store; prints its summary. "
+            + "A node of the cluster running the same job makes this run SKIPPED.")
+    static final class JobsRun implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption config;
+
+        @Parameters(index = "0", description = "the job: ${COMPLETION-CANDIDATES}", completionCandidates = JobNames.class)
+        String job;
+
+        @Override
+        public Integer call() {
+            AccrueConfig c = config.load();
+            try (Store store = Store.open(c, Processor.ENTITIES);
+                 Operations ops = new Operations(c, store.dataSource(), InstantSource.system())) {
+                var jobs = org.accrue.processor.jobs.Jobs.manual(store.dataSource(), InstantSource.system(), ops.jobs(),
+                        c.jobs().crons());
+                if (!jobs.knows(job)) {
+                    System.err.println("accrue: no job " + job + "; jobs are " + ops.jobs().keySet());
+                    return 2;
+                }
+                var run = jobs.runHere(job, "cli");
+                System.out.println(job + " " + run.status() + " (" + run.runId() + "): " + run.summary());
+                return run.status() == org.accrue.processor.jobs.Jobs.RunStatus.SUCCEEDED ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List the jobs, their schedules and last runs.")
+    static final class JobsList implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption config;
+
+        @Override
+        public Integer call() {
+            AccrueConfig c = config.load();
+            try (Store store = Store.open(c, Processor.ENTITIES);
+                 Operations ops = new Operations(c, store.dataSource(), InstantSource.system())) {
+                var jobs = org.accrue.processor.jobs.Jobs.manual(store.dataSource(), InstantSource.system(), ops.jobs(),
+                        c.jobs().crons());
+                for (var l : jobs.list()) {
+                    System.out.printf("%-20s %-18s %s%n", l.name(), l.schedule(), l.lastRun() == null ? "never run"
+                            : l.lastRun().status() + " " + l.lastRun().finishedAt() + ": " + l.lastRun().summary());
+                }
+                return 0;
+            }
+        }
+    }
+
+    static final class JobNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return AccrueConfig.JOB_NAMES.iterator();
         }
     }
 

@@ -59,7 +59,7 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, Catalog catalog,
                      org.accrue.processor.rewards.RewardQueries rewards,
                      org.accrue.processor.rewards.Activations activations, IntakeStats stats, Health health,
-                     PrometheusMeterRegistry metrics) {
+                     PrometheusMeterRegistry metrics, OperationsRoutes.Services operations) {
         this.json = newJsonMapper();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -88,6 +88,12 @@ public final class ApiServer implements AutoCloseable {
             Principal p = require(ctx, Role.ISSUER);
             Enrollment.Request r = enrollmentRequest(ctx);
             Enrollment.Result result = enrollment.enroll(p.issuerId(), r);
+            if (result.created() && r.airlineProgram() != null && operations != null) {
+                // Validate the airline member now, off the request: a slow partner must not slow enrollment,
+                // and the miles job validates again before the first accrual if this did not get an answer.
+                enrollment.internalId(p.issuerId(), result.card().cardId()).ifPresent(id ->
+                        Thread.ofVirtual().name("member-validation").start(() -> operations.miles().validateMember(id)));
+            }
             ctx.status(result.created() ? 201 : 200).json(cardBody(result.card()));
         });
         app.get(BASE + "/cards", ctx -> {
@@ -157,6 +163,7 @@ public final class ApiServer implements AutoCloseable {
             require(ctx, Role.OPS, Role.ADMIN);
             ctx.json(stats.snapshot());
         });
+        OperationsRoutes.register(this, app, enrollment, operations);
 
         app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
         app.exception(org.accrue.processor.Refusal.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
@@ -194,7 +201,7 @@ public final class ApiServer implements AutoCloseable {
         ctx.attribute(PRINCIPAL, p);
     }
 
-    private static Principal require(Context ctx, Role... roles) {
+    static Principal require(Context ctx, Role... roles) {
         Principal p = ctx.attribute(PRINCIPAL);
         for (Role r : roles) {
             if (p.role() == r) {
@@ -204,7 +211,7 @@ public final class ApiServer implements AutoCloseable {
         throw new Problem(403, "FORBIDDEN", "role " + p.role().name().toLowerCase() + " may not do this");
     }
 
-    private JsonNode body(Context ctx) {
+    JsonNode body(Context ctx) {
         try {
             JsonNode n = json.readTree(ctx.bodyAsBytes());
             if (n == null || !n.isObject()) {
@@ -245,7 +252,7 @@ public final class ApiServer implements AutoCloseable {
         return new Enrollment.Request(text(n, "pan"), text(n, "accountRef"), text(n, "lastName"), program, member);
     }
 
-    private static String text(JsonNode n, String field) {
+    static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) {
             return null;
@@ -256,7 +263,7 @@ public final class ApiServer implements AutoCloseable {
         return v.asText();
     }
 
-    private static int intParam(Context ctx, String name, int min, int max, int def) {
+    static int intParam(Context ctx, String name, int min, int max, int def) {
         String v = ctx.queryParam(name);
         if (v == null) {
             return def;

@@ -664,14 +664,21 @@ public final class RewardMatcher implements AutoCloseable {
                 ps.executeUpdate();
             }
             ledger(r.id(), txns);
+            if (r.status() == Reward.Status.SENT || r.status() == Reward.Status.POSTED) {
+                org.accrue.processor.posting.Clawbacks.record(c, rowId(r.id()), r, txns, now);
+            }
+        }
+
+        private long rowId(String rewardPublicId) throws SQLException {
+            Long known = rowIds.get(rewardPublicId);
+            return known != null ? known : longOf("select id from reward where public_id = ?", rewardPublicId);
         }
 
         private void ledger(String rewardPublicId, List<LedgerTransaction> txns) throws SQLException {
             if (txns.isEmpty()) {
                 return;
             }
-            Long known = rowIds.get(rewardPublicId);
-            long rewardId = known != null ? known : longOf("select id from reward where public_id = ?", rewardPublicId);
+            long rewardId = rowId(rewardPublicId);
             try (PreparedStatement ps = c.prepareStatement("insert into ledger_entry (id, txn_id, reward_id, txn_kind, "
                     + "account_type, account_owner, unit_kind, unit_code, amount, created_at) values "
                     + "(next value for ledger_entry_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {

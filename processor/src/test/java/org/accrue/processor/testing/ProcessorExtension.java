@@ -22,7 +22,7 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(ProcessorExtension.class);
 
     /** A running node and the settings it was started with. */
-    public record Node(Processor processor, Map<String, String> settings, Path dataDir)
+    public record Node(Processor processor, Map<String, String> settings, Path dataDir, String databaseUrl)
             implements ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
@@ -52,7 +52,7 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
                 AccrueConfig config = TestConfig.config(values);
                 String url = SharedMariaDb.get(context).freshDatabase();
                 Store store = Store.connect(null, url, "root", "", config.store(), Processor.ENTITIES);
-                return new Node(Processor.start(config, store, InstantSource.system()), values, dir);
+                return new Node(Processor.start(config, store, InstantSource.system()), values, dir, url);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }

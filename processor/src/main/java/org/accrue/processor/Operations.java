@@ -1,0 +1,86 @@
+/*
+ * The back office of a node: the services behind the scheduled jobs
+ * (posting, statement files, miles, points and tiers, invoicing) and the
+ * job table by name. Built the same way by a running node (Quartz runs the
+ * jobs) and by the CLI's `accrue jobs run NAME` (runs one here and exits).
+ */
+package org.accrue.processor;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.processor.invoicing.MerchantInvoicing;
+import org.accrue.processor.jobs.ScheduledJob;
+import org.accrue.processor.miles.AirlinePartner;
+import org.accrue.processor.miles.MilesAccrual;
+import org.accrue.processor.miles.PartnerSettings;
+import org.accrue.processor.points.Points;
+import org.accrue.processor.points.Tiers;
+import org.accrue.processor.posting.Posting;
+import org.accrue.processor.statements.StatementFiles;
+import org.accrue.processor.statements.Statements;
+
+public final class Operations implements AutoCloseable {
+    private final Posting posting;
+    private final StatementFiles files;
+    private final Map<String, AirlinePartner> partners;
+    private final MilesAccrual miles;
+    private final Points points;
+    private final Tiers tiers;
+    private final MerchantInvoicing invoicing;
+    private final Statements statements;
+
+    public Operations(AccrueConfig config, DataSource ds, InstantSource clock) {
+        this.posting = new Posting(ds, clock, config.issuers(), config.jobs().postingBatchSizeMax());
+        this.files = new StatementFiles(ds, clock, config.issuers(), config.pgp(),
+                config.dataDir().resolve("files").resolve("outbound"));
+        Map<String, AirlinePartner> p = new LinkedHashMap<>();
+        for (AccrueConfig.Airline a : config.airlines().values()) {
+            p.put(a.program(), new AirlinePartner(new PartnerSettings(a.program(), java.net.URI.create(a.baseUrl()),
+                    a.apiKey(), a.timeoutMs(), a.attemptsMax(), a.backoffInitialMs(), a.backoffMaxMs(), a.retryAfterMaxMs(),
+                    a.breakerFailures(), a.breakerCoolOffMs()), clock, d -> Thread.sleep(d)));
+        }
+        this.partners = Map.copyOf(p);
+        this.miles = new MilesAccrual(ds, clock, partners);
+        this.points = new Points(ds, clock, config.points(), config.airlines());
+        this.tiers = new Tiers(ds, clock, config.rewards().tierCurrency(), config.rewards().tierThresholds());
+        this.invoicing = new MerchantInvoicing(ds, clock, config.dataDir());
+        this.statements = new Statements(ds);
+    }
+
+    /** Every job this build has, by name (AccrueConfig.JOB_NAMES). */
+    public Map<String, ScheduledJob> jobs() {
+        Map<String, ScheduledJob> m = new LinkedHashMap<>();
+        m.put("posting", posting);
+        m.put("statement-file", files);
+        m.put("miles-accrual", miles);
+        m.put("expiry", points.expiryJob());
+        m.put("tiers", tiers);
+        m.put("merchant-invoicing", invoicing);
+        return m;
+    }
+
+    public Posting posting() { return posting; }
+    public StatementFiles files() { return files; }
+    public MilesAccrual miles() { return miles; }
+    public Map<String, AirlinePartner> partners() { return partners; }
+    public Points points() { return points; }
+    public Tiers tiers() { return tiers; }
+    public MerchantInvoicing invoicing() { return invoicing; }
+    public Statements statements() { return statements; }
+
+    /** How long a job may run before a waiting caller (tests, demo) gives up on it. */
+    public static final Duration RUN_WAIT_MAX = Duration.ofMinutes(5);
+
+    @Override
+    public void close() {
+        for (AirlinePartner a : partners.values()) {
+            a.close();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/*
+ * Raising an exception for ops: one row per (type, fingerprint), so the same
+ * problem found again (a retried job, a replayed file) is still one item in
+ * the queue. Card data is the card id and last four digits only.
+ */
+package org.accrue.processor.exceptions;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+
+import org.accrue.processor.store.Sql;
+
+public final class Exceptions {
+    private static final int DETAIL_CHARS_MAX = 500;
+
+    private Exceptions() {
+    }
+
+    /** An exception to raise; amount and currency (ISO 4217 alpha, or a miles program) may be null. */
+    public record Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+                        String currency, String detail) {
+    }
+
+    /** Inserts the exception unless one of its type and fingerprint exists; returns whether it was new. */
+    public static boolean raise(Connection c, Raise r, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert ignore into processing_exception (id, type, fingerprint, "
+                + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at) values "
+                + "(next value for processing_exception_seq, ?, ?, null, ?, ?, ?, ?, ?, ?, 'OPEN', ?)")) {
+            ps.setString(1, r.type());
+            ps.setString(2, r.fingerprint());
+            ps.setString(3, r.issuerId());
+            ps.setObject(4, r.cardId());
+            ps.setString(5, r.last4());
+            ps.setObject(6, r.amount());
+            ps.setString(7, r.currency());
+            ps.setString(8, r.detail().length() > DETAIL_CHARS_MAX ? r.detail().substring(0, DETAIL_CHARS_MAX) : r.detail());
+            ps.setTimestamp(9, Sql.ts(now));
+            return ps.executeUpdate() == 1;
+        }
+    }
+}

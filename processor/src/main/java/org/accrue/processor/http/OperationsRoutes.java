@@ -1,0 +1,190 @@
+/*
+ * The API of what the scheduled jobs make (http-api.md): job runs, the
+ * cardholder's statement, bank points and their redemption, statement credit
+ * files, and merchant invoices. Same keys, roles and problem+json as the rest
+ * of the API; another issuer's card or file is 404.
+ */
+package org.accrue.processor.http;
+
+import java.nio.file.Files;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.accrue.config.AccrueConfig.Role;
+import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.invoicing.MerchantInvoicing;
+import org.accrue.processor.jobs.Jobs;
+import org.accrue.processor.points.Points;
+import org.accrue.processor.statements.StatementFiles;
+import org.accrue.processor.statements.Statements;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+public final class OperationsRoutes {
+    private static final String BASE = ApiServer.BASE;
+
+    private OperationsRoutes() {
+    }
+
+    /** What the routes serve; a null service leaves its routes answering 404. */
+    public record Services(Jobs jobs, Statements statements, Points points, MerchantInvoicing invoicing,
+                           StatementFiles files, org.accrue.processor.miles.MilesAccrual miles) {
+    }
+
+    static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
+        if (s == null) {
+            return;
+        }
+        app.get(BASE + "/jobs", ctx -> {
+            ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            ctx.json(Map.of("jobs", s.jobs().list().stream().map(OperationsRoutes::listing).toList()));
+        });
+        app.post(BASE + "/jobs/{jobName}/runs", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            String name = ctx.pathParam("jobName");
+            if (!s.jobs().knows(name)) {
+                throw Problem.notFound("job " + name);
+            }
+            String runId = s.jobs().request(name, "api:" + p.keyName());
+            ctx.status(202).header("Location", BASE + "/jobs/" + name + "/runs/" + runId)
+                    .json(Map.of("runId", runId, "job", name, "status", "QUEUED"));
+        });
+        app.get(BASE + "/jobs/{jobName}/runs", ctx -> {
+            ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            ctx.json(Map.of("runs", s.jobs().runs(ctx.pathParam("jobName")).stream().map(OperationsRoutes::run).toList()));
+        });
+        app.get(BASE + "/jobs/{jobName}/runs/{runId}", ctx -> {
+            ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            Jobs.Run r = s.jobs().run(ctx.pathParam("runId"));
+            if (r == null || !r.jobName().equals(ctx.pathParam("jobName"))) {
+                throw Problem.notFound("run");
+            }
+            ctx.json(run(r));
+        });
+
+        app.get(BASE + "/cards/{cardId}/statement", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            long id = enrollment.internalId(p.issuerScope(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
+            String m = ctx.queryParam("month");
+            YearMonth month;
+            try {
+                month = YearMonth.parse(m == null ? "" : m);
+            } catch (DateTimeParseException e) {
+                throw Problem.badRequest("PARAMETER_INVALID", "month must be YYYY-MM");
+            }
+            Statements.Statement st = s.statements().of(id, month);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("cardId", ctx.pathParam("cardId"));
+            body.put("month", month.toString());
+            body.put("lines", st.cash().stream().map(l -> {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("creditId", l.creditId());
+                x.put("kind", l.kind());
+                x.put("statementText", l.statementText());
+                x.put("amount", money(l.amount(), l.currency()));
+                if (l.netted() != 0) {
+                    x.put("nettedAgainstClawback", money(l.netted(), l.currency()));
+                }
+                x.put("offerId", l.offerId());
+                x.put("purchaseDate", l.purchaseDate().toString());
+                x.put("date", l.date());
+                return x;
+            }).toList());
+            body.put("miles", st.miles());
+            body.put("totals", Map.of("cash", st.cashTotals().entrySet().stream().map(e -> money(e.getValue(), e.getKey())).toList(),
+                    "miles", st.milesTotals()));
+            ctx.json(body);
+        });
+
+        app.get(BASE + "/cards/{cardId}/points", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            long id = enrollment.internalId(p.issuerScope(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
+            ctx.json(Map.of("cardId", ctx.pathParam("cardId"), "balances", s.points().balances(id)));
+        });
+        app.post(BASE + "/cards/{cardId}/points/redemptions", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.ISSUER);
+            var card = enrollment.find(p.issuerId(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
+            long id = enrollment.internalId(p.issuerId(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
+            JsonNode b = api.body(ctx);
+            JsonNode points = b.get("points");
+            if (points == null || !points.canConvertToLong()) {
+                throw Problem.badRequest("FIELD_INVALID", "points must be a whole number");
+            }
+            Points.Target target;
+            try {
+                target = Points.Target.valueOf(String.valueOf(ApiServer.text(b, "to")));
+            } catch (IllegalArgumentException e) {
+                throw Problem.badRequest("FIELD_INVALID", "to must be STATEMENT_CREDIT or MILES");
+            }
+            String redemptionId = ApiServer.text(b, "redemptionId");
+            boolean replay = redemptionId != null && s.points().exists(id, redemptionId);
+            Points.Redemption r = s.points().redeem(id, p.issuerId(), card.airlineProgram(), redemptionId,
+                    ApiServer.text(b, "program"), points.asLong(), target);
+            ctx.status(replay ? 200 : 201).json(r);
+        });
+
+        app.get(BASE + "/issuers/{issuerId}/statement-files", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            String issuer = ctx.pathParam("issuerId");
+            if (p.role() == Role.ISSUER && !issuer.equals(p.issuerId())) {
+                throw Problem.notFound("issuer");
+            }
+            ctx.json(Map.of("issuerId", issuer, "files", s.files().list(issuer)));
+        });
+        app.get(BASE + "/statement-files/{fileId}", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            StatementFiles.FileInfo f = s.files().find(ctx.pathParam("fileId"))
+                    .filter(x -> p.role() != Role.ISSUER || x.issuerId().equals(p.issuerId()))
+                    .orElseThrow(() -> Problem.notFound("statement file"));
+            ctx.header("Content-Disposition", "attachment; filename=\"" + f.fileName() + "\"")
+                    .header("X-Content-SHA256", f.sha256())
+                    .contentType(f.encrypted() ? "application/pgp-encrypted" : "text/plain; charset=utf-8")
+                    .result(Files.newInputStream(f.path()));
+        });
+
+        app.get(BASE + "/merchants/{merchantId}/invoices", ctx -> {
+            ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            ctx.json(Map.of("merchantId", ctx.pathParam("merchantId"), "invoices", s.invoicing().list(ctx.pathParam("merchantId"))));
+        });
+        app.get(BASE + "/invoices/{invoiceId}", ctx -> {
+            ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            String body = s.invoicing().body(ctx.pathParam("invoiceId"));
+            if (body == null) {
+                throw Problem.notFound("invoice");
+            }
+            ctx.contentType("text/plain; charset=utf-8").result(body);
+        });
+    }
+
+    static Map<String, Object> money(long minor, String currency) {
+        return Map.of("minor", minor, "currency", currency);
+    }
+
+    private static Map<String, Object> listing(Jobs.Listing l) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", l.name());
+        m.put("schedule", l.schedule());
+        m.put("nextRunAt", l.nextRunAt());
+        m.put("lastRun", l.lastRun() == null ? null : run(l.lastRun()));
+        return m;
+    }
+
+    private static Map<String, Object> run(Jobs.Run r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("runId", r.runId());
+        m.put("job", r.jobName());
+        m.put("status", r.status().name());
+        m.put("requestedBy", r.requestedBy());
+        m.put("node", r.node());
+        m.put("summary", r.summary());
+        m.put("createdAt", r.createdAt());
+        m.put("startedAt", r.startedAt());
+        m.put("finishedAt", r.finishedAt());
+        return m;
+    }
+}

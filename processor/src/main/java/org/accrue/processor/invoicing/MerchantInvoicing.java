@@ -1,0 +1,222 @@
+/*
+ * The `merchant-invoicing` job (offers-and-rewards.md, "Money owed"): for
+ * each merchant and calendar month (UTC), what the merchant owes for the
+ * rewards it funds: rewards sent in the month, plus the offer's commission
+ * on them (basis points, rounded half up per offer), minus clawbacks of the
+ * month; one line per unit (each cash currency, each miles program). Read
+ * from the ledger (SEND and CLAWBACK transactions of merchant-funded
+ * rewards), so an invoice always agrees with it. One invoice per merchant and
+ * month, written once (a rerun finds it and leaves it): a plain text file
+ * under <data>/files/invoices and a row served over the API.
+ */
+package org.accrue.processor.invoicing;
+
+import java.io.IOException;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import javax.sql.DataSource;
+
+import org.accrue.processor.jobs.ScheduledJob;
+import org.accrue.processor.store.Sql;
+import org.accrue.rewards.money.Money;
+
+public final class MerchantInvoicing implements ScheduledJob {
+    private final DataSource ds;
+    private final InstantSource clock;
+    private final Path dir;
+
+    public MerchantInvoicing(DataSource ds, InstantSource clock, Path dataDir) {
+        this.ds = ds;
+        this.clock = clock;
+        this.dir = dataDir.resolve("files").resolve("invoices");
+    }
+
+    /** One unit's line: rewards sent, commission on them, clawbacks, and the total due. */
+    public record Line(String unitKind, String unit, long rewards, long commission, long clawbacks, long total) {
+    }
+
+    public record Invoice(String invoiceId, String merchantId, LocalDate periodStart, LocalDate periodEnd, List<Line> lines,
+                          String fileName, Instant createdAt) {
+    }
+
+    @Override
+    public String run(RunContext run) throws IOException {
+        YearMonth last = YearMonth.from(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)).minusMonths(1);
+        List<Invoice> made = invoice(last);
+        return "invoiced " + made.size() + " merchant(s) for " + last;
+    }
+
+    /** Invoices every merchant with funded activity in {@code month} that has no invoice for it yet. */
+    public List<Invoice> invoice(YearMonth month) throws IOException {
+        Files.createDirectories(dir);
+        Instant from = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant to = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Map<String, Map<String, long[]>> byMerchant = Sql.inTransaction(ds, c -> activity(c, from, to));
+        List<Invoice> out = new ArrayList<>();
+        for (Map.Entry<String, Map<String, long[]>> m : byMerchant.entrySet()) {
+            String merchantId = m.getKey();
+            String invoiceId = "INV_" + merchantId + "_" + month.toString().replace("-", "");
+            List<Line> lines = new ArrayList<>();
+            for (Map.Entry<String, long[]> u : m.getValue().entrySet()) {
+                String[] unit = u.getKey().split("\\|");
+                long[] v = u.getValue();
+                lines.add(new Line(unit[0], unit[1], v[0], v[1], v[2], Math.subtractExact(Math.addExact(v[0], v[1]), v[2])));
+            }
+            Invoice inv = new Invoice(invoiceId, merchantId, month.atDay(1), month.atEndOfMonth(), lines,
+                    invoiceId + ".txt", clock.instant());
+            String body = render(inv);
+            boolean created = Sql.inTransaction(ds, c -> {
+                try (PreparedStatement ps = c.prepareStatement("insert ignore into merchant_invoice (invoice_id, merchant_id, "
+                        + "period_start, period_end, file_name, body, created_at) values (?, ?, ?, ?, ?, ?, ?)")) {
+                    ps.setString(1, inv.invoiceId());
+                    ps.setString(2, merchantId);
+                    ps.setObject(3, inv.periodStart());
+                    ps.setObject(4, inv.periodEnd());
+                    ps.setString(5, inv.fileName());
+                    ps.setString(6, body);
+                    ps.setTimestamp(7, Sql.ts(inv.createdAt()));
+                    return ps.executeUpdate() == 1;
+                }
+            });
+            if (created) {
+                Path tmp = dir.resolve("." + inv.fileName() + ".tmp");
+                Files.writeString(tmp, body, StandardCharsets.UTF_8);
+                Files.move(tmp, dir.resolve(inv.fileName()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                out.add(inv);
+            }
+        }
+        return out;
+    }
+
+    /** merchant -> "KIND|unit" -> [rewards sent, commission, clawbacks], from the month's ledger. */
+    private static Map<String, Map<String, long[]>> activity(Connection c, Instant from, Instant to) throws SQLException {
+        Map<String, Map<String, long[]>> out = new TreeMap<>();
+        // The funder side of SEND is the cardholder's available account (debit); of CLAWBACK the funder account (credit).
+        try (PreparedStatement ps = c.prepareStatement("select r.funder, r.offer_id, l.txn_kind, l.unit_kind, l.unit_code, "
+                + "sum(abs(l.amount)) from ledger_entry l join reward r on r.id = l.reward_id "
+                + "where r.funder like 'MERCHANT:%' and l.created_at >= ? and l.created_at < ? and "
+                + "((l.txn_kind = 'SEND' and l.account_type = 'CARDHOLDER_AVAILABLE') or "
+                + "(l.txn_kind = 'CLAWBACK' and l.account_type = 'FUNDER_RECEIVABLE')) "
+                + "group by r.funder, r.offer_id, l.txn_kind, l.unit_kind, l.unit_code")) {
+            ps.setTimestamp(1, Sql.ts(from));
+            ps.setTimestamp(2, Sql.ts(to));
+            Map<String, Integer> commission = commissions(c);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String merchant = rs.getString(1).substring("MERCHANT:".length());
+                    String unit = rs.getString(4) + "|" + rs.getString(5);
+                    long amount = rs.getLong(6);
+                    long[] v = out.computeIfAbsent(merchant, k -> new LinkedHashMap<>()).computeIfAbsent(unit, k -> new long[3]);
+                    if (rs.getString(3).equals("SEND")) {
+                        v[0] = Math.addExact(v[0], amount);
+                        int bps = commission.getOrDefault(rs.getString(2), 0);
+                        v[1] = Math.addExact(v[1], Money.divide(Math.multiplyExact(amount, bps), 10_000, RoundingMode.HALF_UP));
+                    } else {
+                        v[2] = Math.addExact(v[2], amount);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Offer id -> commission basis points, from the catalog's JSON definitions. */
+    private static Map<String, Integer> commissions(Connection c) throws SQLException {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("select offer_id, coalesce(json_value(definition, "
+                + "'$.commissionBps'), 0) from offer"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getInt(2));
+            }
+        }
+        return out;
+    }
+
+    static String render(Invoice inv) {
+        StringBuilder b = new StringBuilder();
+        b.append("H|INVOICE|").append(inv.invoiceId()).append('|').append(inv.merchantId()).append('|')
+                .append(inv.periodStart()).append('|').append(inv.periodEnd()).append('\n');
+        for (Line l : inv.lines()) {
+            b.append("L|").append(l.unitKind()).append('|').append(l.unit()).append('|').append(l.rewards()).append('|')
+                    .append(l.commission()).append('|').append(l.clawbacks()).append('|').append(l.total()).append('\n');
+        }
+        b.append("T|").append(inv.lines().size()).append('\n');
+        return b.toString();
+    }
+
+    /** Invoices of one merchant (or all, merchantId null), newest period first. */
+    public List<Map<String, Object>> list(String merchantId) {
+        return Sql.inTransaction(ds, c -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("select invoice_id, merchant_id, period_start, period_end, file_name, "
+                    + "body, created_at from merchant_invoice" + (merchantId == null ? "" : " where merchant_id = ?")
+                    + " order by period_start desc, merchant_id limit 500")) {
+                if (merchantId != null) {
+                    ps.setString(1, merchantId);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("invoiceId", rs.getString(1));
+                        m.put("merchantId", rs.getString(2));
+                        m.put("periodStart", rs.getObject(3, LocalDate.class).toString());
+                        m.put("periodEnd", rs.getObject(4, LocalDate.class).toString());
+                        m.put("fileName", rs.getString(5));
+                        m.put("lines", parseLines(rs.getString(6)));
+                        m.put("createdAt", Sql.instant(rs, 7).toString());
+                        out.add(m);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The invoice file's text, or null. */
+    public String body(String invoiceId) {
+        return Sql.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("select body from merchant_invoice where invoice_id = ?")) {
+                ps.setString(1, invoiceId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+    }
+
+    private static List<Map<String, Object>> parseLines(String body) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("L|")) {
+                String[] f = line.split("\\|");
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("unitKind", f[1]);
+                m.put("unit", f[2]);
+                m.put("rewards", Long.parseLong(f[3]));
+                m.put("commission", Long.parseLong(f[4]));
+                m.put("clawbacks", Long.parseLong(f[5]));
+                m.put("total", Long.parseLong(f[6]));
+                out.add(m);
+            }
+        }
+        return out;
+    }
+}

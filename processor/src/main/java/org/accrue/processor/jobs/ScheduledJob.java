@@ -1,0 +1,12 @@
+package org.accrue.processor.jobs;
+
+/** One scheduled job: idempotent, so a run interrupted anywhere is finished by the next run. */
+@FunctionalInterface
+public interface ScheduledJob {
+    /** Does the job's work and returns a one-line summary of what it did (shown in GET /jobs and the demo). */
+    String run(RunContext run) throws Exception;
+
+    /** What a run knows about itself. */
+    record RunContext(String runId, String jobName, String requestedBy, java.time.Instant startedAt) {
+    }
+}

@@ -1,0 +1,327 @@
+/*
+ * The posting job: AVAILABLE cashback becomes statement credits, in batches.
+ * Each batch is one transaction: the rewards are taken FOR UPDATE SKIP
+ * LOCKED, each becomes SENT with its SEND ledger transaction and one
+ * statement_credit row (credit id "C<reward row id>", unique forever), and
+ * the issuer's open clawbacks are settled: sent as debits (issuers that allow
+ * them) or netted against the same card's new credits in that currency. A
+ * batch commits whole or not at all, so a node killed mid-posting leaves
+ * every reward either posted once or still AVAILABLE for the next run.
+ */
+package org.accrue.processor.posting;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import javax.sql.DataSource;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.processor.jobs.ScheduledJob;
+import org.accrue.processor.ledger.LedgerRows;
+import org.accrue.processor.ledger.StoredRewards;
+import org.accrue.processor.store.Sql;
+import org.accrue.reconciliation.files.StatementText;
+import org.accrue.rewards.ledger.Reward;
+
+public final class Posting implements ScheduledJob {
+    /** Batches per run: a bound on one run's work; the next run takes the rest. */
+    private static final int BATCHES_PER_RUN_MAX = 100_000;
+
+    private final DataSource ds;
+    private final InstantSource clock;
+    private final Map<String, AccrueConfig.Issuer> issuers;
+    private final int batchSizeMax;
+
+    public Posting(DataSource ds, InstantSource clock, Map<String, AccrueConfig.Issuer> issuers, int batchSizeMax) {
+        this.ds = ds;
+        this.clock = clock;
+        this.issuers = issuers;
+        this.batchSizeMax = batchSizeMax;
+    }
+
+    /** What one run did. */
+    public record Result(long credits, long netted, long debits, Map<String, Long> creditedByCurrency) {
+        public String summary() {
+            return "posted " + credits + " statement credit(s) " + creditedByCurrency + ", " + netted
+                    + " clawback(s) netted, " + debits + " debit(s)";
+        }
+    }
+
+    @Override
+    public String run(RunContext run) {
+        return post().summary();
+    }
+
+    public Result post() {
+        long credits = 0;
+        long netted = 0;
+        Map<String, Long> byCurrency = new TreeMap<>();
+        for (int b = 0; b < BATCHES_PER_RUN_MAX; b++) {
+            Instant now = clock.instant();
+            BatchResult r = Sql.inTransaction(ds, c -> batch(c, now));
+            credits += r.credits;
+            netted += r.netted;
+            r.byCurrency.forEach((k, v) -> byCurrency.merge(k, v, Math::addExact));
+            if (r.taken < batchSizeMax) {
+                break;
+            }
+        }
+        long debits = 0;
+        for (AccrueConfig.Issuer i : issuers.values()) {
+            if (i.debitsAllowed()) {
+                Instant now = clock.instant();
+                debits += Sql.inTransaction(ds, c -> debits(c, i.id(), now));
+            }
+        }
+        return new Result(credits, netted, debits, byCurrency);
+    }
+
+    private record BatchResult(int taken, long credits, long netted, Map<String, Long> byCurrency) {
+    }
+
+    private record Due(StoredRewards.Row row, String offerId, LocalDate purchaseDate, String merchantId) {
+    }
+
+    private record CardRef(String accountRef, String last4) {
+    }
+
+    private static final class OpenClawback {
+        final long id;
+        long remaining;
+
+        OpenClawback(long id, long remaining) {
+            this.id = id;
+            this.remaining = remaining;
+        }
+    }
+
+    private BatchResult batch(Connection c, Instant now) throws SQLException {
+        List<Due> due = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + ", r.offer_id, r.local_date, "
+                + "r.merchant_id from reward r where r.status = 'AVAILABLE' and r.unit_kind = 'CASH' order by r.id limit ? "
+                + "for update skip locked")) {
+            ps.setInt(1, batchSizeMax);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int k = StoredRewards.COLUMN_COUNT;
+                    due.add(new Due(StoredRewards.read(rs), rs.getString(k + 1), rs.getObject(k + 2, LocalDate.class),
+                            rs.getString(k + 3)));
+                }
+            }
+        }
+        if (due.isEmpty()) {
+            return new BatchResult(0, 0, 0, Map.of());
+        }
+        Map<Long, CardRef> cards = cards(c, due);
+        Map<String, String> merchantNames = merchantNames(c, due);
+        Map<String, Deque<OpenClawback>> clawbacks = openClawbacksToNet(c, due);
+        long credits = 0;
+        long netted = 0;
+        Map<String, Long> byCurrency = new TreeMap<>();
+        try (LedgerRows ledger = new LedgerRows(c);
+             PreparedStatement credit = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, "
+                     + "issuer_id, card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, "
+                     + "offer_id, purchase_date, status, created_at) values (?, ?, 'CREDIT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+             PreparedStatement sent = c.prepareStatement("update reward set status = ?, amount = ?, sent_at = ?, "
+                     + "updated_at = ? where id = ?");
+             PreparedStatement settle = c.prepareStatement("update clawback set remaining = ?, status = ?, settled_at = ? "
+                     + "where id = ?")) {
+            for (Due d : due) {
+                Reward r = d.row().reward();
+                ledger.add(d.row().rowId(), r.send(now));
+                long cardId = Long.parseLong(r.cardId());
+                String currency = r.unit().code();
+                long gross = r.amount();
+                long net = 0;
+                Deque<OpenClawback> owed = clawbacks.get(cardId + "|" + currency);
+                while (owed != null && !owed.isEmpty() && net < gross) {
+                    OpenClawback cb = owed.peekFirst();
+                    long take = Math.min(cb.remaining, gross - net);
+                    cb.remaining -= take;
+                    net += take;
+                    settle.setLong(1, cb.remaining);
+                    settle.setString(2, cb.remaining == 0 ? "SETTLED" : "OPEN");
+                    settle.setTimestamp(3, cb.remaining == 0 ? Sql.ts(now) : null);
+                    settle.setLong(4, cb.id);
+                    settle.addBatch();
+                    if (cb.remaining == 0) {
+                        owed.removeFirst();
+                        netted++;
+                    }
+                }
+                long amount = gross - net;
+                if (gross == 0) {
+                    r.posted(); // nothing to credit: done
+                }
+                CardRef card = cards.get(cardId);
+                int i = 1;
+                credit.setString(i++, "C" + d.row().rowId());
+                credit.setLong(i++, d.row().rowId());
+                credit.setString(i++, r.issuerId());
+                credit.setLong(i++, cardId);
+                credit.setString(i++, card.accountRef());
+                credit.setString(i++, card.last4());
+                credit.setLong(i++, gross);
+                credit.setLong(i++, net);
+                credit.setLong(i++, amount);
+                credit.setString(i++, currency);
+                credit.setString(i++, statementText("CASHBACK", merchantNames.get(d.merchantId()), d.offerId()));
+                credit.setString(i++, d.offerId());
+                credit.setObject(i++, d.purchaseDate());
+                credit.setString(i++, amount == 0 ? "NETTED" : "READY");
+                credit.setTimestamp(i, Sql.ts(now));
+                credit.addBatch();
+                sent.setString(1, r.status().name());
+                sent.setLong(2, r.amount());
+                sent.setTimestamp(3, Sql.ts(now));
+                sent.setTimestamp(4, Sql.ts(now));
+                sent.setLong(5, d.row().rowId());
+                sent.addBatch();
+                if (amount != 0) {
+                    credits++;
+                    byCurrency.merge(currency, amount, Math::addExact);
+                }
+            }
+            credit.executeBatch();
+            sent.executeBatch();
+            settle.executeBatch();
+            ledger.flush();
+        }
+        return new BatchResult(due.size(), credits, netted, byCurrency);
+    }
+
+    /** What the cardholder reads: "CASHBACK BLUE BOTTLE", at most 22 characters, cleaned for the file. */
+    static String statementText(String prefix, String merchantName, String offerId) {
+        return StatementText.clean(prefix + " " + (merchantName != null ? merchantName : offerId));
+    }
+
+    private static Map<Long, CardRef> cards(Connection c, List<Due> due) throws SQLException {
+        Map<Long, CardRef> out = new HashMap<>();
+        List<Long> ids = due.stream().map(d -> Long.parseLong(d.row().reward().cardId())).distinct().toList();
+        try (PreparedStatement ps = c.prepareStatement("select id, account_ref, last4 from card where id in ("
+                + marks(ids.size()) + ")")) {
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setLong(i + 1, ids.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getLong(1), new CardRef(rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> merchantNames(Connection c, List<Due> due) throws SQLException {
+        Map<String, String> out = new HashMap<>();
+        List<String> ids = due.stream().map(Due::merchantId).filter(java.util.Objects::nonNull).distinct().toList();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("select merchant_id, name from merchant where merchant_id in ("
+                + marks(ids.size()) + ")")) {
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setString(i + 1, ids.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Open cash clawbacks of the batch's cards at issuers that take no debits, oldest first, by card and currency. */
+    private Map<String, Deque<OpenClawback>> openClawbacksToNet(Connection c, List<Due> due) throws SQLException {
+        Map<String, Deque<OpenClawback>> out = new HashMap<>();
+        List<Long> ids = due.stream().filter(d -> !debitsAllowed(d.row().reward().issuerId()))
+                .map(d -> Long.parseLong(d.row().reward().cardId())).distinct().toList();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("select id, card_id, unit_code, remaining from clawback "
+                + "where status = 'OPEN' and unit_kind = 'CASH' and card_id in (" + marks(ids.size()) + ") order by id for update")) {
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setLong(i + 1, ids.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getLong(2) + "|" + rs.getString(3), k -> new ArrayDeque<>())
+                            .add(new OpenClawback(rs.getLong(1), rs.getLong(4)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private boolean debitsAllowed(String issuerId) {
+        AccrueConfig.Issuer i = issuers.get(issuerId);
+        return i != null && i.debitsAllowed();
+    }
+
+    /** Open clawbacks of an issuer that takes debits become negative statement credits ("D<clawback id>"). */
+    private int debits(Connection c, String issuerId, Instant now) throws SQLException {
+        record Open(long id, long rewardId, long cardId, String currency, long remaining) {
+        }
+        List<Open> open = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select id, reward_id, card_id, unit_code, remaining from clawback "
+                + "where status = 'OPEN' and unit_kind = 'CASH' and issuer_id = ? order by id limit ? for update skip locked")) {
+            ps.setString(1, issuerId);
+            ps.setInt(2, batchSizeMax);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    open.add(new Open(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getLong(5)));
+                }
+            }
+        }
+        try (PreparedStatement insert = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, "
+                + "issuer_id, card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, "
+                + "purchase_date, status, created_at) select ?, r.id, 'DEBIT', r.issuer_id, r.card_id, k.account_ref, k.last4, "
+                + "?, 0, ?, ?, ?, r.offer_id, r.local_date, 'READY', ? from reward r join card k on k.id = r.card_id "
+                + "left join merchant m on m.merchant_id = r.merchant_id where r.id = ?");
+             PreparedStatement settle = c.prepareStatement("update clawback set remaining = 0, status = 'SETTLED', "
+                     + "settled_at = ? where id = ?");
+             PreparedStatement name = c.prepareStatement("select coalesce(m.name, r.offer_id) from reward r left join "
+                     + "merchant m on m.merchant_id = r.merchant_id where r.id = ?")) {
+            for (Open o : open) {
+                name.setLong(1, o.rewardId());
+                String merchant;
+                try (ResultSet rs = name.executeQuery()) {
+                    rs.next();
+                    merchant = rs.getString(1);
+                }
+                insert.setString(1, "D" + o.id());
+                insert.setLong(2, -o.remaining());
+                insert.setLong(3, -o.remaining());
+                insert.setString(4, o.currency());
+                insert.setString(5, StatementText.clean("CASHBACK REFUND " + merchant));
+                insert.setTimestamp(6, Sql.ts(now));
+                insert.setLong(7, o.rewardId());
+                insert.addBatch();
+                settle.setTimestamp(1, Sql.ts(now));
+                settle.setLong(2, o.id());
+                settle.addBatch();
+            }
+            insert.executeBatch();
+            settle.executeBatch();
+        }
+        return open.size();
+    }
+
+    static String marks(int n) {
+        return "?" + ",?".repeat(n - 1);
+    }
+}

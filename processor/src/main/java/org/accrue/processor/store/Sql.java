@@ -1,0 +1,65 @@
+/*
+ * Plain JDBC for the job-side tables (credits, files, accruals, runs): one
+ * transaction per unit of work, committed whole or rolled back whole, and
+ * UTC DATETIME conversions in one place. Hibernate stays for the entities
+ * that have one; bulk work goes straight to JDBC batches.
+ */
+package org.accrue.processor.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
+import javax.sql.DataSource;
+
+public final class Sql {
+    private Sql() {
+    }
+
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    public static <T> T inTransaction(DataSource ds, Work<T> work) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T t = work.run(c);
+                c.commit();
+                return t;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    public static Timestamp ts(Instant i) {
+        return i == null ? null : Timestamp.valueOf(LocalDateTime.ofInstant(i, ZoneOffset.UTC));
+    }
+
+    public static Instant instant(ResultSet rs, int col) throws SQLException {
+        LocalDateTime t = rs.getObject(col, LocalDateTime.class);
+        return t == null ? null : t.toInstant(ZoneOffset.UTC);
+    }
+
+    public static Instant instant(ResultSet rs, String col) throws SQLException {
+        LocalDateTime t = rs.getObject(col, LocalDateTime.class);
+        return t == null ? null : t.toInstant(ZoneOffset.UTC);
+    }
+
+    /** A store failure where the caller cannot do better than fail the unit of work. */
+    public static final class StoreException extends RuntimeException {
+        public StoreException(SQLException cause) {
+            super("store: " + cause.getMessage(), cause);
+        }
+    }
+}

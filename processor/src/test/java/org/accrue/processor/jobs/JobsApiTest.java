@@ -1,0 +1,78 @@
+package org.accrue.processor.jobs;
+
+import static org.accrue.processor.testing.TestConfig.KEY_ADMIN;
+import static org.accrue.processor.testing.TestConfig.KEY_ISSUER_A;
+import static org.accrue.processor.testing.TestConfig.KEY_OPS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.processor.testing.Api;
+import org.accrue.processor.testing.NodeSettings;
+import org.accrue.processor.testing.ProcessorExtension;
+import org.accrue.processor.testing.ProcessorExtension.Node;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** The jobs over the API, with the clustered Quartz scheduler on: list, run now, read the run. */
+@ExtendWith(ProcessorExtension.class)
+@NodeSettings({"accrue.jobs.enabled=true", "accrue.jobs.schedule.tiers=0 0 3 * * ?", "accrue.jobs.schedule.expiry=-"})
+class JobsApiTest {
+
+    @Test
+    void theListShowsEveryJobWithItsScheduleAndNextRun(Node node) {
+        Api api = new Api(node.processor().httpPort());
+
+        Api.Response r = api.get("/jobs", KEY_OPS);
+
+        assertThat(r.status()).isEqualTo(200);
+        List<String> names = new ArrayList<>();
+        for (JsonNode j : r.json().get("jobs")) {
+            names.add(j.get("name").asText());
+            if (j.get("name").asText().equals("tiers")) {
+                assertThat(j.get("schedule").asText()).isEqualTo("0 0 3 * * ?");
+                assertThat(j.get("nextRunAt").asText()).endsWith("T03:00:00Z");
+            }
+            if (j.get("name").asText().equals("expiry")) {
+                assertThat(j.get("nextRunAt").isNull()).as("manual only").isTrue();
+            }
+        }
+        assertThat(names).containsAll(List.of("posting", "statement-file", "miles-accrual", "expiry", "tiers",
+                "merchant-invoicing"));
+        assertThat(AccrueConfig.JOB_NAMES).containsAll(names);
+    }
+
+    @Test
+    void aRequestedRunIsAcceptedRunsOnTheSchedulerAndIsReadableWithItsSummary(Node node) throws Exception {
+        Api api = new Api(node.processor().httpPort());
+
+        Api.Response r = api.post("/jobs/tiers/runs", KEY_OPS, "");
+
+        assertThat(r.status()).isEqualTo(202);
+        String runId = r.json().get("runId").asText();
+        Jobs.Run run = node.processor().jobs().await(runId, Duration.ofMinutes(1).toMillis());
+        assertThat(run.status()).isEqualTo(Jobs.RunStatus.SUCCEEDED);
+        assertThat(run.summary()).startsWith("tiers recomputed");
+        JsonNode read = api.get("/jobs/tiers/runs/" + runId, KEY_ADMIN).json();
+        assertThat(read.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(read.get("requestedBy").asText()).isEqualTo("api:ops");
+        assertThat(read.get("node").asText()).isNotBlank();
+        assertThat(api.get("/jobs", KEY_OPS).json().toString()).contains(runId);
+    }
+
+    @Test
+    void anUnknownJobIsNotFoundAndIssuersMayNotRunJobs(Node node) {
+        Api api = new Api(node.processor().httpPort());
+
+        assertThat(api.post("/jobs/no-such-job/runs", KEY_OPS, "").status()).isEqualTo(404);
+        assertThat(api.post("/jobs/posting/runs", KEY_ISSUER_A, "").status()).isEqualTo(403);
+        assertThat(api.get("/jobs", KEY_ISSUER_A).status()).isEqualTo(403);
+        assertThat(api.post("/jobs/posting/runs", null, "").status()).isEqualTo(401);
+        assertThat(api.get("/jobs/posting/runs/run_nope", KEY_OPS).status()).isEqualTo(404);
+    }
+}
