@@ -56,13 +56,7 @@ public final class BenchMain {
         }
         if (mode.equals("durable") || mode.equals("both")) {
             Path dir = Path.of(a.getOrDefault("data-dir", "bench/target/bench-data")).toAbsolutePath();
-            if (java.nio.file.Files.exists(dir)) { // every run starts on an empty database
-                try (var paths = java.nio.file.Files.walk(dir)) {
-                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        java.nio.file.Files.delete(p);
-                    }
-                }
-            }
+            BenchFiles.emptyDirectory(dir); // every run starts on an empty database
             Map<String, String> v = new HashMap<>();
             v.put("accrue.data-dir", dir.toString());
             v.put("accrue.iso.port", "0");

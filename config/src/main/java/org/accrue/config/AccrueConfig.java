@@ -84,7 +84,8 @@ public record AccrueConfig(
      * The Quartz scheduler: off on nodes that only take traffic; instanceId AUTO makes a unique one per node; a cron
      * of "-" leaves a job to manual runs only.
      */
-    public record Jobs(boolean enabled, String instanceId, int threads, Map<String, String> crons, int postingBatchSizeMax) {
+    public record Jobs(boolean enabled, String instanceId, int threads, Map<String, String> crons, int postingBatchSizeMax,
+                       int postingWorkers) {
     }
 
     /** The processor's own OpenPGP secret key (signs outgoing files, decrypts incoming ones). */
@@ -253,7 +254,8 @@ public record AccrueConfig(
             throw new ConfigException("accrue.jobs.instance-id must be AUTO or 1-100 of A-Z a-z 0-9 . _ -");
         }
         Jobs jobs = new Jobs(s.bool("accrue.jobs.enabled", true), instanceId, s.integer("accrue.jobs.threads", 4, 1, 32),
-                Map.copyOf(crons), s.integer("accrue.jobs.posting.batch-size-max", 1000, 1, 10_000));
+                Map.copyOf(crons), s.integer("accrue.jobs.posting.batch-size-max", 1000, 1, 10_000),
+                s.integer("accrue.jobs.posting.workers", 2, 1, 16));
 
         byte[] pgpKey = s.string("accrue.pgp.secret-key", null) == null ? null : s.secret("accrue.pgp.secret-key");
         char[] pgpPass = s.string("accrue.pgp.passphrase", null) == null ? new char[0]
@@ -275,8 +277,11 @@ public record AccrueConfig(
             if (!url.matches("https?://.+")) {
                 throw new ConfigException(prefix + "base-url must be an http(s) URL");
             }
-            airlines.put(program, new Airline(program, url.replaceAll("/+$", ""),
-                    new String(s.secret(prefix + "api-key"), java.nio.charset.StandardCharsets.UTF_8),
+            String apiKey = new String(s.secret(prefix + "api-key"), java.nio.charset.StandardCharsets.UTF_8);
+            if (!apiKey.matches("[\\x21-\\x7e]{8,512}")) {
+                throw new ConfigException(prefix + "api-key must decode to 8-512 printable ASCII characters (it is sent as a bearer token)");
+            }
+            airlines.put(program, new Airline(program, url.replaceAll("/+$", ""), apiKey,
                     s.integer(prefix + "timeout-ms", 5000, 50, 120_000),
                     s.integer(prefix + "attempts-max", 4, 1, 20),
                     s.integer(prefix + "backoff-initial-ms", 500, 1, 60_000),

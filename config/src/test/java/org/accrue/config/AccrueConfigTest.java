@@ -132,4 +132,55 @@ class AccrueConfigTest {
         m.put("accrue.store.mode", "external");
         assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.store.url");
     }
+
+    @Test
+    void jobsHaveDefaultSchedulesThatConfigurationReplacesOrTurnsToManual() {
+        Map<String, String> m = minimal();
+        m.put("accrue.jobs.schedule.posting", "0 15 1 * * ?");
+        m.put("accrue.jobs.schedule.tiers", "-");
+        AccrueConfig c = AccrueConfig.from(Settings.of(m));
+        assertThat(c.jobs().crons()).containsEntry("posting", "0 15 1 * * ?").containsEntry("tiers", "-")
+                .containsEntry("statement-file", "0 30 2 * * ?").containsOnlyKeys(AccrueConfig.JOB_NAMES);
+        assertThat(c.jobs().enabled()).isTrue();
+        assertThat(c.jobs().instanceId()).isEqualTo("AUTO");
+    }
+
+    @ParameterizedTest(name = "{0}={1} fails naming the key")
+    @CsvSource(delimiter = ';', textBlock = """
+            accrue.jobs.schedule.posting;     every night
+            accrue.jobs.schedule.payroll;     0 0 2 * * ?
+            accrue.jobs.posting.workers;      0
+            accrue.issuer.BANK.confirmation-window-days; 0
+            """)
+    void aBadJobSettingFailsNamingItsKey(String key, String value) {
+        Map<String, String> m = minimal();
+        m.put("accrue.issuer.BANK.name", "Bank");
+        m.put(key, value);
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(key);
+    }
+
+    @Test
+    void anAirlinePartnerNeedsAUrlAndAPrintableKeyAndKeepsTheKeyOutOfToString() {
+        Map<String, String> m = minimal();
+        m.put("accrue.airline.SKY.base-url", "https://partner.sky.test/api/");
+        m.put("accrue.airline.SKY.api-key", "base64:c2t5LWtleS10ZXN0");
+        AccrueConfig.Airline a = AccrueConfig.from(Settings.of(m)).airlines().get("SKY");
+        assertThat(a.baseUrl()).isEqualTo("https://partner.sky.test/api");
+        assertThat(a.attemptsMax()).isEqualTo(4);
+        assertThat(a.toString()).doesNotContain("sky-key-test");
+
+        m.put("accrue.airline.SKY.api-key", "base64:AAEC");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.airline.SKY.api-key");
+        m.remove("accrue.airline.SKY.api-key");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.airline.SKY.api-key");
+    }
+
+    @Test
+    void anIssuerWithAPgpKeyNeedsOurSecretKeyToSign() {
+        Map<String, String> m = minimal();
+        m.put("accrue.issuer.BANK.name", "Bank");
+        m.put("accrue.issuer.BANK.pgp-public-key", "/keys/bank.asc");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.pgp.secret-key");
+    }
 }

@@ -36,7 +36,8 @@ public final class Operations implements AutoCloseable {
     private final Statements statements;
 
     public Operations(AccrueConfig config, DataSource ds, InstantSource clock) {
-        this.posting = new Posting(ds, clock, config.issuers(), config.jobs().postingBatchSizeMax());
+        this.posting = new Posting(ds, clock, config.issuers(), config.jobs().postingBatchSizeMax(),
+                config.jobs().postingWorkers());
         this.files = new StatementFiles(ds, clock, config.issuers(), config.pgp(),
                 config.dataDir().resolve("files").resolve("outbound"));
         Map<String, AirlinePartner> p = new LinkedHashMap<>();

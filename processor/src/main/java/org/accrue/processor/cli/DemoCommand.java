@@ -68,12 +68,38 @@ final class DemoCommand implements Callable<Integer> {
         v.put("accrue.api-key.demo-ops.role", "ops");
         v.put("accrue.api-key.demo-admin.sha256", ApiKeys.sha256Hex(adminKey));
         v.put("accrue.api-key.demo-admin.role", "admin");
+        // The back office: the scheduler runs the jobs when the demo asks (no cron fires during a demo), the
+        // issuer gets OpenPGP files, miles go to a stand-in airline, bank points and tiers are configured.
+        v.put("accrue.jobs.instance-id", "demo-node");
+        for (String job : AccrueConfig.JOB_NAMES) {
+            v.put("accrue.jobs.schedule." + job, "-");
+        }
+        char[] demoPass = "demo passphrase".toCharArray();
+        org.accrue.reconciliation.pgp.PgpKeys.Generated ourKey = org.accrue.reconciliation.pgp.PgpKeys.generate(
+                "accrue-demo", demoPass, 2048);
+        org.accrue.reconciliation.pgp.PgpKeys.Generated bankKey = org.accrue.reconciliation.pgp.PgpKeys.generate(
+                "demo-bank", demoPass, 2048);
+        Files.createDirectories(dataDir);
+        Path bankPublic = dataDir.resolve("demo-bank-public.asc");
+        Files.write(bankPublic, bankKey.armoredPublic());
+        v.put("accrue.issuer." + ISSUER + ".pgp-public-key", bankPublic.toString());
+        v.put("accrue.pgp.secret-key", "base64:" + Base64.getEncoder().encodeToString(ourKey.armoredSecret()));
+        v.put("accrue.pgp.passphrase", "base64:" + Base64.getEncoder().encodeToString("demo passphrase".getBytes()));
+        DemoAirline airline = new DemoAirline();
+        v.put("accrue.airline.SKY.base-url", "http://127.0.0.1:" + airline.port());
+        v.put("accrue.airline.SKY.api-key", "base64:" + Base64.getEncoder().encodeToString(
+                ("sky_" + HexFormat.of().formatHex(random(16))).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        v.put("accrue.airline.SKY.backoff-initial-ms", "50");
+        v.put("accrue.airline.SKY.miles-per-1000-points", "500");
+        v.put("accrue.points.BANKPTS.currency", "USD");
+        v.put("accrue.points.BANKPTS.cash-minor-per-1000-points", "1000");
+        v.put("accrue.rewards.tiers", "SILVER=20000,GOLD=100000");
         AccrueConfig config = AccrueConfig.from(Settings.of(v));
         AccrueCli.applyLogLevel(config.logLevel());
 
         say("Starting an Accrue node on an embedded MariaDB under " + dataDir + " ...");
         long t0 = System.nanoTime();
-        try (Processor node = Processor.start(config, InstantSource.system())) {
+        try (airline; Processor node = Processor.start(config, InstantSource.system())) {
             say(String.format("  up in %.1f s: ISO 8583 on port %d, HTTP API on http://127.0.0.1:%d/api/v1",
                     (System.nanoTime() - t0) / 1e9, node.isoPort(), node.httpPort()));
 
@@ -156,7 +182,10 @@ final class DemoCommand implements Callable<Integer> {
             say("Rewards earned (matched after the acknowledgements, from the journal's outbox):");
             DemoCatalog.printRewards(node, DemoCommand::say);
             say("");
-            say("No PAN was stored: cards are kept as an HMAC token and their last four digits.");
+            DemoBackOffice.run(node, http, opsKey, issuerKey, bankKey, demoPass, airline, DemoCommand::say);
+            say("");
+            say("No PAN was stored: cards are kept as an HMAC token and their last four digits; files carry the");
+            say("issuer's account reference and the last four digits only.");
             if (keepRunning) {
                 say("The node stays up. Try:\n  curl -s -H 'Authorization: Bearer " + opsKey + "' http://127.0.0.1:"
                         + node.httpPort() + "/api/v1/intake\n  ./accrue simulate --port " + node.isoPort()

@@ -195,7 +195,7 @@ public final class MilesAccrual implements ScheduledJob {
         String program = o.program();
         if (o.member() == null || !program.equals(o.memberProgram())) {
             refuse(o, "NO_MEMBER", "the card has no " + program + " member number");
-            return "REFUSED";
+            return "REFUSED NO_MEMBER";
         }
         if (!"ACTIVE".equals(o.memberStatus())) {
             Validation v = partner.validate(o.member(), o.lastName());
@@ -204,7 +204,7 @@ public final class MilesAccrual implements ScheduledJob {
                 case Validation.Invalid invalid -> {
                     memberStatus(o.cardId(), invalid.code());
                     refuse(o, invalid.code(), "member validation refused: " + invalid.code());
-                    return "REFUSED";
+                    return "REFUSED " + invalid.code();
                 }
                 case Validation.Unavailable u -> {
                     return u.problem() != null && u.problem().startsWith("circuit") ? "CIRCUIT_OPEN" : "VALIDATION_UNAVAILABLE";
@@ -236,7 +236,7 @@ public final class MilesAccrual implements ScheduledJob {
             case Outcome.Refused refused -> {
                 refuse(o, refused.code(), (o.reversalNo() == 0 ? "accrual" : "reversal") + " refused by the airline: "
                         + refused.code());
-                yield "REFUSED";
+                yield "REFUSED " + refused.code();
             }
             case Outcome.Unresolved unresolved -> {
                 Sql.inTransaction(ds, c -> {

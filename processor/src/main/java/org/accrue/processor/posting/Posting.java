@@ -38,17 +38,21 @@ import org.accrue.rewards.ledger.Reward;
 public final class Posting implements ScheduledJob {
     /** Batches per run: a bound on one run's work; the next run takes the rest. */
     private static final int BATCHES_PER_RUN_MAX = 100_000;
+    private static final int DEADLOCK_RETRIES_MAX = 5;
 
     private final DataSource ds;
     private final InstantSource clock;
     private final Map<String, AccrueConfig.Issuer> issuers;
     private final int batchSizeMax;
+    private final int workers;
 
-    public Posting(DataSource ds, InstantSource clock, Map<String, AccrueConfig.Issuer> issuers, int batchSizeMax) {
+    public Posting(DataSource ds, InstantSource clock, Map<String, AccrueConfig.Issuer> issuers, int batchSizeMax,
+                   int workers) {
         this.ds = ds;
         this.clock = clock;
         this.issuers = issuers;
         this.batchSizeMax = batchSizeMax;
+        this.workers = workers;
     }
 
     /** What one run did. */
@@ -65,18 +69,29 @@ public final class Posting implements ScheduledJob {
     }
 
     public Result post() {
+        // Workers take disjoint batches (SKIP LOCKED); each batch is its own transaction.
+        List<java.util.concurrent.Future<BatchResult>> results = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int w = 0; w < workers; w++) {
+                results.add(pool.submit(this::drain));
+            }
+        }
         long credits = 0;
         long netted = 0;
         Map<String, Long> byCurrency = new TreeMap<>();
-        for (int b = 0; b < BATCHES_PER_RUN_MAX; b++) {
-            Instant now = clock.instant();
-            BatchResult r = Sql.inTransaction(ds, c -> batch(c, now));
+        for (var f : results) {
+            BatchResult r;
+            try {
+                r = f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("posting interrupted", e);
+            }
             credits += r.credits;
             netted += r.netted;
             r.byCurrency.forEach((k, v) -> byCurrency.merge(k, v, Math::addExact));
-            if (r.taken < batchSizeMax) {
-                break;
-            }
         }
         long debits = 0;
         for (AccrueConfig.Issuer i : issuers.values()) {
@@ -86,6 +101,33 @@ public final class Posting implements ScheduledJob {
             }
         }
         return new Result(credits, netted, debits, byCurrency);
+    }
+
+    /** One worker: batches until one comes back short. A deadlock with another worker retries the batch. */
+    private BatchResult drain() {
+        long credits = 0;
+        long netted = 0;
+        Map<String, Long> byCurrency = new TreeMap<>();
+        for (int b = 0; b < BATCHES_PER_RUN_MAX; b++) {
+            BatchResult r = null;
+            for (int attempt = 1; r == null; attempt++) {
+                Instant now = clock.instant();
+                try {
+                    r = Sql.inTransaction(ds, c -> batch(c, now));
+                } catch (Sql.StoreException e) {
+                    if (attempt >= DEADLOCK_RETRIES_MAX || !(e.getCause() instanceof java.sql.SQLTransactionRollbackException)) {
+                        throw e;
+                    }
+                }
+            }
+            credits += r.credits;
+            netted += r.netted;
+            r.byCurrency.forEach((k, v) -> byCurrency.merge(k, v, Math::addExact));
+            if (r.taken < batchSizeMax) {
+                break;
+            }
+        }
+        return new BatchResult(0, credits, netted, byCurrency);
     }
 
     private record BatchResult(int taken, long credits, long netted, Map<String, Long> byCurrency) {

@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 @ExtendWith(ProcessorExtension.class)
 @NodeSettings({"accrue.rewards.matcher.enabled=false", "accrue.points.BANKPTS.currency=USD",
         "accrue.points.BANKPTS.cash-minor-per-1000-points=500", "accrue.points.BANKPTS.validity-months=12",
-        "accrue.airline.SKY.base-url=http://127.0.0.1:9", "accrue.airline.SKY.api-key=base64:c2t5LWtleQ==",
+        "accrue.airline.SKY.base-url=http://127.0.0.1:9", "accrue.airline.SKY.api-key=base64:c2t5LWtleS10ZXN0",
         "accrue.airline.SKY.miles-per-1000-points=800"})
 class PointsTest {
     private static final String POINTS_OFFER = """

@@ -1,0 +1,120 @@
+/*
+ * Posting and statement-file throughput on a real node and embedded MariaDB:
+ *   1. N AVAILABLE cashback rewards over C cards are written straight to the
+ *      store (with their EARN and AVAILABLE ledger entries, so the ledger is
+ *      the one posting would meet in production);
+ *   2. the posting job turns them into statement credits (each a SEND ledger
+ *      transaction, a credit row and a reward update): rewards/s;
+ *   3. the statement-file job writes them into one STMTCR file: seconds for
+ *      the file, and its size; optionally with OpenPGP (encrypt + sign).
+ * Usage: PostingBench [--rewards 1000000] [--cards 10000] [--batch 1000] [--pgp false]
+ */
+package org.accrue.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.config.Settings;
+import org.accrue.processor.Processor;
+import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.posting.Posting;
+import org.accrue.processor.statements.StatementFiles;
+import org.accrue.reconciliation.pgp.PgpKeys;
+
+public final class PostingBench {
+    private PostingBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        int rewards = Integer.parseInt(a.getOrDefault("rewards", "1000000"));
+        int cards = Integer.parseInt(a.getOrDefault("cards", "10000"));
+        boolean pgp = Boolean.parseBoolean(a.getOrDefault("pgp", "false"));
+        Path dir = Path.of(a.getOrDefault("data-dir", "bench/target/posting-data")).toAbsolutePath();
+        BenchFiles.emptyDirectory(dir);
+        Files.createDirectories(dir);
+        Map<String, String> v = new HashMap<>();
+        v.put("accrue.data-dir", dir.toString());
+        v.put("accrue.iso.enabled", "false");
+        v.put("accrue.http.enabled", "false");
+        v.put("accrue.jobs.enabled", "false");
+        v.put("accrue.rewards.matcher.enabled", "false");
+        v.put("accrue.log.level", "WARN");
+        v.put("accrue.store.pool-size-max", "4");
+        v.put("accrue.jobs.posting.batch-size-max", a.getOrDefault("batch", "1000"));
+        v.put("accrue.jobs.posting.workers", a.getOrDefault("workers", "2"));
+        v.put("accrue.pan.key.1", "base64:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
+        v.put("accrue.issuer.BENCH.name", "Bench Bank");
+        if (pgp) {
+            char[] pass = "bench".toCharArray();
+            PgpKeys.Generated ours = PgpKeys.generate("accrue-bench", pass, 3072);
+            PgpKeys.Generated issuer = PgpKeys.generate("issuer-bench", pass, 3072);
+            Path pub = dir.resolve("issuer.asc");
+            Files.write(pub, issuer.armoredPublic());
+            v.put("accrue.issuer.BENCH.pgp-public-key", pub.toString());
+            v.put("accrue.pgp.secret-key", "base64:" + Base64.getEncoder().encodeToString(ours.armoredSecret()));
+            v.put("accrue.pgp.passphrase", "base64:" + Base64.getEncoder().encodeToString("bench".getBytes()));
+        }
+        AccrueConfig config = AccrueConfig.from(Settings.of(v));
+        try (Processor node = Processor.start(config, InstantSource.system())) {
+            long firstCard = -1;
+            for (String pan : BenchMain.pans(cards)) {
+                var r = node.enrollment().enroll("BENCH", new Enrollment.Request(pan, "ACCT-" + pan.substring(pan.length() - 6),
+                        "BENCH", null, null));
+                long id = node.enrollment().internalId("BENCH", r.card().cardId()).orElseThrow();
+                firstCard = firstCard < 0 ? id : Math.min(firstCard, id);
+            }
+            long t0 = System.nanoTime();
+            seed(node, rewards, cards);
+            double seedS = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("seeded %,d AVAILABLE rewards over %,d cards in %.1f s%n", rewards, cards, seedS);
+
+            Posting posting = node.operations().posting();
+            long t1 = System.nanoTime();
+            Posting.Result r = posting.post();
+            double postS = (System.nanoTime() - t1) / 1e9;
+            System.out.printf("posting: %,d rewards -> %,d statement credits in %.2f s = %,.0f rewards/s (batch %s, %s workers)%n",
+                    rewards, r.credits(), postS, rewards / postS, v.get("accrue.jobs.posting.batch-size-max"), v.get("accrue.jobs.posting.workers"));
+
+            StatementFiles files = node.operations().files();
+            long t2 = System.nanoTime();
+            var written = files.writeAll();
+            double fileS = (System.nanoTime() - t2) / 1e9;
+            var f = written.getFirst();
+            System.out.printf("statement-file: %,d credits in %s (%,d bytes%s) in %.2f s%n", f.creditCount(), f.fileName(),
+                    Files.size(f.path()), f.encrypted() ? ", OpenPGP encrypted and signed" : "", fileS);
+        }
+    }
+
+    /** AVAILABLE rewards with their EARN and AVAILABLE ledger entries, written set-wise by the database. */
+    private static void seed(Processor node, int rewards, int cards) {
+        node.store().sessionFactory().inTransaction(s -> {
+            s.createNativeMutationQuery("insert into reward (id, public_id, card_id, issuer_id, offer_id, merchant_id, "
+                    + "source_message_id, lifecycle_key, unit_kind, unit_code, amount, original_amount, base_minor, remaining_base, "
+                    + "base_currency, purchase_minor, funder, status, purchased_at, local_date, cleared_at, return_period_days, "
+                    + "updated_at) select next value for reward_seq, concat('rw_bench_', seq), c.id, 'BENCH', 'bench-offer', null, "
+                    + "0, concat('bench:', seq), 'CASH', 'USD', 100 + seq % 900, 100 + seq % 900, 5000, 5000, 'USD', 5000, "
+                    + "'MERCHANT:bench', 'AVAILABLE', utc_timestamp(6), utc_date(), utc_timestamp(6), 0, utc_timestamp(6) "
+                    + "from seq_1_to_" + rewards + " s join (select id, row_number() over (order by id) - 1 as n from card) c "
+                    + "on c.n = s.seq % " + cards).executeUpdate();
+            for (String[] e : new String[][] {{"EARN", "FUNDER_RECEIVABLE", "'MERCHANT:bench'", "1"},
+                    {"EARN", "CARDHOLDER_PENDING", "cast(r.card_id as char)", "-1"},
+                    {"AVAILABLE", "CARDHOLDER_PENDING", "cast(r.card_id as char)", "1"},
+                    {"AVAILABLE", "CARDHOLDER_AVAILABLE", "cast(r.card_id as char)", "-1"}}) {
+                s.createNativeMutationQuery("insert into ledger_entry (id, txn_id, reward_id, txn_kind, account_type, "
+                        + "account_owner, unit_kind, unit_code, amount, created_at) select next value for ledger_entry_seq, "
+                        + "concat('" + e[0] + "-', r.id), r.id, '" + e[0] + "', '" + e[1] + "', " + e[2] + ", 'CASH', 'USD', "
+                        + e[3] + " * r.amount, utc_timestamp(6) from reward r where r.offer_id = 'bench-offer'").executeUpdate();
+            }
+        });
+    }
+}
