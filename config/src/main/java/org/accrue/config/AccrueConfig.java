@@ -26,7 +26,8 @@ public record AccrueConfig(
         Jobs jobs,
         Pgp pgp,
         Map<String, Airline> airlines,
-        Map<String, PointsProgram> points) {
+        Map<String, PointsProgram> points,
+        Exceptions exceptions) {
 
     public enum StoreMode { EMBEDDED, EXTERNAL }
 
@@ -108,6 +109,10 @@ public record AccrueConfig(
         public String toString() {
             return "Airline[" + program + " at " + baseUrl + ", apiKey=***]";
         }
+    }
+
+    /** The exceptions queue: write-offs above this amount (minor units, any currency) need a second person. */
+    public record Exceptions(long writeOffApprovalMinor) {
     }
 
     /** A bank points program: cash value of 1,000 points (minor units of currency) and how long points live. */
@@ -304,11 +309,14 @@ public record AccrueConfig(
                     s.integer(prefix + "validity-months", 24, 1, 240)));
         }
 
+        Exceptions exceptions = new Exceptions(s.integer("accrue.exceptions.write-off-approval-minor", 10_000, 0,
+                Integer.MAX_VALUE));
+
         Set<String> unread = s.unread();
         if (!unread.isEmpty()) {
             throw new ConfigException("unknown configuration keys: " + unread);
         }
         return new AccrueConfig(dataDir, logLevel, store, iso, journal, http, rewards, new PanKeys(current, Map.copyOf(keys)),
-                Map.copyOf(issuers), List.copyOf(apiKeys), jobs, pgp, Map.copyOf(airlines), Map.copyOf(points));
+                Map.copyOf(issuers), List.copyOf(apiKeys), jobs, pgp, Map.copyOf(airlines), Map.copyOf(points), exceptions);
     }
 }

@@ -96,7 +96,8 @@ public final class Processor implements AutoCloseable {
                     enrollment, catalog, rewardQueries,
                     new org.accrue.processor.rewards.Activations(store.sessionFactory(), clock), stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
-                    operations.points(), operations.invoicing(), operations.files(), operations.miles())) : null;
+                    operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
+                    operations.exceptions(), store.dataSource())) : null;
         } catch (RuntimeException e) {
             jobs.close();
             if (matcher != null) {
@@ -155,6 +156,11 @@ public final class Processor implements AutoCloseable {
 
     public int isoPort() {
         return listener == null ? -1 : listener.port();
+    }
+
+    /** The HTTP API's routes, "METHOD /path" under /api/v1 (empty when the API is off). */
+    public List<String> apiRoutes() {
+        return api == null ? List.of() : api.routes();
     }
 
     public int httpPort() {

@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "accrue", mixinStandardHelpOptions = true, version = "accrue 0.1.0",
         description = "Accrue: card-linked cashback and bank rewards processor.",
         subcommands = {AccrueCli.Serve.class, DemoCommand.class, SimulateCommand.class, AccrueCli.Enroll.class,
-                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class, AccrueCli.JobsCommand.class})
+                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class, AccrueCli.JobsCommand.class, AccrueCli.Recon.class})
 public final class AccrueCli implements Runnable {
 
     public static void main(String[] args) {
@@ -215,6 +215,49 @@ public final class AccrueCli implements Runnable {
                             : l.lastRun().status() + " " + l.lastRun().finishedAt() + ": " + l.lastRun().summary());
                 }
                 return 0;
+            }
+        }
+    }
+
+    @Command(name = "recon", description = "Reconciliation with issuers.", subcommands = {ReconImport.class})
+    static final class Recon implements Runnable {
+        @Override
+        public void run() {
+            new CommandLine(this).usage(System.out);
+        }
+    }
+
+    @Command(name = "import", description = "Import an issuer's confirmation file (plain or OpenPGP) and apply it; "
+            + "a bad file is rejected whole and raised for ops.")
+    static final class ReconImport implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption config;
+
+        @Option(names = "--issuer", required = true, description = "the issuer the file comes from")
+        String issuer;
+
+        @Parameters(index = "0", description = "the confirmation file")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            AccrueConfig c = config.load();
+            if (!c.issuers().containsKey(issuer)) {
+                System.err.println("accrue: unknown issuer " + issuer + "; configured: " + c.issuers().keySet());
+                return 2;
+            }
+            if (!Files.isReadable(file)) {
+                System.err.println("accrue: cannot read " + file);
+                return 2;
+            }
+            try (Store store = Store.open(c, Processor.ENTITIES);
+                 Operations ops = new Operations(c, store.dataSource(), InstantSource.system());
+                 var in = Files.newInputStream(file)) {
+                var imports = ops.imports();
+                var i = imports.process(imports.receive(issuer, in, "CLI", file.getFileName().toString(), "cli"));
+                System.out.println(i.importId() + " " + i.status() + (i.reason() == null ? "" : " " + i.reason() + ": "
+                        + i.detail()) + (i.outcomes() == null ? "" : " outcomes " + i.outcomes()));
+                return i.status() == org.accrue.processor.recon.ConfirmationImports.Status.APPLIED ? 0 : 1;
             }
         }
     }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -107,6 +108,94 @@ final class DemoBackOffice {
                     l.get("kind").asText().equals("DEBIT") ? "(debit: a refund after posting)" : ""));
         }
         out.accept("    totals: " + st.get("totals"));
+
+        confirm(node, http, issuerKey, opsKey, bankKey, pass, out);
+    }
+
+    /**
+     * The bank answers with a confirmation file (encrypted to us, signed by the bank) that posts every credit but
+     * three: one posted with another amount, one rejected, one left out. Reconciliation (with the clock moved past
+     * the bank's confirmation window) turns them into exceptions for ops.
+     */
+    private static void confirm(Processor node, HttpClient http, String issuerKey, String opsKey, PgpKeys.Generated bankKey,
+                                char[] pass, Consumer<String> out) throws Exception {
+        List<Object[]> credits = node.store().sessionFactory().fromSession(s -> s.createNativeQuery("select credit_id, "
+                + "account_ref, amount, currency, file_id from statement_credit where issuer_id = 'DEMOBANK' and status = 'FILED' "
+                + "order by credit_id", Object[].class).getResultList());
+        if (credits.size() < 4) {
+            return;
+        }
+        StringBuilder f = new StringBuilder("H|STMTCONF|DEMOBANK|CONF_DEMOBANK_1|" + Instant.now().truncatedTo(
+                java.time.temporal.ChronoUnit.SECONDS) + "|" + credits.getFirst()[4] + "\n");
+        long sum = 0;
+        int lines = 0;
+        for (int i = 0; i < credits.size(); i++) {
+            Object[] c = credits.get(i);
+            long amount = ((Number) c[2]).longValue();
+            String line;
+            if (i == 0) {
+                continue; // never confirmed: MISSING once the window has passed
+            } else if (i == 1) {
+                amount -= 1; // posted one cent short: AMOUNT_MISMATCH
+                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|POSTED|-|" + java.time.LocalDate.now();
+            } else if (i == 2) {
+                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|REJECTED|ACCOUNT_CLOSED|-";
+            } else {
+                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|POSTED|-|" + java.time.LocalDate.now();
+            }
+            f.append(line).append('\n');
+            sum += amount;
+            lines++;
+        }
+        f.append("T|").append(lines).append('|').append(sum).append('\n');
+        ByteArrayOutputStream encrypted = new ByteArrayOutputStream();
+        try (var w = new org.accrue.reconciliation.pgp.PgpEncryption(ourPublicRing(node),
+                PgpKeys.readSecretKeys(new ByteArrayInputStream(bankKey.armoredSecret())), pass).open(encrypted, "conf.txt", true)) {
+            w.write(f.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
+                        + "/api/v1/issuers/DEMOBANK/confirmation-files")).header("Authorization", "Bearer " + issuerKey)
+                .header("X-File-Name", "STMTCONF_DEMOBANK_" + java.time.LocalDate.now().toString().replace("-", "") + "_001.txt.pgp")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encrypted.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        String importId = JSON.readTree(r.body()).get("importId").asText();
+        JsonNode imp;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        do {
+            Thread.sleep(50); // the import is applied off the upload's request; the demo polls its recorded status
+            imp = JSON.readTree(send(http, node.httpPort(), "GET", "/confirmation-files/" + importId, issuerKey).body());
+        } while (imp.get("status").asText().equals("RECEIVED") && System.nanoTime() < deadline);
+        out.accept("");
+        out.accept("The bank's confirmation file (OpenPGP, signed by the bank) uploaded to POST /api/v1/issuers/DEMOBANK/"
+                + "confirmation-files:");
+        out.accept("  import " + importId + ": " + imp.get("status").asText() + ", " + imp.get("lines").asLong()
+                + " lines, outcomes " + imp.get("outcomes").asText());
+        var later = new org.accrue.processor.recon.Reconciliation(node.store().dataSource(),
+                InstantSource.offset(java.time.Clock.systemUTC(), Duration.ofDays(4)), node.config().issuers(),
+                node.operations().imports());
+        out.accept("  four days later the reconciliation job finds credits never confirmed: MISSING " + later.raiseMissing());
+        JsonNode queue = JSON.readTree(send(http, node.httpPort(), "GET", "/exceptions?status=OPEN&limit=500", opsKey).body());
+        java.util.Map<String, Integer> byType = new java.util.TreeMap<>();
+        for (JsonNode e : queue.get("exceptions")) {
+            byType.merge(e.get("type").asText(), 1, Integer::sum);
+        }
+        out.accept("");
+        out.accept("The exceptions queue ops work through (GET /api/v1/exceptions): " + byType);
+        for (JsonNode e : queue.get("exceptions")) {
+            if (e.get("type").asText().startsWith("RECON_")) {
+                out.accept(String.format("  #%-4d %-22s %-10s %s", e.get("id").asLong(), e.get("type").asText(),
+                        e.path("card").asText(""), e.get("detail").asText()));
+            }
+        }
+        out.accept("  The ops console shows them with their age and resolves them (RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT,");
+        out.accept("  CLAWBACK): http://127.0.0.1:" + node.httpPort() + "/console (sign in with the demo's ops key; run");
+        out.accept("  ./accrue demo --keep-running to keep the node up and try it).");
+    }
+
+    private static org.bouncycastle.openpgp.PGPPublicKey ourPublicRing(Processor node) throws java.io.IOException {
+        var ring = PgpKeys.readSecretKeys(new ByteArrayInputStream(node.config().pgp().secretKeyRing()));
+        List<org.bouncycastle.openpgp.PGPPublicKey> keys = new java.util.ArrayList<>();
+        ring.getKeyRings().next().getPublicKeys().forEachRemaining(keys::add);
+        return PgpKeys.encryptionKey(new org.bouncycastle.openpgp.PGPPublicKeyRing(keys));
     }
 
     private static org.bouncycastle.openpgp.PGPPublicKey ourPublic(Processor node) throws java.io.IOException {

@@ -127,7 +127,8 @@ final class DemoCommand implements Callable<Integer> {
             int viaApi = enrolled.size() * 3 / 4;
             for (int i = 0; i < viaApi; i++) {
                 String body = "{\"pan\":\"" + enrolled.get(i) + "\",\"accountRef\":\"DEMO-ACCT-" + (1000 + i)
-                        + "\",\"lastName\":\"CARDHOLDER\"}";
+                        + "\",\"lastName\":\"CARDHOLDER\",\"airline\":{\"program\":\"SKY\",\"memberNumber\":\"SK"
+                        + (200000 + i) + "\"}}";
                 HttpResponse<String> resp = http.send(HttpRequest.newBuilder(
                                 URI.create("http://127.0.0.1:" + node.httpPort() + "/api/v1/cards"))
                         .header("Authorization", "Bearer " + issuerKey).header("Content-Type", "application/json")
@@ -187,8 +188,9 @@ final class DemoCommand implements Callable<Integer> {
             say("No PAN was stored: cards are kept as an HMAC token and their last four digits; files carry the");
             say("issuer's account reference and the last four digits only.");
             if (keepRunning) {
-                say("The node stays up. Try:\n  curl -s -H 'Authorization: Bearer " + opsKey + "' http://127.0.0.1:"
-                        + node.httpPort() + "/api/v1/intake\n  ./accrue simulate --port " + node.isoPort()
+                say("The node stays up. The ops console: http://127.0.0.1:" + node.httpPort() + "/console (ops key "
+                        + opsKey + "). Try:\n  curl -s -H 'Authorization: Bearer " + opsKey + "' http://127.0.0.1:"
+                        + node.httpPort() + "/api/v1/exceptions\n  ./accrue simulate --port " + node.isoPort()
                         + " --pans-file FILE\nCtrl-C stops it.");
                 new java.util.concurrent.CountDownLatch(1).await();
             }

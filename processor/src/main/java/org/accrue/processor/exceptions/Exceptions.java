@@ -20,14 +20,18 @@ public final class Exceptions {
 
     /** An exception to raise; amount and currency (ISO 4217 alpha, or a miles program) may be null. */
     public record Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
-                        String currency, String detail) {
+                        String currency, String detail, String creditId, Long rewardId) {
+        public Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+                     String currency, String detail) {
+            this(type, fingerprint, issuerId, cardId, last4, amount, currency, detail, null, null);
+        }
     }
 
     /** Inserts the exception unless one of its type and fingerprint exists; returns whether it was new. */
     public static boolean raise(Connection c, Raise r, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("insert ignore into processing_exception (id, type, fingerprint, "
-                + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at) values "
-                + "(next value for processing_exception_seq, ?, ?, null, ?, ?, ?, ?, ?, ?, 'OPEN', ?)")) {
+                + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, credit_id, reward_id) "
+                + "values (next value for processing_exception_seq, ?, ?, null, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?)")) {
             ps.setString(1, r.type());
             ps.setString(2, r.fingerprint());
             ps.setString(3, r.issuerId());
@@ -37,6 +41,8 @@ public final class Exceptions {
             ps.setString(7, r.currency());
             ps.setString(8, r.detail().length() > DETAIL_CHARS_MAX ? r.detail().substring(0, DETAIL_CHARS_MAX) : r.detail());
             ps.setTimestamp(9, Sql.ts(now));
+            ps.setString(10, r.creditId());
+            ps.setObject(11, r.rewardId());
             return ps.executeUpdate() == 1;
         }
     }

@@ -164,6 +164,7 @@ public final class ApiServer implements AutoCloseable {
             ctx.json(stats.snapshot());
         });
         OperationsRoutes.register(this, app, enrollment, operations);
+        Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.dataSource(), health);
 
         app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
         app.exception(org.accrue.processor.Refusal.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
@@ -184,6 +185,15 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** Every API route as "METHOD /path" (the OpenAPI document is checked against it). */
+    public List<String> routes() {
+        return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath())
+                .filter(r -> r.contains(BASE + "/") && !r.startsWith("BEFORE") && !r.startsWith("AFTER"))
+                .map(r -> r.replace(BASE, ""))
+                .sorted().distinct().toList();
     }
 
     private static void authenticate(Context ctx, ApiKeys keys) {

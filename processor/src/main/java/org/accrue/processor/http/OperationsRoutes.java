@@ -33,7 +33,9 @@ public final class OperationsRoutes {
 
     /** What the routes serve; a null service leaves its routes answering 404. */
     public record Services(Jobs jobs, Statements statements, Points points, MerchantInvoicing invoicing,
-                           StatementFiles files, org.accrue.processor.miles.MilesAccrual miles) {
+                           StatementFiles files, org.accrue.processor.miles.MilesAccrual miles,
+                           org.accrue.processor.recon.ConfirmationImports imports,
+                           org.accrue.processor.recon.ExceptionsQueue exceptions, javax.sql.DataSource dataSource) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
@@ -147,6 +149,68 @@ public final class OperationsRoutes {
                     .result(Files.newInputStream(f.path()));
         });
 
+        app.post(BASE + "/issuers/{issuerId}/confirmation-files", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            String issuer = ctx.pathParam("issuerId");
+            if (p.role() == Role.ISSUER && !issuer.equals(p.issuerId())) {
+                throw Problem.notFound("issuer");
+            }
+            String importId;
+            try (var body = ctx.req().getInputStream()) {
+                importId = s.imports().receive(issuer, body, "API", ctx.header("X-File-Name"), "api:" + p.keyName());
+            } catch (IllegalArgumentException e) {
+                throw p.role() == Role.ISSUER ? Problem.notFound("issuer") : new Problem(422, "FILE_REFUSED", e.getMessage());
+            }
+            // Applied off the request: the answer is the import id; the result is read at GET /confirmation-files/{id}.
+            Thread.ofVirtual().name("confirmation-import").start(() -> s.imports().process(importId));
+            ctx.status(202).header("Location", BASE + "/confirmation-files/" + importId)
+                    .json(Map.of("importId", importId, "status", "RECEIVED"));
+        });
+        app.get(BASE + "/confirmation-files/{importId}", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            var imp = s.imports().find(ctx.pathParam("importId"))
+                    .filter(i -> p.role() != Role.ISSUER || i.issuerId().equals(p.issuerId()))
+                    .orElseThrow(() -> Problem.notFound("confirmation file"));
+            ctx.json(org.accrue.processor.recon.ConfirmationImports.describe(imp));
+        });
+
+        app.get(BASE + "/exceptions", ctx -> {
+            ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            int limit = ApiServer.intParam(ctx, "limit", 1, 500, 100);
+            ctx.json(Map.of("exceptions", s.exceptions().list(ctx.queryParam("status"), ctx.queryParam("type"),
+                    ctx.queryParam("issuerId"), ctx.queryParam("assignee"), limit).stream().map(OperationsRoutes::exception).toList()));
+        });
+        app.get(BASE + "/exceptions/{id}", ctx -> {
+            ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            long id = exceptionId(ctx);
+            var e = s.exceptions().find(id).orElseThrow(() -> Problem.notFound("exception"));
+            Map<String, Object> body = exception(e);
+            body.put("audit", s.exceptions().audit(id));
+            ctx.json(body);
+        });
+        app.post(BASE + "/exceptions/{id}/assignment", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            ctx.json(exception(s.exceptions().assign(exceptionId(ctx), ApiServer.text(api.body(ctx), "assignee"), p.keyName())));
+        });
+        app.post(BASE + "/exceptions/{id}/resolution", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            JsonNode b = api.body(ctx);
+            org.accrue.processor.recon.ExceptionsQueue.Action action;
+            try {
+                action = org.accrue.processor.recon.ExceptionsQueue.Action.valueOf(String.valueOf(ApiServer.text(b, "action")));
+            } catch (IllegalArgumentException e) {
+                throw Problem.badRequest("FIELD_INVALID", "action must be RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT or CLAWBACK");
+            }
+            var e = s.exceptions().resolve(exceptionId(ctx), action, ApiServer.text(b, "reason"), p.keyName());
+            ctx.status(e.status().equals("PENDING_APPROVAL") ? 202 : 200).json(exception(e));
+        });
+        app.post(BASE + "/exceptions/{id}/approval", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            JsonNode b = api.body(ctx);
+            boolean approve = b.path("approve").asBoolean(false);
+            ctx.json(exception(s.exceptions().approve(exceptionId(ctx), approve, ApiServer.text(b, "reason"), p.keyName())));
+        });
+
         app.get(BASE + "/merchants/{merchantId}/invoices", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             ctx.json(Map.of("merchantId", ctx.pathParam("merchantId"), "invoices", s.invoicing().list(ctx.pathParam("merchantId"))));
@@ -159,6 +223,38 @@ public final class OperationsRoutes {
             }
             ctx.contentType("text/plain; charset=utf-8").result(body);
         });
+    }
+
+    private static long exceptionId(Context ctx) {
+        try {
+            return Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw Problem.notFound("exception");
+        }
+    }
+
+    static Map<String, Object> exception(org.accrue.processor.recon.ExceptionsQueue.Item e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", e.id());
+        m.put("type", e.type());
+        m.put("status", e.status());
+        m.put("issuerId", e.issuerId());
+        m.put("card", e.cardMasked());
+        m.put("amount", e.amount() == null || e.currency() == null ? null : money(e.amount(), e.currency()));
+        m.put("detail", e.detail());
+        m.put("creditId", e.creditId());
+        m.put("assignee", e.assignee());
+        m.put("createdAt", e.createdAt());
+        m.put("ageSeconds", e.ageSeconds());
+        m.put("actions", e.actions().stream().map(Enum::name).sorted().toList());
+        if (e.resolution() != null) {
+            m.put("resolution", Map.of("action", e.resolution(), "reason", String.valueOf(e.resolutionReason()),
+                    "by", String.valueOf(e.resolvedBy()), "at", String.valueOf(e.resolvedAt())));
+        }
+        if (e.proposedAction() != null) {
+            m.put("proposed", Map.of("action", e.proposedAction(), "by", e.proposedBy()));
+        }
+        return m;
     }
 
     static Map<String, Object> money(long minor, String currency) {

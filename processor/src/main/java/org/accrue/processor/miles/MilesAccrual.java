@@ -243,7 +243,7 @@ public final class MilesAccrual implements ScheduledJob {
                     update(c, o, "UNRESOLVED", null, unresolved.lastProblem(), now);
                     Exceptions.raise(c, new Exceptions.Raise("AIRLINE_UNRESOLVED", key(o), o.issuerId(), o.cardId(),
                             o.last4(), o.miles(), o.program(), key(o) + ": no answer after " + unresolved.attempts()
-                            + " attempt(s) (" + unresolved.lastProblem() + "); resend with the same key"), now);
+                            + " attempt(s) (" + unresolved.lastProblem() + "); resend with the same key", null, o.rewardId()), now);
                     return null;
                 });
                 yield "UNRESOLVED";
@@ -264,7 +264,7 @@ public final class MilesAccrual implements ScheduledJob {
                 rewardRejected(c, o.rewardId(), now);
             }
             Exceptions.raise(c, new Exceptions.Raise(o.reversalNo() == 0 ? "AIRLINE_REFUSED" : "AIRLINE_REVERSAL_REFUSED",
-                    key(o), o.issuerId(), o.cardId(), o.last4(), o.miles(), o.program(), key(o) + ": " + detail), now);
+                    key(o), o.issuerId(), o.cardId(), o.last4(), o.miles(), o.program(), key(o) + ": " + detail, null, o.rewardId()), now);
             return null;
         });
     }

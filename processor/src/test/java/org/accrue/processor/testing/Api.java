@@ -44,6 +44,12 @@ public final class Api {
                 .POST(HttpRequest.BodyPublishers.ofString(body)), key);
     }
 
+    /** Posts a raw body (a file) as it is. */
+    public Response postRaw(String path, String key, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), key);
+    }
+
     /** Enrolls a card for the issuer of {@code key}; returns the card id. */
     public String enroll(String key, String pan, String accountRef) {
         Response r = post("/cards", key, "{\"pan\":\"" + pan + "\",\"accountRef\":\"" + accountRef + "\",\"lastName\":\"NGUYEN\"}");

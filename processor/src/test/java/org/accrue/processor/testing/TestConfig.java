@@ -21,6 +21,7 @@ public final class TestConfig {
     public static final String KEY_ISSUER_A = "issuer-a-test-key";
     public static final String KEY_ISSUER_B = "issuer-b-test-key";
     public static final String KEY_OPS = "ops-test-key";
+    public static final String KEY_OPS_2 = "second-ops-test-key";
     public static final String KEY_ADMIN = "admin-test-key";
 
     private TestConfig() {
@@ -46,6 +47,7 @@ public final class TestConfig {
         key(m, "issuer-a", KEY_ISSUER_A, "issuer", ISSUER_A);
         key(m, "issuer-b", KEY_ISSUER_B, "issuer", ISSUER_B);
         key(m, "ops", KEY_OPS, "ops", null);
+        key(m, "ops-2", KEY_OPS_2, "ops", null);
         key(m, "admin", KEY_ADMIN, "admin", null);
         return m;
     }

@@ -22,7 +22,11 @@ public record LedgerTransaction(String rewardId, Kind kind, Instant at, List<Ent
         /** The issuer or airline refused a sent reward: it is owed to the cardholder again. */
         REJECT,
         /** Bank points spent on a redemption go back to the program. */
-        REDEEM
+        REDEEM,
+        /** Ops closed a refused or missing reward: the funder owes it no more. */
+        WRITE_OFF,
+        /** Ops accepted what the issuer actually posted: the reward follows it. */
+        ADJUST
     }
 
     public LedgerTransaction {

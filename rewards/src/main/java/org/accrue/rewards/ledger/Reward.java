@@ -204,6 +204,54 @@ public final class Reward {
                 amount, Account.settlement(settlementOwner()), Account.available(cardId)));
     }
 
+    /** Ops resend a refused (or missing) reward: a REJECTED one goes back to the issuer or airline. */
+    public List<LedgerTransaction> resend(Instant at) {
+        if (status == Status.SENT) {
+            return List.of(); // still with the issuer (missing): a new credit id, no money moves
+        }
+        if (status != Status.REJECTED) {
+            throw new IllegalStateException("only a REJECTED or SENT reward is resent; " + id + " is " + status);
+        }
+        status = Status.SENT;
+        return amount == 0 ? List.of() : List.of(LedgerTransaction.move(id, LedgerTransaction.Kind.SEND, at, unit,
+                amount, Account.available(cardId), Account.settlement(settlementOwner())));
+    }
+
+    /** Ops write a refused or missing reward off: the funder owes it no more; the reward stays closed as REJECTED. */
+    public List<LedgerTransaction> writeOff(Instant at) {
+        Account from = switch (status) {
+            case REJECTED -> Account.available(cardId);
+            case SENT -> Account.settlement(settlementOwner());
+            default -> throw new IllegalStateException("only a REJECTED or SENT reward is written off; " + id + " is " + status);
+        };
+        status = Status.REJECTED;
+        long left = amount;
+        amount = 0;
+        return left == 0 ? List.of() : List.of(LedgerTransaction.move(id, LedgerTransaction.Kind.WRITE_OFF, at, unit, left,
+                from, Account.funder(funder)));
+    }
+
+    /** Ops accept the amount the issuer posted: the reward becomes it, and the funder owes the difference or less. */
+    public List<LedgerTransaction> adjustTo(long issuerAmount, Instant at) {
+        if (status != Status.SENT && status != Status.POSTED) {
+            throw new IllegalStateException("only a SENT or POSTED reward is adjusted; " + id + " is " + status);
+        }
+        if (issuerAmount < 0) {
+            throw new IllegalArgumentException("an issuer amount is never negative");
+        }
+        long diff = issuerAmount - amount;
+        amount = issuerAmount;
+        status = Status.POSTED;
+        if (diff == 0) {
+            return List.of();
+        }
+        return List.of(diff < 0
+                ? LedgerTransaction.move(id, LedgerTransaction.Kind.ADJUST, at, unit, -diff,
+                        Account.settlement(settlementOwner()), Account.funder(funder))
+                : LedgerTransaction.move(id, LedgerTransaction.Kind.ADJUST, at, unit, diff,
+                        Account.funder(funder), Account.settlement(settlementOwner())));
+    }
+
     /** Spends up to {@code points} of an AVAILABLE points reward; returns what it gave (in the transaction). */
     public List<LedgerTransaction> redeem(long points, Instant at) {
         if (unit.kind() != RewardUnit.Kind.POINTS || status != Status.AVAILABLE) {

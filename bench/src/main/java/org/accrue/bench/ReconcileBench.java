@@ -1,0 +1,132 @@
+/*
+ * Reconciling a large confirmation file on a real node and embedded MariaDB:
+ * N sent credits (and their SENT rewards) are written straight to the store,
+ * the issuer's confirmation file confirming all of them is written (OpenPGP:
+ * encrypted to our key and signed with the issuer's, unless --pgp false), and
+ * the import is timed end to end: receive, decrypt and verify, validate,
+ * apply (outcomes, rewards POSTED) in one transaction. Run it with -Xmx512m
+ * to check the heap bound; it prints the heap high-water mark.
+ * Usage: ReconcileBench [--lines 1000000] [--pgp true]
+ */
+package org.accrue.bench;
+
+import java.io.BufferedWriter;
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.config.Settings;
+import org.accrue.processor.Processor;
+import org.accrue.processor.cards.Enrollment;
+import org.accrue.reconciliation.pgp.PgpEncryption;
+import org.accrue.reconciliation.pgp.PgpKeys;
+
+public final class ReconcileBench {
+    private ReconcileBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        int lines = Integer.parseInt(a.getOrDefault("lines", "1000000"));
+        boolean pgp = Boolean.parseBoolean(a.getOrDefault("pgp", "true"));
+        Path dir = Path.of(a.getOrDefault("data-dir", "bench/target/reconcile-data")).toAbsolutePath();
+        BenchFiles.emptyDirectory(dir);
+        Files.createDirectories(dir);
+        char[] pass = "bench".toCharArray();
+        PgpKeys.Generated ours = PgpKeys.generate("accrue-bench", pass, 3072);
+        PgpKeys.Generated issuer = PgpKeys.generate("issuer-bench", pass, 3072);
+        Map<String, String> v = new HashMap<>();
+        v.put("accrue.data-dir", dir.toString());
+        v.put("accrue.iso.enabled", "false");
+        v.put("accrue.http.enabled", "false");
+        v.put("accrue.jobs.enabled", "false");
+        v.put("accrue.rewards.matcher.enabled", "false");
+        v.put("accrue.log.level", "WARN");
+        v.put("accrue.pan.key.1", "base64:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
+        v.put("accrue.issuer.BENCH.name", "Bench Bank");
+        if (pgp) {
+            Path pub = dir.resolve("issuer.asc");
+            Files.write(pub, issuer.armoredPublic());
+            v.put("accrue.issuer.BENCH.pgp-public-key", pub.toString());
+            v.put("accrue.pgp.secret-key", "base64:" + Base64.getEncoder().encodeToString(ours.armoredSecret()));
+            v.put("accrue.pgp.passphrase", "base64:" + Base64.getEncoder().encodeToString("bench".getBytes()));
+        }
+        AccrueConfig config = AccrueConfig.from(Settings.of(v));
+        try (Processor node = Processor.start(config, InstantSource.system())) {
+            String pan = BenchMain.pans(1).getFirst();
+            var card = node.enrollment().enroll("BENCH", new Enrollment.Request(pan, "ACCT-BENCH", "BENCH", null, null));
+            long cardRow = node.enrollment().internalId("BENCH", card.card().cardId()).orElseThrow();
+            long t0 = System.nanoTime();
+            node.store().sessionFactory().inTransaction(s -> {
+                s.createNativeMutationQuery("insert into reward (id, public_id, card_id, issuer_id, offer_id, merchant_id, "
+                        + "source_message_id, lifecycle_key, unit_kind, unit_code, amount, original_amount, base_minor, "
+                        + "remaining_base, base_currency, purchase_minor, funder, status, purchased_at, local_date, cleared_at, "
+                        + "return_period_days, updated_at) select seq, concat('rw_', seq), " + cardRow + ", 'BENCH', 'bench-offer', "
+                        + "null, 0, concat('bench:', seq), 'CASH', 'USD', 100 + seq % 900, 100 + seq % 900, 5000, 5000, 'USD', "
+                        + "5000, 'MERCHANT:bench', 'SENT', utc_timestamp(6), utc_date(), utc_timestamp(6), 0, utc_timestamp(6) "
+                        + "from seq_1_to_" + lines).executeUpdate();
+                s.createNativeMutationQuery("insert into statement_credit (credit_id, reward_id, kind, issuer_id, card_id, "
+                        + "account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
+                        + "status, file_id, created_at, filed_at) select concat('C', id), id, 'CREDIT', 'BENCH', card_id, "
+                        + "'ACCT-BENCH', '4242', amount, 0, amount, 'USD', 'CASHBACK BENCH', offer_id, local_date, 'FILED', "
+                        + "'STMTCR_BENCH_1', utc_timestamp(6), utc_timestamp(6) from reward where offer_id = 'bench-offer'")
+                        .executeUpdate();
+            });
+            System.out.printf("seeded %,d sent credits in %.1f s%n", lines, (System.nanoTime() - t0) / 1e9);
+
+            Path file = dir.resolve("STMTCONF_BENCH_20261123_001.txt" + (pgp ? ".pgp" : ""));
+            try (OutputStream disk = Files.newOutputStream(file);
+                 OutputStream body = pgp ? new PgpEncryption(PgpKeys.readPublicKey(new ByteArrayInputStream(ours.armoredPublic())),
+                         PgpKeys.readSecretKeys(new ByteArrayInputStream(issuer.armoredSecret())), pass).open(disk, "conf.txt", false)
+                         : disk;
+                 BufferedWriter w = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8), 1 << 16)) {
+                w.write("H|STMTCONF|BENCH|CONF-BENCH-1|2026-11-23T04:00:00Z|STMTCR_BENCH_1\n");
+                long sum = 0;
+                for (int i = 1; i <= lines; i++) {
+                    long amount = 100 + i % 900;
+                    sum += amount;
+                    w.write("D|C" + i + "|ACCT-BENCH|" + amount + "|USD|POSTED|-|2026-11-23\n");
+                }
+                w.write("T|" + lines + "|" + sum + "\n");
+            }
+            System.out.printf("confirmation file: %,d lines, %,d bytes%s%n", lines, Files.size(file), pgp ? " (OpenPGP)" : "");
+
+            System.gc();
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                pool.resetPeakUsage();
+            }
+            var imports = node.operations().imports();
+            long t1 = System.nanoTime();
+            String id;
+            try (var in = Files.newInputStream(file)) {
+                id = imports.receive("BENCH", in, "BENCH", file.getFileName().toString(), "bench");
+            }
+            var result = imports.process(id);
+            double s = (System.nanoTime() - t1) / 1e9;
+            long peak = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP) {
+                    peak += pool.getPeakUsage().getUsed();
+                }
+            }
+            System.out.printf("reconcile: %,d lines %s in %.2f s (%,.0f lines/s); outcomes %s; heap peak %d MB of max %d MB%n",
+                    lines, result.status(), s, lines / s, result.outcomes(), peak >> 20,
+                    Runtime.getRuntime().maxMemory() >> 20);
+        }
+    }
+}

@@ -1,0 +1,450 @@
+/*
+ * The exceptions queue ops work through: reconciliation outcomes, file
+ * rejections, airline refusals, 94 conflicts and MID suggestions, oldest
+ * first, with their age. Ops assign and resolve them; each resolution is
+ * checked against what the exception's type allows, recorded (who, when,
+ * why) in exception_audit, and is a ledger transaction where money moves:
+ *   RESEND                a new credit id for the same reward (or the same
+ *                         airline key again); a refused reward is sent again
+ *   WRITE_OFF             the reward is closed, the funder owes it no more
+ *   ACCEPT_ISSUER_AMOUNT  the reward becomes what the issuer posted
+ *   CLAWBACK              an over-credit is recovered: a clawback that posting
+ *                         nets or sends as a debit
+ * A write-off above the configured amount needs a second person
+ * (maker-checker): it waits as PENDING_APPROVAL until another key approves.
+ */
+package org.accrue.processor.recon;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import org.accrue.processor.Refusal;
+import org.accrue.processor.ledger.LedgerRows;
+import org.accrue.processor.ledger.StoredRewards;
+import org.accrue.processor.store.Sql;
+
+public final class ExceptionsQueue {
+    public enum Action { RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK }
+
+    private static final int REASON_CHARS_MAX = 500;
+    private static final int LIST_LIMIT_MAX = 500;
+
+    /** What each type of exception may be resolved with. */
+    static final Map<String, Set<Action>> ALLOWED = Map.ofEntries(
+            Map.entry("RECON_REJECTED", Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry("RECON_MISSING", Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry("RECON_AMOUNT_MISMATCH", Set.of(Action.ACCEPT_ISSUER_AMOUNT, Action.CLAWBACK, Action.WRITE_OFF)),
+            Map.entry("RECON_ACCOUNT_MISMATCH", Set.of(Action.CLAWBACK, Action.RESEND, Action.WRITE_OFF)),
+            Map.entry("RECON_DUPLICATE", Set.of(Action.CLAWBACK, Action.WRITE_OFF)),
+            Map.entry("RECON_UNKNOWN", Set.of(Action.WRITE_OFF)),
+            Map.entry("FILE_REJECTED", Set.of(Action.WRITE_OFF)),
+            Map.entry("AIRLINE_REFUSED", Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry("AIRLINE_UNRESOLVED", Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry("AIRLINE_REVERSAL_REFUSED", Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry("MESSAGE_CONFLICT", Set.of(Action.WRITE_OFF)),
+            Map.entry("MID_SUGGESTION", Set.of(Action.WRITE_OFF)));
+
+    /** A refused request on the queue, with a stable code for problem+json. */
+    public static final class QueueException extends Refusal {
+        QueueException(int status, String code, String detail) {
+            super(code, status, detail);
+        }
+    }
+
+    /** An exception as ops see it: card masked, age in seconds. */
+    public record Item(long id, String type, String status, String issuerId, Long cardId, String cardMasked, Long amount,
+                       String currency, String detail, String creditId, Long rewardId, String assignee, Instant createdAt,
+                       long ageSeconds, String resolution, String resolutionReason, String resolvedBy, Instant resolvedAt,
+                       String proposedAction, String proposedBy, Set<Action> actions) {
+    }
+
+    public record AuditEntry(String action, String actor, String reason, String detail, Instant at) {
+    }
+
+    private final DataSource ds;
+    private final InstantSource clock;
+    private final long writeOffApprovalMinor;
+
+    public ExceptionsQueue(DataSource ds, InstantSource clock, long writeOffApprovalMinor) {
+        this.ds = ds;
+        this.clock = clock;
+        this.writeOffApprovalMinor = writeOffApprovalMinor;
+    }
+
+    private static final String SELECT = "select e.id, e.type, e.status, e.issuer_id, e.card_id, e.last4, e.amount_minor, "
+            + "e.currency, e.detail, e.credit_id, e.reward_id, e.assignee, e.created_at, e.resolution, e.resolution_reason, "
+            + "e.resolved_by, e.resolved_at, e.proposed_action, e.proposed_by from processing_exception e";
+
+    /** The queue, oldest first; filters may be null. An issuer scope limits it to one issuer. */
+    public List<Item> list(String status, String type, String issuerId, String assignee, int limit) {
+        StringBuilder where = new StringBuilder(" where 1 = 1");
+        List<Object> params = new ArrayList<>();
+        for (Object[] f : new Object[][] {{"e.status", status}, {"e.type", type}, {"e.issuer_id", issuerId},
+                {"e.assignee", assignee}}) {
+            if (f[1] != null) {
+                where.append(" and ").append(f[0]).append(" = ?");
+                params.add(f[1]);
+            }
+        }
+        return Sql.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SELECT + where + " order by e.created_at, e.id limit "
+                    + Math.min(Math.max(limit, 1), LIST_LIMIT_MAX))) {
+                for (int i = 0; i < params.size(); i++) {
+                    ps.setObject(i + 1, params.get(i));
+                }
+                List<Item> out = new ArrayList<>();
+                Instant now = clock.instant();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(read(rs, now));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    public Optional<Item> find(long id) {
+        return Sql.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SELECT + " where e.id = ?")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(read(rs, clock.instant())) : Optional.<Item>empty();
+                }
+            }
+        });
+    }
+
+    public List<AuditEntry> audit(long id) {
+        return Sql.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("select action, actor, reason, detail, at from exception_audit "
+                    + "where exception_id = ? order by at, id")) {
+                ps.setLong(1, id);
+                List<AuditEntry> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new AuditEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                Sql.instant(rs, 5)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static Item read(ResultSet rs, Instant now) throws SQLException {
+        Instant created = Sql.instant(rs, 13);
+        String type = rs.getString(2);
+        String status = rs.getString(3);
+        return new Item(rs.getLong(1), type, status, rs.getString(4), (Long) rs.getObject(5, Long.class),
+                rs.getString(6) == null ? null : "**** " + rs.getString(6), (Long) rs.getObject(7, Long.class), rs.getString(8),
+                rs.getString(9), rs.getString(10), (Long) rs.getObject(11, Long.class), rs.getString(12), created,
+                Math.max(0, Duration.between(created, now).toSeconds()), rs.getString(14), rs.getString(15), rs.getString(16),
+                Sql.instant(rs, 17), rs.getString(18), rs.getString(19),
+                status.equals("RESOLVED") ? Set.of() : ALLOWED.getOrDefault(type, Set.of(Action.WRITE_OFF)));
+    }
+
+    public Item assign(long id, String assignee, String actor) {
+        if (assignee == null || assignee.isBlank() || assignee.length() > 64) {
+            throw new QueueException(400, "FIELD_INVALID", "assignee must be 1-64 characters");
+        }
+        Instant now = clock.instant();
+        Sql.inTransaction(ds, c -> {
+            lockOpen(c, id);
+            try (PreparedStatement ps = c.prepareStatement("update processing_exception set assignee = ? where id = ?")) {
+                ps.setString(1, assignee);
+                ps.setLong(2, id);
+                ps.executeUpdate();
+            }
+            audit(c, id, "ASSIGN", actor, null, "assigned to " + assignee, now);
+            return null;
+        });
+        return find(id).orElseThrow();
+    }
+
+    /**
+     * Resolves an exception with {@code action}, or (a write-off above the approval amount) proposes it for a second
+     * person to approve.
+     */
+    public Item resolve(long id, Action action, String reason, String actor) {
+        if (reason == null || reason.isBlank() || reason.length() > REASON_CHARS_MAX) {
+            throw new QueueException(400, "REASON_REQUIRED", "a resolution needs a reason of 1-" + REASON_CHARS_MAX + " characters");
+        }
+        Instant now = clock.instant();
+        Sql.inTransaction(ds, c -> {
+            Row e = lockOpen(c, id);
+            if (!ALLOWED.getOrDefault(e.type, Set.of(Action.WRITE_OFF)).contains(action)) {
+                throw new QueueException(409, "ACTION_NOT_APPLICABLE", action + " does not resolve a " + e.type
+                        + "; it takes " + ALLOWED.getOrDefault(e.type, Set.of(Action.WRITE_OFF)));
+            }
+            if (action == Action.WRITE_OFF && e.amount != null && Math.abs(e.amount) > writeOffApprovalMinor
+                    && e.rewardId != null) {
+                try (PreparedStatement ps = c.prepareStatement("update processing_exception set status = 'PENDING_APPROVAL', "
+                        + "proposed_action = ?, proposed_reason = ?, proposed_by = ? where id = ?")) {
+                    ps.setString(1, action.name());
+                    ps.setString(2, reason);
+                    ps.setString(3, actor);
+                    ps.setLong(4, id);
+                    ps.executeUpdate();
+                }
+                audit(c, id, "PROPOSE_" + action.name(), actor, reason, "above " + writeOffApprovalMinor
+                        + " minor units: a second person approves", now);
+                return null;
+            }
+            String detail = apply(c, e, action, now);
+            close(c, id, action.name(), reason, actor, now);
+            audit(c, id, action.name(), actor, reason, detail, now);
+            return null;
+        });
+        return find(id).orElseThrow();
+    }
+
+    /** The second person approves (or refuses) a proposed write-off; the proposer cannot approve their own. */
+    public Item approve(long id, boolean approve, String reason, String actor) {
+        Instant now = clock.instant();
+        Sql.inTransaction(ds, c -> {
+            Row e = lock(c, id);
+            if (!e.status.equals("PENDING_APPROVAL")) {
+                throw new QueueException(409, "NOT_PENDING_APPROVAL", "exception " + id + " waits for no approval");
+            }
+            if (actor.equals(e.proposedBy)) {
+                throw new QueueException(403, "SAME_PERSON", "the person who proposed a write-off cannot approve it");
+            }
+            if (!approve) {
+                try (PreparedStatement ps = c.prepareStatement("update processing_exception set status = 'OPEN', "
+                        + "proposed_action = null, proposed_reason = null, proposed_by = null where id = ?")) {
+                    ps.setLong(1, id);
+                    ps.executeUpdate();
+                }
+                audit(c, id, "REFUSE_PROPOSAL", actor, reason, null, now);
+                return null;
+            }
+            Action action = Action.valueOf(e.proposedAction);
+            String detail = apply(c, e, action, now);
+            close(c, id, action.name(), e.proposedReason, e.proposedBy, now);
+            audit(c, id, "APPROVE_" + action.name(), actor, reason, detail, now);
+            return null;
+        });
+        return find(id).orElseThrow();
+    }
+
+    private record Row(long id, String type, String status, Long amount, String currency, String creditId, Long rewardId,
+                       String fingerprint, String proposedAction, String proposedReason, String proposedBy) {
+    }
+
+    private static Row lock(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select id, type, status, amount_minor, currency, credit_id, reward_id, "
+                + "fingerprint, proposed_action, proposed_reason, proposed_by from processing_exception where id = ? for update")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new QueueException(404, "NOT_FOUND", "exception not found");
+                }
+                return new Row(rs.getLong(1), rs.getString(2), rs.getString(3), (Long) rs.getObject(4, Long.class),
+                        rs.getString(5), rs.getString(6), (Long) rs.getObject(7, Long.class), rs.getString(8), rs.getString(9),
+                        rs.getString(10), rs.getString(11));
+            }
+        }
+    }
+
+    private static Row lockOpen(Connection c, long id) throws SQLException {
+        Row r = lock(c, id);
+        if (!r.status.equals("OPEN")) {
+            throw new QueueException(409, "NOT_OPEN", "exception " + id + " is " + r.status);
+        }
+        return r;
+    }
+
+    private static void close(Connection c, long id, String resolution, String reason, String by, Instant now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("update processing_exception set status = 'RESOLVED', resolution = ?, "
+                + "resolution_reason = ?, resolved_by = ?, resolved_at = ? where id = ?")) {
+            ps.setString(1, resolution);
+            ps.setString(2, reason);
+            ps.setString(3, by);
+            ps.setTimestamp(4, Sql.ts(now));
+            ps.setLong(5, id);
+            ps.executeUpdate();
+        }
+    }
+
+    static void audit(Connection c, long exceptionId, String action, String actor, String reason, String detail, Instant now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into exception_audit (exception_id, action, actor, reason, "
+                + "detail, at) values (?, ?, ?, ?, ?, ?)")) {
+            ps.setLong(1, exceptionId);
+            ps.setString(2, action);
+            ps.setString(3, actor);
+            ps.setString(4, reason);
+            ps.setString(5, detail == null ? null : detail.length() > 500 ? detail.substring(0, 500) : detail);
+            ps.setTimestamp(6, Sql.ts(now));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Does what the action means for this exception's reward; returns a line for the audit. */
+    private String apply(Connection c, Row e, Action action, Instant now) throws SQLException {
+        if (e.rewardId == null) {
+            return "no money moves (" + e.type + ")";
+        }
+        boolean airline = e.type.startsWith("AIRLINE_");
+        boolean reversal = airline && e.fingerprint.contains("-R");
+        if (reversal && action == Action.WRITE_OFF) {
+            return "the bank absorbs the miles the member already spent; the reward stands";
+        }
+        StoredRewards.Row row = reward(c, e.rewardId);
+        try (LedgerRows ledger = new LedgerRows(c)) {
+            String detail;
+            switch (action) {
+                case RESEND -> {
+                    if (!reversal) {
+                        ledger.add(row.rowId(), row.reward().resend(now));
+                    }
+                    if (airline) {
+                        try (PreparedStatement ps = c.prepareStatement("update miles_accrual set status = 'OWED', "
+                                + "updated_at = ? where accrual_id = ? and reversal_no = ?")) {
+                            String[] key = e.fingerprint.split("-R");
+                            ps.setTimestamp(1, Sql.ts(now));
+                            ps.setString(2, key[0]);
+                            ps.setInt(3, key.length > 1 ? Integer.parseInt(key[1]) : 0);
+                            ps.executeUpdate();
+                        }
+                        detail = "sent to the airline again with the same key " + e.fingerprint;
+                    } else {
+                        detail = "resent as credit " + resendCredit(c, e.creditId, row, now);
+                    }
+                }
+                case WRITE_OFF -> {
+                    ledger.add(row.rowId(), row.reward().writeOff(now));
+                    detail = "reward written off; the funder owes it no more";
+                }
+                case ACCEPT_ISSUER_AMOUNT -> {
+                    long posted = confirmedAmount(c, e.creditId);
+                    long before = row.reward().amount();
+                    ledger.add(row.rowId(), row.reward().adjustTo(posted, now));
+                    detail = "reward adjusted from " + before + " to the " + posted + " the issuer posted";
+                }
+                case CLAWBACK -> {
+                    long over = overCredit(c, e, row);
+                    try (PreparedStatement ps = c.prepareStatement("insert into clawback (reward_id, card_id, issuer_id, funder, "
+                            + "unit_kind, unit_code, amount, remaining, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, 'OPEN', ?)")) {
+                        ps.setLong(1, row.rowId());
+                        ps.setLong(2, Long.parseLong(row.reward().cardId()));
+                        ps.setString(3, row.reward().issuerId());
+                        ps.setString(4, row.reward().funder());
+                        ps.setString(5, row.reward().unit().kind().name());
+                        ps.setString(6, row.reward().unit().code());
+                        ps.setLong(7, over);
+                        ps.setLong(8, over);
+                        ps.setTimestamp(9, Sql.ts(now));
+                        ps.executeUpdate();
+                    }
+                    detail = "clawback of " + over + " " + row.reward().unit().code()
+                            + " opened: netted against the card's next credits or sent as a debit";
+                }
+                default -> throw new IllegalStateException(action.name());
+            }
+            ledger.flush();
+            try (PreparedStatement ps = c.prepareStatement("update reward set status = ?, amount = ?, updated_at = ? where id = ?")) {
+                ps.setString(1, row.reward().status().name());
+                ps.setLong(2, row.reward().amount());
+                ps.setTimestamp(3, Sql.ts(now));
+                ps.setLong(4, row.rowId());
+                ps.executeUpdate();
+            }
+            return detail;
+        }
+    }
+
+    private static StoredRewards.Row reward(Connection c, long rowId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r where r.id = ? for update")) {
+            ps.setLong(1, rowId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new QueueException(409, "NO_REWARD", "the exception's reward is gone");
+                }
+                return StoredRewards.read(rs);
+            }
+        }
+    }
+
+    /** A new credit id for the same reward ("C<reward>-R<n>"), READY for the next file, at the reward's amount. */
+    private static String resendCredit(Connection c, String creditId, StoredRewards.Row row, Instant now) throws SQLException {
+        int n;
+        try (PreparedStatement ps = c.prepareStatement("select count(*) from statement_credit where reward_id = ?")) {
+            ps.setLong(1, row.rowId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                n = rs.getInt(1);
+            }
+        }
+        String newId = "C" + row.rowId() + "-R" + n;
+        try (PreparedStatement ps = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, issuer_id, "
+                + "card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
+                + "status, created_at) select ?, s.reward_id, s.kind, s.issuer_id, s.card_id, k.account_ref, k.last4, ?, 0, ?, "
+                + "s.currency, s.statement_text, s.offer_id, s.purchase_date, 'READY', ? from statement_credit s join card k "
+                + "on k.id = s.card_id where s.credit_id = ?")) {
+            ps.setString(1, newId);
+            ps.setLong(2, row.reward().amount());
+            ps.setLong(3, row.reward().amount());
+            ps.setTimestamp(4, Sql.ts(now));
+            ps.setString(5, creditId);
+            if (ps.executeUpdate() != 1) {
+                throw new QueueException(409, "NO_CREDIT", "credit " + creditId + " is gone");
+            }
+        }
+        return newId;
+    }
+
+    private static long confirmedAmount(Connection c, String creditId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select confirmed_amount, amount from statement_credit where credit_id = ?")) {
+            ps.setString(1, creditId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getObject(1) == null) {
+                    throw new QueueException(409, "NOT_CONFIRMED", "the issuer confirmed no amount for " + creditId);
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** What was credited beyond the reward: the issuer's extra amount, a duplicate posting, or all of a wrong account's. */
+    private static long overCredit(Connection c, Row e, StoredRewards.Row row) throws SQLException {
+        long amount = row.reward().amount();
+        long over = switch (e.type) {
+            case "RECON_AMOUNT_MISMATCH" -> confirmedAmount(c, e.creditId) - amount;
+            default -> e.amount == null ? amount : Math.abs(e.amount);
+        };
+        if (over <= 0) {
+            throw new QueueException(409, "NOTHING_OVER_CREDITED", "the issuer posted no more than the reward: nothing to claw back");
+        }
+        return over;
+    }
+
+    /** The queue's size by type, for the console and metrics. */
+    public Map<String, Long> openByType() {
+        return Sql.inTransaction(ds, c -> {
+            Map<String, Long> out = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("select type, count(*) from processing_exception where status <> "
+                    + "'RESOLVED' group by type order by type"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return out;
+        });
+    }
+}

@@ -1,0 +1,281 @@
+package org.accrue.processor.recon;
+
+import static org.accrue.processor.testing.TestConfig.KEY_ISSUER_A;
+import static org.accrue.processor.testing.TestConfig.KEY_ISSUER_B;
+import static org.accrue.processor.testing.TestConfig.KEY_OPS;
+import static org.accrue.processor.testing.TestConfig.KEY_OPS_2;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+import org.accrue.processor.testing.Api;
+import org.accrue.processor.testing.NodeSettings;
+import org.accrue.processor.testing.ProcessorExtension;
+import org.accrue.processor.testing.ProcessorExtension.Node;
+import org.accrue.processor.testing.RewardStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Confirmation files against credits really sent (real purchases, posting, a statement file): every outcome of the
+ * spec's table, every resolution with its ledger effect and audit, maker-checker, and bad files rejected whole.
+ */
+@ExtendWith(ProcessorExtension.class)
+@NodeSettings({"accrue.rewards.matcher.enabled=false", "accrue.exceptions.write-off-approval-minor=300"})
+class ReconciliationTest {
+    private Node node;
+    private RewardStream stream;
+    private Api api;
+
+    /** A credit as sent. */
+    record Sent(String creditId, String accountRef, long amount, long rewardId) {
+    }
+
+    @BeforeEach
+    void setUp(Node node) throws Exception {
+        this.node = node;
+        this.stream = new RewardStream(node);
+        this.api = new Api(node.processor().httpPort());
+    }
+
+    @AfterEach
+    void tearDown() {
+        stream.close();
+    }
+
+    private long sql(String sql) {
+        return node.processor().store().sessionFactory().fromSession(s ->
+                ((Number) s.createNativeQuery(sql, Object.class).getSingleResult()).longValue());
+    }
+
+    private String text(String sql) {
+        return node.processor().store().sessionFactory().fromSession(s ->
+                String.valueOf(s.createNativeQuery(sql, Object.class).getSingleResult()));
+    }
+
+    /** Five credits of one new Bank A card, sent in a statement file. */
+    private List<Sent> fiveSentCredits(String accountRef) {
+        String pan = RewardStream.newPan();
+        long card = stream.row(stream.enroll(KEY_ISSUER_A, pan, accountRef, "NGUYEN"));
+        for (long amount : new long[] {4000, 5000, 6000, 7000, 8000}) {
+            stream.purchase(pan, amount);
+        }
+        stream.matchAndMakeAvailable();
+        node.processor().operations().posting().post();
+        node.processor().operations().files().writeAll();
+        List<Object[]> rows = node.processor().store().sessionFactory().fromSession(s -> s.createNativeQuery(
+                "select credit_id, account_ref, amount, reward_id from statement_credit where card_id = " + card
+                        + " order by amount", Object[].class).getResultList());
+        List<Sent> out = new ArrayList<>();
+        for (Object[] r : rows) {
+            out.add(new Sent((String) r[0], (String) r[1], ((Number) r[2]).longValue(), ((Number) r[3]).longValue()));
+        }
+        assertThat(out).hasSize(5);
+        return out;
+    }
+
+    private static String file(String fileId, List<String> details) {
+        long sum = 0;
+        for (String d : details) {
+            sum += Long.parseLong(d.split("\\|")[3]);
+        }
+        return "H|STMTCONF|BANK_A|" + fileId + "|2026-11-23T04:00:00Z|-\n" + String.join("\n", details)
+                + (details.isEmpty() ? "" : "\n") + "T|" + details.size() + "|" + sum + "\n";
+    }
+
+    private static String posted(Sent s, String account, long amount) {
+        return "D|" + s.creditId() + "|" + account + "|" + amount + "|USD|POSTED|-|2026-11-23";
+    }
+
+    /** Uploads over the API as the issuer and waits for the import to finish. */
+    private JsonNode upload(String content) {
+        Api.Response r = api.postRaw("/issuers/BANK_A/confirmation-files", KEY_ISSUER_A, content.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        String id = r.json().get("importId").asText();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            JsonNode imp = api.get("/confirmation-files/" + id, KEY_ISSUER_A).json();
+            if (!imp.get("status").asText().equals("RECEIVED")) {
+                return imp;
+            }
+            assertThat(System.nanoTime()).as("import finished in time").isLessThan(deadline);
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // polls the import's recorded status
+        }
+    }
+
+    private JsonNode exceptionFor(String type, String creditId) {
+        for (JsonNode e : api.get("/exceptions?type=" + type + "&limit=500", KEY_OPS).json().get("exceptions")) {
+            if (creditId.equals(e.path("creditId").asText())) {
+                return e;
+            }
+        }
+        throw new AssertionError("no " + type + " exception for " + creditId);
+    }
+
+    @Test
+    void everyConfirmationLineEndsInExactlyOneOutcomeAndEveryOutcomeButMatchedIsAnException() {
+        List<Sent> c = fiveSentCredits("ACC-OUT-1");
+        String f = file("CONF-OUTCOMES-" + System.nanoTime(), List.of(
+                posted(c.get(0), "ACC-OUT-1", c.get(0).amount()),
+                "D|" + c.get(1).creditId() + "|ACC-OUT-1|" + c.get(1).amount() + "|USD|REJECTED|ACCOUNT_CLOSED|-",
+                posted(c.get(2), "ACC-OUT-1", c.get(2).amount() - 10),
+                posted(c.get(3), "ACC-ELSEWHERE", c.get(3).amount()),
+                posted(c.get(0), "ACC-OUT-1", c.get(0).amount()),
+                "D|C999999999|ACC-OUT-1|100|USD|POSTED|-|2026-11-23"));
+
+        JsonNode imp = upload(f);
+
+        assertThat(imp.get("status").asText()).as(imp.toString()).isEqualTo("APPLIED");
+        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(0).creditId() + "'")).isEqualTo("MATCHED");
+        assertThat(text("select status from reward where id = " + c.get(0).rewardId())).isEqualTo("POSTED");
+        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(1).creditId() + "'")).isEqualTo("REJECTED");
+        assertThat(text("select status from reward where id = " + c.get(1).rewardId())).isEqualTo("REJECTED");
+        assertThat(sql("select count(*) from ledger_entry where reward_id = " + c.get(1).rewardId() + " and txn_kind = 'REJECT'"))
+                .as("refused: owed to the cardholder again").isEqualTo(2);
+        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(2).creditId() + "'"))
+                .isEqualTo("AMOUNT_MISMATCH");
+        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(3).creditId() + "'"))
+                .isEqualTo("ACCOUNT_MISMATCH");
+        assertThat(exceptionFor("RECON_REJECTED", c.get(1).creditId()).get("detail").asText()).contains("ACCOUNT_CLOSED");
+        assertThat(exceptionFor("RECON_AMOUNT_MISMATCH", c.get(2).creditId()).get("card").asText()).matches("\\*{4} \\d{4}");
+        exceptionFor("RECON_ACCOUNT_MISMATCH", c.get(3).creditId());
+        exceptionFor("RECON_DUPLICATE", c.get(0).creditId());
+        exceptionFor("RECON_UNKNOWN", "C999999999");
+        assertThat(sql("select count(*) from processing_exception where type like 'RECON_%' and credit_id = '"
+                + c.get(0).creditId() + "' and type <> 'RECON_DUPLICATE'")).as("MATCHED is no exception").isZero();
+
+        // The fifth was never confirmed: past the window it is MISSING; a later confirmation makes it LATE.
+        Reconciliation later = new Reconciliation(node.processor().store().dataSource(),
+                InstantSource.fixed(Instant.now().plus(Duration.ofDays(4))), node.processor().config().issuers(),
+                node.processor().operations().imports());
+        assertThat(later.raiseMissing().get("BANK_A")).isGreaterThanOrEqualTo(1);
+        assertThat(later.raiseMissing().get("BANK_A")).as("raised once").isZero();
+        assertThat(exceptionFor("RECON_MISSING", c.get(4).creditId()).get("status").asText()).isEqualTo("OPEN");
+
+        JsonNode late = upload(file("CONF-LATE-" + System.nanoTime(), List.of(posted(c.get(4), "ACC-OUT-1", c.get(4).amount()))));
+
+        assertThat(late.get("status").asText()).isEqualTo("APPLIED");
+        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(4).creditId() + "'")).isEqualTo("LATE");
+        JsonNode missing = api.get("/exceptions/" + exceptionFor("RECON_MISSING", c.get(4).creditId()).get("id").asLong(), KEY_OPS).json();
+        assertThat(missing.get("status").asText()).isEqualTo("RESOLVED");
+        assertThat(missing.get("resolution").get("action").asText()).isEqualTo("LATE");
+        assertThat(missing.get("audit").toString()).contains("RESOLVE_LATE");
+        assertThat(sql("select count(*) from (select txn_id from ledger_entry group by txn_id, unit_kind, unit_code "
+                + "having sum(amount) <> 0) t")).isZero();
+    }
+
+    private JsonNode resolve(long id, String action, String reason, String key) {
+        return api.post("/exceptions/" + id + "/resolution", key, "{\"action\":\"" + action + "\",\"reason\":\"" + reason + "\"}").json();
+    }
+
+    @Test
+    void eachResolutionIsAuditedAndMovesTheLedgerWhereMoneyMoves() {
+        List<Sent> c = fiveSentCredits("ACC-RES-1");
+        upload(file("CONF-RES-" + System.nanoTime(), List.of(
+                "D|" + c.get(0).creditId() + "|ACC-RES-1|" + c.get(0).amount() + "|USD|REJECTED|ACCOUNT_BLOCKED|-",
+                posted(c.get(1), "ACC-RES-1", c.get(1).amount() - 20),
+                posted(c.get(2), "ACC-RES-1", c.get(2).amount()),
+                posted(c.get(2), "ACC-RES-1", c.get(2).amount()),
+                posted(c.get(3), "ACC-RES-1", c.get(3).amount() + 50))));
+
+        JsonNode resend = resolve(exceptionFor("RECON_REJECTED", c.get(0).creditId()).get("id").asLong(), "RESEND",
+                "account unblocked, cardholder called", KEY_OPS);
+        assertThat(resend.get("status").asText()).isEqualTo("RESOLVED");
+        assertThat(text("select status from reward where id = " + c.get(0).rewardId())).isEqualTo("SENT");
+        assertThat(sql("select count(*) from statement_credit where reward_id = " + c.get(0).rewardId()
+                + " and status = 'READY' and credit_id like '%-R1'")).as("a new credit id in the next file").isEqualTo(1);
+        assertThat(sql("select count(*) from ledger_entry where reward_id = " + c.get(0).rewardId() + " and txn_kind = 'SEND'"))
+                .as("sent, refused, sent again").isEqualTo(4);
+
+        JsonNode accept = resolve(exceptionFor("RECON_AMOUNT_MISMATCH", c.get(1).creditId()).get("id").asLong(),
+                "ACCEPT_ISSUER_AMOUNT", "issuer rounding, accepted", KEY_OPS);
+        assertThat(accept.get("resolution").get("by").asText()).isEqualTo("ops");
+        assertThat(sql("select amount from reward where id = " + c.get(1).rewardId())).isEqualTo(c.get(1).amount() - 20);
+        assertThat(sql("select sum(amount) from ledger_entry where reward_id = " + c.get(1).rewardId()
+                + " and txn_kind = 'ADJUST' and account_type = 'ISSUER_SETTLEMENT'")).isEqualTo(20);
+
+        JsonNode claw = resolve(exceptionFor("RECON_DUPLICATE", c.get(2).creditId()).get("id").asLong(), "CLAWBACK",
+                "posted twice by the issuer", KEY_OPS);
+        assertThat(claw.get("status").asText()).isEqualTo("RESOLVED");
+        assertThat(sql("select remaining from clawback where reward_id = " + c.get(2).rewardId())).isEqualTo(c.get(2).amount());
+
+        JsonNode wrong = api.post("/exceptions/" + exceptionFor("RECON_AMOUNT_MISMATCH", c.get(3).creditId()).get("id").asLong()
+                + "/resolution", KEY_OPS, "{\"action\":\"RESEND\",\"reason\":\"try\"}").json();
+        assertThat(wrong.get("code").asText()).isEqualTo("ACTION_NOT_APPLICABLE");
+        JsonNode noReason = api.post("/exceptions/" + exceptionFor("RECON_AMOUNT_MISMATCH", c.get(3).creditId()).get("id").asLong()
+                + "/resolution", KEY_OPS, "{\"action\":\"CLAWBACK\",\"reason\":\"\"}").json();
+        assertThat(noReason.get("code").asText()).isEqualTo("REASON_REQUIRED");
+        JsonNode over = resolve(exceptionFor("RECON_AMOUNT_MISMATCH", c.get(3).creditId()).get("id").asLong(), "CLAWBACK",
+                "issuer credited 50 too much", KEY_OPS);
+        assertThat(over.get("status").asText()).isEqualTo("RESOLVED");
+        assertThat(sql("select remaining from clawback where reward_id = " + c.get(3).rewardId())).isEqualTo(50);
+
+        JsonNode detail = api.get("/exceptions/" + resend.get("id").asLong(), KEY_OPS).json();
+        assertThat(detail.get("audit").get(0).get("actor").asText()).isEqualTo("ops");
+        assertThat(detail.get("audit").get(0).get("reason").asText()).isEqualTo("account unblocked, cardholder called");
+        assertThat(resolve(resend.get("id").asLong(), "RESEND", "again", KEY_OPS).get("code").asText()).isEqualTo("NOT_OPEN");
+        assertThat(api.get("/exceptions", KEY_ISSUER_A).status()).isEqualTo(403);
+    }
+
+    @Test
+    void aWriteOffAboveTheLimitWaitsForASecondPersonAndIsThenALedgerTransaction() {
+        List<Sent> c = fiveSentCredits("ACC-MC-1");
+        upload(file("CONF-MC-" + System.nanoTime(), List.of(
+                "D|" + c.get(4).creditId() + "|ACC-MC-1|" + c.get(4).amount() + "|USD|REJECTED|ACCOUNT_CLOSED|-")));
+        long id = exceptionFor("RECON_REJECTED", c.get(4).creditId()).get("id").asLong();
+        api.post("/exceptions/" + id + "/assignment", KEY_OPS, "{\"assignee\":\"maria\"}");
+
+        JsonNode proposed = api.post("/exceptions/" + id + "/resolution", KEY_OPS,
+                "{\"action\":\"WRITE_OFF\",\"reason\":\"account closed for good\"}").json();
+        Api.Response self = api.post("/exceptions/" + id + "/approval", KEY_OPS, "{\"approve\":true,\"reason\":\"ok\"}");
+        JsonNode approved = api.post("/exceptions/" + id + "/approval", KEY_OPS_2, "{\"approve\":true,\"reason\":\"checked\"}").json();
+
+        assertThat(proposed.get("status").asText()).as("800 is above the 300 limit").isEqualTo("PENDING_APPROVAL");
+        assertThat(self.status()).isEqualTo(403);
+        assertThat(approved.get("status").asText()).isEqualTo("RESOLVED");
+        assertThat(approved.get("assignee").asText()).isEqualTo("maria");
+        assertThat(sql("select sum(amount) from ledger_entry where reward_id = " + c.get(4).rewardId()
+                + " and txn_kind = 'WRITE_OFF' and account_type = 'FUNDER_RECEIVABLE'")).isEqualTo(-c.get(4).amount());
+        assertThat(api.get("/exceptions/" + id, KEY_OPS).json().get("audit").toString())
+                .contains("ASSIGN", "PROPOSE_WRITE_OFF", "APPROVE_WRITE_OFF", "ops-2");
+    }
+
+    @Test
+    void aBadFileIsRejectedWholeChangesNothingAndIsOneException() {
+        List<Sent> c = fiveSentCredits("ACC-BAD-1");
+        String good = file("CONF-BAD-" + System.nanoTime(), List.of(posted(c.get(0), "ACC-BAD-1", c.get(0).amount())));
+        String truncated = good.substring(0, good.indexOf("T|"));
+        String wrongTotal = good.replaceFirst("T\\|1\\|\\d+", "T|1|1");
+
+        JsonNode t = upload(truncated);
+        JsonNode w = upload(wrongTotal);
+
+        assertThat(t.get("status").asText()).isEqualTo("REJECTED");
+        assertThat(t.get("reason").asText()).isEqualTo("NO_TRAILER");
+        assertThat(w.get("reason").asText()).isEqualTo("TOTAL_MISMATCH");
+        assertThat(text("select coalesce(outcome, 'none') from statement_credit where credit_id = '" + c.get(0).creditId() + "'"))
+                .as("nothing from a rejected file is applied").isEqualTo("none");
+        assertThat(sql("select count(*) from processing_exception where type = 'FILE_REJECTED' and fingerprint in ('"
+                + t.get("importId").asText() + "', '" + w.get("importId").asText() + "')")).isEqualTo(2);
+
+        JsonNode first = upload(good);
+        JsonNode replay = upload(good);
+
+        assertThat(first.get("status").asText()).isEqualTo("APPLIED");
+        assertThat(replay.get("status").asText()).isEqualTo("DUPLICATE");
+        assertThat(sql("select count(*) from processing_exception where type = 'RECON_DUPLICATE' and credit_id = '"
+                + c.get(0).creditId() + "'")).as("a replayed file changes nothing").isZero();
+        assertThat(api.get("/confirmation-files/" + first.get("importId").asText(), KEY_ISSUER_B).status()).isEqualTo(404);
+        assertThat(api.postRaw("/issuers/BANK_A/confirmation-files", KEY_ISSUER_B, good.getBytes()).status()).isEqualTo(404);
+    }
+}
