@@ -6,7 +6,7 @@
  * the import is timed end to end: receive, decrypt and verify, validate,
  * apply (outcomes, rewards POSTED) in one transaction. Run it with -Xmx512m
  * to check the heap bound; it prints the heap high-water mark.
- * Usage: ReconcileBench [--lines 1000000] [--pgp true]
+ * Usage: ReconcileBench [--lines 1000000] [--pgp true] [--steps true (time each statement)]
  */
 package org.accrue.bench;
 
@@ -109,6 +109,10 @@ public final class ReconcileBench {
             System.gc();
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 pool.resetPeakUsage();
+            }
+            if (Boolean.parseBoolean(a.getOrDefault("steps", "false"))) {
+                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.accrue.processor.recon"))
+                        .setLevel(ch.qos.logback.classic.Level.DEBUG);
             }
             var imports = node.operations().imports();
             long t1 = System.nanoTime();

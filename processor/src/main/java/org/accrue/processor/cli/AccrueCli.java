@@ -113,12 +113,7 @@ public final class AccrueCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             AccrueConfig c = config.load();
-            if (!c.issuers().containsKey(issuer)) {
-                System.err.println("accrue: unknown issuer " + issuer + "; configured: " + c.issuers().keySet());
-                return 2;
-            }
-            if (!Files.isReadable(file)) {
-                System.err.println("accrue: cannot read " + file);
+            if (!issuerAndFileOk(c, issuer, file)) {
                 return 2;
             }
             try (Store store = Store.open(c, Processor.ENTITIES)) {
@@ -242,12 +237,7 @@ public final class AccrueCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             AccrueConfig c = config.load();
-            if (!c.issuers().containsKey(issuer)) {
-                System.err.println("accrue: unknown issuer " + issuer + "; configured: " + c.issuers().keySet());
-                return 2;
-            }
-            if (!Files.isReadable(file)) {
-                System.err.println("accrue: cannot read " + file);
+            if (!issuerAndFileOk(c, issuer, file)) {
                 return 2;
             }
             try (Store store = Store.open(c, Processor.ENTITIES);
@@ -260,6 +250,19 @@ public final class AccrueCli implements Runnable {
                 return i.status() == org.accrue.processor.recon.ConfirmationImports.Status.APPLIED ? 0 : 1;
             }
         }
+    }
+
+    /** A command on one issuer's file: both must exist, or it says which does not. */
+    static boolean issuerAndFileOk(AccrueConfig c, String issuer, Path file) {
+        if (!c.issuers().containsKey(issuer)) {
+            System.err.println("accrue: unknown issuer " + issuer + "; configured: " + c.issuers().keySet());
+            return false;
+        }
+        if (!Files.isReadable(file)) {
+            System.err.println("accrue: cannot read " + file);
+            return false;
+        }
+        return true;
     }
 
     static final class JobNames implements Iterable<String> {

@@ -278,6 +278,7 @@ public final class ConfirmationImports {
         Instant now = clock.instant();
         Map<String, Integer> counts = Sql.inTransaction(ds, c -> {
             String id = imp.importId();
+            long loadStart = System.nanoTime();
             try (java.sql.Statement st = c.createStatement()) {
                 st.execute("set @accrue_line = 0");
                 st.execute("load data local infile '" + path + "' into table confirmation_line character set utf8mb4 "
@@ -289,6 +290,7 @@ public final class ConfirmationImports {
                         + "status = if(@kind = 'D', @status, null), reason = if(@kind = 'D', nullif(@reason, '-'), null), "
                         + "posted_date = if(@kind = 'D', nullif(trim(trailing '\\r' from @posted), '-'), null)");
             }
+            log.debug("loaded {} in {} ms", id, (System.nanoTime() - loadStart) / 1_000_000);
             exec(c, "delete from confirmation_line where import_id = ? and kind <> 'D'", id);
             String issuer = imp.issuerId();
             // UNKNOWN: no such credit sent to this issuer.
@@ -305,9 +307,11 @@ public final class ConfirmationImports {
                     + "where c.import_id = ? and c.outcome is null and s.outcome = 'MISSING'", id);
             exec(c, "update confirmation_line c join statement_credit s on s.credit_id = c.credit_id set c.judged = case "
                     + "when c.status = 'REJECTED' then 'REJECTED' when c.account_ref <> s.account_ref then 'ACCOUNT_MISMATCH' "
-                    + "when c.amount <> s.amount or c.currency <> s.currency then 'AMOUNT_MISMATCH' else 'MATCHED' end "
+                    + "when c.amount <> s.amount or c.currency <> s.currency then 'AMOUNT_MISMATCH' else 'MATCHED' end, "
+                    + "c.outcome = coalesce(c.outcome, case when c.status = 'REJECTED' then 'REJECTED' "
+                    + "when c.account_ref <> s.account_ref then 'ACCOUNT_MISMATCH' when c.amount <> s.amount "
+                    + "or c.currency <> s.currency then 'AMOUNT_MISMATCH' else 'MATCHED' end) "
                     + "where c.import_id = ? and (c.outcome is null or c.outcome = 'LATE')", id);
-            exec(c, "update confirmation_line set outcome = judged where import_id = ? and outcome is null", id);
 
             exec(c, "update statement_credit s join confirmation_line c on c.credit_id = s.credit_id and c.import_id = ? "
                     + "set s.outcome = c.outcome, s.confirmed_status = c.status, s.confirmed_account_ref = c.account_ref, "
@@ -384,11 +388,16 @@ public final class ConfirmationImports {
     }
 
     private static int exec(Connection c, String sql, Object... params) throws SQLException {
+        long t0 = System.nanoTime();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }
-            return ps.executeUpdate();
+            int n = ps.executeUpdate();
+            if (log.isDebugEnabled()) { // where an import's time goes, statement by statement
+                log.debug("{} rows in {} ms: {}", n, (System.nanoTime() - t0) / 1_000_000, sql.substring(0, Math.min(60, sql.length())));
+            }
+            return n;
         }
     }
 

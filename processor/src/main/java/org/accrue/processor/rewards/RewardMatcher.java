@@ -37,7 +37,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.accrue.processor.catalog.Catalog;
-import org.accrue.rewards.ledger.Entry;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
 import org.accrue.rewards.matching.CardState;
@@ -678,26 +677,9 @@ public final class RewardMatcher implements AutoCloseable {
             if (txns.isEmpty()) {
                 return;
             }
-            long rewardId = rowId(rewardPublicId);
-            try (PreparedStatement ps = c.prepareStatement("insert into ledger_entry (id, txn_id, reward_id, txn_kind, "
-                    + "account_type, account_owner, unit_kind, unit_code, amount, created_at) values "
-                    + "(next value for ledger_entry_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                for (LedgerTransaction t : txns) {
-                    String txnId = UUID.randomUUID().toString();
-                    for (Entry e : t.entries()) {
-                        ps.setString(1, txnId);
-                        ps.setLong(2, rewardId);
-                        ps.setString(3, t.kind().name());
-                        ps.setString(4, e.account().type().name());
-                        ps.setString(5, e.account().owner());
-                        ps.setString(6, e.unit().kind().name());
-                        ps.setString(7, e.unit().code());
-                        ps.setLong(8, e.amount());
-                        ps.setTimestamp(9, ts(t.at()));
-                        ps.addBatch();
-                    }
-                }
-                ps.executeBatch();
+            try (org.accrue.processor.ledger.LedgerRows rows = new org.accrue.processor.ledger.LedgerRows(c)) {
+                rows.add(rowId(rewardPublicId), txns);
+                rows.flush();
             }
         }
 
