@@ -70,7 +70,7 @@ class ConsoleBrowserTest {
             node.processor().operations().files().writeAll();
             String creditId = node.processor().store().sessionFactory().fromSession(s -> (String) s.createNativeQuery(
                     "select credit_id from statement_credit where card_id = " + card, Object.class).getSingleResult());
-            String file = "H|STMTCONF|BANK_A|CONF-BROWSER-" + System.nanoTime() + "|2026-11-23T04:00:00Z|-\n"
+            String file = "H|STMTCONF|BANK_A|CONF-BROWSER-" + java.util.UUID.randomUUID().toString().replaceAll("[0-9-]", "") + "|2026-11-23T04:00:00Z|-\n"
                     + "D|" + creditId + "|ACC-BROWSER|250|USD|REJECTED|ACCOUNT_BLOCKED|-\nT|1|250\n";
             var imports = node.processor().operations().imports();
             var imp = imports.process(imports.receive("BANK_A", new java.io.ByteArrayInputStream(

@@ -125,7 +125,7 @@ class ReconciliationTest {
     @Test
     void everyConfirmationLineEndsInExactlyOneOutcomeAndEveryOutcomeButMatchedIsAnException() {
         List<Sent> c = fiveSentCredits("ACC-OUT-1");
-        String f = file("CONF-OUTCOMES-" + System.nanoTime(), List.of(
+        String f = file("CONF-OUTCOMES-" + java.util.UUID.randomUUID().toString().replaceAll("[0-9-]", ""), List.of(
                 posted(c.get(0), "ACC-OUT-1", c.get(0).amount()),
                 "D|" + c.get(1).creditId() + "|ACC-OUT-1|" + c.get(1).amount() + "|USD|REJECTED|ACCOUNT_CLOSED|-",
                 posted(c.get(2), "ACC-OUT-1", c.get(2).amount() - 10),
@@ -162,7 +162,7 @@ class ReconciliationTest {
         assertThat(later.raiseMissing().get("BANK_A")).as("raised once").isZero();
         assertThat(exceptionFor("RECON_MISSING", c.get(4).creditId()).get("status").asText()).isEqualTo("OPEN");
 
-        JsonNode late = upload(file("CONF-LATE-" + System.nanoTime(), List.of(posted(c.get(4), "ACC-OUT-1", c.get(4).amount()))));
+        JsonNode late = upload(file("CONF-LATE-" + java.util.UUID.randomUUID().toString().replaceAll("[0-9-]", ""), List.of(posted(c.get(4), "ACC-OUT-1", c.get(4).amount()))));
 
         assertThat(late.get("status").asText()).isEqualTo("APPLIED");
         assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(4).creditId() + "'")).isEqualTo("LATE");
@@ -181,7 +181,7 @@ class ReconciliationTest {
     @Test
     void eachResolutionIsAuditedAndMovesTheLedgerWhereMoneyMoves() {
         List<Sent> c = fiveSentCredits("ACC-RES-1");
-        upload(file("CONF-RES-" + System.nanoTime(), List.of(
+        upload(file("CONF-RES-" + java.util.UUID.randomUUID().toString().replaceAll("[0-9-]", ""), List.of(
                 "D|" + c.get(0).creditId() + "|ACC-RES-1|" + c.get(0).amount() + "|USD|REJECTED|ACCOUNT_BLOCKED|-",
                 posted(c.get(1), "ACC-RES-1", c.get(1).amount() - 20),
                 posted(c.get(2), "ACC-RES-1", c.get(2).amount()),
@@ -230,7 +230,7 @@ class ReconciliationTest {
     @Test
     void aWriteOffAboveTheLimitWaitsForASecondPersonAndIsThenALedgerTransaction() {
         List<Sent> c = fiveSentCredits("ACC-MC-1");
-        upload(file("CONF-MC-" + System.nanoTime(), List.of(
+        upload(file("CONF-MC-" + java.util.UUID.randomUUID().toString().replaceAll("[0-9-]", ""), List.of(
                 "D|" + c.get(4).creditId() + "|ACC-MC-1|" + c.get(4).amount() + "|USD|REJECTED|ACCOUNT_CLOSED|-")));
         long id = exceptionFor("RECON_REJECTED", c.get(4).creditId()).get("id").asLong();
         api.post("/exceptions/" + id + "/assignment", KEY_OPS, "{\"assignee\":\"maria\"}");
@@ -253,7 +253,7 @@ class ReconciliationTest {
     @Test
     void aBadFileIsRejectedWholeChangesNothingAndIsOneException() {
         List<Sent> c = fiveSentCredits("ACC-BAD-1");
-        String good = file("CONF-BAD-" + System.nanoTime(), List.of(posted(c.get(0), "ACC-BAD-1", c.get(0).amount())));
+        String good = file("CONF-BAD-" + java.util.UUID.randomUUID().toString().replaceAll("[0-9-]", ""), List.of(posted(c.get(0), "ACC-BAD-1", c.get(0).amount())));
         String truncated = good.substring(0, good.indexOf("T|"));
         String wrongTotal = good.replaceFirst("T\\|1\\|\\d+", "T|1|1");
 
