@@ -119,6 +119,9 @@ public final class Processor implements AutoCloseable {
             closeInOrder.add(matcher);
         }
         closeInOrder.add(operations);
+        // Read at each scrape: ops alert on a queue that grows.
+        metrics.gauge("accrue.exceptions.open", operations.exceptions(),
+                q -> q.openByType().values().stream().mapToLong(Long::longValue).sum());
         for (var partner : operations.partners().entrySet()) {
             metrics.gauge("accrue.airline.circuit.open", List.of(io.micrometer.core.instrument.Tag.of("program", partner.getKey())),
                     partner.getValue(), a -> a.circuit().open() ? 1 : 0);
