@@ -5,6 +5,10 @@
  * generation. Most purchases hit a merchant with offers (by MID); some go by
  * descriptor, some match only a category offer, some nothing.
  *
+ * matchOnePurchase returns the MatchResult to JMH; matchAndReadResult also
+ * reads every reward and every decline (offer and reason), as the processor
+ * does to write them, since the engine makes a Declined only when it is read.
+ *
  *   java -cp "bench/target/accrue-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" org.openjdk.jmh.Main MatchingBenchmark -t 1 -f 1 -wi 3 -i 5
  */
 package org.accrue.bench.jmh;
@@ -20,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.accrue.rewards.matching.CardState;
+import org.accrue.rewards.matching.Earned;
 import org.accrue.rewards.matching.MatchResult;
 import org.accrue.rewards.matching.MatchingEngine;
 import org.accrue.rewards.matching.MerchantDirectory;
@@ -36,6 +41,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.Blackhole;
 
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -110,5 +116,23 @@ public class MatchingBenchmark {
     public MatchResult matchOnePurchase() {
         Purchase p = purchases[next++ & (PURCHASES - 1)];
         return engine.match(p, card, budgets);
+    }
+
+    @Benchmark
+    public void matchAndReadResult(Blackhole bh) {
+        Purchase p = purchases[next++ & (PURCHASES - 1)];
+        MatchResult r = engine.match(p, card, budgets);
+        bh.consume(r.merchantId());
+        bh.consume(r.resolution());
+        for (Earned e : r.earned()) {
+            bh.consume(e.offer().id());
+            bh.consume(e.amount());
+            bh.consume(e.unit());
+        }
+        for (MatchResult.Declined d : r.declined()) {
+            bh.consume(d.offerId());
+            bh.consume(d.reason());
+        }
+        bh.consume(r.suggestion());
     }
 }

@@ -21,8 +21,9 @@ public record MatchResult(String merchantId, Resolution resolution, List<Earned>
     }
 
     public MatchResult {
-        // Views, not copies: the engine hands over lists it no longer touches (matching is a hot path).
-        earned = java.util.Collections.unmodifiableList(earned);
-        declined = java.util.Collections.unmodifiableList(declined);
+        // Views, not copies: the engine hands over lists it no longer touches (matching is a hot path); its own
+        // list types are immutable already.
+        earned = earned instanceof ResultLists.Earneds ? earned : java.util.Collections.unmodifiableList(earned);
+        declined = declined instanceof ResultLists.Declines ? declined : java.util.Collections.unmodifiableList(declined);
     }
 }

@@ -10,233 +10,369 @@
  * (cash minor units, miles, points) are compared as numbers, which is why
  * issuers are told to keep one unit per merchant's exclusive offers; ties go
  * to the offer that started most recently.
+ *
+ * Layout (for a million MIDs and 100,000 offers at a million purchases a
+ * second on one core, where each cache miss costs about 170 ns): offers are
+ * compiled once (CompiledOffer) into a chain per merchant, found by the
+ * directory's merchant ordinal, and an array per MCC, both in catalog order.
+ * A purchase by MID costs a MID probe, the merchant's first offer, and the
+ * MCC's array (shared by every purchase with that MCC, so in cache).
+ * Only the rewards that are paid become Earned records; declines are recorded
+ * as ints (ResultLists). The card state is asked only what the rules reach, in
+ * the same order as before (in the processor each question may be a query);
+ * its tier is asked once per purchase, when an offer with tier multipliers
+ * first needs it.
  */
 package org.accrue.rewards.matching;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.accrue.rewards.matching.MatchResult.Declined;
 import org.accrue.rewards.matching.MatchResult.MidSuggestion;
 import org.accrue.rewards.matching.MatchResult.Resolution;
 import org.accrue.rewards.money.Money;
 import org.accrue.rewards.offers.Merchant;
 import org.accrue.rewards.offers.Offer;
-import org.accrue.rewards.offers.RewardRule;
 
 public final class MatchingEngine {
-
-    private static final long SECONDS_PER_DAY = 86_400;
 
     /** How much of each offer's budget is spent already, in the offer's reward unit. */
     public interface Budgets {
         long spent(String offerId);
     }
 
+    /** Evaluation's answer for an offer that passes every rule (a Reason's ordinal otherwise). */
+    private static final int ELIGIBLE = -1;
+    private static final CompiledOffer[] NO_OFFERS = {};
+    /** MCCs are four digits (ISO 18245): their offers are found by the number, without hashing the string. */
+    private static final int MCC_DIGITS = 4;
+    private static final int MCC_CODES = 10_000;
+
     private final MerchantDirectory merchants;
-    private final Map<String, List<Offer>> byMerchant = new HashMap<>();
-    private final Map<String, List<Offer>> byMcc = new HashMap<>();
+    private final CompiledOffer[] firstOffer;     // by merchant ordinal: its first offer (the rest through next), or null
+    private final CompiledOffer[][] byMccCode = new CompiledOffer[MCC_CODES][];
+    private final Map<String, CompiledOffer[]> byOtherMcc = new HashMap<>(); // MCCs that are not four digits
+    private final String[] offerIds;              // by CompiledOffer.index, read by the declined lists
+    private final CompiledOffer.Compiler compiler = new CompiledOffer.Compiler();
 
     public MatchingEngine(MerchantDirectory merchants, Iterable<Offer> offers) {
         this.merchants = merchants;
+        Map<String, List<Integer>> byMerchant = new HashMap<>(); // merchant id -> catalog indexes, in order
+        Map<String, List<CompiledOffer>> mcc = new HashMap<>();
+        List<Offer> catalog = new ArrayList<>();
         for (Offer o : offers) {
+            if (catalog.size() == ResultLists.OFFERS_MAX) {
+                throw new IllegalArgumentException("more than " + ResultLists.OFFERS_MAX + " offers");
+            }
+            int index = catalog.size();
+            catalog.add(o);
             if (o.isCategoryOffer()) {
-                for (String mcc : o.mccs()) {
-                    byMcc.computeIfAbsent(mcc, k -> new ArrayList<>()).add(o);
+                CompiledOffer c = compiler.compile(o, index, null);
+                for (String code : o.mccs()) {
+                    mcc.computeIfAbsent(code, k -> new ArrayList<>()).add(c);
                 }
             } else {
-                byMerchant.computeIfAbsent(o.merchantId(), k -> new ArrayList<>()).add(o);
+                byMerchant.computeIfAbsent(o.merchantId(), k -> new ArrayList<>()).add(index);
             }
+        }
+        offerIds = catalog.stream().map(Offer::id).toArray(String[]::new);
+        mcc.forEach((code, list) -> {
+            int number = mccNumber(code);
+            if (number >= 0) {
+                byMccCode[number] = list.toArray(NO_OFFERS);
+            } else {
+                byOtherMcc.put(code, list.toArray(NO_OFFERS));
+            }
+        });
+        // A merchant's offers are a chain from its first: one cache miss fewer per purchase than a range of an array.
+        Map<String, CompiledOffer> chains = new HashMap<>();
+        byMerchant.forEach((merchantId, indexes) -> {
+            CompiledOffer next = null;
+            for (int i = indexes.size() - 1; i >= 0; i--) {
+                next = compiler.compile(catalog.get(indexes.get(i)), indexes.get(i), next);
+            }
+            chains.put(merchantId, next);
+        });
+        // Two merchants with one id (the directory allows it) each get that id's offers.
+        firstOffer = new CompiledOffer[merchants.size()];
+        for (int m = 0; m < merchants.size(); m++) {
+            firstOffer[m] = chains.get(merchants.merchantId(m));
         }
     }
 
     public MatchResult match(Purchase p, CardState card, Budgets budgets) {
-        Merchant merchant = merchants.byMid(p.acquirerId(), p.mid());
+        int merchant = merchants.ordinalByMid(p.acquirerId(), p.mid());
         Resolution how = Resolution.MID;
-        if (merchant == null) {
-            merchant = merchants.byDescriptor(p.descriptor());
+        String name = null; // DE43's name normalized, when the MID is not known
+        if (merchant == MerchantDirectory.ABSENT) {
+            name = p.descriptor() == null ? null : MerchantDirectory.normalize(p.descriptor());
+            merchant = name == null ? MerchantDirectory.ABSENT : merchants.ordinalByNormalized(name);
             how = Resolution.DESCRIPTOR;
         }
         MidSuggestion suggestion = null;
-        List<Offer> merchantOffers = List.of();
-        if (merchant != null) {
-            merchantOffers = byMerchant.getOrDefault(merchant.merchantId(), List.of());
+        String merchantId = null;
+        CompiledOffer own = null;
+        if (merchant != MerchantDirectory.ABSENT) {
+            merchantId = merchants.merchantId(merchant);
+            own = firstOffer[merchant];
         } else {
-            Merchant near = merchants.nearMiss(p.descriptor());
+            Merchant near = name == null ? null : merchants.nearMissNormalized(name);
             if (near != null) {
                 suggestion = new MidSuggestion(near.merchantId(), p.acquirerId(), p.mid(), p.descriptor());
             }
         }
-        List<Offer> category = p.mcc() == null ? List.of() : byMcc.getOrDefault(p.mcc(), List.of());
-        if (merchant == null) {
-            how = category.isEmpty() ? Resolution.NONE : Resolution.CATEGORY;
+        CompiledOffer[] category = categoryOffers(p.mcc());
+        if (merchant == MerchantDirectory.ABSENT) {
+            how = category.length == 0 ? Resolution.NONE : Resolution.CATEGORY;
+        }
+        LocalDate date = p.local().toLocalDate();
+        long nanoOfDay = p.local().toLocalTime().toNanoOfDay();
+        int n = (own == null ? 0 : own.chainLength()) + category.length;
+        if (n == 0) {
+            return new MatchResult(merchantId, how, ResultLists.NO_EARNED, ResultLists.NO_DECLINES, suggestion);
         }
 
-        When when = new When(p.local().toLocalDate(), p.local().toLocalTime());
-        int n = merchantOffers.size() + category.size();
-        List<Declined> declined = new ArrayList<>(n);
-        List<Earned> stackable = new ArrayList<>(2);
-        Earned best = null;
-        String merchantId = merchant == null ? null : merchant.merchantId();
+        Evaluation ev = new Evaluation(p, date, nanoOfDay, merchantId, card, budgets);
+        int[] declined = new int[n];
+        int declines = 0;
+        Earned[] earned = null; // [0]: the best exclusive offer's, then the stackables'
+        int stackables = 0;
+        CompiledOffer best = null;
+        long bestAmount = 0;
+        long bestBase = 0;
+        boolean bestLimited = false;
+        CompiledOffer next = own; // the merchant's offers first, then the category's
+        int k = 0;
         for (int i = 0; i < n; i++) {
-            Offer o = i < merchantOffers.size() ? merchantOffers.get(i) : category.get(i - merchantOffers.size());
-            Object outcome = evaluate(o, p, when, merchantId, card, budgets);
-            if (outcome instanceof Reason r) {
-                declined.add(new Declined(o.id(), r));
+            CompiledOffer c;
+            if (next != null) {
+                c = next;
+                next = c.next();
             } else {
-                Earned e = (Earned) outcome;
-                if (o.stacking() == Offer.Stacking.STACKABLE) {
-                    stackable.add(e);
-                } else if (best == null || beats(e, best)) {
-                    if (best != null) {
-                        declined.add(new Declined(best.offer().id(), Reason.NOT_BEST_OFFER));
-                    }
-                    best = e;
-                } else {
-                    declined.add(new Declined(o.id(), Reason.NOT_BEST_OFFER));
+                c = category[k++];
+            }
+            int reason = ev.evaluate(c);
+            if (reason != ELIGIBLE) {
+                declined[declines++] = ResultLists.declineCode(c.index(), reason);
+            } else if (c.stackable()) {
+                if (earned == null) {
+                    earned = new Earned[n + 1];
+                }
+                earned[1 + stackables++] = ev.earned(c);
+            } else if (best == null || beats(ev.amount, c, bestAmount, best)) {
+                if (best != null) {
+                    declined[declines++] = ResultLists.declineCode(best.index(), Reason.NOT_BEST_OFFER.ordinal());
+                }
+                best = c;
+                bestAmount = ev.amount;
+                bestBase = ev.base;
+                bestLimited = ev.limited;
+            } else {
+                declined[declines++] = ResultLists.declineCode(c.index(), Reason.NOT_BEST_OFFER.ordinal());
+            }
+        }
+        ResultLists.Earneds paid = ResultLists.NO_EARNED;
+        if (best != null) {
+            if (earned == null) {
+                earned = new Earned[1];
+            }
+            earned[0] = new Earned(best.offer(), best.unit(), bestAmount, bestBase, best.currency(), bestLimited);
+            paid = new ResultLists.Earneds(earned, 0, 1 + stackables);
+        } else if (stackables > 0) {
+            paid = new ResultLists.Earneds(earned, 1, stackables);
+        }
+        ResultLists.Declines notPaid = declines == 0 ? ResultLists.NO_DECLINES
+                : new ResultLists.Declines(offerIds, declined, declines);
+        return new MatchResult(merchantId, how, paid, notPaid, suggestion);
+    }
+
+    private CompiledOffer[] categoryOffers(String mcc) {
+        if (mcc == null) {
+            return NO_OFFERS;
+        }
+        int number = mccNumber(mcc);
+        CompiledOffer[] offers = number >= 0 ? byMccCode[number] : byOtherMcc.get(mcc);
+        return offers == null ? NO_OFFERS : offers;
+    }
+
+    /** The MCC as a number when it is four ASCII digits (so equal numbers mean equal strings), else -1. */
+    private static int mccNumber(String mcc) {
+        if (mcc.length() != MCC_DIGITS) {
+            return -1;
+        }
+        int number = 0;
+        for (int i = 0; i < MCC_DIGITS; i++) {
+            char c = mcc.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            number = number * 10 + (c - '0');
+        }
+        return number;
+    }
+
+    /** The larger reward wins; on a tie, the offer that started more recently. */
+    private static boolean beats(long amount, CompiledOffer c, long bestAmount, CompiledOffer best) {
+        if (amount != bestAmount) {
+            return amount > bestAmount;
+        }
+        return before(best.startSecond(), best.startNano(), c.startSecond(), c.startNano());
+    }
+
+    /** Instant.isBefore on (epoch second, nano) pairs. */
+    private static boolean before(long second, int nano, long otherSecond, int otherNano) {
+        return second < otherSecond || second == otherSecond && nano < otherNano;
+    }
+
+    /**
+     * One purchase against its candidates: the purchase taken apart once, and what the last eligible offer earned
+     * (amount, base, limited), so that only paid rewards become Earned records.
+     */
+    private final class Evaluation {
+        private static final int TIER_UNKNOWN = -2;
+        private static final int NO_TIER = -1;
+
+        private final Purchase p;
+        private final Instant at;
+        private final long atSecond;
+        private final int atNano;
+        private final LocalDate date;
+        private final long epochDay;
+        private final int dayOfWeekBit;
+        private final long nanoOfDay;
+        private final String merchantId;
+        private final CardState card;
+        private final Budgets budgets;
+        private int tier = TIER_UNKNOWN; // asked of the card once, when an offer with tier multipliers first needs it
+
+        long amount;
+        long base;
+        boolean limited;
+
+        Evaluation(Purchase p, LocalDate date, long nanoOfDay, String merchantId, CardState card, Budgets budgets) {
+            this.p = p;
+            this.at = p.at();
+            this.atSecond = at.getEpochSecond();
+            this.atNano = at.getNano();
+            this.date = date;
+            this.epochDay = date.toEpochDay();
+            this.dayOfWeekBit = 1 << date.getDayOfWeek().getValue();
+            this.nanoOfDay = nanoOfDay;
+            this.merchantId = merchantId;
+            this.card = card;
+            this.budgets = budgets;
+        }
+
+        /** ELIGIBLE (amount, base and limited set) or the ordinal of the first Reason that fails, in precedence. */
+        int evaluate(CompiledOffer c) {
+            if (!c.active() || before(atSecond, atNano, c.startSecond(), c.startNano())
+                    || (c.ends() && !before(atSecond, atNano, c.endSecond(), c.endNano()))) {
+                return Reason.OFFER_NOT_LIVE.ordinal();
+            }
+            if (c.channel() == Offer.Channel.ONLINE && !p.online() || c.channel() == Offer.Channel.IN_STORE && p.online()) {
+                return Reason.CHANNEL_NOT_ELIGIBLE.ordinal();
+            }
+            long base;
+            if (p.amount().currency().equals(c.currency())) {
+                base = p.amount().minor() - p.tipMinor();
+            } else if (p.billingAmount() != null && p.billingAmount().currency().equals(c.currency())) {
+                // The tip is in the transaction currency; take its share of the billed amount.
+                long tipBilled = p.amount().minor() == 0 ? 0
+                        : Money.divide(Math.multiplyExact(p.tipMinor(), p.billingAmount().minor()), p.amount().minor(),
+                        java.math.RoundingMode.HALF_UP);
+                base = p.billingAmount().minor() - tipBilled;
+            } else {
+                return Reason.CURRENCY_NOT_ELIGIBLE.ordinal();
+            }
+            if (c.offDay(epochDay, dayOfWeekBit) || c.offHours(nanoOfDay)) {
+                return Reason.DAY_OR_TIME_NOT_ELIGIBLE.ordinal();
+            }
+            if (c.activationRequired()) {
+                Instant activated = card.activatedAt(c.id());
+                if (activated == null || at.isBefore(activated)
+                        || atSecond - activated.getEpochSecond() >= c.activationValidSeconds()) {
+                    return Reason.ACTIVATION_REQUIRED.ordinal();
                 }
             }
-        }
-        List<Earned> earned = new ArrayList<>(stackable.size() + 1);
-        if (best != null) {
-            earned.add(best);
-        }
-        earned.addAll(stackable);
-        return new MatchResult(merchantId, how, earned, declined, suggestion);
-    }
-
-    private static boolean inAnyWindow(List<Offer.TimeWindow> windows, java.time.LocalTime t) {
-        for (Offer.TimeWindow w : windows) {
-            if (w.contains(t)) {
-                return true;
+            if (c.audience() != Offer.Audience.ALL) {
+                Instant last = merchantId == null ? null : card.lastPurchaseAt(merchantId, at);
+                Instant lookBackStart = at.minusSeconds(c.lookBackSeconds());
+                boolean inLookBack = last != null && !last.isBefore(lookBackStart);
+                boolean eligible = c.audience() == Offer.Audience.NEW ? !inLookBack : !inLookBack && last != null;
+                if (!eligible) {
+                    return Reason.AUDIENCE_NOT_ELIGIBLE.ordinal();
+                }
             }
-        }
-        return false;
-    }
-
-    private static boolean beats(Earned a, Earned b) {
-        if (a.amount() != b.amount()) {
-            return a.amount() > b.amount();
-        }
-        return a.offer().startsAt().isAfter(b.offer().startsAt());
-    }
-
-    /** The purchase's local date and time, taken apart once rather than per offer. */
-    private record When(java.time.LocalDate date, java.time.LocalTime time) {
-    }
-
-    /** A Reason (the first rule that fails) or an Earned. */
-    private static Object evaluate(Offer o, Purchase p, When when, String merchantId, CardState card, Budgets budgets) {
-        if (o.status() != Offer.Status.ACTIVE || p.at().isBefore(o.startsAt())
-                || (o.endsAt() != null && !p.at().isBefore(o.endsAt()))) {
-            return Reason.OFFER_NOT_LIVE;
-        }
-        if (o.channel() == Offer.Channel.ONLINE && !p.online() || o.channel() == Offer.Channel.IN_STORE && p.online()) {
-            return Reason.CHANNEL_NOT_ELIGIBLE;
-        }
-        long base;
-        if (p.amount().currency().equals(o.currency())) {
-            base = p.amount().minor() - p.tipMinor();
-        } else if (p.billingAmount() != null && p.billingAmount().currency().equals(o.currency())) {
-            // The tip is in the transaction currency; take its share of the billed amount.
-            long tipBilled = p.amount().minor() == 0 ? 0
-                    : Money.divide(Math.multiplyExact(p.tipMinor(), p.billingAmount().minor()), p.amount().minor(),
-                    java.math.RoundingMode.HALF_UP);
-            base = p.billingAmount().minor() - tipBilled;
-        } else {
-            return Reason.CURRENCY_NOT_ELIGIBLE;
-        }
-        if ((!o.excludedDates().isEmpty() && o.excludedDates().contains(when.date()))
-                || (!o.daysOfWeek().isEmpty() && !o.daysOfWeek().contains(when.date().getDayOfWeek()))
-                || (!o.timeWindows().isEmpty() && !inAnyWindow(o.timeWindows(), when.time()))) {
-            return Reason.DAY_OR_TIME_NOT_ELIGIBLE;
-        }
-        if (o.activationRequired()) {
-            Instant activated = card.activatedAt(o.id());
-            if (activated == null || p.at().isBefore(activated)
-                    || p.at().getEpochSecond() - activated.getEpochSecond() >= o.activationValidDays() * SECONDS_PER_DAY) {
-                return Reason.ACTIVATION_REQUIRED;
+            if (base < c.minSpendMinor()) {
+                return Reason.BELOW_MIN_SPEND.ordinal();
             }
-        }
-        if (o.audience() != Offer.Audience.ALL) {
-            Instant last = merchantId == null ? null : card.lastPurchaseAt(merchantId, p.at());
-            Instant lookBackStart = p.at().minusSeconds(o.lookBackDays() * SECONDS_PER_DAY);
-            boolean inLookBack = last != null && !last.isBefore(lookBackStart);
-            boolean eligible = o.audience() == Offer.Audience.NEW ? !inLookBack : !inLookBack && last != null;
-            if (!eligible) {
-                return Reason.AUDIENCE_NOT_ELIGIBLE;
+            long positiveBase = Math.max(base, 0);
+            long amount = switch (c.rewardKind()) {
+                case RATE -> CompiledOffer.divide(Math.multiplyExact(positiveBase, c.rewardValue()), c.rewardDivisor(), c.rounding());
+                case FIXED -> c.rewardValue();
+                case PUNCH_CARD -> (card.punches(c.id()) + 1) % c.punchEvery() == 0 ? c.rewardValue() : 0;
+            };
+            if (c.tiers().length != 0) {
+                int slot = c.tierSlot(tier());
+                if (slot >= 0) {
+                    amount = CompiledOffer.divide(Math.multiplyExact(amount, c.tierMultipliers()[slot]), Money.BASIS_POINTS,
+                            c.rounding());
+                }
             }
-        }
-        if (base < o.minSpendMinor()) {
-            return Reason.BELOW_MIN_SPEND;
-        }
-        long positiveBase = Math.max(base, 0);
-        RewardUnit unit;
-        long amount;
-        // Plain long arithmetic here (no Money objects): the same rounding as Money's, on the hot path.
-        switch (o.reward()) {
-            case RewardRule.Percent r -> {
-                unit = RewardUnit.cash(o.currency());
-                amount = Money.divide(Math.multiplyExact(positiveBase, r.basisPoints()), Money.BASIS_POINTS, o.rounding());
+            boolean limited = false;
+            if (c.capped() && amount > c.maxRewardPerTransactionMinor()) {
+                amount = c.maxRewardPerTransactionMinor();
+                limited = true;
             }
-            case RewardRule.Fixed r -> {
-                unit = RewardUnit.cash(o.currency());
-                amount = r.amountMinor();
+            if (c.limitPeriod() != null) {
+                if (c.limitsRedemptions()
+                        && card.redemptionsInPeriod(c.id(), c.limitPeriod(), date) >= c.maxRedemptions()) {
+                    return Reason.CARD_LIMIT_REACHED.ordinal();
+                }
+                if (c.limitsReward()) {
+                    long left = c.maxRewardPerCardMinor() - card.rewardInPeriod(c.id(), c.limitPeriod(), date);
+                    if (left <= 0) {
+                        return Reason.CARD_LIMIT_REACHED.ordinal();
+                    }
+                    if (amount > left) {
+                        amount = left;
+                        limited = true;
+                    }
+                }
             }
-            case RewardRule.MilesPerUnit r -> {
-                unit = new RewardUnit(RewardUnit.Kind.MILES, r.program());
-                amount = Money.divide(Math.multiplyExact(positiveBase, r.milesPerUnit()), Money.minorPerMajor(o.currency()), o.rounding());
-            }
-            case RewardRule.PointsPerUnit r -> {
-                unit = new RewardUnit(RewardUnit.Kind.POINTS, r.program());
-                amount = Money.divide(Math.multiplyExact(positiveBase, r.pointsPerUnit()), Money.minorPerMajor(o.currency()), o.rounding());
-            }
-            case RewardRule.PunchCard r -> {
-                unit = RewardUnit.cash(o.currency());
-                amount = (card.punches(o.id()) + 1) % r.every() == 0 ? r.amountMinor() : 0;
-            }
-        }
-        if (card.tier() != null) {
-            Integer multiplier = o.tierMultipliersBasisPoints().get(card.tier());
-            if (multiplier != null) {
-                amount = Money.divide(Math.multiplyExact(amount, multiplier), Money.BASIS_POINTS, o.rounding());
-            }
-        }
-        boolean limited = false;
-        if (o.maxRewardPerTransactionMinor() != null && amount > o.maxRewardPerTransactionMinor()) {
-            amount = o.maxRewardPerTransactionMinor();
-            limited = true;
-        }
-        Offer.CardLimit limit = o.cardLimit();
-        if (limit != null) {
-            if (limit.maxRedemptions() != null
-                    && card.redemptionsInPeriod(o.id(), limit.period(), when.date()) >= limit.maxRedemptions()) {
-                return Reason.CARD_LIMIT_REACHED;
-            }
-            if (limit.maxRewardMinor() != null) {
-                long left = limit.maxRewardMinor() - card.rewardInPeriod(o.id(), limit.period(), when.date());
+            if (c.budgeted()) {
+                long left = c.budgetMinor() - budgets.spent(c.id());
                 if (left <= 0) {
-                    return Reason.CARD_LIMIT_REACHED;
+                    return Reason.BUDGET_SPENT.ordinal();
                 }
                 if (amount > left) {
-                    amount = left;
+                    amount = left; // a purchase that straddles the budget earns what remains
                     limited = true;
                 }
             }
+            this.amount = amount;
+            this.base = base;
+            this.limited = limited;
+            return ELIGIBLE;
         }
-        if (o.budgetMinor() != null) {
-            long left = o.budgetMinor() - budgets.spent(o.id());
-            if (left <= 0) {
-                return Reason.BUDGET_SPENT;
-            }
-            if (amount > left) {
-                amount = left; // a purchase that straddles the budget earns what remains
-                limited = true;
-            }
+
+        /** What the last eligible offer earned, as a record. */
+        Earned earned(CompiledOffer c) {
+            return new Earned(c.offer(), c.unit(), amount, base, c.currency(), limited);
         }
-        return new Earned(o, unit, amount, base, o.currency(), limited);
+
+        /** The card's tier number (NO_TIER when it has none, or one no offer multiplies). */
+        private int tier() {
+            if (tier == TIER_UNKNOWN) {
+                String name = card.tier();
+                Integer number = name == null ? null : compiler.tierNumber(name);
+                tier = number == null ? NO_TIER : number;
+            }
+            return tier;
+        }
     }
 }
