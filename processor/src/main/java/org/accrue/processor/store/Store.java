@@ -40,7 +40,8 @@ public final class Store implements AutoCloseable {
         String user;
         String password;
         if (s.mode() == AccrueConfig.StoreMode.EMBEDDED) {
-            embedded = EmbeddedMariaDb.start(config.dataDir().resolve("mariadb"), s.embeddedPort());
+            embedded = EmbeddedMariaDb.start(config.dataDir().resolve("mariadb"), s.embeddedPort(), s.embeddedBufferPoolMb(),
+                    s.embeddedRedoLogMb());
             url = embedded.jdbcUrl();
             user = "root";
             password = "";

@@ -56,7 +56,7 @@ class StoreOutageTest {
             List<CompletableFuture<WireMessage>> answers = during.stream().map(issuer::send).toList();
             answers.forEach(a -> assertThat(a.orTimeout(30, TimeUnit.SECONDS).join().get(39)).isEqualTo("96"));
             // Bring the same server back on the same data and port; the pool reconnects.
-            try (EmbeddedMariaDb again = EmbeddedMariaDb.start(dataDir.resolve("mariadb"), port)) {
+            try (EmbeddedMariaDb again = EmbeddedMariaDb.start(dataDir.resolve("mariadb"), port, 128, 64)) {
                 assertThat(countOnceReachable(node, "select count(*) from card_message")).isEqualTo(1);
                 for (WireMessage m : during) {
                     assertThat(answer(issuer, m)).isEqualTo("00");

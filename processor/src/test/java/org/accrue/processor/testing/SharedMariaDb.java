@@ -14,9 +14,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 public final class SharedMariaDb implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     private final EmbeddedMariaDb db;
+    private final Path dir;
 
-    private SharedMariaDb(EmbeddedMariaDb db) {
+    private SharedMariaDb(EmbeddedMariaDb db, Path dir) {
         this.db = db;
+        this.dir = dir;
     }
 
     /** The JVM-wide server, kept in JUnit's root store so JUnit stops it at the end of the run. */
@@ -29,7 +31,8 @@ public final class SharedMariaDb implements ExtensionContext.Store.CloseableReso
         try {
             // Not under java.io.tmpdir (see EmbeddedMariaDb.start).
             Path dir = Files.createDirectories(Path.of("target", "test-data", "shared-" + UUID.randomUUID()).toAbsolutePath());
-            return new SharedMariaDb(EmbeddedMariaDb.start(dir, 0));
+            // Small InnoDB sizes: a test run's server is thrown away, and each run must not leave a gigabyte behind.
+            return new SharedMariaDb(EmbeddedMariaDb.start(dir, 0, 128, 64), dir);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -45,5 +48,12 @@ public final class SharedMariaDb implements ExtensionContext.Store.CloseableReso
     @Override
     public void close() {
         db.close();
+        try (var paths = Files.walk(dir)) { // the server is gone: so is its data
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("could not remove the test database under " + dir + ": " + e);
+        }
     }
 }

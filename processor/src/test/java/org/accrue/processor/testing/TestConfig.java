@@ -41,6 +41,8 @@ public final class TestConfig {
         m.put("accrue.http.port", "0");
         m.put("accrue.http.bind-address", "127.0.0.1");
         m.put("accrue.pan.key.1", "base64:" + randomKeyBase64());
+        m.put("accrue.store.embedded.buffer-pool-mb", "128"); // nodes with their own embedded server: keep it small
+        m.put("accrue.store.embedded.redo-log-mb", "64");
         m.put("accrue.jobs.enabled", "false"); // the scheduler tests turn it on; the rest run jobs by hand
         m.put("accrue.issuer." + ISSUER_A + ".name", "Bank A");
         m.put("accrue.issuer." + ISSUER_B + ".name", "Bank B");
