@@ -8,15 +8,22 @@ public sealed interface Outcome {
     record Credited(String confirmation, boolean replayed) implements Outcome {
     }
 
-    /** An answer that is a no: 409 DUPLICATE_ACCRUAL, 422 with a code, another 4xx as HTTP_<status>. */
+    /**
+     * An answer that is a no: 409 DUPLICATE_ACCRUAL, 422 with its code (MEMBER_NOT_FOUND, NAME_MISMATCH,
+     * ACCOUNT_CLOSED, ACCOUNT_SUSPENDED, INSUFFICIENT_BALANCE), another 4xx or an unreadable code as HTTP_<status>.
+     */
     record Refused(int httpStatus, String code) implements Outcome {
     }
 
-    /** No usable answer after every attempt (5xx, timeout, reset, malformed body): the outcome is unknown. */
+    /**
+     * No usable answer after {@code attempts} tries (5xx, timeout, reset, malformed 2xx, 429 beyond the limits),
+     * or fewer when the thread was interrupted: the outcome is unknown, so the caller sends the same key and body
+     * again in a later run.
+     */
     record Unresolved(int attempts, String lastProblem) implements Outcome {
     }
 
-    /** The partner kept failing: not called until the cool-off ends. */
+    /** The partner kept failing: not called at all; the circuit half-opens at {@code until}. */
     record CircuitOpen(Instant until) implements Outcome {
     }
 }

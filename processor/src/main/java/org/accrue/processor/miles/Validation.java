@@ -2,14 +2,18 @@ package org.accrue.processor.miles;
 
 /** What the airline says about a member. */
 public sealed interface Validation {
+    /** 200 {"status":"ACTIVE"}. */
     record Valid() implements Validation {
     }
 
-    /** 422 MEMBER_NOT_FOUND, NAME_MISMATCH, ACCOUNT_CLOSED or ACCOUNT_SUSPENDED. */
+    /** 422 MEMBER_NOT_FOUND, NAME_MISMATCH, ACCOUNT_CLOSED or ACCOUNT_SUSPENDED; another 4xx as HTTP_<status>. */
     record Invalid(String code) implements Validation {
     }
 
-    /** No answer (or the circuit is open): ask again later. */
+    /**
+     * No answer about the member: no usable reply after the retries, our credentials refused (401, 403), or the
+     * circuit open (the problem then starts with "circuit open"). Ask again later.
+     */
     record Unavailable(String problem) implements Validation {
     }
 }
