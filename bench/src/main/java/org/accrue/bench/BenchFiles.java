@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Map;
 
-/** Benchmarks start on an empty data directory. */
+/** Benchmarks start on an empty data directory, with settings given as {@code -Daccrue.x=y} taking precedence. */
 final class BenchFiles {
     private BenchFiles() {
     }
@@ -18,5 +19,15 @@ final class BenchFiles {
                 }
             }
         }
+    }
+
+    /** Any {@code accrue.*} system property overrides the benchmark's own setting (store sizes, an external store). */
+    static Map<String, String> withOverrides(Map<String, String> settings) {
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("accrue.")) {
+                settings.put(name, System.getProperty(name));
+            }
+        }
+        return settings;
     }
 }

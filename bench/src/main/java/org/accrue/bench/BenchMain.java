@@ -70,7 +70,7 @@ public final class BenchMain {
                     v.put("accrue.journal." + k, a.get(k));
                 }
             }
-            AccrueConfig config = AccrueConfig.from(Settings.of(v));
+            AccrueConfig config = AccrueConfig.from(Settings.of(BenchFiles.withOverrides(v)));
             try (Processor node = Processor.start(config, InstantSource.system())) {
                 for (String pan : pans) {
                     node.enrollment().enroll("BENCH", new Enrollment.Request(pan, "BENCH-ACCT", "BENCH", null, null));

@@ -64,7 +64,7 @@ public final class PostingBench {
             v.put("accrue.pgp.secret-key", "base64:" + Base64.getEncoder().encodeToString(ours.armoredSecret()));
             v.put("accrue.pgp.passphrase", "base64:" + Base64.getEncoder().encodeToString("bench".getBytes()));
         }
-        AccrueConfig config = AccrueConfig.from(Settings.of(v));
+        AccrueConfig config = AccrueConfig.from(Settings.of(BenchFiles.withOverrides(v)));
         try (Processor node = Processor.start(config, InstantSource.system())) {
             long firstCard = -1;
             for (String pan : BenchMain.pans(cards)) {

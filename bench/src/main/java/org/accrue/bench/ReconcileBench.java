@@ -66,7 +66,7 @@ public final class ReconcileBench {
             v.put("accrue.pgp.secret-key", "base64:" + Base64.getEncoder().encodeToString(ours.armoredSecret()));
             v.put("accrue.pgp.passphrase", "base64:" + Base64.getEncoder().encodeToString("bench".getBytes()));
         }
-        AccrueConfig config = AccrueConfig.from(Settings.of(v));
+        AccrueConfig config = AccrueConfig.from(Settings.of(BenchFiles.withOverrides(v)));
         try (Processor node = Processor.start(config, InstantSource.system())) {
             String pan = BenchMain.pans(1).getFirst();
             var card = node.enrollment().enroll("BENCH", new Enrollment.Request(pan, "ACCT-BENCH", "BENCH", null, null));

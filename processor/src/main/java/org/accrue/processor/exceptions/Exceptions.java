@@ -29,21 +29,38 @@ public final class Exceptions {
 
     /** Inserts the exception unless one of its type and fingerprint exists; returns whether it was new. */
     public static boolean raise(Connection c, Raise r, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("insert ignore into processing_exception (id, type, fingerprint, "
-                + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, credit_id, reward_id) "
-                + "values (next value for processing_exception_seq, ?, ?, null, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?)")) {
-            ps.setString(1, r.type());
-            ps.setString(2, r.fingerprint());
-            ps.setString(3, r.issuerId());
-            ps.setObject(4, r.cardId());
-            ps.setString(5, r.last4());
-            ps.setObject(6, r.amount());
-            ps.setString(7, r.currency());
-            ps.setString(8, r.detail().length() > DETAIL_CHARS_MAX ? r.detail().substring(0, DETAIL_CHARS_MAX) : r.detail());
-            ps.setTimestamp(9, Sql.ts(now));
-            ps.setString(10, r.creditId());
-            ps.setObject(11, r.rewardId());
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            bind(ps, r, now);
             return ps.executeUpdate() == 1;
         }
+    }
+
+    /** A statement for {@link #add}: many exceptions raised in one round trip (a reconciliation chunk). */
+    public static PreparedStatement batch(Connection c) throws SQLException {
+        return c.prepareStatement(INSERT);
+    }
+
+    /** Adds one exception to a {@link #batch} statement; the caller runs executeBatch. */
+    public static void add(PreparedStatement batch, Raise r, Instant now) throws SQLException {
+        bind(batch, r, now);
+        batch.addBatch();
+    }
+
+    private static final String INSERT = "insert ignore into processing_exception (id, type, fingerprint, "
+            + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, credit_id, reward_id) "
+            + "values (next value for processing_exception_seq, ?, ?, null, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?)";
+
+    private static void bind(PreparedStatement ps, Raise r, Instant now) throws SQLException {
+        ps.setString(1, r.type());
+        ps.setString(2, r.fingerprint());
+        ps.setString(3, r.issuerId());
+        ps.setObject(4, r.cardId());
+        ps.setString(5, r.last4());
+        ps.setObject(6, r.amount());
+        ps.setString(7, r.currency());
+        ps.setString(8, r.detail().length() > DETAIL_CHARS_MAX ? r.detail().substring(0, DETAIL_CHARS_MAX) : r.detail());
+        ps.setTimestamp(9, Sql.ts(now));
+        ps.setString(10, r.creditId());
+        ps.setObject(11, r.rewardId());
     }
 }

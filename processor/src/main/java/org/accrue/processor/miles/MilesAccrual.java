@@ -94,7 +94,7 @@ public final class MilesAccrual implements ScheduledJob {
         }
         List<Due> due = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + ", r.local_date, "
-                + "r.merchant_id, r.offer_id from reward r where r.status = 'AVAILABLE' and r.unit_kind = 'MILES' "
+                + "r.merchant_id, r.offer_id from reward r where r.open_status = 'AVAILABLE' and r.unit_kind = 'MILES' "
                 + "order by r.id limit " + BATCH_SIZE_MAX + " for update skip locked")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

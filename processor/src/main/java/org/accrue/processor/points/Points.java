@@ -268,7 +268,7 @@ public final class Points {
     private static int expireBatch(Connection c, String program, Instant cutoff, Instant now) throws SQLException {
         List<StoredRewards.Row> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r where "
-                + "r.unit_kind = 'POINTS' and r.unit_code = ? and r.status = 'AVAILABLE' and r.purchased_at < ? "
+                + "r.open_status = 'AVAILABLE' and r.unit_kind = 'POINTS' and r.unit_code = ? and r.purchased_at < ? "
                 + "order by r.id limit " + EXPIRY_BATCH_MAX + " for update skip locked")) {
             ps.setString(1, program);
             ps.setTimestamp(2, Sql.ts(cutoff));

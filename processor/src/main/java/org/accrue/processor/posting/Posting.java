@@ -152,7 +152,7 @@ public final class Posting implements ScheduledJob {
     private BatchResult batch(Connection c, Instant now) throws SQLException {
         List<Due> due = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + ", r.offer_id, r.local_date, "
-                + "r.merchant_id from reward r where r.status = 'AVAILABLE' and r.unit_kind = 'CASH' order by r.id limit ? "
+                + "r.merchant_id from reward r where r.open_status = 'AVAILABLE' and r.unit_kind = 'CASH' order by r.id limit ? "
                 + "for update skip locked")) {
             ps.setInt(1, batchSizeMax);
             try (ResultSet rs = ps.executeQuery()) {

@@ -10,10 +10,11 @@
  *      total) before anything is applied;
  *   4. refused as a replay when an applied file of the issuer had the same
  *      file id or the same content hash;
- *   5. applied in one transaction, set-wise: each line gets its outcome by
- *      the rules of Reconciler (in SQL, in the same order), the credit keeps
- *      what the issuer said, rewards become POSTED or REJECTED (a ledger transaction),
- *      and every outcome but MATCHED is an exception for ops.
+ *   5. applied in one transaction, a chunk of lines at a time
+ *      (ConfirmationApply): each line gets its outcome by the rules of
+ *      Reconciler, the credit keeps what the issuer said, rewards become
+ *      POSTED or REJECTED (a ledger transaction), and every outcome but
+ *      MATCHED is an exception for ops.
  * A file refused at any step is moved to quarantine, changes nothing, and is
  * one FILE_REJECTED exception.
  */
@@ -36,7 +37,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -59,8 +59,6 @@ import org.slf4j.LoggerFactory;
 
 public final class ConfirmationImports {
     private static final Logger log = LoggerFactory.getLogger(ConfirmationImports.class);
-    /** Lines applied per round trip. */
-    private static final int CHUNK_LINES = 2_000;
     /** The largest file accepted, in bytes. */
     public static final long FILE_BYTES_MAX = 4L * 1024 * 1024 * 1024;
 
@@ -142,6 +140,7 @@ public final class ConfirmationImports {
         if (imp.status() != Status.RECEIVED) {
             return imp;
         }
+        long started = System.nanoTime();
         Path raw = received.resolve(importId + ".bin");
         Path plain = work.resolve(importId + ".txt");
         try {
@@ -169,12 +168,14 @@ public final class ConfirmationImports {
             } else {
                 Files.copy(raw, plain, StandardCopyOption.REPLACE_EXISTING);
             }
+            log.debug("{} decrypted and verified at {} ms", importId, (System.nanoTime() - started) / 1_000_000);
             ConfirmationFileReader.Summary summary;
             try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
                 summary = ConfirmationFileReader.validate(in, imp.issuerId());
             } catch (FileRejectedException e) {
                 return reject(imp, raw, e.reason(), e.getMessage());
             }
+            log.debug("{} validated at {} ms", importId, (System.nanoTime() - started) / 1_000_000);
             String replayOf = replayOf(imp.issuerId(), summary);
             if (replayOf != null) {
                 finish(imp.importId(), Status.DUPLICATE, FileRejectedException.Reason.DUPLICATE_FILE.name(),
@@ -264,141 +265,32 @@ public final class ConfirmationImports {
     }
 
     /**
-     * Applies a validated file in one transaction, set-wise: the file's lines are bulk-loaded (LOAD DATA LOCAL, from
-     * the validated work copy) into confirmation_line, each line is classified with the rules of Reconciler in their
-     * order (UNKNOWN, DUPLICATE, LATE, then REJECTED, ACCOUNT_MISMATCH, AMOUNT_MISMATCH, MATCHED), and credits,
-     * rewards and exceptions follow in a few statements. Only refused rewards go through Java, one REJECT ledger
-     * transaction each.
+     * Applies a validated file in one transaction: the work copy is read again and its lines go through
+     * ConfirmationApply a chunk at a time (judged in Java by Reconciler's rules, written in a few statements per
+     * chunk). The second read must see the very file the first validated (same hash); anything else rolls back.
      */
     private Map<String, Integer> apply(Import imp, Path plain, ConfirmationFileReader.Summary summary) throws IOException {
-        String path = plain.toAbsolutePath().toString();
-        if (path.contains("'") || path.contains("\\")) {
-            throw new IllegalStateException("the work directory's path cannot be quoted: " + path);
-        }
         Instant now = clock.instant();
         Map<String, Integer> counts = Sql.inTransaction(ds, c -> {
-            String id = imp.importId();
-            long loadStart = System.nanoTime();
-            try (java.sql.Statement st = c.createStatement()) {
-                st.execute("set @accrue_line = 0");
-                st.execute("load data local infile '" + path + "' into table confirmation_line character set utf8mb4 "
-                        + "fields terminated by '|' lines terminated by '\\n' "
-                        + "(@kind, @credit, @account, @amount, @currency, @status, @reason, @posted) "
-                        + "set import_id = '" + id + "', line_no = (@accrue_line := @accrue_line + 1), kind = @kind, "
-                        + "credit_id = if(@kind = 'D', @credit, null), account_ref = if(@kind = 'D', @account, null), "
-                        + "amount = if(@kind = 'D', @amount, null), currency = if(@kind = 'D', @currency, null), "
-                        + "status = if(@kind = 'D', @status, null), reason = if(@kind = 'D', nullif(@reason, '-'), null), "
-                        + "posted_date = if(@kind = 'D', nullif(trim(trailing '\\r' from @posted), '-'), null)");
-            }
-            log.debug("loaded {} in {} ms", id, (System.nanoTime() - loadStart) / 1_000_000);
-            exec(c, "delete from confirmation_line where import_id = ? and kind <> 'D'", id);
-            String issuer = imp.issuerId();
-            // UNKNOWN: no such credit sent to this issuer.
-            exec(c, "update confirmation_line c left join statement_credit s on s.credit_id = c.credit_id and s.issuer_id = ? "
-                    + "and s.status = 'FILED' set c.outcome = 'UNKNOWN' where c.import_id = ? and s.credit_id is null", issuer, id);
-            // DUPLICATE: confirmed by an earlier file, or by an earlier line of this one.
-            exec(c, "update confirmation_line c join statement_credit s on s.credit_id = c.credit_id set c.outcome = 'DUPLICATE' "
-                    + "where c.import_id = ? and c.outcome is null and s.outcome is not null and s.outcome <> 'MISSING'", id);
-            exec(c, "update confirmation_line c join (select credit_id, min(line_no) first_line from confirmation_line "
-                    + "where import_id = ? group by credit_id having count(*) > 1) d on d.credit_id = c.credit_id "
-                    + "set c.outcome = 'DUPLICATE' where c.import_id = ? and c.line_no > d.first_line and c.outcome is null", id, id);
-            // LATE: it had been raised MISSING; what it says is judged all the same.
-            exec(c, "update confirmation_line c join statement_credit s on s.credit_id = c.credit_id set c.outcome = 'LATE' "
-                    + "where c.import_id = ? and c.outcome is null and s.outcome = 'MISSING'", id);
-            exec(c, "update confirmation_line c join statement_credit s on s.credit_id = c.credit_id set c.judged = case "
-                    + "when c.status = 'REJECTED' then 'REJECTED' when c.account_ref <> s.account_ref then 'ACCOUNT_MISMATCH' "
-                    + "when c.amount <> s.amount or c.currency <> s.currency then 'AMOUNT_MISMATCH' else 'MATCHED' end, "
-                    + "c.outcome = coalesce(c.outcome, case when c.status = 'REJECTED' then 'REJECTED' "
-                    + "when c.account_ref <> s.account_ref then 'ACCOUNT_MISMATCH' when c.amount <> s.amount "
-                    + "or c.currency <> s.currency then 'AMOUNT_MISMATCH' else 'MATCHED' end) "
-                    + "where c.import_id = ? and (c.outcome is null or c.outcome = 'LATE')", id);
-
-            exec(c, "update statement_credit s join confirmation_line c on c.credit_id = s.credit_id and c.import_id = ? "
-                    + "set s.outcome = c.outcome, s.confirmed_status = c.status, s.confirmed_account_ref = c.account_ref, "
-                    + "s.confirmed_amount = c.amount, s.confirmed_currency = c.currency, s.confirmed_reason = c.reason, "
-                    + "s.posted_date = c.posted_date, s.confirmation_import_id = ?, s.reconciled_at = ? "
-                    + "where c.judged is not null", id, id, Sql.ts(now));
-            exec(c, "update reward r join statement_credit s on s.reward_id = r.id join confirmation_line c on c.credit_id = "
-                    + "s.credit_id and c.import_id = ? set r.status = 'POSTED', r.updated_at = ? where c.judged = 'MATCHED' "
-                    + "and r.status = 'SENT' and s.kind = 'CREDIT'", id, Sql.ts(now));
-            List<Long> refused = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select s.reward_id from confirmation_line c join statement_credit s "
-                    + "on s.credit_id = c.credit_id where c.import_id = ? and c.judged = 'REJECTED'")) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        refused.add(rs.getLong(1));
-                    }
+            try (ConfirmationApply apply = new ConfirmationApply(c, imp.importId(), imp.issuerId(), now);
+                 InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
+                ConfirmationFileReader.Summary read = ConfirmationFileReader.read(in, imp.issuerId(), apply::line);
+                apply.flush();
+                if (!read.sha256().equals(summary.sha256()) || apply.lines() != summary.count()) {
+                    throw new IllegalStateException("the work copy of " + imp.importId() + " changed after validation");
                 }
+                log.debug("applied {}: {}", imp.importId(), apply.timings());
+                Map<String, Integer> out = apply.counts();
+                finish(c, imp.importId(), Status.APPLIED, null, null, summary, out);
+                return out;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (FileRejectedException e) {
+                throw new IllegalStateException("the work copy of " + imp.importId() + " failed a second validation", e);
             }
-            for (int i = 0; i < refused.size(); i += CHUNK_LINES) {
-                rewardsRejected(c, refused.subList(i, Math.min(refused.size(), i + CHUNK_LINES)), now);
-            }
-
-            // LATE resolves the MISSING exception, with its audit line.
-            exec(c, "insert into exception_audit (exception_id, action, actor, reason, detail, at) select e.id, 'RESOLVE_LATE', "
-                    + "'reconciliation', concat('confirmed late by file ', ?), null, ? from processing_exception e join "
-                    + "confirmation_line c on c.credit_id = e.fingerprint and c.import_id = ? where e.type = 'RECON_MISSING' "
-                    + "and e.status <> 'RESOLVED' and c.outcome = 'LATE'", id, Sql.ts(now), id);
-            exec(c, "update processing_exception e join confirmation_line c on c.credit_id = e.fingerprint and c.import_id = ? "
-                    + "set e.status = 'RESOLVED', e.resolution = 'LATE', e.resolution_reason = concat('confirmed late by file ', ?), "
-                    + "e.resolved_by = 'reconciliation', e.resolved_at = ? where e.type = 'RECON_MISSING' and e.status <> 'RESOLVED' "
-                    + "and c.outcome = 'LATE'", id, id, Sql.ts(now));
-
-            // Every outcome but MATCHED is an exception for ops (LATE only when what it says is wrong too).
-            String insert = "insert ignore into processing_exception (id, type, fingerprint, message_key, issuer_id, card_id, "
-                    + "last4, amount_minor, currency, detail, status, created_at, credit_id, reward_id) ";
-            exec(c, insert + "select next value for processing_exception_seq, 'RECON_UNKNOWN', concat(c.import_id, ':', c.line_no), "
-                    + "null, ?, null, null, c.amount, c.currency, concat('confirmation for credit id ', c.credit_id, ' (line ', "
-                    + "c.line_no, '), which was never sent to ', ?), 'OPEN', ?, c.credit_id, null from confirmation_line c "
-                    + "where c.import_id = ? and c.outcome = 'UNKNOWN'", issuer, issuer, Sql.ts(now), id);
-            exec(c, insert + "select next value for processing_exception_seq, 'RECON_DUPLICATE', concat(c.credit_id, ':', "
-                    + "c.import_id, ':', c.line_no), null, ?, s.card_id, s.last4, c.amount, c.currency, concat('credit ', c.credit_id, "
-                    + "' confirmed again (', c.status, ', line ', c.line_no, ')'), 'OPEN', ?, c.credit_id, s.reward_id from "
-                    + "confirmation_line c join statement_credit s on s.credit_id = c.credit_id where c.import_id = ? "
-                    + "and c.outcome = 'DUPLICATE'", issuer, Sql.ts(now), id);
-            exec(c, insert + "select next value for processing_exception_seq, concat('RECON_', c.judged), s.credit_id, null, ?, "
-                    + "s.card_id, s.last4, s.amount, s.currency, case c.judged "
-                    + "when 'REJECTED' then concat('the issuer rejected credit ', s.credit_id, ': ', coalesce(c.reason, 'OTHER')) "
-                    + "when 'ACCOUNT_MISMATCH' then concat('credit ', s.credit_id, ' was sent for account ', s.account_ref, "
-                    + "', the issuer posted it to ', c.account_ref) "
-                    + "else concat('credit ', s.credit_id, ' was sent as ', s.amount, ' ', s.currency, ', the issuer posted ', "
-                    + "c.amount, ' ', c.currency) end, 'OPEN', ?, s.credit_id, s.reward_id from confirmation_line c join "
-                    + "statement_credit s on s.credit_id = c.credit_id where c.import_id = ? and c.judged <> 'MATCHED'",
-                    issuer, Sql.ts(now), id);
-
-            Map<String, Integer> out = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement("select outcome, count(*) from confirmation_line where import_id = ? "
-                    + "group by outcome")) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.put(rs.getString(1), rs.getInt(2));
-                    }
-                }
-            }
-            if (out.values().stream().mapToLong(Integer::longValue).sum() != summary.count()) {
-                throw new IllegalStateException("loaded " + out + " lines of a file of " + summary.count());
-            }
-            finish(c, id, Status.APPLIED, null, null, summary, out);
-            return out;
         });
         Files.deleteIfExists(received.resolve(imp.importId() + ".bin"));
         return counts;
-    }
-
-    private static int exec(Connection c, String sql, Object... params) throws SQLException {
-        long t0 = System.nanoTime();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            int n = ps.executeUpdate();
-            if (log.isDebugEnabled()) { // where an import's time goes, statement by statement
-                log.debug("{} rows in {} ms: {}", n, (System.nanoTime() - t0) / 1_000_000, sql.substring(0, Math.min(60, sql.length())));
-            }
-            return n;
-        }
     }
 
     /** The issuer refused: each reward is REJECTED, its amount owed to the cardholder again (REJECT transaction). */

@@ -554,7 +554,7 @@ public final class RewardMatcher implements AutoCloseable {
         }
 
         List<Reward> due(Instant now, Duration window) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where status = 'PENDING' "
+            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where open_status = 'PENDING' "
                     + "and ((cleared_at is not null and date_add(cleared_at, interval return_period_days day) <= ?) "
                     + "or (cleared_at is null and purchased_at <= ?)) order by id limit 1000 for update skip locked")) {
                 ps.setTimestamp(1, ts(now));

@@ -1,0 +1,324 @@
+/*
+ * Applies a validated confirmation file inside the caller's transaction, a
+ * chunk of lines at a time, in file order. For each chunk:
+ *   1. the credits its lines name are read by primary key and locked;
+ *   2. each line is judged in Java by Reconciler, the reference rules, against
+ *      the credit as it stands after every earlier line: a second line for a
+ *      credit is a DUPLICATE (within the chunk through the credit's outcome in
+ *      memory, across chunks through the row this transaction already wrote);
+ *   3. the chunk's writes go in a few round trips: MATCHED credits and their
+ *      rewards (POSTED) in one UPDATE ... WHERE id IN (...) each; every other
+ *      outcome (rare) row by row, in JDBC batches, with its exception for ops.
+ * Only lines that are not MATCHED are kept in confirmation_line, as the
+ * evidence behind their exception: a MATCHED line says exactly what was sent,
+ * and its credit keeps the posted date and the import that confirmed it.
+ * Memory is one chunk, whatever the size of the file.
+ */
+package org.accrue.processor.recon;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.accrue.processor.exceptions.Exceptions;
+import org.accrue.processor.store.Sql;
+import org.accrue.reconciliation.files.Confirmation;
+import org.accrue.reconciliation.matching.Outcome;
+import org.accrue.reconciliation.matching.Reconciler;
+
+final class ConfirmationApply implements AutoCloseable {
+    /** Lines judged and written per round of statements. */
+    static final int CHUNK_LINES = 5_000;
+
+    /** A sent credit as this transaction sees it; outcome follows the lines already judged. */
+    private static final class Sent {
+        String creditId;
+        String issuerId;
+        String status;
+        String kind;
+        long rewardId;
+        long cardId;
+        String last4;
+        String accountRef;
+        long amount;
+        String currency;
+        Outcome outcome;
+    }
+
+    private final Connection c;
+    private final String importId;
+    private final String issuerId;
+    private final Instant now;
+    private final Timestamp at;
+    private final List<Confirmation> chunk = new ArrayList<>(CHUNK_LINES);
+    private final Map<Outcome, Long> counts = new EnumMap<>(Outcome.class);
+    private final PreparedStatement creditRow;
+    private final PreparedStatement evidence;
+    private final PreparedStatement exceptions;
+    private final PreparedStatement lateAudit;
+    private final PreparedStatement lateResolve;
+    /** Where the time goes, in nanoseconds: reading credits, judging, credits written, rewards written, the rest. */
+    private final long[] nanos = new long[5];
+
+    ConfirmationApply(Connection c, String importId, String issuerId, Instant now) throws SQLException {
+        this.c = c;
+        this.importId = importId;
+        this.issuerId = issuerId;
+        this.now = now;
+        this.at = Sql.ts(now);
+        this.creditRow = c.prepareStatement("update statement_credit set outcome = ?, confirmed_status = ?, "
+                + "confirmed_account_ref = ?, confirmed_amount = ?, confirmed_currency = ?, confirmed_reason = ?, "
+                + "posted_date = ?, confirmation_import_id = ?, reconciled_at = ? where credit_id = ?");
+        this.evidence = c.prepareStatement("insert into confirmation_line (import_id, line_no, kind, credit_id, account_ref, "
+                + "amount, currency, status, reason, posted_date, outcome, judged) values (?, ?, 'D', ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        this.exceptions = Exceptions.batch(c);
+        // LATE resolves the MISSING exception, with its audit line (the audit first: it names the open exception).
+        this.lateAudit = c.prepareStatement("insert into exception_audit (exception_id, action, actor, reason, detail, at) "
+                + "select e.id, 'RESOLVE_LATE', 'reconciliation', ?, null, ? from processing_exception e "
+                + "where e.type = 'RECON_MISSING' and e.fingerprint = ? and e.status <> 'RESOLVED'");
+        this.lateResolve = c.prepareStatement("update processing_exception set status = 'RESOLVED', resolution = 'LATE', "
+                + "resolution_reason = ?, resolved_by = 'reconciliation', resolved_at = ? where type = 'RECON_MISSING' "
+                + "and fingerprint = ? and status <> 'RESOLVED'");
+    }
+
+    /** Takes the next detail line; a full chunk is applied at once. */
+    void line(Confirmation line) throws SQLException {
+        chunk.add(line);
+        if (chunk.size() == CHUNK_LINES) {
+            flush();
+        }
+    }
+
+    /** The lines applied so far, by outcome (a LATE line counts as LATE whatever it says). */
+    Map<String, Integer> counts() {
+        Map<String, Integer> out = new TreeMap<>();
+        counts.forEach((o, n) -> out.put(o.name(), Math.toIntExact(n)));
+        return out;
+    }
+
+    long lines() {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Applies the lines taken since the last chunk. */
+    void flush() throws SQLException {
+        if (chunk.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        Map<String, Sent> sent = credits();
+        long t1 = System.nanoTime();
+        Map<LocalDate, List<String>> matched = new HashMap<>();
+        List<Long> posted = new ArrayList<>();
+        List<Long> refused = new ArrayList<>();
+        boolean rows = false;
+        boolean late = false;
+        for (Confirmation line : chunk) {
+            Sent s = sent.get(line.creditId());
+            Reconciler.Confirmed said = new Reconciler.Confirmed(line.creditId(), line.accountRef(), line.amount(),
+                    line.currency(), line.status() == Confirmation.Status.POSTED);
+            Reconciler.SentCredit credit = s == null ? null
+                    : new Reconciler.SentCredit(s.creditId, s.accountRef, s.amount, s.currency, s.outcome);
+            Outcome outcome = Reconciler.outcome(credit, said);
+            counts.merge(outcome, 1L, Long::sum);
+            if (outcome == Outcome.UNKNOWN) {
+                evidence(line, outcome, null);
+                Exceptions.add(exceptions, new Exceptions.Raise("RECON_UNKNOWN", importId + ":" + line.lineNumber(), issuerId,
+                        null, null, line.amount(), line.currency(), "confirmation for credit id " + line.creditId()
+                        + " (line " + line.lineNumber() + "), which was never sent to " + issuerId, line.creditId(), null), now);
+                continue;
+            }
+            if (outcome == Outcome.DUPLICATE) {
+                evidence(line, outcome, null);
+                Exceptions.add(exceptions, new Exceptions.Raise("RECON_DUPLICATE", s.creditId + ":" + importId + ":"
+                        + line.lineNumber(), issuerId, s.cardId, s.last4, line.amount(), line.currency(), "credit "
+                        + s.creditId + " confirmed again (" + line.status() + ", line " + line.lineNumber() + ")",
+                        s.creditId, s.rewardId), now);
+                continue;
+            }
+            Outcome judged = outcome == Outcome.LATE ? Reconciler.judge(credit, said) : outcome;
+            s.outcome = outcome; // a later line of this chunk for the same credit is a DUPLICATE
+            if (outcome == Outcome.MATCHED) {
+                matched.computeIfAbsent(line.postedDate(), d -> new ArrayList<>()).add(s.creditId);
+            } else {
+                creditRow(line, s, outcome);
+                evidence(line, outcome, judged);
+                rows = true;
+            }
+            if (outcome == Outcome.LATE) {
+                String reason = "confirmed late by file " + importId;
+                for (PreparedStatement ps : List.of(lateAudit, lateResolve)) {
+                    ps.setString(1, reason);
+                    ps.setTimestamp(2, at);
+                    ps.setString(3, s.creditId);
+                    ps.addBatch();
+                }
+                late = true;
+            }
+            if (judged == Outcome.MATCHED) {
+                if (s.kind.equals("CREDIT")) {
+                    posted.add(s.rewardId);
+                }
+            } else {
+                if (judged == Outcome.REJECTED) {
+                    refused.add(s.rewardId);
+                }
+                Exceptions.add(exceptions, new Exceptions.Raise("RECON_" + judged, s.creditId, issuerId, s.cardId, s.last4,
+                        s.amount, s.currency, detail(judged, s, line), s.creditId, s.rewardId), now);
+            }
+        }
+        long t2 = System.nanoTime();
+        for (Map.Entry<LocalDate, List<String>> e : matched.entrySet()) {
+            List<String> ids = e.getValue();
+            try (PreparedStatement ps = c.prepareStatement("update statement_credit set outcome = 'MATCHED', posted_date = ?, "
+                    + "confirmation_import_id = ?, reconciled_at = ? where credit_id in (" + placeholders(ids.size()) + ")")) {
+                ps.setObject(1, e.getKey());
+                ps.setString(2, importId);
+                ps.setTimestamp(3, at);
+                for (int i = 0; i < ids.size(); i++) {
+                    ps.setString(4 + i, ids.get(i));
+                }
+                ps.executeUpdate();
+            }
+        }
+        long t3 = System.nanoTime();
+        if (!posted.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("update reward set status = 'POSTED', updated_at = ? "
+                    + "where id in (" + placeholders(posted.size()) + ") and status = 'SENT'")) {
+                ps.setTimestamp(1, at);
+                for (int i = 0; i < posted.size(); i++) {
+                    ps.setLong(2 + i, posted.get(i));
+                }
+                ps.executeUpdate();
+            }
+        }
+        long t4 = System.nanoTime();
+        if (rows) {
+            creditRow.executeBatch();
+        }
+        if (late) {
+            lateAudit.executeBatch();
+            lateResolve.executeBatch();
+        }
+        evidence.executeBatch();
+        exceptions.executeBatch();
+        ConfirmationImports.rewardsRejected(c, refused, now);
+        chunk.clear();
+        long t5 = System.nanoTime();
+        nanos[0] += t1 - t0;
+        nanos[1] += t2 - t1;
+        nanos[2] += t3 - t2;
+        nanos[3] += t4 - t3;
+        nanos[4] += t5 - t4;
+    }
+
+    /** Milliseconds spent reading credits, judging, writing MATCHED credits, POSTED rewards, and the rest. */
+    String timings() {
+        return String.format("read credits %d ms, judge %d ms, matched credits %d ms, posted rewards %d ms, other %d ms",
+                nanos[0] / 1_000_000, nanos[1] / 1_000_000, nanos[2] / 1_000_000, nanos[3] / 1_000_000, nanos[4] / 1_000_000);
+    }
+
+    /** The chunk's credits by id, locked: two files confirming one credit at once are judged one after the other. */
+    private Map<String, Sent> credits() throws SQLException {
+        Set<String> ids = new LinkedHashSet<>();
+        for (Confirmation line : chunk) {
+            ids.add(line.creditId());
+        }
+        Map<String, Sent> out = new HashMap<>(ids.size() * 2);
+        try (PreparedStatement ps = c.prepareStatement("select credit_id, issuer_id, status, kind, reward_id, card_id, last4, "
+                + "account_ref, amount, currency, outcome from statement_credit where credit_id in ("
+                + placeholders(ids.size()) + ") for update")) {
+            int i = 1;
+            for (String id : ids) {
+                ps.setString(i++, id);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Sent s = new Sent();
+                    s.creditId = rs.getString(1);
+                    s.issuerId = rs.getString(2);
+                    s.status = rs.getString(3);
+                    s.kind = rs.getString(4);
+                    s.rewardId = rs.getLong(5);
+                    s.cardId = rs.getLong(6);
+                    s.last4 = rs.getString(7);
+                    s.accountRef = rs.getString(8);
+                    s.amount = rs.getLong(9);
+                    s.currency = rs.getString(10);
+                    String outcome = rs.getString(11);
+                    s.outcome = outcome == null ? null : Outcome.valueOf(outcome);
+                    // Only a credit filed to this issuer can be confirmed by it; anything else is UNKNOWN to it.
+                    if (s.issuerId.equals(issuerId) && s.status.equals("FILED")) {
+                        out.put(s.creditId, s);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private void creditRow(Confirmation line, Sent s, Outcome outcome) throws SQLException {
+        int i = 1;
+        creditRow.setString(i++, outcome.name());
+        creditRow.setString(i++, line.status().name());
+        creditRow.setString(i++, line.accountRef());
+        creditRow.setLong(i++, line.amount());
+        creditRow.setString(i++, line.currency());
+        creditRow.setString(i++, line.reasonCode() == null ? null : line.reasonCode().name());
+        creditRow.setObject(i++, line.postedDate());
+        creditRow.setString(i++, importId);
+        creditRow.setTimestamp(i++, at);
+        creditRow.setString(i, s.creditId);
+        creditRow.addBatch();
+    }
+
+    private void evidence(Confirmation line, Outcome outcome, Outcome judged) throws SQLException {
+        int i = 1;
+        evidence.setString(i++, importId);
+        evidence.setLong(i++, line.lineNumber());
+        evidence.setString(i++, line.creditId());
+        evidence.setString(i++, line.accountRef());
+        evidence.setLong(i++, line.amount());
+        evidence.setString(i++, line.currency());
+        evidence.setString(i++, line.status().name());
+        evidence.setString(i++, line.reasonCode() == null ? null : line.reasonCode().name());
+        evidence.setObject(i++, line.postedDate());
+        evidence.setString(i++, outcome.name());
+        evidence.setString(i, judged == null ? null : judged.name());
+        evidence.addBatch();
+    }
+
+    private static String detail(Outcome judged, Sent s, Confirmation line) {
+        return switch (judged) {
+            case REJECTED -> "the issuer rejected credit " + s.creditId + ": "
+                    + (line.reasonCode() == null ? "OTHER" : line.reasonCode().name());
+            case ACCOUNT_MISMATCH -> "credit " + s.creditId + " was sent for account " + s.accountRef
+                    + ", the issuer posted it to " + line.accountRef();
+            default -> "credit " + s.creditId + " was sent as " + s.amount + " " + s.currency + ", the issuer posted "
+                    + line.amount() + " " + line.currency();
+        };
+    }
+
+    private static String placeholders(int n) {
+        return "?,".repeat(n - 1) + "?";
+    }
+
+    @Override
+    public void close() throws SQLException {
+        for (PreparedStatement ps : List.of(creditRow, evidence, exceptions, lateAudit, lateResolve)) {
+            ps.close();
+        }
+    }
+}
