@@ -6,12 +6,14 @@
  *      the credit as it stands after every earlier line: a second line for a
  *      credit is a DUPLICATE (within the chunk through the credit's outcome in
  *      memory, across chunks through the row this transaction already wrote);
- *   3. the chunk's writes go in a few round trips: MATCHED credits and their
- *      rewards (POSTED) in one UPDATE ... WHERE id IN (...) each; every other
- *      outcome (rare) row by row, in JDBC batches, with its exception for ops.
+ *   3. the chunk's writes go in a few round trips: a credit_reconciliation
+ *      row per judged credit (JDBC batches, sent in bulk), the rewards of
+ *      MATCHED credits POSTED in one UPDATE ... WHERE id IN (...), and for
+ *      every other outcome (rare) its evidence and its exception for ops.
  * Only lines that are not MATCHED are kept in confirmation_line, as the
  * evidence behind their exception: a MATCHED line says exactly what was sent,
- * and its credit keeps the posted date and the import that confirmed it.
+ * and its credit_reconciliation row keeps the posted date and the import
+ * that confirmed it.
  * Memory is one chunk, whatever the size of the file.
  */
 package org.accrue.processor.recon;
@@ -22,7 +24,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -62,9 +63,11 @@ final class ConfirmationApply implements AutoCloseable {
     private final String issuerId;
     private final Instant now;
     private final Timestamp at;
-    private final List<Confirmation> chunk = new ArrayList<>(CHUNK_LINES);
+    private final int chunkLines;
+    private final List<Confirmation> chunk = new ArrayList<>();
     private final Map<Outcome, Long> counts = new EnumMap<>(Outcome.class);
     private final PreparedStatement creditRow;
+    private final PreparedStatement matchedRow;
     private final PreparedStatement evidence;
     private final PreparedStatement exceptions;
     private final PreparedStatement lateAudit;
@@ -73,14 +76,31 @@ final class ConfirmationApply implements AutoCloseable {
     private final long[] nanos = new long[5];
 
     ConfirmationApply(Connection c, String importId, String issuerId, Instant now) throws SQLException {
+        this(c, importId, issuerId, now, CHUNK_LINES);
+    }
+
+    /** With another chunk size: tests use a tiny one to cross chunk boundaries with a few lines. */
+    ConfirmationApply(Connection c, String importId, String issuerId, Instant now, int chunkLines) throws SQLException {
+        if (chunkLines < 1) {
+            throw new IllegalArgumentException("chunkLines must be at least 1");
+        }
+        this.chunkLines = chunkLines;
         this.c = c;
         this.importId = importId;
         this.issuerId = issuerId;
         this.now = now;
         this.at = Sql.ts(now);
-        this.creditRow = c.prepareStatement("update statement_credit set outcome = ?, confirmed_status = ?, "
-                + "confirmed_account_ref = ?, confirmed_amount = ?, confirmed_currency = ?, confirmed_reason = ?, "
-                + "posted_date = ?, confirmation_import_id = ?, reconciled_at = ? where credit_id = ?");
+        // A first outcome is a new row; LATE replaces the MISSING row the reconciliation job wrote.
+        this.creditRow = c.prepareStatement("insert into credit_reconciliation (outcome, confirmed_status, "
+                + "confirmed_account_ref, confirmed_amount, confirmed_currency, confirmed_reason, posted_date, "
+                + "confirmation_import_id, reconciled_at, credit_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "on duplicate key update outcome = values(outcome), confirmed_status = values(confirmed_status), "
+                + "confirmed_account_ref = values(confirmed_account_ref), confirmed_amount = values(confirmed_amount), "
+                + "confirmed_currency = values(confirmed_currency), confirmed_reason = values(confirmed_reason), "
+                + "posted_date = values(posted_date), confirmation_import_id = values(confirmation_import_id), "
+                + "reconciled_at = values(reconciled_at)");
+        this.matchedRow = c.prepareStatement("insert into credit_reconciliation (credit_id, outcome, confirmation_import_id, "
+                + "posted_date, reconciled_at) values (?, 'MATCHED', ?, ?, ?)");
         this.evidence = c.prepareStatement("insert into confirmation_line (import_id, line_no, kind, credit_id, account_ref, "
                 + "amount, currency, status, reason, posted_date, outcome, judged) values (?, ?, 'D', ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         this.exceptions = Exceptions.batch(c);
@@ -96,7 +116,7 @@ final class ConfirmationApply implements AutoCloseable {
     /** Takes the next detail line; a full chunk is applied at once. */
     void line(Confirmation line) throws SQLException {
         chunk.add(line);
-        if (chunk.size() == CHUNK_LINES) {
+        if (chunk.size() == chunkLines) {
             flush();
         }
     }
@@ -120,7 +140,7 @@ final class ConfirmationApply implements AutoCloseable {
         long t0 = System.nanoTime();
         Map<String, Sent> sent = credits();
         long t1 = System.nanoTime();
-        Map<LocalDate, List<String>> matched = new HashMap<>();
+        boolean matched = false;
         List<Long> posted = new ArrayList<>();
         List<Long> refused = new ArrayList<>();
         boolean rows = false;
@@ -151,7 +171,12 @@ final class ConfirmationApply implements AutoCloseable {
             Outcome judged = outcome == Outcome.LATE ? Reconciler.judge(credit, said) : outcome;
             s.outcome = outcome; // a later line of this chunk for the same credit is a DUPLICATE
             if (outcome == Outcome.MATCHED) {
-                matched.computeIfAbsent(line.postedDate(), d -> new ArrayList<>()).add(s.creditId);
+                matchedRow.setString(1, s.creditId);
+                matchedRow.setString(2, importId);
+                matchedRow.setObject(3, line.postedDate());
+                matchedRow.setTimestamp(4, at);
+                matchedRow.addBatch();
+                matched = true;
             } else {
                 creditRow(line, s, outcome);
                 evidence(line, outcome, judged);
@@ -180,18 +205,8 @@ final class ConfirmationApply implements AutoCloseable {
             }
         }
         long t2 = System.nanoTime();
-        for (Map.Entry<LocalDate, List<String>> e : matched.entrySet()) {
-            List<String> ids = e.getValue();
-            try (PreparedStatement ps = c.prepareStatement("update statement_credit set outcome = 'MATCHED', posted_date = ?, "
-                    + "confirmation_import_id = ?, reconciled_at = ? where credit_id in (" + placeholders(ids.size()) + ")")) {
-                ps.setObject(1, e.getKey());
-                ps.setString(2, importId);
-                ps.setTimestamp(3, at);
-                for (int i = 0; i < ids.size(); i++) {
-                    ps.setString(4 + i, ids.get(i));
-                }
-                ps.executeUpdate();
-            }
+        if (matched) {
+            matchedRow.executeBatch();
         }
         long t3 = System.nanoTime();
         if (!posted.isEmpty()) {
@@ -224,9 +239,9 @@ final class ConfirmationApply implements AutoCloseable {
         nanos[4] += t5 - t4;
     }
 
-    /** Milliseconds spent reading credits, judging, writing MATCHED credits, POSTED rewards, and the rest. */
+    /** Milliseconds spent reading credits, judging, writing credit rows, POSTED rewards, and the rest. */
     String timings() {
-        return String.format("read credits %d ms, judge %d ms, matched credits %d ms, posted rewards %d ms, other %d ms",
+        return String.format("read credits %d ms, judge %d ms, credit rows %d ms, posted rewards %d ms, other %d ms",
                 nanos[0] / 1_000_000, nanos[1] / 1_000_000, nanos[2] / 1_000_000, nanos[3] / 1_000_000, nanos[4] / 1_000_000);
     }
 
@@ -237,9 +252,10 @@ final class ConfirmationApply implements AutoCloseable {
             ids.add(line.creditId());
         }
         Map<String, Sent> out = new HashMap<>(ids.size() * 2);
-        try (PreparedStatement ps = c.prepareStatement("select credit_id, issuer_id, status, kind, reward_id, card_id, last4, "
-                + "account_ref, amount, currency, outcome from statement_credit where credit_id in ("
-                + placeholders(ids.size()) + ") for update")) {
+        try (PreparedStatement ps = c.prepareStatement("select s.credit_id, s.issuer_id, s.status, s.kind, s.reward_id, "
+                + "s.card_id, s.last4, s.account_ref, s.amount, s.currency, r.outcome from statement_credit s left join "
+                + "credit_reconciliation r on r.credit_id = s.credit_id where s.credit_id in (" + placeholders(ids.size())
+                + ") for update")) {
             int i = 1;
             for (String id : ids) {
                 ps.setString(i++, id);
@@ -317,7 +333,7 @@ final class ConfirmationApply implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
-        for (PreparedStatement ps : List.of(creditRow, evidence, exceptions, lateAudit, lateResolve)) {
+        for (PreparedStatement ps : List.of(creditRow, matchedRow, evidence, exceptions, lateAudit, lateResolve)) {
             ps.close();
         }
     }

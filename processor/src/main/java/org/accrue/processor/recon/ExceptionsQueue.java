@@ -410,7 +410,7 @@ public final class ExceptionsQueue {
     }
 
     private static long confirmedAmount(Connection c, String creditId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select confirmed_amount, amount from statement_credit where credit_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("select confirmed_amount from credit_reconciliation where credit_id = ?")) {
             ps.setString(1, creditId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next() || rs.getObject(1) == null) {

@@ -7,11 +7,16 @@ import static org.accrue.processor.testing.TestConfig.KEY_OPS_2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
 import java.util.concurrent.locks.LockSupport;
 
 import org.accrue.processor.testing.Api;
@@ -19,6 +24,7 @@ import org.accrue.processor.testing.NodeSettings;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
 import org.accrue.processor.testing.RewardStream;
+import org.accrue.reconciliation.files.Confirmation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -136,15 +142,15 @@ class ReconciliationTest {
         JsonNode imp = upload(f);
 
         assertThat(imp.get("status").asText()).as(imp.toString()).isEqualTo("APPLIED");
-        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(0).creditId() + "'")).isEqualTo("MATCHED");
+        assertThat(text("select outcome from credit_reconciliation where credit_id = '" + c.get(0).creditId() + "'")).isEqualTo("MATCHED");
         assertThat(text("select status from reward where id = " + c.get(0).rewardId())).isEqualTo("POSTED");
-        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(1).creditId() + "'")).isEqualTo("REJECTED");
+        assertThat(text("select outcome from credit_reconciliation where credit_id = '" + c.get(1).creditId() + "'")).isEqualTo("REJECTED");
         assertThat(text("select status from reward where id = " + c.get(1).rewardId())).isEqualTo("REJECTED");
         assertThat(sql("select count(*) from ledger_entry where reward_id = " + c.get(1).rewardId() + " and txn_kind = 'REJECT'"))
                 .as("refused: owed to the cardholder again").isEqualTo(2);
-        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(2).creditId() + "'"))
+        assertThat(text("select outcome from credit_reconciliation where credit_id = '" + c.get(2).creditId() + "'"))
                 .isEqualTo("AMOUNT_MISMATCH");
-        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(3).creditId() + "'"))
+        assertThat(text("select outcome from credit_reconciliation where credit_id = '" + c.get(3).creditId() + "'"))
                 .isEqualTo("ACCOUNT_MISMATCH");
         assertThat(exceptionFor("RECON_REJECTED", c.get(1).creditId()).get("detail").asText()).contains("ACCOUNT_CLOSED");
         assertThat(exceptionFor("RECON_AMOUNT_MISMATCH", c.get(2).creditId()).get("card").asText()).matches("\\*{4} \\d{4}");
@@ -165,13 +171,81 @@ class ReconciliationTest {
         JsonNode late = upload(file("CONF-LATE-" + java.util.UUID.randomUUID().toString().replaceAll("[0-9-]", ""), List.of(posted(c.get(4), "ACC-OUT-1", c.get(4).amount()))));
 
         assertThat(late.get("status").asText()).isEqualTo("APPLIED");
-        assertThat(text("select outcome from statement_credit where credit_id = '" + c.get(4).creditId() + "'")).isEqualTo("LATE");
+        assertThat(text("select outcome from credit_reconciliation where credit_id = '" + c.get(4).creditId() + "'")).isEqualTo("LATE");
         JsonNode missing = api.get("/exceptions/" + exceptionFor("RECON_MISSING", c.get(4).creditId()).get("id").asLong(), KEY_OPS).json();
         assertThat(missing.get("status").asText()).isEqualTo("RESOLVED");
         assertThat(missing.get("resolution").get("action").asText()).isEqualTo("LATE");
         assertThat(missing.get("audit").toString()).contains("RESOLVE_LATE");
         assertThat(sql("select count(*) from (select txn_id from ledger_entry group by txn_id, unit_kind, unit_code "
                 + "having sum(amount) <> 0) t")).isZero();
+    }
+
+    @Test
+    void aCreditConfirmedAgainInALaterChunkOfTheSameFileIsADuplicateAndCountsOnce() throws Exception {
+        List<Sent> c = fiveSentCredits("ACC-CHUNK-1");
+        String importId = "imp_chunktest" + UUID.randomUUID().toString().replaceAll("[0-9-]", "").substring(0, 8);
+        List<Confirmation> lines = new ArrayList<>();
+        long lineNo = 2;
+        for (int i : new int[] {0, 1, 2, 0, 3, 1}) {
+            lines.add(new Confirmation(lineNo++, c.get(i).creditId(), "ACC-CHUNK-1",
+                    c.get(i).amount(), "USD", Confirmation.Status.POSTED, null,
+                    LocalDate.parse("2026-11-23")));
+        }
+
+        Map<String, Integer> counts;
+        try (Connection conn = node.processor().store().dataSource().getConnection()) {
+            conn.setAutoCommit(false);
+            try (ConfirmationApply apply = new ConfirmationApply(conn, importId, "BANK_A", Instant.now(), 2)) {
+                for (var l : lines) {
+                    apply.line(l);
+                }
+                apply.flush();
+                counts = apply.counts();
+            }
+            conn.commit();
+        }
+
+        assertThat(counts).as("lines 5 and 7 repeat lines 2 and 3, two chunks later").containsEntry("MATCHED", 4)
+                .containsEntry("DUPLICATE", 2);
+        assertThat(sql("select count(*) from processing_exception where type = 'RECON_DUPLICATE' and fingerprint like '%:"
+                + importId + ":%'")).isEqualTo(2);
+        assertThat(sql("select count(*) from credit_reconciliation where confirmation_import_id = '" + importId + "'"))
+                .as("one outcome per credit").isEqualTo(4);
+        assertThat(sql("select count(*) from reward where status = 'POSTED' and id in (" + c.get(0).rewardId() + ", "
+                + c.get(1).rewardId() + ", " + c.get(2).rewardId() + ", " + c.get(3).rewardId() + ")")).isEqualTo(4);
+        assertThat(sql("select count(*) from confirmation_line where import_id = '" + importId + "'"))
+                .as("only what is not MATCHED is kept as evidence").isEqualTo(2);
+    }
+
+    @Test
+    void aStatementFileIsCheckedForMissingCreditsOnlyOnceItsWindowHasPassed() {
+        List<Sent> c = fiveSentCredits("ACC-WINDOW-1");
+        upload(file("CONF-WINDOW-" + UUID.randomUUID().toString().replaceAll("[0-9-]", ""),
+                List.of(posted(c.get(0), "ACC-WINDOW-1", c.get(0).amount()))));
+        String fileOf = text("select file_id from statement_credit where credit_id = '" + c.get(1).creditId() + "'");
+        Function<Integer, Reconciliation> daysLater = d -> new Reconciliation(
+                node.processor().store().dataSource(), InstantSource.fixed(Instant.now().plus(Duration.ofDays(d))),
+                node.processor().config().issuers(), node.processor().operations().imports());
+
+        daysLater.apply(2).raiseMissing();
+
+        assertThat(sql("select count(*) from credit_reconciliation where credit_id = '" + c.get(1).creditId() + "'"))
+                .as("two days in a three-day window: not missing yet").isZero();
+        assertThat(text("select coalesce(max(missing_checked_at), 'unchecked') from statement_file where file_id = '"
+                + fileOf + "'")).isEqualTo("unchecked");
+
+        daysLater.apply(4).raiseMissing();
+
+        for (int i = 1; i < 5; i++) {
+            assertThat(text("select outcome from credit_reconciliation where credit_id = '" + c.get(i).creditId() + "'"))
+                    .isEqualTo("MISSING");
+        }
+        assertThat(text("select outcome from credit_reconciliation where credit_id = '" + c.get(0).creditId() + "'"))
+                .as("confirmed in time").isEqualTo("MATCHED");
+        assertThat(sql("select count(*) from processing_exception where type = 'RECON_MISSING' and credit_id = '"
+                + c.get(0).creditId() + "'")).isZero();
+        assertThat(text("select count(*) from statement_file where file_id = '" + fileOf
+                + "' and missing_checked_at is not null")).isEqualTo("1");
     }
 
     private JsonNode resolve(long id, String action, String reason, String key) {
@@ -263,7 +337,7 @@ class ReconciliationTest {
         assertThat(t.get("status").asText()).isEqualTo("REJECTED");
         assertThat(t.get("reason").asText()).isEqualTo("NO_TRAILER");
         assertThat(w.get("reason").asText()).isEqualTo("TOTAL_MISMATCH");
-        assertThat(text("select coalesce(outcome, 'none') from statement_credit where credit_id = '" + c.get(0).creditId() + "'"))
+        assertThat(text("select coalesce(max(outcome), 'none') from credit_reconciliation where credit_id = '" + c.get(0).creditId() + "'"))
                 .as("nothing from a rejected file is applied").isEqualTo("none");
         assertThat(sql("select count(*) from processing_exception where type = 'FILE_REJECTED' and fingerprint in ('"
                 + t.get("importId").asText() + "', '" + w.get("importId").asText() + "')")).isEqualTo(2);
