@@ -7,7 +7,7 @@
  *      transaction, a credit row and a reward update): rewards/s;
  *   3. the statement-file job writes them into one STMTCR file: seconds for
  *      the file, and its size; optionally with OpenPGP (encrypt + sign).
- * Usage: PostingBench [--rewards 1000000] [--cards 10000] [--batch 1000] [--pgp false]
+ * Usage: PostingBench [--rewards 1000000] [--cards 10000] [--batch 1000] [--pgp false] [--steps true (time each step)]
  */
 package org.accrue.bench;
 
@@ -78,6 +78,10 @@ public final class PostingBench {
             double seedS = (System.nanoTime() - t0) / 1e9;
             System.out.printf("seeded %,d AVAILABLE rewards over %,d cards in %.1f s%n", rewards, cards, seedS);
 
+            if (Boolean.parseBoolean(a.getOrDefault("steps", "false"))) {
+                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.accrue.processor.posting"))
+                        .setLevel(ch.qos.logback.classic.Level.DEBUG);
+            }
             Posting posting = node.operations().posting();
             long t1 = System.nanoTime();
             Posting.Result r = posting.post();

@@ -120,7 +120,7 @@ public final class MilesAccrual implements ScheduledJob {
              PreparedStatement accrual = c.prepareStatement("insert into miles_accrual (accrual_id, reversal_no, reward_id, "
                      + "card_id, program, miles, activity_date, description, status, attempts, created_at, updated_at) "
                      + "values (?, 0, ?, ?, ?, ?, ?, ?, 'OWED', 0, ?, ?)");
-             PreparedStatement sent = c.prepareStatement("update reward set status = ?, sent_at = ?, updated_at = ? where id = ?")) {
+             PreparedStatement sent = c.prepareStatement("update reward set status = ?, updated_at = ? where id = ?")) {
             for (Due d : due) {
                 Reward r = d.row().reward();
                 ledger.add(d.row().rowId(), r.send(now));
@@ -141,8 +141,7 @@ public final class MilesAccrual implements ScheduledJob {
                 }
                 sent.setString(1, r.status().name());
                 sent.setTimestamp(2, Sql.ts(now));
-                sent.setTimestamp(3, Sql.ts(now));
-                sent.setLong(4, d.row().rowId());
+                sent.setLong(3, d.row().rowId());
                 sent.addBatch();
             }
             accrual.executeBatch();

@@ -74,6 +74,32 @@ class PostingTest {
     }
 
     @Test
+    void workersInSmallBatchesPostEveryRewardExactlyOnce() {
+        String pan = RewardStream.newPan();
+        long card = stream.row(stream.enroll(KEY_ISSUER_A, pan, "ACC-POST-BATCH", "NGUYEN"));
+        for (int i = 0; i < 40; i++) {
+            stream.purchase(pan, 1000 + i * 10);
+        }
+        stream.matchAndMakeAvailable();
+        long available = sql("select count(*) from reward where card_id = ?1 and unit_kind = 'CASH' and status = 'AVAILABLE'",
+                card);
+        Posting small = new Posting(node.processor().store().dataSource(), java.time.InstantSource.system(),
+                node.processor().config().issuers(), 3, 3);
+
+        Posting.Result run = small.post();
+
+        assertThat(available).as("rewards to post").isGreaterThanOrEqualTo(40);
+        assertThat(run.credits()).as("three workers, batches of three").isGreaterThanOrEqualTo(available);
+        assertThat(sql("select count(*) from reward where card_id = ?1 and unit_kind = 'CASH' and status = 'AVAILABLE'", card))
+                .isZero();
+        assertThat(sql("select count(*) from statement_credit where card_id = ?1", card)).isEqualTo(available);
+        assertThat(sql("select count(*) from (select reward_id from statement_credit where card_id = ?1 group by reward_id "
+                + "having count(*) > 1) t", card)).as("no reward credited twice").isZero();
+        assertThat(sql("select count(*) from ledger_entry e join reward r on r.id = e.reward_id where r.card_id = ?1 "
+                + "and e.txn_kind = 'SEND'", card)).isEqualTo(2 * available);
+    }
+
+    @Test
     void aRefundAfterPostingIsNettedAgainstTheCardsNextCreditWhereTheIssuerTakesNoDebits() {
         String pan = RewardStream.newPan();
         long card = stream.row(stream.enroll(KEY_ISSUER_A, pan, "ACC-NET-1", "NGUYEN"));
