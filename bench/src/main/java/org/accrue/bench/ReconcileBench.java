@@ -6,7 +6,9 @@
  * the import is timed end to end: receive, decrypt and verify, validate,
  * apply (outcomes, rewards POSTED) in one transaction. Run it with -Xmx512m
  * to check the heap bound; it prints the heap high-water mark.
- * Usage: ReconcileBench [--lines 1000000] [--pgp true] [--steps true (time each statement)]
+ * With --files N the lines are split into N files (each confirming its own
+ * credits) imported at the same time, as when several issuers answer at once.
+ * Usage: ReconcileBench [--lines 1000000] [--pgp true] [--steps true (time each step)] [--files 1]
  */
 package org.accrue.bench;
 
@@ -22,14 +24,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.accrue.config.AccrueConfig;
 import org.accrue.config.Settings;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.recon.ConfirmationImports;
 import org.accrue.reconciliation.pgp.PgpEncryption;
 import org.accrue.reconciliation.pgp.PgpKeys;
 
@@ -89,22 +96,17 @@ public final class ReconcileBench {
             });
             System.out.printf("seeded %,d sent credits in %.1f s%n", lines, (System.nanoTime() - t0) / 1e9);
 
-            Path file = dir.resolve("STMTCONF_BENCH_20261123_001.txt" + (pgp ? ".pgp" : ""));
-            try (OutputStream disk = Files.newOutputStream(file);
-                 OutputStream body = pgp ? new PgpEncryption(PgpKeys.readPublicKey(new ByteArrayInputStream(ours.armoredPublic())),
-                         PgpKeys.readSecretKeys(new ByteArrayInputStream(issuer.armoredSecret())), pass).open(disk, "conf.txt", false)
-                         : disk;
-                 BufferedWriter w = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8), 1 << 16)) {
-                w.write("H|STMTCONF|BENCH|CONF-BENCH-1|2026-11-23T04:00:00Z|STMTCR_BENCH_1\n");
-                long sum = 0;
-                for (int i = 1; i <= lines; i++) {
-                    long amount = 100 + i % 900;
-                    sum += amount;
-                    w.write("D|C" + i + "|ACCT-BENCH|" + amount + "|USD|POSTED|-|2026-11-23\n");
-                }
-                w.write("T|" + lines + "|" + sum + "\n");
+            int fileCount = Integer.parseInt(a.getOrDefault("files", "1"));
+            List<Path> fileList = new ArrayList<>();
+            for (int f = 1; f <= fileCount; f++) {
+                int from = 1 + (int) ((long) lines * (f - 1) / fileCount);
+                int to = (int) ((long) lines * f / fileCount);
+                Path file = dir.resolve("STMTCONF_BENCH_20261123_00" + f + ".txt" + (pgp ? ".pgp" : ""));
+                writeConfirmation(file, f, from, to, pgp ? ours : null, issuer, pass);
+                fileList.add(file);
+                System.out.printf("confirmation file: %,d lines, %,d bytes%s%n", to - from + 1, Files.size(file),
+                        pgp ? " (OpenPGP)" : "");
             }
-            System.out.printf("confirmation file: %,d lines, %,d bytes%s%n", lines, Files.size(file), pgp ? " (OpenPGP)" : "");
 
             System.gc();
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -116,11 +118,24 @@ public final class ReconcileBench {
             }
             var imports = node.operations().imports();
             long t1 = System.nanoTime();
-            String id;
-            try (var in = Files.newInputStream(file)) {
-                id = imports.receive("BENCH", in, "BENCH", file.getFileName().toString(), "bench");
+            List<Future<ConfirmationImports.Import>> done = new ArrayList<>();
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (Path file : fileList) {
+                    done.add(pool.submit(() -> {
+                        String id;
+                        try (var in = Files.newInputStream(file)) {
+                            id = imports.receive("BENCH", in, "BENCH", file.getFileName().toString(), "bench");
+                        }
+                        return imports.process(id);
+                    }));
+                }
             }
-            var result = imports.process(id);
+            var result = done.getFirst().get();
+            for (var d : done) {
+                if (d.get().status() != result.status()) {
+                    throw new IllegalStateException("files ended " + d.get().status() + " and " + result.status());
+                }
+            }
             double s = (System.nanoTime() - t1) / 1e9;
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -128,9 +143,28 @@ public final class ReconcileBench {
                     peak += pool.getPeakUsage().getUsed();
                 }
             }
-            System.out.printf("reconcile: %,d lines %s in %.2f s (%,.0f lines/s); outcomes %s; heap peak %d MB of max %d MB%n",
+            System.out.printf("reconcile: %,d lines %s in %.2f s (%,.0f lines/s); outcomes (first file) %s; heap peak %d MB of max %d MB%n",
                     lines, result.status(), s, lines / s, result.outcomes(), peak >> 20,
                     Runtime.getRuntime().maxMemory() >> 20);
+        }
+    }
+
+    /** Confirmation file number {@code n}: credits C{from}..C{to} all POSTED as sent, encrypted and signed when keys are given. */
+    private static void writeConfirmation(Path file, int n, int from, int to, PgpKeys.Generated ours, PgpKeys.Generated issuer,
+                                          char[] pass) throws Exception {
+        try (OutputStream disk = Files.newOutputStream(file);
+             OutputStream body = ours != null ? new PgpEncryption(PgpKeys.readPublicKey(new ByteArrayInputStream(ours.armoredPublic())),
+                     PgpKeys.readSecretKeys(new ByteArrayInputStream(issuer.armoredSecret())), pass).open(disk, "conf.txt", false)
+                     : disk;
+             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8), 1 << 16)) {
+            w.write("H|STMTCONF|BENCH|CONF-BENCH-" + n + "|2026-11-23T04:00:00Z|STMTCR_BENCH_1\n");
+            long sum = 0;
+            for (int i = from; i <= to; i++) {
+                long amount = 100 + i % 900;
+                sum += amount;
+                w.write("D|C" + i + "|ACCT-BENCH|" + amount + "|USD|POSTED|-|2026-11-23\n");
+            }
+            w.write("T|" + (to - from + 1) + "|" + sum + "\n");
         }
     }
 }
