@@ -117,6 +117,7 @@ public final class ReconcileBench {
                         .setLevel(ch.qos.logback.classic.Level.DEBUG);
             }
             var imports = node.operations().imports();
+            long[] cpu0 = cpuNanos();
             long t1 = System.nanoTime();
             List<Future<ConfirmationImports.Import>> done = new ArrayList<>();
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -137,6 +138,7 @@ public final class ReconcileBench {
                 }
             }
             double s = (System.nanoTime() - t1) / 1e9;
+            long[] cpu1 = cpuNanos();
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == MemoryType.HEAP) {
@@ -146,7 +148,18 @@ public final class ReconcileBench {
             System.out.printf("reconcile: %,d lines %s in %.2f s (%,.0f lines/s); outcomes (first file) %s; heap peak %d MB of max %d MB%n",
                     lines, result.status(), s, lines / s, result.outcomes(), peak >> 20,
                     Runtime.getRuntime().maxMemory() >> 20);
+            System.out.printf("CPU time during the import: this JVM %.2f s, MariaDB %.2f s (on %d cores)%n",
+                    (cpu1[0] - cpu0[0]) / 1e9, (cpu1[1] - cpu0[1]) / 1e9, Runtime.getRuntime().availableProcessors());
         }
+    }
+
+    /** CPU time used so far by this JVM and by the embedded MariaDB server (its mariadbd process), in nanoseconds. */
+    private static long[] cpuNanos() {
+        long jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        long db = ProcessHandle.current().descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("mariadbd") || c.endsWith("mysqld")).orElse(false))
+                .mapToLong(p -> p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L)).sum();
+        return new long[] {jvm, db};
     }
 
     /** Confirmation file number {@code n}: credits C{from}..C{to} all POSTED as sent, encrypted and signed when keys are given. */
