@@ -48,6 +48,7 @@ import org.accrue.iso8583.Acknowledgement;
 import org.accrue.iso8583.CardMessage;
 import org.accrue.iso8583.CardMessageHandler;
 import org.accrue.iso8583.ResponseCode;
+import org.accrue.processor.store.Sql;
 import org.accrue.rewards.enrollment.PanTokenizer;
 import org.accrue.rewards.enrollment.PanTokenizer.PanToken;
 import org.hibernate.SessionFactory;
@@ -311,9 +312,9 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         s.doWork(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "select 'C', id, pan_token, key_version, status, 0, null from card where pan_token in ("
-                            + marks(tokens.size()) + ") union all "
+                            + Sql.marks(tokens.size()) + ") union all "
                             + "select 'M', 0, pan_token, key_version, response_code, amount_minor, message_key "
-                            + "from card_message where message_key in (" + marks(keys.size()) + ")")) {
+                            + "from card_message where message_key in (" + Sql.marks(keys.size()) + ")")) {
                 int i = 1;
                 for (String t : tokens) {
                     ps.setString(i++, t);
@@ -333,10 +334,6 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             }
         });
         return new Known(cards, seen);
-    }
-
-    private static String marks(int n) {
-        return "?" + ",?".repeat(n - 1);
     }
 
     private Object[] conflict(CardMessage m, PanToken token, boolean samePan, Seen before, Instant now) {

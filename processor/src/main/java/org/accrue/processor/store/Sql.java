@@ -42,6 +42,14 @@ public final class Sql {
         }
     }
 
+    /** {@code n} JDBC placeholders for an IN list: "?,?,?". */
+    public static String marks(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("an IN list needs at least one value");
+        }
+        return "?" + ",?".repeat(n - 1);
+    }
+
     public static Timestamp ts(Instant i) {
         return i == null ? null : Timestamp.valueOf(LocalDateTime.ofInstant(i, ZoneOffset.UTC));
     }
