@@ -178,8 +178,7 @@ public final class AirlinePartner implements AutoCloseable {
                 AirlinePartner::active);
         return switch (o) {
             case Outcome.Credited ok -> new Validation.Valid();
-            case Outcome.Refused no when no.httpStatus() == 401 || no.httpStatus() == 403 ->
-                    new Validation.Unavailable("credentials refused: " + no.code());
+            case Outcome.Unauthorized u -> new Validation.Unavailable(Validation.CREDENTIALS_REFUSED + ": HTTP " + u.httpStatus());
             case Outcome.Refused no -> new Validation.Invalid(no.code());
             case Outcome.Unresolved u -> new Validation.Unavailable(u.lastProblem() + " after " + u.attempts() + " attempt(s)");
             // MilesAccrual tells this case apart by the "circuit open" prefix.
@@ -305,6 +304,10 @@ public final class AirlinePartner implements AutoCloseable {
                     retryAfter = retryAfter(r.headers(), what);
                 } else if (s == 408) {
                     problem = "HTTP 408"; // the partner gave up reading the request: nothing was decided, send it again
+                } else if (s == 401 || s == 403) {
+                    // Our key, not this call: every call would get the same, so it counts against the breaker.
+                    log.warn("airline {} {}: credentials refused, HTTP {}", settings.program(), what, s);
+                    return new Exchange(new Outcome.Unauthorized(s), Verdict.UNKNOWN);
                 } else if (s >= 400 && s < 500) {
                     Outcome.Refused no = new Outcome.Refused(s, code(r.body(), s));
                     log.info("airline {} {}: refused, HTTP {} {}", settings.program(), what, s, no.code());

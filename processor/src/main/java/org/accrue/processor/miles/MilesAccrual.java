@@ -162,8 +162,9 @@ public final class MilesAccrual implements ScheduledJob {
         for (Owed o : owed) {
             String outcome = o.reversalNo() == 0 ? sendAccrual(partner, o) : sendReversal(partner, o);
             outcomes.merge(outcome, 1, Integer::sum);
-            if (outcome.equals("CIRCUIT_OPEN")) {
-                log.warn("airline {}: circuit open, {} call(s) left for a later run", program, owed.size());
+            if (outcome.equals("CIRCUIT_OPEN") || outcome.equals("UNAUTHORIZED")) {
+                log.warn("airline {}: {}, the owed call(s) are left for a later run", program,
+                        outcome.equals("CIRCUIT_OPEN") ? "circuit open" : "our credentials were refused");
                 break;
             }
         }
@@ -204,6 +205,11 @@ public final class MilesAccrual implements ScheduledJob {
                     memberStatus(o.cardId(), invalid.code());
                     refuse(o, invalid.code(), "member validation refused: " + invalid.code());
                     return "REFUSED " + invalid.code();
+                }
+                case Validation.Unavailable u when u.problem() != null
+                        && u.problem().startsWith(Validation.CREDENTIALS_REFUSED) -> {
+                    credentialsRefused(program, u.problem());
+                    return "UNAUTHORIZED";
                 }
                 case Validation.Unavailable u -> {
                     return u.problem() != null && u.problem().startsWith("circuit") ? "CIRCUIT_OPEN" : "VALIDATION_UNAVAILABLE";
@@ -247,8 +253,24 @@ public final class MilesAccrual implements ScheduledJob {
                 });
                 yield "UNRESOLVED";
             }
+            case Outcome.Unauthorized u -> {
+                credentialsRefused(o.program(), Validation.CREDENTIALS_REFUSED + ": HTTP " + u.httpStatus());
+                yield "UNAUTHORIZED";
+            }
             case Outcome.CircuitOpen open -> "CIRCUIT_OPEN";
         };
+    }
+
+    /**
+     * The airline refused our credentials: nothing is refused or rejected (the calls stay owed and go again once the
+     * key is fixed); ops get one exception per program and day, not one per accrual.
+     */
+    private void credentialsRefused(String program, String problem) {
+        Instant now = clock.instant();
+        Sql.inTransaction(ds, c -> Exceptions.raise(c, new Exceptions.Raise("AIRLINE_CREDENTIALS", program + ":"
+                + LocalDate.ofInstant(now, java.time.ZoneOffset.UTC), null, null, null, null, null, "the airline "
+                + program + " refused our credentials (" + problem + "); no accrual was sent or refused, the owed ones "
+                + "go in the next run once accrue.airline." + program + ".api-key is right"), now));
     }
 
     private static String key(Owed o) {

@@ -10,7 +10,8 @@ public sealed interface Outcome {
 
     /**
      * An answer that is a no: 409 DUPLICATE_ACCRUAL, 422 with its code (MEMBER_NOT_FOUND, NAME_MISMATCH,
-     * ACCOUNT_CLOSED, ACCOUNT_SUSPENDED, INSUFFICIENT_BALANCE), another 4xx or an unreadable code as HTTP_<status>.
+     * ACCOUNT_CLOSED, ACCOUNT_SUSPENDED, INSUFFICIENT_BALANCE), another 4xx (but 401 and 403: Unauthorized, and
+     * 408 and 429: retried) or an unreadable code as HTTP_<status>.
      */
     record Refused(int httpStatus, String code) implements Outcome {
     }
@@ -21,6 +22,13 @@ public sealed interface Outcome {
      * again in a later run.
      */
     record Unresolved(int attempts, String lastProblem) implements Outcome {
+    }
+
+    /**
+     * 401 or 403: the airline refused our credentials. Nothing was decided about the accrual or the member, so the
+     * accrual stays owed; the refusal counts against the circuit breaker like a partner that does not answer.
+     */
+    record Unauthorized(int httpStatus) implements Outcome {
     }
 
     /** The partner kept failing: not called at all; the circuit half-opens at {@code until}. */

@@ -2,6 +2,9 @@ package org.accrue.processor.miles;
 
 /** What the airline says about a member. */
 public sealed interface Validation {
+    /** How an Unavailable's problem starts when the airline refused our credentials (401, 403). */
+    String CREDENTIALS_REFUSED = "credentials refused";
+
     /** 200 {"status":"ACTIVE"}. */
     record Valid() implements Validation {
     }
@@ -11,8 +14,9 @@ public sealed interface Validation {
     }
 
     /**
-     * No answer about the member: no usable reply after the retries, our credentials refused (401, 403), or the
-     * circuit open (the problem then starts with "circuit open"). Ask again later.
+     * No answer about the member: no usable reply after the retries, our credentials refused (401, 403: the
+     * problem then starts with CREDENTIALS_REFUSED), or the circuit open (it starts with "circuit open"). Ask again
+     * later.
      */
     record Unavailable(String problem) implements Validation {
     }

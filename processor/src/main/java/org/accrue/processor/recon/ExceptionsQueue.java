@@ -54,6 +54,7 @@ public final class ExceptionsQueue {
             Map.entry("AIRLINE_REFUSED", Set.of(Action.RESEND, Action.WRITE_OFF)),
             Map.entry("AIRLINE_UNRESOLVED", Set.of(Action.RESEND, Action.WRITE_OFF)),
             Map.entry("AIRLINE_REVERSAL_REFUSED", Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry("AIRLINE_CREDENTIALS", Set.of(Action.WRITE_OFF)),
             Map.entry("MESSAGE_CONFLICT", Set.of(Action.WRITE_OFF)),
             Map.entry("MID_SUGGESTION", Set.of(Action.WRITE_OFF)));
 

@@ -196,7 +196,6 @@ class AirlinePartnerTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
             400 | ""                             | HTTP_400
-            401 | "{""code"":""BAD_TOKEN""}"     | BAD_TOKEN
             404 | "<html>not found</html>"       | HTTP_404
             422 | "{""code"":""lower case""}"    | HTTP_422
             422 | "{""code"":42}"                | HTTP_422
@@ -381,6 +380,22 @@ class AirlinePartnerTest {
     }
 
     // ---- the circuit breaker
+
+    @ParameterizedTest
+    @ValueSource(ints = {401, 403})
+    void refusedCredentialsOnAnAccrualRefuseNothingAndCountAgainstTheCircuit(int status) {
+        answer(ACCRUALS, json(status, "{\"code\":\"BAD_TOKEN\"}"));
+        AirlinePartner p = partner(3, 2);
+
+        Outcome first = p.accrue(request());
+        Outcome second = p.accrue(request());
+
+        assertThat(first).as("our key, not the accrual: not a Refused").isEqualTo(new Outcome.Unauthorized(status));
+        assertThat(second).isEqualTo(new Outcome.Unauthorized(status));
+        assertThat(p.circuit().position()).as("two in a row open a breaker set to two").isEqualTo(AirlinePartner.CircuitPosition.OPEN);
+        airline.verify(2, postRequestedFor(urlEqualTo(ACCRUALS)));
+        assertThat(pauses).as("not retried: the same key would get the same answer").isEmpty();
+    }
 
     @Test
     void theCircuitOpensAfterConsecutiveUnresolvedCallsAndThenStaysOffTheNetwork() {
@@ -571,7 +586,7 @@ class AirlinePartnerTest {
         answer(VALIDATE, aResponse().withStatus(status));
 
         assertThat(partner(3, 5).validate("AB1234567", "NGUYEN"))
-                .isEqualTo(new Validation.Unavailable("credentials refused: HTTP_" + status));
+                .isEqualTo(new Validation.Unavailable("credentials refused: HTTP " + status));
         airline.verify(1, postRequestedFor(urlEqualTo(VALIDATE)));
     }
 

@@ -126,6 +126,33 @@ class MilesAccrualTest {
     }
 
     @Test
+    void refusedCredentialsLeaveEveryAccrualOwedAndAreOneExceptionNotOnePerAccrual() {
+        accrualAnswers(401, "{\"code\":\"BAD_TOKEN\"}");
+        long first = cardWithMiles(4000, "NGUYEN");
+        long second = cardWithMiles(5000, "NGUYEN");
+
+        Map<String, Integer> run = job.accrue().outcomes();
+        job.accrue();
+
+        airline.verify(2, postRequestedFor(urlEqualTo("/v1/accruals"))); // one per run: the rest wait for a good key
+        assertThat(run).containsEntry("UNAUTHORIZED", 1);
+        assertThat(sql("select count(*) from miles_accrual where status = 'OWED' and card_id in (" + first + ", " + second + ")"))
+                .as("nothing refused, nothing lost").isEqualTo(2);
+        assertThat(sql("select count(*) from reward where card_id in (" + first + ", " + second + ") and unit_kind = 'MILES' "
+                + "and status = 'SENT'")).isEqualTo(2);
+        assertThat(sql("select count(*) from processing_exception where type = 'AIRLINE_REFUSED' and card_id in (" + first
+                + ", " + second + ")")).isZero();
+        assertThat(sql("select count(*) from processing_exception where type = 'AIRLINE_CREDENTIALS' and status = 'OPEN' "
+                + "and fingerprint like 'SKY:%'")).as("one for ops, however many runs").isEqualTo(1);
+
+        accrualAnswers(201, "{\"confirmation\":\"SKY-CONF-9\"}");
+        job.accrue();
+
+        assertThat(sql("select count(*) from miles_accrual where status = 'POSTED' and card_id in (" + first + ", " + second + ")"))
+                .as("sent once the key is right").isEqualTo(2);
+    }
+
+    @Test
     void aMemberTheAirlineDoesNotKnowIsRefusedBeforeAnyAccrualIsSent() {
         airline.stubFor(post(urlEqualTo("/v1/members/validate")).willReturn(aResponse().withStatus(422)
                 .withHeader("Content-Type", "application/json").withBody("{\"code\":\"MEMBER_NOT_FOUND\"}")));
