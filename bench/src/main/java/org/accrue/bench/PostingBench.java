@@ -79,7 +79,7 @@ public final class PostingBench {
             System.out.printf("seeded %,d AVAILABLE rewards over %,d cards in %.1f s%n", rewards, cards, seedS);
 
             if (Boolean.parseBoolean(a.getOrDefault("steps", "false"))) {
-                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.accrue.processor.posting"))
+                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.accrue.processor"))
                         .setLevel(ch.qos.logback.classic.Level.DEBUG);
             }
             Posting posting = node.operations().posting();

@@ -42,6 +42,7 @@ import org.accrue.reconciliation.pgp.PgpEncryption;
 import org.accrue.reconciliation.pgp.PgpKeys;
 
 public final class StatementFiles implements ScheduledJob {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StatementFiles.class);
     /** Rows fetched from the database per round trip while a file is written (the driver streams). */
     private static final int FETCH_ROWS = 2_000;
 
@@ -107,6 +108,7 @@ public final class StatementFiles implements ScheduledJob {
         }
         String fileId = "STMTCR_" + issuer.id() + "_" + today.format(DateTimeFormatter.BASIC_ISO_DATE) + "_"
                 + String.format("%03d", seq);
+        long t0 = System.nanoTime();
         int claimed;
         try (PreparedStatement ps = c.prepareStatement("update statement_credit set status = 'FILED', file_id = ?, "
                 + "filed_at = ? where issuer_id = ? and status = 'READY'")) {
@@ -118,6 +120,7 @@ public final class StatementFiles implements ScheduledJob {
         if (claimed == 0) {
             return null;
         }
+        long t1 = System.nanoTime();
         FileSummary summary;
         try {
             Files.createDirectories(dir.resolve(issuer.id()));
@@ -137,6 +140,10 @@ public final class StatementFiles implements ScheduledJob {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("statement file for " + issuer.id() + " not written", e);
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("statement file {}: {} credits claimed in {} ms, written in {} ms", fileId, claimed,
+                    (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         }
         if (summary.count() != claimed) {
             throw new IllegalStateException("statement file " + fileId + " has " + summary.count() + " credits, "
