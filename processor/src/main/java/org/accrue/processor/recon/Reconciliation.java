@@ -92,7 +92,7 @@ public final class Reconciliation implements ScheduledJob {
             }
         }
         String unconfirmed = " from statement_credit s left join credit_reconciliation r on r.credit_id = s.credit_id "
-                + "where s.file_id = ? and s.status = 'FILED' and r.credit_id is null";
+                + "where s.issuer_id = ? and s.status = 'FILED' and s.file_id = ? and r.credit_id is null";
         try (PreparedStatement raise = c.prepareStatement("insert ignore into processing_exception (id, type, "
                 + "fingerprint, message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, "
                 + "credit_id, reward_id) select next value for processing_exception_seq, 'RECON_MISSING', s.credit_id, null, "
@@ -104,10 +104,12 @@ public final class Reconciliation implements ScheduledJob {
                      + "where file_id = ?")) {
             raise.setInt(1, issuer.confirmationWindowDays());
             raise.setTimestamp(2, Sql.ts(now));
-            raise.setString(3, fileId);
+            raise.setString(3, issuer.id());
+            raise.setString(4, fileId);
             raise.executeUpdate();
             mark.setTimestamp(1, Sql.ts(now));
-            mark.setString(2, fileId);
+            mark.setString(2, issuer.id());
+            mark.setString(3, fileId);
             int n = mark.executeUpdate();
             checked.setTimestamp(1, Sql.ts(now));
             checked.setString(2, fileId);

@@ -127,9 +127,11 @@ public final class StatementFiles implements ScheduledJob {
             try (StatementCreditFileWriter w = StatementCreditFileWriter.open(dir.resolve(issuer.id()), issuer.id(), fileId,
                     now, today, seq, encryption(issuer));
                  PreparedStatement ps = c.prepareStatement("select credit_id, account_ref, last4, amount, currency, "
-                         + "statement_text, offer_id, purchase_date from statement_credit where file_id = ? order by credit_id")) {
+                         + "statement_text, offer_id, purchase_date from statement_credit where issuer_id = ? and status = 'FILED' "
+                         + "and file_id = ? order by credit_id")) {
                 ps.setFetchSize(FETCH_ROWS);
-                ps.setString(1, fileId);
+                ps.setString(1, issuer.id());
+                ps.setString(2, fileId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         w.add(new StatementCredit(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
