@@ -192,10 +192,17 @@ public final class ReconcileBench {
         long t0 = System.nanoTime();
         try (var c = ds.getConnection(); var st = c.createStatement()) {
             String pct;
-            try (var rs = st.executeQuery("select @@global.innodb_max_dirty_pages_pct")) {
+            long io;
+            long ioMax;
+            try (var rs = st.executeQuery("select @@global.innodb_max_dirty_pages_pct, @@global.innodb_io_capacity, "
+                    + "@@global.innodb_io_capacity_max")) {
                 rs.next();
                 pct = rs.getString(1);
+                io = rs.getLong(2);
+                ioMax = rs.getLong(3);
             }
+            st.execute("set global innodb_io_capacity_max = 100000");
+            st.execute("set global innodb_io_capacity = 100000");
             st.execute("set global innodb_max_dirty_pages_pct = 0");
             try {
                 long dirty = Long.MAX_VALUE;
@@ -212,6 +219,8 @@ public final class ReconcileBench {
                 System.out.printf("settled: %d dirty pages left after %.1f s%n", dirty, (System.nanoTime() - t0) / 1e9);
             } finally {
                 st.execute("set global innodb_max_dirty_pages_pct = " + Double.parseDouble(pct));
+                st.execute("set global innodb_io_capacity = " + io);
+                st.execute("set global innodb_io_capacity_max = " + ioMax);
             }
         }
     }

@@ -6,15 +6,15 @@
  *   2. decrypted and its signature checked against the issuer's key when the
  *      issuer is configured for OpenPGP (a plain file from such an issuer is
  *      refused: it could come from anyone);
- *   3. validated whole (header, every detail, trailer count and control
- *      total) before anything is applied;
- *   4. refused as a replay when an applied file of the issuer had the same
- *      file id or the same content hash;
- *   5. applied in one transaction, a chunk of lines at a time
- *      (ConfirmationApply): each line gets its outcome by the rules of
- *      Reconciler, the credit keeps what the issuer said, rewards become
- *      POSTED or REJECTED (a ledger transaction), and every outcome but
- *      MATCHED is an exception for ops.
+ *   3. refused as a replay when an applied file of the issuer had the same
+ *      file id (from the header) or, once read, the same content hash;
+ *   4. read once, validated whole (header, every detail, trailer count and
+ *      control total) while its lines are applied in two transactions side
+ *      by side (ConfirmationParts, ConfirmationApply): each line gets its
+ *      outcome by the rules of Reconciler, the credit keeps what the issuer
+ *      said, rewards become POSTED or REJECTED (a ledger transaction), and
+ *      every outcome but MATCHED is an exception for ops. Nothing commits
+ *      unless the whole file is valid.
  * A file refused at any step is moved to quarantine, changes nothing, and is
  * one FILE_REJECTED exception.
  */
@@ -31,6 +31,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -59,6 +60,8 @@ import org.slf4j.LoggerFactory;
 
 public final class ConfirmationImports {
     private static final Logger log = LoggerFactory.getLogger(ConfirmationImports.class);
+    /** Transactions a file is applied in, side by side (ConfirmationParts): one per core of a small node. */
+    private static final int APPLY_PARTS = 2;
     /** The largest file accepted, in bytes. */
     public static final long FILE_BYTES_MAX = 4L * 1024 * 1024 * 1024;
 
@@ -77,6 +80,8 @@ public final class ConfirmationImports {
     private final Path received;
     private final Path quarantine;
     private final Path work;
+    /** After each part of an import commits (tests stop there, as a node that dies between two commits would). */
+    java.util.function.IntConsumer partCommitted = part -> { };
 
     public ConfirmationImports(DataSource ds, InstantSource clock, Map<String, AccrueConfig.Issuer> issuers,
                                AccrueConfig.Pgp pgp, Path dataDir) {
@@ -134,8 +139,64 @@ public final class ConfirmationImports {
         return importId;
     }
 
-    /** Decrypts, validates, checks for a replay and applies a received file; returns the finished import. */
+    /**
+     * Decrypts, validates, checks for a replay and applies a received file; returns the import as it ends. One node
+     * at a time: while another holds the import (a MariaDB named lock, dropped with a dead node's connection), this
+     * returns it as it stands.
+     */
     public Import process(String importId) {
+        try (Connection lock = ds.getConnection()) {
+            if (!namedLock(lock, "get_lock(?, 0)", importId)) {
+                return find(importId).orElseThrow(() -> new IllegalArgumentException("no import " + importId));
+            }
+            try {
+                return processHeld(importId);
+            } finally {
+                namedLock(lock, "release_lock(?)", importId);
+            }
+        } catch (SQLException e) {
+            throw new Sql.StoreException(e);
+        }
+    }
+
+    private static boolean namedLock(Connection c, String call, String importId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select " + call)) {
+            ps.setString(1, "accrue.import." + importId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) == 1;
+            }
+        }
+    }
+
+    /**
+     * Imports received here that never finished (the node died while applying one, or between two of its parts):
+     * processed again, which applies only what had not committed. Only files whose bytes this node holds.
+     */
+    public List<Import> resumeUnfinished(Duration olderThan) {
+        Instant before = clock.instant().minus(olderThan);
+        List<String> ids = Sql.inTransaction(ds, c -> {
+            List<String> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("select import_id from confirmation_import where status = "
+                    + "'RECEIVED' and received_at < ? order by received_at")) {
+                ps.setTimestamp(1, Sql.ts(before));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+            }
+            return out;
+        });
+        List<Import> out = new ArrayList<>();
+        for (String id : ids) {
+            if (Files.exists(received.resolve(id + ".bin"))) {
+                out.add(process(id));
+            }
+        }
+        return out;
+    }
+
+    private Import processHeld(String importId) {
         Import imp = find(importId).orElseThrow(() -> new IllegalArgumentException("no import " + importId));
         if (imp.status() != Status.RECEIVED) {
             return imp;
@@ -169,25 +230,28 @@ public final class ConfirmationImports {
                 Files.copy(raw, plain, StandardCopyOption.REPLACE_EXISTING);
             }
             log.debug("{} decrypted and verified at {} ms", importId, (System.nanoTime() - started) / 1_000_000);
-            ConfirmationFileReader.Summary summary;
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
-                summary = ConfirmationFileReader.validate(in, imp.issuerId());
-            } catch (FileRejectedException e) {
-                return reject(imp, raw, e.reason(), e.getMessage());
+            String replayOf = replayOfFileId(imp.issuerId(), headerFileId(plain));
+            if (replayOf != null) { // known from the header: no need to read further than a validation
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
+                    return duplicate(imp, ConfirmationFileReader.validate(in, imp.issuerId()), replayOf);
+                } catch (FileRejectedException e) {
+                    return reject(imp, raw, e.reason(), e.getMessage());
+                }
             }
-            log.debug("{} validated at {} ms", importId, (System.nanoTime() - started) / 1_000_000);
-            String replayOf = replayOf(imp.issuerId(), summary);
-            if (replayOf != null) {
-                finish(imp.importId(), Status.DUPLICATE, FileRejectedException.Reason.DUPLICATE_FILE.name(),
-                        "the same file (id " + summary.fileId() + ") was applied by import " + replayOf + "; nothing changed",
-                        summary, null);
-                raiseFileException(imp, FileRejectedException.Reason.DUPLICATE_FILE, "file " + summary.fileId()
-                        + " was already applied by import " + replayOf + "; this copy changed nothing");
-                return find(importId).orElseThrow();
-            }
-            Map<String, Integer> outcomes = apply(imp, plain, summary);
-            log.info("confirmation file {} of {} applied: {}", summary.fileId(), imp.issuerId(), outcomes);
-            return find(importId).orElseThrow();
+            ConfirmationParts.Result result = new ConfirmationParts(ds, APPLY_PARTS, ConfirmationApply.CHUNK_LINES,
+                    partCommitted).apply(
+                    importId, imp.issuerId(), plain, clock.instant(), summary -> replayOf(imp.issuerId(), summary),
+                    (c, summary, outcomes) -> finish(c, importId, Status.APPLIED, null, null, summary, outcomes));
+            return switch (result) {
+                case ConfirmationParts.Result.Rejected r -> reject(imp, raw, r.reason().reason(), r.reason().getMessage());
+                case ConfirmationParts.Result.Replay r -> duplicate(imp, r.summary(), r.appliedBy());
+                case ConfirmationParts.Result.Applied a -> {
+                    Files.deleteIfExists(raw);
+                    log.info("confirmation file {} of {} applied in {} ms: {}", a.summary().fileId(), imp.issuerId(),
+                            (System.nanoTime() - started) / 1_000_000, a.outcomes());
+                    yield find(importId).orElseThrow();
+                }
+            };
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("confirmation import " + importId, e);
         } finally {
@@ -204,6 +268,42 @@ public final class ConfirmationImports {
         try (InputStream in = Files.newInputStream(issuer.pgpPublicKey())) {
             return PgpKeys.readPublicKeyRing(in);
         }
+    }
+
+    private Import duplicate(Import imp, ConfirmationFileReader.Summary summary, String replayOf) {
+        finish(imp.importId(), Status.DUPLICATE, FileRejectedException.Reason.DUPLICATE_FILE.name(),
+                "the same file (id " + summary.fileId() + ") was applied by import " + replayOf + "; nothing changed",
+                summary, null);
+        raiseFileException(imp, FileRejectedException.Reason.DUPLICATE_FILE, "file " + summary.fileId()
+                + " was already applied by import " + replayOf + "; this copy changed nothing");
+        return find(imp.importId()).orElseThrow();
+    }
+
+    /** The file id in the header line (H|STMTCONF|issuer|file id|...), or null; the reader checks the rest. */
+    private static String headerFileId(Path plain) throws IOException {
+        try (InputStream in = Files.newInputStream(plain)) {
+            byte[] head = in.readNBytes(ConfirmationFileReader.LINE_BYTES_MAX);
+            String line = new String(head, java.nio.charset.StandardCharsets.UTF_8);
+            int end = line.indexOf('\n');
+            String[] f = (end < 0 ? line : line.substring(0, end)).split("\\|", -1);
+            return f.length > 3 && f[0].equals("H") && !f[3].isBlank() ? f[3].strip() : null;
+        }
+    }
+
+    private String replayOfFileId(String issuerId, String fileId) {
+        if (fileId == null) {
+            return null;
+        }
+        return Sql.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("select import_id from confirmation_import where issuer_id = ? "
+                    + "and status = 'APPLIED' and file_id = ? limit 1")) {
+                ps.setString(1, issuerId);
+                ps.setString(2, fileId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
     }
 
     private String replayOf(String issuerId, ConfirmationFileReader.Summary s) {
@@ -262,35 +362,6 @@ public final class ConfirmationImports {
             ps.setString(11, importId);
             ps.executeUpdate();
         }
-    }
-
-    /**
-     * Applies a validated file in one transaction: the work copy is read again and its lines go through
-     * ConfirmationApply a chunk at a time (judged in Java by Reconciler's rules, written in a few statements per
-     * chunk). The second read must see the very file the first validated (same hash); anything else rolls back.
-     */
-    private Map<String, Integer> apply(Import imp, Path plain, ConfirmationFileReader.Summary summary) throws IOException {
-        Instant now = clock.instant();
-        Map<String, Integer> counts = Sql.inTransaction(ds, c -> {
-            try (ConfirmationApply apply = new ConfirmationApply(c, imp.importId(), imp.issuerId(), now);
-                 InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
-                ConfirmationFileReader.Summary read = ConfirmationFileReader.read(in, imp.issuerId(), apply::line);
-                apply.flush();
-                if (!read.sha256().equals(summary.sha256()) || apply.lines() != summary.count()) {
-                    throw new IllegalStateException("the work copy of " + imp.importId() + " changed after validation");
-                }
-                log.debug("applied {}: {}", imp.importId(), apply.timings());
-                Map<String, Integer> out = apply.counts();
-                finish(c, imp.importId(), Status.APPLIED, null, null, summary, out);
-                return out;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (FileRejectedException e) {
-                throw new IllegalStateException("the work copy of " + imp.importId() + " failed a second validation", e);
-            }
-        });
-        Files.deleteIfExists(received.resolve(imp.importId() + ".bin"));
-        return counts;
     }
 
     /** The issuer refused: each reward is REJECTED, its amount owed to the cardholder again (REJECT transaction). */

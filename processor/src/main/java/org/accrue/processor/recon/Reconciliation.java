@@ -1,6 +1,6 @@
 /*
- * The `reconciliation` job: imports what issuers dropped in their inbound
- * directories, then checks each statement file older than its issuer's
+ * The `reconciliation` job: finishes imports a stopped node left unfinished,
+ * imports what issuers dropped in their inbound directories, then checks each statement file older than its issuer's
  * confirmation window, once: every credit in it still unconfirmed becomes
  * MISSING, one exception each (a confirmation that comes later makes it LATE
  * and resolves the exception). Set-wise and idempotent: a file is checked
@@ -27,6 +27,9 @@ import org.accrue.processor.jobs.ScheduledJob;
 import org.accrue.processor.store.Sql;
 
 public final class Reconciliation implements ScheduledJob {
+    /** An import still RECEIVED this long after it came in was left unfinished by a node that stopped: resumed. */
+    static final Duration UNFINISHED_AFTER = Duration.ofMinutes(10);
+
     private final DataSource ds;
     private final InstantSource clock;
     private final Map<String, AccrueConfig.Issuer> issuers;
@@ -42,9 +45,10 @@ public final class Reconciliation implements ScheduledJob {
 
     @Override
     public String run(RunContext run) throws Exception {
-        List<ConfirmationImports.Import> inbox = imports.sweepInboxes();
+        List<ConfirmationImports.Import> inbox = new ArrayList<>(imports.resumeUnfinished(UNFINISHED_AFTER));
+        inbox.addAll(imports.sweepInboxes());
         Map<String, Integer> missing = raiseMissing();
-        return "imported " + inbox.size() + " file(s) from inboxes " + inbox.stream()
+        return "imported " + inbox.size() + " file(s) (unfinished imports, then inboxes) " + inbox.stream()
                 .map(i -> i.importId() + "=" + i.status()).toList() + "; newly MISSING by issuer " + missing;
     }
 

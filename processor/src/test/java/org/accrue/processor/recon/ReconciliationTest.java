@@ -218,6 +218,61 @@ class ReconciliationTest {
     }
 
     @Test
+    void creditIdsOfRewardsFromASequenceSteppingByFiftySpreadOverBothParts() {
+        int[] perPart = new int[2];
+        for (long reward = 1; reward < 50 * 1000; reward += 50) {
+            perPart[ConfirmationParts.partOf("C" + reward, 2)]++;
+            assertThat(ConfirmationParts.partOf("C" + reward + "-R1", 2)).as("a resent credit goes where its reward's went")
+                    .isEqualTo(ConfirmationParts.partOf("C" + reward, 2));
+        }
+        assertThat(perPart[0]).as("of 1,000 rewards").isBetween(400, 600);
+        assertThat(ConfirmationParts.partOf("X-NOT-OURS", 2)).isBetween(0, 1);
+    }
+
+    @Test
+    void anImportStoppedBetweenItsTwoPartsFinishesOnceWhenProcessedAgain() throws Exception {
+        List<Sent> c = new ArrayList<>(fiveSentCredits("ACC-PARTS-1"));
+        c.addAll(fiveSentCredits("ACC-PARTS-1"));
+        assertThat(c.stream().map(s -> ConfirmationParts.partOf(s.creditId(), 2)).distinct().count())
+                .as("the file spans both parts").isEqualTo(2);
+        List<String> lines = new ArrayList<>();
+        for (Sent s : c) {
+            lines.add(posted(s, "ACC-PARTS-1", s.amount()));
+        }
+        lines.add(posted(c.get(0), "ACC-PARTS-1", c.get(0).amount())); // and one DUPLICATE
+        ConfirmationImports imports = node.processor().operations().imports();
+        String id = imports.receive("BANK_A", new java.io.ByteArrayInputStream(file("CONF-PARTS-"
+                + UUID.randomUUID().toString().replaceAll("[0-9-]", ""), lines).getBytes(StandardCharsets.UTF_8)), "TEST",
+                "parts.txt", "test");
+        imports.partCommitted = part -> {
+            throw new IllegalStateException("the node stops after its first part committed");
+        };
+        try {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> imports.process(id)))
+                    .hasMessageContaining("the node stops");
+        } finally {
+            imports.partCommitted = part -> { };
+        }
+        assertThat(imports.find(id).orElseThrow().status()).isEqualTo(ConfirmationImports.Status.RECEIVED);
+        long firstPart = sql("select count(*) from credit_reconciliation where confirmation_import_id = '" + id + "'");
+        assertThat(firstPart).as("one part committed, the other not").isBetween(1L, 9L);
+
+        ConfirmationImports.Import done = imports.resumeUnfinished(Duration.ZERO).stream()
+                .filter(i -> i.importId().equals(id)).findFirst().orElseThrow();
+
+        assertThat(done.status()).isEqualTo(ConfirmationImports.Status.APPLIED);
+        assertThat(done.outcomes()).isEqualTo("{DUPLICATE=1, MATCHED=10}");
+        assertThat(sql("select count(*) from credit_reconciliation where confirmation_import_id = '" + id + "'"))
+                .isEqualTo(10);
+        for (Sent s : c) {
+            assertThat(text("select status from reward where id = " + s.rewardId())).isEqualTo("POSTED");
+        }
+        assertThat(sql("select count(*) from processing_exception where type = 'RECON_DUPLICATE' and fingerprint like '%:"
+                + id + ":%'")).as("the duplicate raised once").isEqualTo(1);
+        assertThat(imports.process(id).status()).as("and a third time changes nothing").isEqualTo(ConfirmationImports.Status.APPLIED);
+    }
+
+    @Test
     void aStatementFileIsCheckedForMissingCreditsOnlyOnceItsWindowHasPassed() {
         List<Sent> c = fiveSentCredits("ACC-WINDOW-1");
         upload(file("CONF-WINDOW-" + UUID.randomUUID().toString().replaceAll("[0-9-]", ""),
