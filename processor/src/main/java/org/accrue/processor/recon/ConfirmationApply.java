@@ -143,6 +143,7 @@ final class ConfirmationApply implements AutoCloseable {
         Map<String, Sent> sent = credits();
         long t1 = System.nanoTime();
         boolean matched = false;
+        List<Pending> pending = new ArrayList<>();
         List<Long> posted = new ArrayList<>();
         List<Long> refused = new ArrayList<>();
         boolean rows = false;
@@ -164,10 +165,9 @@ final class ConfirmationApply implements AutoCloseable {
             }
             if (outcome == Outcome.DUPLICATE) {
                 evidence(line, outcome, null);
-                Exceptions.add(exceptions, new Exceptions.Raise("RECON_DUPLICATE", s.creditId + ":" + importId + ":"
-                        + line.lineNumber(), issuerId, s.cardId, s.last4, line.amount(), line.currency(), "credit "
-                        + s.creditId + " confirmed again (" + line.status() + ", line " + line.lineNumber() + ")",
-                        s.creditId, s.rewardId), now);
+                pending.add(new Pending(s, "RECON_DUPLICATE", s.creditId + ":" + importId + ":" + line.lineNumber(),
+                        line.amount(), line.currency(), "credit " + s.creditId + " confirmed again (" + line.status()
+                        + ", line " + line.lineNumber() + ")"));
                 continue;
             }
             Outcome judged = outcome == Outcome.LATE ? Reconciler.judge(credit, said) : outcome;
@@ -202,9 +202,13 @@ final class ConfirmationApply implements AutoCloseable {
                 if (judged == Outcome.REJECTED) {
                     refused.add(s.rewardId);
                 }
-                Exceptions.add(exceptions, new Exceptions.Raise("RECON_" + judged, s.creditId, issuerId, s.cardId, s.last4,
-                        s.amount, s.currency, detail(judged, s, line), s.creditId, s.rewardId), now);
+                pending.add(new Pending(s, "RECON_" + judged, s.creditId, s.amount, s.currency, detail(judged, s, line)));
             }
+        }
+        cards(pending);
+        for (Pending p : pending) {
+            Exceptions.add(exceptions, new Exceptions.Raise(p.type, p.fingerprint, issuerId, p.credit.cardId, p.credit.last4,
+                    p.amount, p.currency, p.detail, p.credit.creditId, p.credit.rewardId), now);
         }
         long t2 = System.nanoTime();
         if (matched) {
@@ -246,7 +250,7 @@ final class ConfirmationApply implements AutoCloseable {
         }
         Map<String, Sent> out = new HashMap<>(ids.size() * 2);
         try (PreparedStatement ps = c.prepareStatement("select s.credit_id, s.issuer_id, s.status, s.kind, s.reward_id, "
-                + "s.card_id, s.last4, s.account_ref, s.amount, s.currency, r.outcome from statement_credit s left join "
+                + "s.account_ref, s.amount, s.currency, r.outcome from statement_credit s left join "
                 + "credit_reconciliation r on r.credit_id = s.credit_id where s.credit_id in (" + Sql.marks(ids.size())
                 + ") for update")) {
             int i = 1;
@@ -261,12 +265,10 @@ final class ConfirmationApply implements AutoCloseable {
                     s.status = rs.getString(3);
                     s.kind = rs.getString(4);
                     s.rewardId = rs.getLong(5);
-                    s.cardId = rs.getLong(6);
-                    s.last4 = rs.getString(7);
-                    s.accountRef = rs.getString(8);
-                    s.amount = rs.getLong(9);
-                    s.currency = rs.getString(10);
-                    String outcome = rs.getString(11);
+                    s.accountRef = rs.getString(6);
+                    s.amount = rs.getLong(7);
+                    s.currency = rs.getString(8);
+                    String outcome = rs.getString(9);
                     s.outcome = outcome == null ? null : Outcome.valueOf(outcome);
                     // Only a credit filed to this issuer can be confirmed by it; anything else is UNKNOWN to it.
                     if (s.issuerId.equals(issuerId) && s.status.equals("FILED")) {
@@ -276,6 +278,35 @@ final class ConfirmationApply implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** An exception for a sent credit, raised once the card behind the credit is read. */
+    private record Pending(Sent credit, String type, String fingerprint, Long amount, String currency, String detail) {
+    }
+
+    /** The card (id, last four) of the credits that raise exceptions: read only for them, the rare ones. */
+    private void cards(List<Pending> pending) throws SQLException {
+        Map<String, Sent> byId = new HashMap<>();
+        for (Pending p : pending) {
+            byId.put(p.credit.creditId, p.credit);
+        }
+        if (byId.isEmpty()) {
+            return;
+        }
+        List<String> ids = new ArrayList<>(byId.keySet());
+        try (PreparedStatement ps = c.prepareStatement("select credit_id, card_id, last4 from statement_credit "
+                + "where credit_id in (" + Sql.marks(ids.size()) + ")")) {
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setString(i + 1, ids.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Sent s = byId.get(rs.getString(1));
+                    s.cardId = rs.getLong(2);
+                    s.last4 = rs.getString(3);
+                }
+            }
+        }
     }
 
     private void creditRow(Confirmation line, Sent s, Outcome outcome) throws SQLException {

@@ -285,8 +285,8 @@ public final class ConfirmationFileReader {
                 || !digits(s.substring(5, 7), false) || !digits(s.substring(8), false)) {
             return null;
         }
-        try {
-            return LocalDate.parse(s);
+        try { // the digits are checked: LocalDate.of then checks the calendar (a tenth of LocalDate.parse's time)
+            return LocalDate.of(Integer.parseInt(s, 0, 4, 10), Integer.parseInt(s, 5, 7, 10), Integer.parseInt(s, 8, 10, 10));
         } catch (DateTimeException e) {
             return null; // 2026-02-30: the caller names the field
         }
