@@ -4,7 +4,8 @@
  * the issuer's confirmation file confirming all of them is written (OpenPGP:
  * encrypted to our key and signed with the issuer's, unless --pgp false), and
  * the import is timed end to end: receive, decrypt and verify, validate,
- * apply (outcomes, rewards POSTED) in one transaction. Run it with -Xmx512m
+ * apply (outcomes, rewards POSTED; two transactions side by side, committed
+ * once the whole file is valid). Run it with -Xmx512m
  * to check the heap bound; it prints the heap high-water mark. Before the
  * import is timed, MariaDB writes out the pages the seeding dirtied.
  * With --files N the lines are split into N files (each confirming its own
