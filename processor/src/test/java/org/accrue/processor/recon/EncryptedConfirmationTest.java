@@ -93,4 +93,24 @@ class EncryptedConfirmationTest {
                 .setParameter("a", wrongKey.importId()).setParameter("b", plain.importId()).getSingleResult()).longValue());
         assertThat(raised).isEqualTo(2);
     }
+
+    @Test
+    void aFileDamagedInTransitIsRejectedWholeAsNotDecryptedWhateverItsLinesSaid() throws Exception {
+        byte[] bytes = encrypted(BANK, OURS, FILE.replace("CONF-P-1", "CONF-P-5"));
+        byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 40);
+        byte[] flipped = bytes.clone();
+        flipped[bytes.length / 2] ^= 0x20;
+
+        ConfirmationImports.Import cut = importOf(truncated);
+        ConfirmationImports.Import bitFlip = importOf(flipped);
+
+        assertThat(cut.status()).isEqualTo(ConfirmationImports.Status.REJECTED);
+        assertThat(cut.reason()).as(String.valueOf(cut.detail())).isIn("NOT_DECRYPTED", "BAD_SIGNATURE");
+        assertThat(bitFlip.status()).isEqualTo(ConfirmationImports.Status.REJECTED);
+        assertThat(bitFlip.reason()).as(String.valueOf(bitFlip.detail())).isIn("NOT_DECRYPTED", "BAD_SIGNATURE");
+        long applied = node.processor().store().sessionFactory().fromSession(s -> ((Number) s.createNativeQuery(
+                "select count(*) from confirmation_line where import_id in (:a, :b)", Object.class)
+                .setParameter("a", cut.importId()).setParameter("b", bitFlip.importId()).getSingleResult()).longValue());
+        assertThat(applied).as("its one UNKNOWN line was rolled back with the rest").isZero();
+    }
 }
