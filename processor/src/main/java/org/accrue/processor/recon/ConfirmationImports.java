@@ -370,8 +370,8 @@ public final class ConfirmationImports {
             return;
         }
         List<StoredRewards.Row> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r where r.id in ("
-                + Sql.marks(rewardIds.size()) + ") and r.status in ('SENT', 'POSTED') for update")) {
+        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r force index (primary) "
+                + "where r.id in (" + Sql.marks(rewardIds.size()) + ") and r.status in ('SENT', 'POSTED') for update")) {
             for (int i = 0; i < rewardIds.size(); i++) {
                 ps.setLong(i + 1, rewardIds.get(i));
             }

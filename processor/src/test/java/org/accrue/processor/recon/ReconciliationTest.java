@@ -183,7 +183,11 @@ class ReconciliationTest {
     @Test
     void aCreditConfirmedAgainInALaterChunkOfTheSameFileIsADuplicateAndCountsOnce() throws Exception {
         List<Sent> c = fiveSentCredits("ACC-CHUNK-1");
-        String importId = "imp_chunktest" + UUID.randomUUID().toString().replaceAll("[0-9-]", "").substring(0, 8);
+        StringBuilder letters = new StringBuilder(); // an id of letters only, 16 of them (a-p for each hex digit)
+        for (char ch : UUID.randomUUID().toString().replace("-", "").substring(0, 16).toCharArray()) {
+            letters.append((char) ('a' + Character.digit(ch, 16)));
+        }
+        String importId = "imp_chunktest" + letters;
         List<Confirmation> lines = new ArrayList<>();
         long lineNo = 2;
         for (int i : new int[] {0, 1, 2, 0, 3, 1}) {
