@@ -249,11 +249,12 @@ final class ConfirmationApply implements AutoCloseable {
             ids.add(line.creditId());
         }
         Map<String, Sent> out = new HashMap<>(ids.size() * 2);
-        // By primary key only (FORCE INDEX): a locking read that scanned a small table would lock, and wait for, rows
-        // of the other part of the same import, which commits only after this one is done.
-        try (PreparedStatement ps = c.prepareStatement("select credit_id, issuer_id, status, kind, reward_id, account_ref, "
-                + "amount, currency from statement_credit force index (primary) where credit_id in (" + Sql.marks(ids.size())
-                + ") for update")) {
+        // By primary key only (FORCE INDEX, both tables): a locking read that scanned a small table would lock, and
+        // wait for, rows of the other part of the same import, which commits only after this one is done.
+        try (PreparedStatement ps = c.prepareStatement("select s.credit_id, s.issuer_id, s.status, s.kind, s.reward_id, "
+                + "s.account_ref, s.amount, s.currency, r.outcome from statement_credit s force index (primary) "
+                + "left join credit_reconciliation r force index (primary) on r.credit_id = s.credit_id "
+                + "where s.credit_id in (" + Sql.marks(ids.size()) + ") for update")) {
             int i = 1;
             for (String id : ids) {
                 ps.setString(i++, id);
@@ -269,27 +270,12 @@ final class ConfirmationApply implements AutoCloseable {
                     s.accountRef = rs.getString(6);
                     s.amount = rs.getLong(7);
                     s.currency = rs.getString(8);
+                    String outcome = rs.getString(9);
+                    s.outcome = outcome == null ? null : Outcome.valueOf(outcome);
                     // Only a credit filed to this issuer can be confirmed by it; anything else is UNKNOWN to it.
                     if (s.issuerId.equals(issuerId) && s.status.equals("FILED")) {
                         out.put(s.creditId, s);
                     }
-                }
-            }
-        }
-        if (out.isEmpty()) {
-            return out;
-        }
-        // The outcomes so far: whoever writes one holds the credit's row, locked above, so this read (the latest
-        // committed rows) cannot miss one.
-        List<String> known = new ArrayList<>(out.keySet());
-        try (PreparedStatement ps = c.prepareStatement("select credit_id, outcome from credit_reconciliation "
-                + "force index (primary) where credit_id in (" + Sql.marks(known.size()) + ")")) {
-            for (int i = 0; i < known.size(); i++) {
-                ps.setString(i + 1, known.get(i));
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.get(rs.getString(1)).outcome = Outcome.valueOf(rs.getString(2));
                 }
             }
         }
