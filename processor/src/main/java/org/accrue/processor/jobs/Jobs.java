@@ -126,7 +126,8 @@ public final class Jobs implements AutoCloseable {
         });
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
-        p.setProperty("org.quartz.scheduler.instanceId", config.instanceId());
+        p.setProperty("org.quartz.scheduler.instanceId", config.instanceId().equals("AUTO") ? autoInstanceId()
+                : config.instanceId());
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(config.threads()));
         p.setProperty("org.quartz.threadPool.threadNamePrefix", "accrue-job");
@@ -492,5 +493,24 @@ public final class Jobs implements AutoCloseable {
                 log.warn("scheduler shutdown: {}", e.toString());
             }
         }
+    }
+
+    /**
+     * A unique instance id for this node: its host name and random letters. Not Quartz's own AUTO (the host name and
+     * the time in milliseconds), whose thirteen-digit run in every log line about the scheduler reads like a card
+     * number to a scanner looking for leaked PANs.
+     */
+    static String autoInstanceId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.-]", "");
+        } catch (java.net.UnknownHostException e) {
+            host = "node";
+        }
+        StringBuilder letters = new StringBuilder();
+        for (char ch : java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12).toCharArray()) {
+            letters.append((char) ('a' + Character.digit(ch, 16)));
+        }
+        return (host.isEmpty() ? "node" : host.length() > 60 ? host.substring(0, 60) : host) + "-" + letters;
     }
 }
