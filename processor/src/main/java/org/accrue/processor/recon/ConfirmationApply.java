@@ -77,11 +77,7 @@ final class ConfirmationApply implements AutoCloseable {
     /** Where the time goes, in nanoseconds: reading credits, judging, credits written, rewards written, the rest. */
     private final long[] nanos = new long[5];
 
-    ConfirmationApply(Connection c, String importId, String issuerId, Instant now) throws SQLException {
-        this(c, importId, issuerId, now, CHUNK_LINES);
-    }
-
-    /** With another chunk size: tests use a tiny one to cross chunk boundaries with a few lines. */
+    /** {@code chunkLines}: CHUNK_LINES in production; tests use a tiny one to cross chunk boundaries with a few lines. */
     ConfirmationApply(Connection c, String importId, String issuerId, Instant now, int chunkLines) throws SQLException {
         if (chunkLines < 1) {
             throw new IllegalArgumentException("chunkLines must be at least 1");

@@ -230,7 +230,7 @@ public final class ConfirmationImports {
                 Files.copy(raw, plain, StandardCopyOption.REPLACE_EXISTING);
             }
             log.debug("{} decrypted and verified at {} ms", importId, (System.nanoTime() - started) / 1_000_000);
-            String replayOf = replayOfFileId(imp.issuerId(), headerFileId(plain));
+            String replayOf = replayOf(imp.issuerId(), headerFileId(plain), null);
             if (replayOf != null) { // known from the header: no need to read further than a validation
                 try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
                     return duplicate(imp, ConfirmationFileReader.validate(in, imp.issuerId()), replayOf);
@@ -290,29 +290,21 @@ public final class ConfirmationImports {
         }
     }
 
-    private String replayOfFileId(String issuerId, String fileId) {
-        if (fileId == null) {
+    private String replayOf(String issuerId, ConfirmationFileReader.Summary s) {
+        return replayOf(issuerId, s.fileId(), s.sha256());
+    }
+
+    /** The applied import of the issuer with this file id or this content hash (null: not known yet), or null. */
+    private String replayOf(String issuerId, String fileId, String sha256) {
+        if (fileId == null && sha256 == null) {
             return null;
         }
         return Sql.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("select import_id from confirmation_import where issuer_id = ? "
-                    + "and status = 'APPLIED' and file_id = ? limit 1")) {
-                ps.setString(1, issuerId);
-                ps.setString(2, fileId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        });
-    }
-
-    private String replayOf(String issuerId, ConfirmationFileReader.Summary s) {
-        return Sql.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("select import_id from confirmation_import where issuer_id = ? "
                     + "and status = 'APPLIED' and (file_id = ? or sha256 = ?) limit 1")) {
                 ps.setString(1, issuerId);
-                ps.setString(2, s.fileId());
-                ps.setString(3, s.sha256());
+                ps.setString(2, fileId);
+                ps.setString(3, sha256);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? rs.getString(1) : null;
                 }

@@ -80,10 +80,6 @@ final class ConfirmationParts {
     /** Called after each part's commit; tests use it to stop between two commits, as a node that dies would. */
     private final java.util.function.IntConsumer committed;
 
-    ConfirmationParts(DataSource ds, int parts, int chunkLines) {
-        this(ds, parts, chunkLines, part -> { });
-    }
-
     ConfirmationParts(DataSource ds, int parts, int chunkLines, java.util.function.IntConsumer committed) {
         if (parts < 1 || chunkLines < 1) {
             throw new IllegalArgumentException("at least one part and one line per chunk");
