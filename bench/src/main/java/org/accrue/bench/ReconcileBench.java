@@ -10,7 +10,12 @@
  * import is timed, MariaDB writes out the pages the seeding dirtied.
  * With --files N the lines are split into N files (each confirming its own
  * credits) imported at the same time, as when several issuers answer at once.
+ * The file's lines come in the order of the statement credit file they
+ * answer, which lists credits by credit id (--order sent), or shuffled
+ * (--order shuffled), for an issuer that answers in an order of its own, or
+ * by reward id (--order numeric, as this bench wrote its files before).
  * Usage: ReconcileBench [--lines 1000000] [--pgp true] [--steps true (time each step)] [--files 1]
+ *                       [--order sent|shuffled|numeric]
  */
 package org.accrue.bench;
 
@@ -29,8 +34,10 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
@@ -85,7 +92,7 @@ public final class ReconcileBench {
                 s.createNativeMutationQuery("insert into reward (id, public_id, card_id, issuer_id, offer_id, merchant_id, "
                         + "source_message_id, lifecycle_key, unit_kind, unit_code, amount, original_amount, base_minor, "
                         + "remaining_base, base_currency, purchase_minor, funder, status, purchased_at, local_date, cleared_at, "
-                        + "return_period_days, updated_at) select seq, concat('rw_', seq), " + cardRow + ", 'BENCH', 'bench-offer', "
+                        + "return_period_days, updated_at) select seq * 50 - 49, concat('rw_', seq), " + cardRow + ", 'BENCH', 'bench-offer', "
                         + "null, 0, concat('bench:', seq), 'CASH', 'USD', 100 + seq % 900, 100 + seq % 900, 5000, 5000, 'USD', "
                         + "5000, 'MERCHANT:bench', 'SENT', utc_timestamp(6), utc_date(), utc_timestamp(6), 0, utc_timestamp(6) "
                         + "from seq_1_to_" + lines).executeUpdate();
@@ -104,7 +111,7 @@ public final class ReconcileBench {
                 int from = 1 + (int) ((long) lines * (f - 1) / fileCount);
                 int to = (int) ((long) lines * f / fileCount);
                 Path file = dir.resolve("STMTCONF_BENCH_20261123_00" + f + ".txt" + (pgp ? ".pgp" : ""));
-                writeConfirmation(file, f, from, to, pgp ? ours : null, issuer, pass);
+                writeConfirmation(file, f, from, to, a.getOrDefault("order", "sent"), pgp ? ours : null, issuer, pass);
                 fileList.add(file);
                 System.out.printf("confirmation file: %,d lines, %,d bytes%s%n", to - from + 1, Files.size(file),
                         pgp ? " (OpenPGP)" : "");
@@ -165,9 +172,24 @@ public final class ReconcileBench {
         return new long[] {jvm, db};
     }
 
-    /** Confirmation file number {@code n}: credits C{from}..C{to} all POSTED as sent, encrypted and signed when keys are given. */
-    private static void writeConfirmation(Path file, int n, int from, int to, PgpKeys.Generated ours, PgpKeys.Generated issuer,
-                                          char[] pass) throws Exception {
+    /**
+     * Confirmation file number {@code n}: the credits of rewards {@code from}..{@code to} all POSTED as sent, encrypted
+     * and signed when keys are given. Reward ids are spaced as reward_seq hands them out (INCREMENT BY 50), and a credit
+     * is named after its reward (C{id}), as in production. {@code order}: "sent" lists the credits as the statement
+     * credit file did (by credit id, so C1001 before C101), "shuffled" in a random order (fixed seed).
+     */
+    private static void writeConfirmation(Path file, int n, int from, int to, String order, PgpKeys.Generated ours,
+                                          PgpKeys.Generated issuer, char[] pass) throws Exception {
+        List<String> ids = new ArrayList<>(to - from + 1);
+        for (long i = from; i <= to; i++) {
+            ids.add(Long.toString(i));
+        }
+        switch (order) {
+            case "sent" -> ids.sort((x, y) -> ("C" + (Long.parseLong(x) * 50 - 49)).compareTo("C" + (Long.parseLong(y) * 50 - 49)));
+            case "shuffled" -> Collections.shuffle(ids, new Random(42));
+            case "numeric" -> { } // by reward id, as this bench wrote its files before 2026-11-30
+            default -> throw new IllegalArgumentException("--order is sent, shuffled or numeric, not " + order);
+        }
         try (OutputStream disk = Files.newOutputStream(file);
              OutputStream body = ours != null ? new PgpEncryption(PgpKeys.readPublicKey(new ByteArrayInputStream(ours.armoredPublic())),
                      PgpKeys.readSecretKeys(new ByteArrayInputStream(issuer.armoredSecret())), pass).open(disk, "conf.txt", false)
@@ -175,12 +197,13 @@ public final class ReconcileBench {
              BufferedWriter w = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8), 1 << 16)) {
             w.write("H|STMTCONF|BENCH|CONF-BENCH-" + n + "|2026-11-23T04:00:00Z|STMTCR_BENCH_1\n");
             long sum = 0;
-            for (int i = from; i <= to; i++) {
+            for (String seq : ids) {
+                long i = Long.parseLong(seq);
                 long amount = 100 + i % 900;
                 sum += amount;
-                w.write("D|C" + i + "|ACCT-BENCH|" + amount + "|USD|POSTED|-|2026-11-23\n");
+                w.write("D|C" + (i * 50 - 49) + "|ACCT-BENCH|" + amount + "|USD|POSTED|-|2026-11-23\n");
             }
-            w.write("T|" + (to - from + 1) + "|" + sum + "\n");
+            w.write("T|" + ids.size() + "|" + sum + "\n");
         }
     }
 

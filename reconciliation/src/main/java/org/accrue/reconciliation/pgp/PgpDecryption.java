@@ -54,6 +54,8 @@ public final class PgpDecryption {
     /** Default limit on the plain content, in bytes: a confirmation file at its line limit is far smaller. */
     public static final long PLAIN_BYTES_MAX_DEFAULT = 8L << 30;
     private static final int BUFFER_BYTES = 1 << 16;
+    /** The JDK's provider for the bulk cipher (AES): it runs on the CPU's AES instructions. */
+    private static final String JDK_CIPHERS = "SunJCE";
     /** Bytes looked at to tell binary OpenPGP, armor and anything else apart. */
     private static final int SNIFF_BYTES = 64;
 
@@ -145,8 +147,10 @@ public final class PgpDecryption {
                 throw new PgpFileException(PgpFileException.Reason.INTEGRITY_FAILURE, "the file has no integrity protection");
             }
             PGPPrivateKey priv = open(key);
+            // The session key with BouncyCastle; the bulk of the file (AES) with the JDK's provider, whose AES runs on
+            // the CPU's AES instructions (measured on a million-line file: decrypt and verify 414 ms -> see README).
             InputStream clear = data.getDataStream(new JcePublicKeyDataDecryptorFactoryBuilder().setProvider(PgpKeys.BC)
-                    .build(priv));
+                    .setContentProvider(JDK_CIPHERS).build(priv));
             JcaPGPObjectFactory outer = new JcaPGPObjectFactory(clear);
             JcaPGPObjectFactory inner = outer;
             Object msg = outer.nextObject();
@@ -180,7 +184,8 @@ public final class PgpDecryption {
                 throw new PgpFileException(PgpFileException.Reason.BAD_SIGNATURE, "the signing key "
                         + PgpKeys.keyId(signer.getKeyID()) + " is revoked");
             }
-            ops1.init(new JcaPGPContentVerifierBuilderProvider().setProvider(PgpKeys.BC), signer);
+            // The signature's digest runs over every byte of the file: the JDK's SHA-256 uses the CPU's SHA instructions.
+            ops1.init(new JcaPGPContentVerifierBuilderProvider(), signer); // the JDK's providers (BC is not registered)
             if (!(inner.nextObject() instanceof PGPLiteralData literal)) {
                 throw corrupt("no literal data after the one-pass signature");
             }
