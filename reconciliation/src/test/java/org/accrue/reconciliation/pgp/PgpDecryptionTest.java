@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
+import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPSecretKeyRingCollection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -119,6 +120,17 @@ class PgpDecryptionTest {
         byte[] file = encrypt(ACCRUE, ISSUER, false, big);
 
         assertThat(decrypt(file, ISSUER, ACCRUE)).isEqualTo(big);
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {SymmetricKeyAlgorithmTags.AES_128,
+            SymmetricKeyAlgorithmTags.AES_256, SymmetricKeyAlgorithmTags.CAST5, SymmetricKeyAlgorithmTags.CAMELLIA_256,
+            SymmetricKeyAlgorithmTags.TWOFISH, SymmetricKeyAlgorithmTags.TRIPLE_DES})
+    void aFileInAnyCipherAnIssuersToolMayChooseDecrypts(int cipher) throws Exception {
+        byte[] file = PgpMessages.build(ISSUER.encryptionKey(), cipher, true, new PgpMessages.Signing(ACCRUE, PASS, PLAIN),
+                PLAIN);
+
+        assertThat(decrypt(file, ISSUER, ACCRUE)).isEqualTo(PLAIN);
     }
 
     @Test

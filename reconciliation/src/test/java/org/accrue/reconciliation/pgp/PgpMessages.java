@@ -41,11 +41,17 @@ final class PgpMessages {
      */
     static byte[] build(PGPPublicKey recipient, boolean integrity, Signing signing, byte[] data)
             throws IOException, PGPException {
+        return build(recipient, SymmetricKeyAlgorithmTags.AES_256, integrity, signing, data);
+    }
+
+    /** The same, with the symmetric cipher {@code cipher} (SymmetricKeyAlgorithmTags). */
+    static byte[] build(PGPPublicKey recipient, int cipher, boolean integrity, Signing signing, byte[] data)
+            throws IOException, PGPException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PGPEncryptedDataGenerator enc = null;
         OutputStream body = out;
         if (recipient != null) {
-            enc = new PGPEncryptedDataGenerator(new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
+            enc = new PGPEncryptedDataGenerator(new JcePGPDataEncryptorBuilder(cipher)
                     .setWithIntegrityPacket(integrity).setSecureRandom(new SecureRandom()).setProvider(PgpKeys.BC));
             enc.addMethod(new JcePublicKeyKeyEncryptionMethodGenerator(recipient).setProvider(PgpKeys.BC));
             body = enc.open(out, new byte[1 << 12]);
