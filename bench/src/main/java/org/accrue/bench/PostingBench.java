@@ -50,6 +50,7 @@ public final class PostingBench {
         v.put("accrue.rewards.matcher.enabled", "false");
         v.put("accrue.log.level", "WARN");
         v.put("accrue.store.pool-size-max", "4");
+        v.put("accrue.reconciliation.apply-parts", "2"); // no file is applied here; a part count the small pool can hold
         v.put("accrue.jobs.posting.batch-size-max", a.getOrDefault("batch", "1000"));
         v.put("accrue.jobs.posting.workers", a.getOrDefault("workers", "2"));
         v.put("accrue.pan.key.1", "base64:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));

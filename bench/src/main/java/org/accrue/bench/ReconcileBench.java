@@ -128,6 +128,7 @@ public final class ReconcileBench {
             }
             var imports = node.operations().imports();
             long[] cpu0 = cpuNanos();
+            long[] innodb0 = innodb(node.store().dataSource());
             long t1 = System.nanoTime();
             List<Future<ConfirmationImports.Import>> done = new ArrayList<>();
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -149,6 +150,7 @@ public final class ReconcileBench {
             }
             double s = (System.nanoTime() - t1) / 1e9;
             long[] cpu1 = cpuNanos();
+            long[] innodb1 = innodb(node.store().dataSource());
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == MemoryType.HEAP) {
@@ -160,6 +162,21 @@ public final class ReconcileBench {
                     Runtime.getRuntime().maxMemory() >> 20);
             System.out.printf("CPU time during the import: this JVM %.2f s, MariaDB %.2f s (on %d cores)%n",
                     (cpu1[0] - cpu0[0]) / 1e9, (cpu1[1] - cpu0[1]) / 1e9, Runtime.getRuntime().availableProcessors());
+            System.out.printf("InnoDB during the import: %,d MB of redo written, %,d pages flushed%n",
+                    (innodb1[0] - innodb0[0]) >> 20, innodb1[1] - innodb0[1]);
+        }
+    }
+
+    /** InnoDB's redo log position (bytes) and the pages it has flushed so far. */
+    private static long[] innodb(javax.sql.DataSource ds) throws Exception {
+        try (var c = ds.getConnection(); var st = c.createStatement(); var rs = st.executeQuery("select variable_name, "
+                + "variable_value from information_schema.global_status where variable_name in "
+                + "('INNODB_LSN_CURRENT', 'INNODB_BUFFER_POOL_PAGES_FLUSHED')")) {
+            long[] out = new long[2];
+            while (rs.next()) {
+                out[rs.getString(1).equalsIgnoreCase("INNODB_LSN_CURRENT") ? 0 : 1] = rs.getLong(2);
+            }
+            return out;
         }
     }
 

@@ -27,7 +27,8 @@ public record AccrueConfig(
         Pgp pgp,
         Map<String, Airline> airlines,
         Map<String, PointsProgram> points,
-        Exceptions exceptions) {
+        Exceptions exceptions,
+        Reconciliation reconciliation) {
 
     public enum StoreMode { EMBEDDED, EXTERNAL }
 
@@ -113,6 +114,13 @@ public record AccrueConfig(
 
     /** The exceptions queue: write-offs above this amount (minor units, any currency) need a second person. */
     public record Exceptions(long writeOffApprovalMinor) {
+    }
+
+    /**
+     * Confirmation files: how many transactions side by side apply one file (its lines split by reward). An import
+     * holds that many connections plus two, and a node applies one file at a time.
+     */
+    public record Reconciliation(int applyParts) {
     }
 
     /** A bank points program: cash value of 1,000 points (minor units of currency) and how long points live. */
@@ -314,11 +322,19 @@ public record AccrueConfig(
         Exceptions exceptions = new Exceptions(s.integer("accrue.exceptions.write-off-approval-minor", 10_000, 0,
                 Integer.MAX_VALUE));
 
+        Reconciliation reconciliation = new Reconciliation(s.integer("accrue.reconciliation.apply-parts", 4, 1, 16));
+        if (reconciliation.applyParts() + 2 > store.poolSizeMax()) {
+            throw new ConfigException("accrue.reconciliation.apply-parts=" + reconciliation.applyParts() + " needs "
+                    + (reconciliation.applyParts() + 2) + " connections while a file is applied, more than "
+                    + "accrue.store.pool-size-max=" + store.poolSizeMax());
+        }
+
         Set<String> unread = s.unread();
         if (!unread.isEmpty()) {
             throw new ConfigException("unknown configuration keys: " + unread);
         }
         return new AccrueConfig(dataDir, logLevel, store, iso, journal, http, rewards, new PanKeys(current, Map.copyOf(keys)),
-                Map.copyOf(issuers), List.copyOf(apiKeys), jobs, pgp, Map.copyOf(airlines), Map.copyOf(points), exceptions);
+                Map.copyOf(issuers), List.copyOf(apiKeys), jobs, pgp, Map.copyOf(airlines), Map.copyOf(points), exceptions,
+                reconciliation);
     }
 }

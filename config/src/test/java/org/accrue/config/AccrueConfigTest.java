@@ -134,6 +134,19 @@ class AccrueConfigTest {
     }
 
     @Test
+    void aConfirmationFileIsAppliedInFourPartsUnlessThePoolCannotHoldThem() {
+        assertThat(AccrueConfig.from(Settings.of(minimal())).reconciliation().applyParts()).isEqualTo(4);
+        Map<String, String> m = minimal();
+        m.put("accrue.store.pool-size-max", "5");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.reconciliation.apply-parts=4")
+                .hasMessageContaining("needs 6 connections").hasMessageContaining("accrue.store.pool-size-max=5");
+        m.put("accrue.reconciliation.apply-parts", "3");
+        assertThat(AccrueConfig.from(Settings.of(m)).reconciliation().applyParts()).isEqualTo(3);
+        m.put("accrue.reconciliation.apply-parts", "0");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.reconciliation.apply-parts");
+    }
+
+    @Test
     void jobsHaveDefaultSchedulesThatConfigurationReplacesOrTurnsToManual() {
         Map<String, String> m = minimal();
         m.put("accrue.jobs.schedule.posting", "0 15 1 * * ?");

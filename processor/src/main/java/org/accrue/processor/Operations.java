@@ -56,7 +56,7 @@ public final class Operations implements AutoCloseable {
         this.invoicing = new MerchantInvoicing(ds, clock, config.dataDir());
         this.statements = new Statements(ds);
         this.imports = new org.accrue.processor.recon.ConfirmationImports(ds, clock, config.issuers(), config.pgp(),
-                config.dataDir());
+                config.dataDir(), config.reconciliation().applyParts());
         this.reconciliation = new org.accrue.processor.recon.Reconciliation(ds, clock, config.issuers(), imports);
         this.exceptions = new org.accrue.processor.recon.ExceptionsQueue(ds, clock, config.exceptions().writeOffApprovalMinor());
     }

@@ -60,8 +60,6 @@ import org.slf4j.LoggerFactory;
 
 public final class ConfirmationImports {
     private static final Logger log = LoggerFactory.getLogger(ConfirmationImports.class);
-    /** Transactions a file is applied in, side by side (ConfirmationParts): one per core of a small node. */
-    private static final int APPLY_PARTS = 2;
     /** The largest file accepted, in bytes. */
     public static final long FILE_BYTES_MAX = 4L * 1024 * 1024 * 1024;
 
@@ -80,11 +78,22 @@ public final class ConfirmationImports {
     private final Path received;
     private final Path quarantine;
     private final Path work;
+    /** Transactions a new import's lines are applied in, side by side (ConfirmationParts). */
+    private final int applyParts;
+    /**
+     * One import applied at a time on this node: each holds applyParts + 2 connections, and two at once would only
+     * share the same cores. Another waits its turn (in arrival order).
+     */
+    private final java.util.concurrent.Semaphore applying = new java.util.concurrent.Semaphore(1, true);
     /** After each part of an import commits (tests stop there, as a node that dies between two commits would). */
     java.util.function.IntConsumer partCommitted = part -> { };
 
     public ConfirmationImports(DataSource ds, InstantSource clock, Map<String, AccrueConfig.Issuer> issuers,
-                               AccrueConfig.Pgp pgp, Path dataDir) {
+                               AccrueConfig.Pgp pgp, Path dataDir, int applyParts) {
+        if (applyParts < 1) {
+            throw new IllegalArgumentException("at least one part");
+        }
+        this.applyParts = applyParts;
         this.ds = ds;
         this.clock = clock;
         this.issuers = issuers;
@@ -145,6 +154,12 @@ public final class ConfirmationImports {
      * returns it as it stands.
      */
     public Import process(String importId) {
+        try {
+            applying.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to process " + importId, e);
+        }
         try (Connection lock = ds.getConnection()) {
             if (!namedLock(lock, "get_lock(?, 0)", importId)) {
                 return find(importId).orElseThrow(() -> new IllegalArgumentException("no import " + importId));
@@ -156,6 +171,8 @@ public final class ConfirmationImports {
             }
         } catch (SQLException e) {
             throw new Sql.StoreException(e);
+        } finally {
+            applying.release();
         }
     }
 
@@ -238,7 +255,7 @@ public final class ConfirmationImports {
                     return reject(imp, raw, e.reason(), e.getMessage());
                 }
             }
-            ConfirmationParts.Result result = new ConfirmationParts(ds, APPLY_PARTS, ConfirmationApply.CHUNK_LINES,
+            ConfirmationParts.Result result = new ConfirmationParts(ds, applyParts, ConfirmationApply.CHUNK_LINES,
                     partCommitted).apply(
                     importId, imp.issuerId(), plain, clock.instant(), summary -> replayOf(imp.issuerId(), summary),
                     (c, summary, outcomes) -> finish(c, importId, Status.APPLIED, null, null, summary, outcomes));

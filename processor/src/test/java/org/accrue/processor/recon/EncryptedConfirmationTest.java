@@ -45,7 +45,7 @@ class EncryptedConfirmationTest {
         Files.write(bankKey, BANK.armoredPublic());
         Map<String, AccrueConfig.Issuer> issuers = Map.of("BANK_P", new AccrueConfig.Issuer("BANK_P", "Bank P", false, bankKey, 3));
         imports = new ConfirmationImports(node.processor().store().dataSource(), InstantSource.system(), issuers,
-                new AccrueConfig.Pgp(OURS.armoredSecret(), PASS), node.dataDir());
+                new AccrueConfig.Pgp(OURS.armoredSecret(), PASS), node.dataDir(), node.processor().config().reconciliation().applyParts());
     }
 
     private static byte[] encrypted(PgpKeys.Generated signer, PgpKeys.Generated recipient, String content) throws Exception {
