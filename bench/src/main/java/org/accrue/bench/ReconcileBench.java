@@ -14,8 +14,11 @@
  * answer, which lists credits by credit id (--order sent), or shuffled
  * (--order shuffled), for an issuer that answers in an order of its own, or
  * by reward id (--order numeric, as this bench wrote its files before).
+ * With --warmup N a file of N lines (confirming N more credits) is applied
+ * first, untimed: the timed import then runs compiled code, as on a node that
+ * has applied a file before.
  * Usage: ReconcileBench [--lines 1000000] [--pgp true] [--steps true (time each step)] [--files 1]
- *                       [--order sent|shuffled|numeric]
+ *                       [--order sent|shuffled|numeric] [--warmup 0]
  */
 package org.accrue.bench;
 
@@ -59,6 +62,7 @@ public final class ReconcileBench {
             a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         int lines = Integer.parseInt(a.getOrDefault("lines", "1000000"));
+        int warmup = Integer.parseInt(a.getOrDefault("warmup", "0"));
         boolean pgp = Boolean.parseBoolean(a.getOrDefault("pgp", "true"));
         Path dir = Path.of(a.getOrDefault("data-dir", "bench/target/reconcile-data")).toAbsolutePath();
         BenchFiles.emptyDirectory(dir);
@@ -95,7 +99,7 @@ public final class ReconcileBench {
                         + "return_period_days, updated_at) select seq * 50 - 49, concat('rw_', seq), " + cardRow + ", 'BENCH', 'bench-offer', "
                         + "null, 0, concat('bench:', seq), 'CASH', 'USD', 100 + seq % 900, 100 + seq % 900, 5000, 5000, 'USD', "
                         + "5000, 'MERCHANT:bench', 'SENT', utc_timestamp(6), utc_date(), utc_timestamp(6), 0, utc_timestamp(6) "
-                        + "from seq_1_to_" + lines).executeUpdate();
+                        + "from seq_1_to_" + (lines + warmup)).executeUpdate();
                 s.createNativeMutationQuery("insert into statement_credit (credit_id, reward_id, kind, issuer_id, card_id, "
                         + "account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
                         + "status, file_id, created_at, filed_at) select concat('C', id), id, 'CREDIT', 'BENCH', card_id, "
@@ -103,7 +107,20 @@ public final class ReconcileBench {
                         + "'STMTCR_BENCH_1', utc_timestamp(6), utc_timestamp(6) from reward where offer_id = 'bench-offer'")
                         .executeUpdate();
             });
-            System.out.printf("seeded %,d sent credits in %.1f s%n", lines, (System.nanoTime() - t0) / 1e9);
+            System.out.printf("seeded %,d sent credits in %.1f s%n", lines + warmup, (System.nanoTime() - t0) / 1e9);
+            if (warmup > 0) { // a node that has applied a file before: its code compiled, as on a node that runs for days
+                Path file = dir.resolve("STMTCONF_BENCH_20261122_001.txt" + (pgp ? ".pgp" : ""));
+                writeConfirmation(file, 0, lines + 1, lines + warmup, a.getOrDefault("order", "sent"), pgp ? ours : null,
+                        issuer, pass);
+                long w0 = System.nanoTime();
+                String id;
+                try (var in = Files.newInputStream(file)) {
+                    id = node.operations().imports().receive("BENCH", in, "BENCH", file.getFileName().toString(), "bench");
+                }
+                var warm = node.operations().imports().process(id);
+                System.out.printf("warm-up: a file of %,d lines %s in %.2f s (not timed below)%n", warmup, warm.status(),
+                        (System.nanoTime() - w0) / 1e9);
+            }
 
             int fileCount = Integer.parseInt(a.getOrDefault("files", "1"));
             List<Path> fileList = new ArrayList<>();
