@@ -85,6 +85,11 @@ public final class ConfirmationImports {
      * share the same cores. Another waits its turn (in arrival order).
      */
     private final java.util.concurrent.Semaphore applying = new java.util.concurrent.Semaphore(1, true);
+    /** Imports waiting for this node's turn (tests). */
+    int waitingToApply() {
+        return applying.getQueueLength();
+    }
+
     /** After each part of an import commits (tests stop there, as a node that dies between two commits would). */
     java.util.function.IntConsumer partCommitted = part -> { };
 

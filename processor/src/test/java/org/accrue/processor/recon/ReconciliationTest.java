@@ -282,6 +282,51 @@ class ReconciliationTest {
     }
 
     @Test
+    void aNodeAppliesOneFileAtATimeAndTheNextWaitsItsTurn() throws Exception {
+        List<Sent> a = fiveSentCredits("ACC-TURN-1");
+        List<Sent> b = fiveSentCredits("ACC-TURN-1");
+        ConfirmationImports imports = node.processor().operations().imports();
+        String idA = imports.receive("BANK_A", new java.io.ByteArrayInputStream(file("CONF-TURN-A-"
+                + UUID.randomUUID().toString().replaceAll("[0-9-]", ""), a.stream().map(s -> posted(s, "ACC-TURN-1",
+                s.amount())).toList()).getBytes(StandardCharsets.UTF_8)), "TEST", "a.txt", "test");
+        String idB = imports.receive("BANK_A", new java.io.ByteArrayInputStream(file("CONF-TURN-B-"
+                + UUID.randomUUID().toString().replaceAll("[0-9-]", ""), b.stream().map(s -> posted(s, "ACC-TURN-1",
+                s.amount())).toList()).getBytes(StandardCharsets.UTF_8)), "TEST", "b.txt", "test");
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        imports.partCommitted = part -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            var first = pool.submit(() -> imports.process(idA));
+            holding.await();
+            var second = pool.submit(() -> imports.process(idB));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (imports.waitingToApply() == 0) {
+                assertThat(System.nanoTime()).as("the second file waits for the first").isLessThan(deadline);
+                LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // polls the node's queue of imports
+            }
+            assertThat(imports.find(idB).orElseThrow().status()).as("nothing of it applied yet")
+                    .isEqualTo(ConfirmationImports.Status.RECEIVED);
+            release.countDown();
+
+            assertThat(first.get().status()).isEqualTo(ConfirmationImports.Status.APPLIED);
+            assertThat(second.get().status()).isEqualTo(ConfirmationImports.Status.APPLIED);
+        } finally {
+            imports.partCommitted = part -> { };
+            release.countDown(); // before the pool waits for its tasks: the first import is held until then
+            pool.close();
+        }
+        assertThat(imports.find(idB).orElseThrow().outcomes()).isEqualTo("{MATCHED=5}");
+    }
+
+    @Test
     void aStatementFileIsCheckedForMissingCreditsOnlyOnceItsWindowHasPassed() {
         List<Sent> c = fiveSentCredits("ACC-WINDOW-1");
         upload(file("CONF-WINDOW-" + UUID.randomUUID().toString().replaceAll("[0-9-]", ""),
