@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -85,6 +84,20 @@ public final class ConfirmationImports {
      * share the same cores. Another waits its turn (in arrival order).
      */
     private final java.util.concurrent.Semaphore applying = new java.util.concurrent.Semaphore(1, true);
+    private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
+
+    /**
+     * "imp_" and 20 random lowercase letters (94 bits). Letters only: a hex id holds digit runs, and one of 13 or more
+     * digits that passes the Luhn check reads as a card number to a scanner of logs.
+     */
+    static String newImportId() {
+        char[] letters = new char[20];
+        for (int i = 0; i < letters.length; i++) {
+            letters[i] = (char) ('a' + IDS.nextInt(26));
+        }
+        return "imp_" + new String(letters);
+    }
+
     /** Imports waiting for this node's turn (tests). */
     int waitingToApply() {
         return applying.getQueueLength();
@@ -121,7 +134,7 @@ public final class ConfirmationImports {
             throw new IllegalArgumentException("no issuer " + issuerId);
         }
         Files.createDirectories(received);
-        String importId = "imp_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+        String importId = newImportId();
         Path raw = received.resolve(importId + ".bin");
         long bytes;
         try (OutputStream out = Files.newOutputStream(raw)) {

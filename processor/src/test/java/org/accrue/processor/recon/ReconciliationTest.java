@@ -181,6 +181,17 @@ class ReconciliationTest {
     }
 
     @Test
+    void importIdsAreLettersOnlySoThatNoLogLineHoldsADigitRunThatReadsAsACardNumber() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            String id = ConfirmationImports.newImportId();
+            assertThat(id).matches("imp_[a-z]{20}");
+            ids.add(id);
+        }
+        assertThat(ids).as("no two alike").hasSize(10_000);
+    }
+
+    @Test
     void aCreditConfirmedAgainInALaterChunkOfTheSameFileIsADuplicateAndCountsOnce() throws Exception {
         List<Sent> c = fiveSentCredits("ACC-CHUNK-1");
         StringBuilder letters = new StringBuilder(); // an id of letters only, 16 of them (a-p for each hex digit)
