@@ -65,7 +65,7 @@ public final class Store implements AutoCloseable {
                                 AccrueConfig.Store s, List<Class<?>> entities) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("accrue-store");
-        hc.setJdbcUrl(url + (url.contains("?") ? "&" : "?") + "useBulkStmts=true&cachePrepStmts=true&useServerPrepStmts=true&allowLocalInfile=true");
+        hc.setJdbcUrl(url + (url.contains("?") ? "&" : "?") + "useBulkStmts=true&cachePrepStmts=true&useServerPrepStmts=true");
         hc.setUsername(user);
         hc.setPassword(password);
         hc.setMaximumPoolSize(s.poolSizeMax());
