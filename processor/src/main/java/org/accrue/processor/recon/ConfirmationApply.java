@@ -94,30 +94,29 @@ final class ConfirmationApply implements AutoCloseable {
         if (chunkLines < 1) {
             throw new IllegalArgumentException("chunkLines must be at least 1");
         }
+        // The import id is written into the MATCHED insert's text (below): checked before any statement is prepared.
+        if (!importId.matches("[A-Za-z0-9_]{1,40}")) {
+            throw new IllegalArgumentException("not an import id: " + importId);
+        }
         this.chunkLines = chunkLines;
         this.c = c;
         this.importId = importId;
         this.issuerId = issuerId;
         this.now = now;
         this.at = Sql.ts(now);
-        // A first outcome is a new row; LATE replaces the MISSING row the reconciliation job wrote.
-        this.creditRow = c.prepareStatement("insert into credit_reconciliation (outcome, confirmed_status, "
-                + "confirmed_account_ref, confirmed_amount, confirmed_currency, confirmed_reason, posted_date, "
-                + "confirmation_import_id, reconciled_at, credit_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                + "on duplicate key update outcome = values(outcome), confirmed_status = values(confirmed_status), "
-                + "confirmed_account_ref = values(confirmed_account_ref), confirmed_amount = values(confirmed_amount), "
-                + "confirmed_currency = values(confirmed_currency), confirmed_reason = values(confirmed_reason), "
-                + "posted_date = values(posted_date), confirmation_import_id = values(confirmation_import_id), "
-                + "reconciled_at = values(reconciled_at)");
+        String outcome = "insert into credit_reconciliation (outcome, confirmed_status, confirmed_account_ref, "
+                + "confirmed_amount, confirmed_currency, confirmed_reason, posted_date, confirmation_import_id, reconciled_at, "
+                + "credit_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         // A first outcome that is not MATCHED; fails on the primary key if the credit had one after all.
-        this.firstRow = c.prepareStatement("insert into credit_reconciliation (outcome, confirmed_status, "
-                + "confirmed_account_ref, confirmed_amount, confirmed_currency, confirmed_reason, posted_date, "
-                + "confirmation_import_id, reconciled_at, credit_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        this.firstRow = c.prepareStatement(outcome);
+        // With the outcomes read: a first outcome is a new row; LATE replaces the MISSING row the reconciliation job wrote.
+        this.creditRow = c.prepareStatement(outcome + " on duplicate key update outcome = values(outcome), "
+                + "confirmed_status = values(confirmed_status), confirmed_account_ref = values(confirmed_account_ref), "
+                + "confirmed_amount = values(confirmed_amount), confirmed_currency = values(confirmed_currency), "
+                + "confirmed_reason = values(confirmed_reason), posted_date = values(posted_date), "
+                + "confirmation_import_id = values(confirmation_import_id), reconciled_at = values(reconciled_at)");
         // Nearly every line is this one: what is the same for the whole import is written into the statement, and the
         // date goes as text, which spares the driver its calendar arithmetic on every row (a tenth of this JVM's time).
-        if (!importId.matches("[A-Za-z0-9_]{1,40}")) {
-            throw new IllegalArgumentException("not an import id: " + importId);
-        }
         this.matchedRow = c.prepareStatement("insert into credit_reconciliation (credit_id, outcome, confirmation_import_id, "
                 + "posted_date, reconciled_at) values (?, 'MATCHED', '" + importId + "', ?, '"
                 + SQL_TIMESTAMP.format(LocalDateTime.ofInstant(now, ZoneOffset.UTC)) + "')");
