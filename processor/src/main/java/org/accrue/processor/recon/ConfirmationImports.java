@@ -408,18 +408,17 @@ public final class ConfirmationImports {
                 }
             }
         }
-        try (LedgerRows ledger = new LedgerRows(c);
-             PreparedStatement up = c.prepareStatement("update reward set status = 'REJECTED', updated_at = ? where id = ?")) {
+        List<Long> rejected = new ArrayList<>(rows.size());
+        try (LedgerRows ledger = new LedgerRows(c)) {
             for (StoredRewards.Row row : rows) {
                 if (row.reward().status() == org.accrue.rewards.ledger.Reward.Status.POSTED) {
                     continue; // posted and confirmed already: a later rejection line is a duplicate, handled as such
                 }
                 ledger.add(row.rowId(), row.reward().rejected(now));
-                up.setTimestamp(1, Sql.ts(now));
-                up.setLong(2, row.rowId());
-                up.addBatch();
+                rejected.add(row.rowId());
             }
-            up.executeBatch();
+            StoredRewards.move(c, rejected, org.accrue.rewards.ledger.Reward.Status.SENT,
+                    org.accrue.rewards.ledger.Reward.Status.REJECTED, now);
             ledger.flush();
         }
     }
