@@ -1,0 +1,675 @@
+/*
+ * The fault suite: what production does to an issuer's link, done to a real
+ * `accrue serve` (its own JVM, its own embedded MariaDB) while a recording
+ * client drives it, and then checked against the store.
+ *
+ *   kill        kill -9 of the node at random moments under load, restart on
+ *               the same config and data, N times; then: every 00 stored
+ *               exactly once, every stored purchase rewarded exactly once, and
+ *               a replay of everything answered as before (a 00 again for every
+ *               00; a message that got 96 or nothing is a first now, 00)
+ *   store-pause SIGSTOP of the node's mariadbd under load for P seconds: only 96
+ *               while it is paused, every message answered, 00 again without a
+ *               restart once it runs
+ *   store-kill  kill -9 of the node's mariadbd under load: 96 while it is down,
+ *               the node brings its store back by itself
+ *   garbage     random, truncated and oversized frames on other connections
+ *               while good traffic runs: the good traffic's p99 with and
+ *               without them
+ *   storm       more connections at once than accrue.iso.connections-max:
+ *               those past the limit are refused at once, none hangs
+ *
+ * Every scenario ends with the store checked in this JVM (the same wiring as
+ * every node: Processor.start) and prints one line of figures; the exit code
+ * is the number of broken promises. Bounded throughout: kill points, seconds,
+ * connections and answer timeouts all have limits.
+ */
+package org.accrue.bench.faults;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.accrue.bench.faults.RecordingClient.Answer;
+import org.accrue.bench.faults.RecordingClient.Sent;
+import org.accrue.config.AccrueConfig;
+import org.accrue.config.Settings;
+import org.accrue.processor.Processor;
+import org.accrue.processor.cards.Enrollment;
+import org.accrue.iso8583.simulator.IssuerConnection;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+public final class FaultSuite {
+    public static final int KILL_POINTS_MAX = 500;
+    static final String ISSUER = "FAULT";
+    private static final long DRAIN_WAIT_MS = 300_000;
+    /** A 00 answered this soon after the store was paused may be a commit that finished just before. */
+    private static final long PAUSE_GRACE_MS = 200;
+    /** "At once" for a connection past the limit, with room for a busy 2-core machine accepting 300 of them. */
+    private static final double REFUSE_WITHIN_SECONDS = 1.5;
+
+    /** What a run is given: where, how much traffic, how many faults. */
+    public record Options(Path dir, int cards, int connections, int inFlight, int killPoints, double killGapSecondsMax,
+                          int storePauses, int pauseSeconds, int storeKills, int garbageSeconds, int stormConnections,
+                          long seed, Map<String, String> overrides) {
+        public Options {
+            if (killPoints < 0 || killPoints > KILL_POINTS_MAX || connections < 1 || connections > 64 || inFlight < 1
+                    || inFlight > 64 || cards < 1 || killGapSecondsMax < 0.5 || killGapSecondsMax > 60
+                    || pauseSeconds < 1 || pauseSeconds > 120 || garbageSeconds < 0 || garbageSeconds > 300
+                    || stormConnections < 0 || stormConnections > 2_000) {
+                throw new IllegalArgumentException("out of bounds: kill points 0.." + KILL_POINTS_MAX
+                        + ", connections and in-flight 1..64, kill gap 0.5..60 s, pause 1..120 s, garbage 0..300 s, storm 0..2000");
+            }
+            overrides = Map.copyOf(overrides);
+        }
+    }
+
+    /** One scenario's figures, and the promises it found broken (empty when all held). */
+    public record Result(String scenario, Map<String, Object> figures, List<String> broken) {
+        public String describe() {
+            StringBuilder b = new StringBuilder(scenario).append(": ");
+            figures.forEach((k, v) -> b.append(k).append('=').append(v).append("; "));
+            b.append(broken.isEmpty() ? "all promises kept" : "BROKEN: " + String.join("; ", broken));
+            return b.toString();
+        }
+    }
+
+    private final Options o;
+    private final Consumer<String> out;
+    private final List<String> pans;
+    private final Path config;
+    private final Map<String, String> settings;
+    private final int isoPort;
+    private int run;
+
+    private FaultSuite(Options o, Consumer<String> out) throws IOException {
+        this.o = o;
+        this.out = out;
+        this.pans = pans(o.cards(), o.seed());
+        emptyDirectory(o.dir());
+        Files.createDirectories(o.dir());
+        Path key = o.dir().resolve("pan.key");
+        Files.writeString(key, Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        isoPort = freePort();
+        settings = new TreeMap<>();
+        settings.put("accrue.data-dir", o.dir().resolve("node").toString());
+        settings.put("accrue.iso.port", Integer.toString(isoPort));
+        settings.put("accrue.http.port", Integer.toString(freePort()));
+        settings.put("accrue.pan.key.1", "file:" + key);
+        settings.put("accrue.issuer." + ISSUER + ".name", "Fault Bank");
+        settings.put("accrue.log.level", "WARN");
+        settings.put("accrue.store.embedded.buffer-pool-mb", "128");
+        settings.put("accrue.store.embedded.redo-log-mb", "64");
+        settings.putAll(o.overrides());
+        config = o.dir().resolve("accrue.properties");
+        StringBuilder props = new StringBuilder();
+        settings.forEach((k, v) -> props.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+        Files.writeString(config, props);
+    }
+
+    /** Runs the named scenarios (kill, store-pause, store-kill, garbage, storm) one after the other, each on a fresh node. */
+    public static List<Result> run(Options o, List<String> scenarios, Consumer<String> out) throws Exception {
+        List<Result> results = new ArrayList<>();
+        for (String s : scenarios) {
+            FaultSuite suite = new FaultSuite(o, out);
+            suite.prepare();
+            Result r = switch (s) {
+                case "kill" -> suite.kill();
+                case "store-pause" -> suite.storePause();
+                case "store-kill" -> suite.storeKill();
+                case "garbage" -> suite.garbage();
+                case "storm" -> suite.storm();
+                default -> throw new IllegalArgumentException("unknown scenario " + s
+                        + " (kill, store-pause, store-kill, garbage, storm)");
+            };
+            out.accept(r.describe());
+            results.add(r);
+        }
+        return results;
+    }
+
+    /** Enrolls every card and creates the merchant and an offer that rewards each of its purchases, in this JVM. */
+    private void prepare() throws Exception {
+        Map<String, String> v = new HashMap<>(settings);
+        v.put("accrue.iso.enabled", "false");
+        v.put("accrue.http.enabled", "false");
+        v.put("accrue.rewards.matcher.enabled", "false");
+        ObjectMapper json = new ObjectMapper();
+        try (Processor node = Processor.start(AccrueConfig.from(Settings.of(v)), InstantSource.system())) {
+            for (String pan : pans) {
+                node.enrollment().enroll(ISSUER, new Enrollment.Request(pan, "FAULT-ACCT", "FAULT", null, null));
+            }
+            var codec = node.catalog().codec();
+            node.catalog().putMerchant(codec.merchant(json.readTree("{\"merchantId\":\"fault-cafe\",\"name\":\"Fault Cafe\","
+                    + "\"mids\":[{\"acquirerId\":\"" + RecordingClient.ACQUIRER + "\",\"mid\":\"" + RecordingClient.MID
+                    + "\"}],\"descriptors\":[\"FAULT SUITE*\"],\"mccs\":[\"" + RecordingClient.MCC + "\"]}"), "merchant"));
+            node.catalog().createOffer(codec.offer(json.readTree("{\"id\":\"fault-cafe-1pct\",\"merchantId\":\"fault-cafe\","
+                    + "\"reward\":{\"type\":\"PERCENT\",\"rateBps\":100},\"currency\":\"USD\","
+                    + "\"startsAt\":\"2026-01-01T00:00:00Z\"}"), "offer"));
+        }
+    }
+
+    private ServedNode serve() throws IOException {
+        return ServedNode.start(config, o.dir(), ++run);
+    }
+
+    // ---------------------------------------------------------------- kill -9 of the node
+
+    private Result kill() throws Exception {
+        Random random = new Random(o.seed());
+        List<Double> restarts = new ArrayList<>();
+        List<Long> killedAt = new ArrayList<>();
+        ServedNode node = serve();
+        RecordingClient client = RecordingClient.start("127.0.0.1", isoPort, pans, o.connections(), o.inFlight(), o.seed());
+        try {
+            for (int i = 0; i < o.killPoints(); i++) {
+                // A random moment under load: that randomness is the point of the scenario.
+                Thread.sleep((long) (500 + random.nextDouble() * (o.killGapSecondsMax() * 1000 - 500)));
+                killedAt.add(System.nanoTime());
+                node.kill9();
+                long t0 = System.nanoTime();
+                node = serve();
+                restarts.add((System.nanoTime() - t0) / 1e9);
+            }
+            Thread.sleep((long) (o.killGapSecondsMax() * 1000)); // traffic on the last restart too
+        } finally {
+            client.stop();
+            node.close();
+        }
+        List<Answer> answers = client.answers();
+        List<Double> recoveries = new ArrayList<>();
+        for (long k : killedAt) {
+            answers.stream().filter(a -> a.atNanos() > k && a.code().equals("00")).mapToLong(Answer::atNanos).min()
+                    .ifPresent(first -> recoveries.add((first - k) / 1e9));
+        }
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("kill points", o.killPoints());
+        f.put("restart s (median/max)", medianMax(restarts));
+        f.put("kill to first 00 s (median/max)", medianMax(recoveries));
+        List<String> broken = new ArrayList<>();
+        if (recoveries.size() < killedAt.size()) {
+            broken.add((killedAt.size() - recoveries.size()) + " kill points never saw a 00 again");
+        }
+        checkAndReplay(client.sent(), f, broken);
+        return new Result("kill", f, broken);
+    }
+
+    // ---------------------------------------------------------------- the store paused or killed
+
+    private Result storePause() throws Exception {
+        return storeFault("store-pause", o.storePauses(), true);
+    }
+
+    private Result storeKill() throws Exception {
+        return storeFault("store-kill", o.storeKills(), false);
+    }
+
+    private Result storeFault(String name, int times, boolean pause) throws Exception {
+        List<long[]> windows = new ArrayList<>(); // {fault start, fault end}
+        ServedNode node = serve();
+        RecordingClient client = RecordingClient.start("127.0.0.1", isoPort, pans, o.connections(), o.inFlight(), o.seed());
+        try {
+            for (int i = 0; i < times; i++) {
+                Thread.sleep(3_000); // steady traffic before the fault
+                ProcessHandle db = node.mariadbd().orElseThrow(() -> new IllegalStateException("no mariadbd under the node"));
+                long start = System.nanoTime();
+                if (pause) {
+                    ServedNode.signal(db.pid(), "STOP");
+                    try {
+                        Thread.sleep(o.pauseSeconds() * 1000L); // the length of the outage is the scenario's parameter
+                    } finally {
+                        ServedNode.signal(db.pid(), "CONT");
+                    }
+                    windows.add(new long[] {start, System.nanoTime()});
+                } else {
+                    ServedNode.signal(db.pid(), "KILL");
+                    windows.add(new long[] {start, start}); // its end is the first 00 after it
+                }
+                awaitFirst00After(client, windows.getLast()[1], 120_000);
+            }
+            Thread.sleep(3_000);
+        } finally {
+            client.stop();
+            node.close();
+        }
+        List<Answer> answers = client.answers();
+        Map<String, Object> f = new LinkedHashMap<>();
+        List<String> broken = new ArrayList<>();
+        List<Double> recoveries = new ArrayList<>();
+        long during00 = 0;
+        long during96 = 0;
+        long duringOther = 0;
+        for (long[] w : windows) {
+            answers.stream().filter(a -> a.atNanos() > w[1] && a.code().equals("00")).mapToLong(Answer::atNanos).min()
+                    .ifPresent(first -> recoveries.add((first - w[1]) / 1e9));
+            for (Answer a : answers) {
+                if (pause && a.atNanos() > w[0] + TimeUnit.MILLISECONDS.toNanos(PAUSE_GRACE_MS) && a.atNanos() < w[1]) {
+                    switch (a.code()) {
+                        case "00" -> during00++;
+                        case "96" -> during96++;
+                        default -> duringOther++;
+                    }
+                }
+            }
+        }
+        f.put("faults", times);
+        if (pause) {
+            f.put("pause s", o.pauseSeconds());
+            f.put("answers while paused (96/00/other)", during96 + "/" + during00 + "/" + duringOther);
+            if (during00 + duringOther > 0) {
+                broken.add((during00 + duringOther) + " answers other than 96 while the store was paused");
+            }
+            if (during96 == 0) {
+                broken.add("no 96 while the store was paused: the issuer heard nothing");
+            }
+        }
+        f.put(pause ? "resume to first 00 s (median/max)" : "kill to first 00 s (median/max)", medianMax(recoveries));
+        if (recoveries.size() < windows.size()) {
+            broken.add((windows.size() - recoveries.size()) + " faults never saw a 00 again");
+        }
+        checkAndReplay(client.sent(), f, broken);
+        return new Result(name, f, broken);
+    }
+
+    private static void awaitFirst00After(RecordingClient client, long after, long waitMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        while (System.nanoTime() < deadline) {
+            if (client.answers().stream().anyMatch(a -> a.atNanos() > after && a.code().equals("00"))) {
+                return;
+            }
+            Thread.sleep(50); // polling a condition with a deadline
+        }
+    }
+
+    // ---------------------------------------------------------------- bad frames beside good traffic
+
+    private Result garbage() throws Exception {
+        Map<String, Object> f = new LinkedHashMap<>();
+        List<String> broken = new ArrayList<>();
+        try (ServedNode node = serve()) {
+            RecordingClient quiet = RecordingClient.start("127.0.0.1", isoPort, pans, o.connections(), o.inFlight(), o.seed());
+            Thread.sleep(o.garbageSeconds() * 1000L);
+            quiet.stop();
+            RecordingClient loud = RecordingClient.start("127.0.0.1", isoPort, pans, o.connections(), o.inFlight(), o.seed() + 1);
+            Garbage g = new Garbage(isoPort, 8, o.seed());
+            Thread.sleep(o.garbageSeconds() * 1000L);
+            g.stop();
+            loud.stop();
+            f.put("good msg/s without / with garbage", String.format("%.0f / %.0f",
+                    quiet.answers().size() / (double) o.garbageSeconds(), loud.answers().size() / (double) o.garbageSeconds()));
+            f.put("good p99 ms without / with garbage", String.format("%.1f / %.1f", p99Ms(quiet), p99Ms(loud)));
+            f.put("bad frames sent", g.frames());
+            f.put("bad connections closed by the node", g.closedByNode());
+            f.put("truncated frames held past 10 s", g.heldLong());
+            long unanswered = loud.sent().stream().filter(s -> s.code() == null).count()
+                    + quiet.sent().stream().filter(s -> s.code() == null).count();
+            f.put("good messages unanswered", unanswered);
+            if (unanswered > 0) {
+                broken.add(unanswered + " good messages unanswered beside the garbage");
+            }
+            if (g.heldLong() > 0) {
+                broken.add(g.heldLong() + " truncated frames held their connection past 10 s");
+            }
+            List<Sent> all = new ArrayList<>(quiet.sent());
+            all.addAll(loud.sent());
+            node.close();
+            checkAndReplay(all, f, broken);
+        }
+        return new Result("garbage", f, broken);
+    }
+
+    private static double p99Ms(RecordingClient c) {
+        long[] l = c.answers().stream().mapToLong(Answer::latencyMicros).sorted().toArray();
+        return l.length == 0 ? 0 : l[Math.min(l.length - 1, (int) Math.ceil(l.length * 0.99) - 1)] / 1000.0;
+    }
+
+    /** Connections that send what no issuer should: random bytes, frames cut short, lengths past the limit. */
+    private static final class Garbage {
+        private final List<Thread> threads = new ArrayList<>();
+        private final java.util.concurrent.atomic.LongAdder frames = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder closed = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder heldLong = new java.util.concurrent.atomic.LongAdder();
+        private volatile boolean stopped;
+
+        Garbage(int port, int connections, long seed) {
+            for (int i = 0; i < connections; i++) {
+                Random r = new Random(seed * 31 + i);
+                threads.add(Thread.ofVirtual().start(() -> {
+                    while (!stopped) {
+                        try (Socket s = new Socket()) {
+                            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                            s.setSoTimeout(10_000);
+                            once(s, r);
+                        } catch (IOException e) {
+                            closed.increment();
+                        }
+                    }
+                }));
+            }
+        }
+
+        private void once(Socket s, Random r) throws IOException {
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            int kind = r.nextInt(3);
+            frames.increment();
+            if (kind == 0) { // a whole frame of random bytes
+                byte[] body = new byte[20 + r.nextInt(200)];
+                r.nextBytes(body);
+                out.write(new byte[] {(byte) (body.length >> 8), (byte) body.length});
+                out.write(body);
+                out.flush();
+                readUntilClosed(in);
+            } else if (kind == 1) { // a frame cut short: the declared length never arrives
+                out.write(new byte[] {0, (byte) 200, '0', '2', '0', '0'});
+                out.flush();
+                long t0 = System.nanoTime();
+                try {
+                    readUntilClosed(in);
+                } catch (java.net.SocketTimeoutException held) {
+                    heldLong.increment();
+                }
+                if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(10)) {
+                    heldLong.increment();
+                }
+            } else { // a length past the largest frame
+                out.write(new byte[] {(byte) 0xff, (byte) 0xff, 'x'});
+                out.flush();
+                readUntilClosed(in);
+            }
+        }
+
+        /** Reads whatever the node answers until it closes the connection. */
+        private void readUntilClosed(InputStream in) throws IOException {
+            byte[] buf = new byte[512];
+            while (in.read(buf) >= 0) {
+                if (stopped) {
+                    return;
+                }
+            }
+            closed.increment();
+        }
+
+        void stop() throws InterruptedException {
+            stopped = true;
+            for (Thread t : threads) {
+                t.join(15_000);
+            }
+        }
+
+        long frames() {
+            return frames.sum();
+        }
+
+        long closedByNode() {
+            return closed.sum();
+        }
+
+        long heldLong() {
+            return heldLong.sum();
+        }
+    }
+
+    // ---------------------------------------------------------------- a connection storm
+
+    private Result storm() throws Exception {
+        Map<String, Object> f = new LinkedHashMap<>();
+        List<String> broken = new ArrayList<>();
+        int n = o.stormConnections();
+        List<Sent> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServedNode node = serve()) {
+            java.util.concurrent.atomic.LongAdder answered = new java.util.concurrent.atomic.LongAdder();
+            java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
+            java.util.concurrent.atomic.LongAdder hung = new java.util.concurrent.atomic.LongAdder();
+            List<Double> refusedAfter = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<IssuerConnection> open = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Thread> ts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                ts.add(Thread.ofVirtual().start(() -> {
+                    long t0 = 0;
+                    try {
+                        go.await();
+                        t0 = System.nanoTime();
+                        IssuerConnection c = new IssuerConnection("127.0.0.1", isoPort);
+                        open.add(c);
+                        var m = RecordingClient.purchase(pans.get(k % pans.size()), String.format("S%07d", k), "000001",
+                                new Random(k));
+                        Sent s = new Sent(m, System.nanoTime());
+                        sent.add(s);
+                        s.code = c.send(m).get(15, TimeUnit.SECONDS).get(39);
+                        answered.increment();
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        hung.increment();
+                    } catch (Exception e) {
+                        refused.increment();
+                        refusedAfter.add((System.nanoTime() - t0) / 1e9);
+                    }
+                }));
+            }
+            go.countDown();
+            for (Thread t : ts) {
+                t.join();
+            }
+            open.forEach(IssuerConnection::close);
+            f.put("connections at once", n);
+            f.put("answered", answered.sum());
+            f.put("refused", refused.sum());
+            f.put("refused after s (median/max)", medianMax(refusedAfter));
+            f.put("hung (no answer, not closed, 15 s)", hung.sum());
+            if (hung.sum() > 0) {
+                broken.add(hung.sum() + " connections neither served nor refused");
+            }
+            double slowest = refusedAfter.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            if (slowest > REFUSE_WITHIN_SECONDS) {
+                broken.add(String.format("a connection past the limit waited %.2f s to be refused", slowest));
+            }
+            // The node still serves once the storm is over.
+            try (IssuerConnection after = new IssuerConnection("127.0.0.1", isoPort)) {
+                var m = RecordingClient.purchase(pans.getFirst(), "S9999999", "000001", new Random(1));
+                String code = after.send(m).get(15, TimeUnit.SECONDS).get(39);
+                f.put("after the storm", code);
+                if (!code.equals("00")) {
+                    broken.add("after the storm a new connection got " + code);
+                }
+            }
+            node.close();
+        }
+        List<Sent> answeredOnly = sent.stream().filter(s -> s.code() != null).toList();
+        checkAndReplay(answeredOnly, f, broken);
+        return new Result("storm", f, broken);
+    }
+
+    // ---------------------------------------------------------------- the checks against the store
+
+    /** What the store holds for the suite's messages, read after the matcher has drained its queue. */
+    private record Stored(Set<String> messages, long rows, long rewardsDoubled, long messagesWithoutReward, long quarantined) {
+    }
+
+    private Stored readStore() throws Exception {
+        Map<String, String> v = new HashMap<>(settings);
+        v.put("accrue.iso.enabled", "false");
+        v.put("accrue.http.enabled", "false");
+        v.put("accrue.rewards.matcher.enabled", "true");
+        try (Processor node = Processor.start(AccrueConfig.from(Settings.of(v)), InstantSource.system())) {
+            var sf = node.store().sessionFactory();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_WAIT_MS);
+            while (count(sf, "select count(*) from match_queue") > 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the matcher did not drain its queue in " + DRAIN_WAIT_MS + " ms");
+                }
+                Thread.sleep(100); // polling a condition with a deadline
+            }
+            List<Object[]> rows = sf.fromSession(s -> s.createNativeQuery(
+                    "select terminal_id, stan from card_message", Object[].class).getResultList());
+            Set<String> ids = new HashSet<>();
+            for (Object[] r : rows) {
+                ids.add(RecordingClient.idOf((String) r[0], (String) r[1]));
+            }
+            long doubled = count(sf, "select count(*) from (select source_message_id from reward "
+                    + "group by source_message_id having count(*) > 1) d");
+            long without = count(sf, "select count(*) from card_message m "
+                    + "where not exists (select 1 from reward r where r.source_message_id = m.id)");
+            return new Stored(ids, rows.size(), doubled, without, 0);
+        }
+    }
+
+    private static long count(org.hibernate.SessionFactory sf, String sql) {
+        return sf.fromSession(s -> ((Number) s.createNativeQuery(sql, Object.class).getSingleResult()).longValue());
+    }
+
+    /**
+     * The promises, checked twice: after the faults (every 00 stored once, every stored purchase rewarded once)
+     * and after a replay of everything sent (a 00 again for every 00, everything stored now, still once).
+     */
+    private void checkAndReplay(List<Sent> sent, Map<String, Object> f, List<String> broken) throws Exception {
+        long acked = sent.stream().filter(s -> "00".equals(s.code())).count();
+        long refused96 = sent.stream().filter(s -> "96".equals(s.code())).count();
+        long none = sent.stream().filter(s -> s.code() == null).count();
+        long other = sent.size() - acked - refused96 - none;
+        f.put("sent", sent.size());
+        f.put("00/96/other/none", acked + "/" + refused96 + "/" + other + "/" + none);
+        Stored before = readStore();
+        long lost = sent.stream().filter(s -> "00".equals(s.code()) && !before.messages().contains(s.id())).count();
+        f.put("stored", before.rows());
+        f.put("lost 00s", lost);
+        f.put("doubled", before.rows() - before.messages().size());
+        f.put("rewards doubled / missing", before.rewardsDoubled() + "/" + before.messagesWithoutReward());
+        if (lost > 0) {
+            broken.add(lost + " messages answered 00 are not stored");
+        }
+        if (before.rows() != before.messages().size()) {
+            broken.add((before.rows() - before.messages().size()) + " messages stored twice");
+        }
+        if (before.rewardsDoubled() > 0 || before.messagesWithoutReward() > 0) {
+            broken.add(before.rewardsDoubled() + " purchases rewarded twice, " + before.messagesWithoutReward() + " not rewarded");
+        }
+        Map<String, String> replayed;
+        try (ServedNode node = serve()) {
+            replayed = RecordingClient.replay("127.0.0.1", isoPort, sent, Math.min(16, o.connections() * 2));
+            node.close();
+        }
+        long differs = 0;
+        long notStoredNow = 0;
+        for (Sent s : sent) {
+            String again = replayed.get(s.id());
+            if ("00".equals(s.code()) && !"00".equals(again)) {
+                differs++;
+            } else if (!"00".equals(again)) {
+                notStoredNow++;
+            }
+        }
+        Stored after = readStore();
+        Set<String> all = new HashSet<>();
+        sent.forEach(s -> all.add(s.id()));
+        long missing = all.stream().filter(id -> !after.messages().contains(id)).count();
+        f.put("replayed", sent.size());
+        f.put("replay differs", differs);
+        f.put("stored after replay", (all.size() - missing) + " of " + all.size());
+        if (differs > 0 || notStoredNow > 0) {
+            broken.add("replay: " + differs + " 00s answered otherwise, " + notStoredNow + " others not 00");
+        }
+        if (missing > 0 || after.rows() != after.messages().size()) {
+            broken.add("after the replay " + missing + " messages missing, " + (after.rows() - after.messages().size()) + " doubled");
+        }
+        if (after.rewardsDoubled() > 0 || after.messagesWithoutReward() > 0) {
+            broken.add("after the replay " + after.rewardsDoubled() + " rewarded twice, " + after.messagesWithoutReward()
+                    + " not rewarded");
+        }
+    }
+
+    // ---------------------------------------------------------------- small things
+
+    private static String medianMax(List<Double> xs) {
+        if (xs.isEmpty()) {
+            return "-";
+        }
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return String.format("%.2f/%.2f", a[a.length / 2], a[a.length - 1]);
+    }
+
+    static List<String> pans(int n, long seed) {
+        Random r = new Random(seed);
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            StringBuilder b = new StringBuilder("400000");
+            while (b.length() < 15) {
+                b.append(r.nextInt(10));
+            }
+            out.add(org.accrue.iso8583.Pans.withCheckDigit(b.toString()));
+        }
+        return out;
+    }
+
+    private static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void emptyDirectory(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** {@code java -cp ... org.accrue.bench.faults.FaultSuite --scenarios kill,store-pause --kill-points 50 ...} */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        Map<String, String> overrides = new TreeMap<>();
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("accrue.")) {
+                overrides.put(name, System.getProperty(name));
+            }
+        }
+        Options o = new Options(Path.of(a.getOrDefault("dir", "bench/target/fault-data")).toAbsolutePath(),
+                Integer.parseInt(a.getOrDefault("cards", "200")),
+                Integer.parseInt(a.getOrDefault("connections", "8")),
+                Integer.parseInt(a.getOrDefault("in-flight", "4")),
+                Integer.parseInt(a.getOrDefault("kill-points", "50")),
+                Double.parseDouble(a.getOrDefault("kill-gap-max", "4")),
+                Integer.parseInt(a.getOrDefault("store-pauses", "2")),
+                Integer.parseInt(a.getOrDefault("pause-seconds", "20")),
+                Integer.parseInt(a.getOrDefault("store-kills", "2")),
+                Integer.parseInt(a.getOrDefault("garbage-seconds", "15")),
+                Integer.parseInt(a.getOrDefault("storm-connections", "300")),
+                Long.parseLong(a.getOrDefault("seed", "2026")),
+                overrides);
+        List<String> scenarios = Arrays.asList(a.getOrDefault("scenarios", "kill,store-pause,store-kill,garbage,storm").split(","));
+        List<Result> results = run(o, scenarios, System.out::println);
+        long broken = results.stream().mapToLong(r -> r.broken().size()).sum();
+        System.out.println();
+        results.forEach(r -> System.out.println(r.describe()));
+        System.exit((int) Math.min(broken, 100));
+    }
+}
