@@ -64,6 +64,7 @@ public final class IsoListener implements AutoCloseable {
         System.setProperty("q2.accrue.iso.connections-max", Integer.toString(config.iso().connectionsMax()));
         System.setProperty("q2.accrue.iso.max-frame-bytes", Integer.toString(config.iso().frameBytesMax()));
         System.setProperty("q2.accrue.iso.idle-timeout-ms", Integer.toString(config.iso().idleTimeoutMs()));
+        System.setProperty("q2.accrue.iso.backlog", Integer.toString(config.iso().backlog()));
         System.setProperty("q2.accrue.iso.handler", handlerName);
         System.setProperty("q2.accrue.log-dir", logs.toString());
         NameRegistrar.register(handlerName, handler);
