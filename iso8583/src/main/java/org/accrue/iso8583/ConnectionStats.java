@@ -1,6 +1,8 @@
 /*
  * What the listener did with issuers' connections, for operators: how many
- * are open, and how many were accepted and refused (over connections-max).
+ * are open, how many were accepted and refused (over connections-max), and
+ * how many were closed for a frame not complete in time, a frame declared
+ * larger than max-packet-length, or silence past the idle timeout.
  *
  * One instance is shared by a listener's socket factory and its channels:
  * the processor registers it in jPOS's NameRegistrar and names it in the
@@ -24,12 +26,17 @@ public final class ConnectionStats {
     private final AtomicInteger open = new AtomicInteger();
     private final LongAdder accepted = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder frameTimeouts = new LongAdder();
+    private final LongAdder oversizeFrames = new LongAdder();
+    private final LongAdder idleTimeouts = new LongAdder();
 
-    public record Snapshot(int open, long accepted, long refused) {
+    public record Snapshot(int open, long accepted, long refused, long frameTimeouts, long oversizeFrames,
+                           long idleTimeouts) {
     }
 
     public Snapshot snapshot() {
-        return new Snapshot(open.get(), accepted.sum(), refused.sum());
+        return new Snapshot(open.get(), accepted.sum(), refused.sum(), frameTimeouts.sum(), oversizeFrames.sum(),
+                idleTimeouts.sum());
     }
 
     /** Connections accepted and not yet closed. */
@@ -47,6 +54,21 @@ public final class ConnectionStats {
         return refused.sum();
     }
 
+    /** Connections closed because a frame had not fully arrived frame-timeout after its first byte. */
+    public long frameTimeouts() {
+        return frameTimeouts.sum();
+    }
+
+    /** Connections closed because a frame declared a length above max-packet-length. */
+    public long oversizeFrames() {
+        return oversizeFrames.sum();
+    }
+
+    /** Connections closed because no frame started within the idle timeout. */
+    public long idleTimeouts() {
+        return idleTimeouts.sum();
+    }
+
     void opened() {
         open.incrementAndGet();
         accepted.increment();
@@ -58,6 +80,18 @@ public final class ConnectionStats {
 
     void refusedOne() {
         refused.increment();
+    }
+
+    void frameTimedOut() {
+        frameTimeouts.increment();
+    }
+
+    void oversizeFrame() {
+        oversizeFrames.increment();
+    }
+
+    void idleTimedOut() {
+        idleTimeouts.increment();
     }
 
     /** The instance the {@value #PROPERTY} property names, or a private one when the property is absent. */

@@ -1,6 +1,6 @@
 /*
  * A warning that can repeat at network speed (a client reconnecting in a
- * loop past connections-max, a port scan) must not flood the
+ * loop past connections-max, a scan sending half frames) must not flood the
  * log: it is written at most once per window, and the line says how many
  * more like it were not written since the one before. The counts that
  * matter are in ConnectionStats; the log only tells an operator to look.

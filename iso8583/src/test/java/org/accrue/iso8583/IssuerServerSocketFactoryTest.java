@@ -73,7 +73,7 @@ class IssuerServerSocketFactoryTest {
             assertThat(closedByPeer(refused)).isTrue();
         }
         assertThat(accepted).isEmpty();
-        assertThat(stats.snapshot()).isEqualTo(new ConnectionStats.Snapshot(LIMIT, LIMIT, 1));
+        assertThat(stats.snapshot()).isEqualTo(new ConnectionStats.Snapshot(LIMIT, LIMIT, 1, 0, 0, 0));
         a.close();
         b.close();
     }

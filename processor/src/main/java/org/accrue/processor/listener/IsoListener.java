@@ -6,7 +6,8 @@
  * in that directory (another issuer's dialect on another port) is deployed too.
  * The handler the descriptors name is registered in jPOS's NameRegistrar, and
  * so are the listener's ConnectionStats (connections open, accepted, refused
- * over connections-max), which bindTo publishes as accrue_iso_* metrics.
+ * over connections-max, closed for a slow, oversize or missing frame), which
+ * bindTo publishes as accrue_iso_* metrics.
  */
 package org.accrue.processor.listener;
 
@@ -75,6 +76,7 @@ public final class IsoListener implements AutoCloseable {
         System.setProperty("q2.accrue.iso.connections-max", Integer.toString(config.iso().connectionsMax()));
         System.setProperty("q2.accrue.iso.max-frame-bytes", Integer.toString(config.iso().frameBytesMax()));
         System.setProperty("q2.accrue.iso.idle-timeout-ms", Integer.toString(config.iso().idleTimeoutMs()));
+        System.setProperty("q2.accrue.iso.frame-timeout-ms", Integer.toString(config.iso().frameTimeoutMs()));
         System.setProperty("q2.accrue.iso.backlog", Integer.toString(config.iso().backlog()));
         System.setProperty("q2.accrue.iso.handler", handlerName);
         System.setProperty("q2.accrue.iso.connection-stats", statsName);
@@ -121,12 +123,16 @@ public final class IsoListener implements AutoCloseable {
 
     /**
      * Publishes the connection counts: accrue_iso_connections_open (gauge), and the counters
-     * accrue_iso_connections_accepted_total and _refused_total (past connections-max).
+     * accrue_iso_connections_accepted_total, _refused_total (past connections-max), _idle_closed_total,
+     * accrue_iso_frames_timed_out_total and accrue_iso_frames_oversize_total.
      */
     public void bindTo(MeterRegistry registry) {
         registry.gauge("accrue.iso.connections.open", connections, ConnectionStats::open);
         registry.more().counter("accrue.iso.connections.accepted", List.of(), connections, ConnectionStats::accepted);
         registry.more().counter("accrue.iso.connections.refused", List.of(), connections, ConnectionStats::refused);
+        registry.more().counter("accrue.iso.connections.idle_closed", List.of(), connections, ConnectionStats::idleTimeouts);
+        registry.more().counter("accrue.iso.frames.timed_out", List.of(), connections, ConnectionStats::frameTimeouts);
+        registry.more().counter("accrue.iso.frames.oversize", List.of(), connections, ConnectionStats::oversizeFrames);
     }
 
     @Override
