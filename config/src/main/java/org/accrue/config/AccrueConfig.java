@@ -43,9 +43,13 @@ public record AccrueConfig(
         }
     }
 
-    /** The ISO 8583 listener. */
+    /**
+     * The ISO 8583 listener. idleTimeoutMs: silence allowed between frames; frameTimeoutMs: once a frame's first
+     * byte is in, the time the rest of it has; connectionsMax: open connections, the next is closed at once;
+     * backlog: connections the kernel queues before the listener accepts them.
+     */
     public record Iso(boolean enabled, int port, int frameBytesMax, int idleTimeoutMs,
-                      int connectionsMax) {
+                      int connectionsMax, int backlog, int frameTimeoutMs) {
     }
 
     /** Group commit: how many acknowledged-after-durable messages share one transaction. */
@@ -157,7 +161,9 @@ public record AccrueConfig(
                 s.integer("accrue.iso.port", 8583, 0, 65535),
                 s.integer("accrue.iso.max-frame-bytes", 8192, 64, 65535),
                 s.integer("accrue.iso.idle-timeout-ms", 300_000, 1000, 86_400_000),
-                s.integer("accrue.iso.connections-max", 256, 1, 10_000));
+                s.integer("accrue.iso.connections-max", 256, 1, 10_000),
+                s.integer("accrue.iso.backlog", 1024, 1, 65_535),
+                s.integer("accrue.iso.frame-timeout-ms", 5_000, 100, 600_000));
         Journal journal = new Journal(
                 s.integer("accrue.journal.batch-size-max", 512, 1, 10_000),
                 s.integer("accrue.journal.queue-capacity", 65_536, 16, 1_000_000),

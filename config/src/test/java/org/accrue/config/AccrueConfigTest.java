@@ -27,6 +27,8 @@ class AccrueConfigTest {
         AccrueConfig c = AccrueConfig.from(Settings.of(minimal()));
         assertThat(c.iso().port()).isEqualTo(8583);
         assertThat(c.iso().frameBytesMax()).isEqualTo(8192);
+        assertThat(c.iso().backlog()).isEqualTo(1024);
+        assertThat(c.iso().frameTimeoutMs()).isEqualTo(5000);
         assertThat(c.http().port()).isEqualTo(8080);
         assertThat(c.store().mode()).isEqualTo(AccrueConfig.StoreMode.EMBEDDED);
         assertThat(c.panKeys().currentVersion()).isEqualTo(1);
@@ -45,6 +47,10 @@ class AccrueConfigTest {
             accrue.iso.port,              70000
             accrue.iso.port,              eighty
             accrue.iso.max-frame-bytes,   10
+            accrue.iso.backlog,           0
+            accrue.iso.backlog,           70000
+            accrue.iso.frame-timeout-ms,  99
+            accrue.iso.frame-timeout-ms,  600001
             accrue.journal.batch-size-max, 0
             accrue.store.mode,            cloud
             accrue.http.enabled,          maybe

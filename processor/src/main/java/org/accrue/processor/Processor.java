@@ -111,6 +111,7 @@ public final class Processor implements AutoCloseable {
             closeInOrder.add(api);
         }
         if (listener != null) {
+            listener.bindTo(metrics);
             closeInOrder.add(listener);
         }
         closeInOrder.add(jobs);

@@ -4,7 +4,10 @@
  * node's deploy directory at start, and their ${q2.accrue.*} properties are
  * filled from the typed configuration. Any other descriptor an operator puts
  * in that directory (another issuer's dialect on another port) is deployed too.
- * The handler the descriptors name is registered in jPOS's NameRegistrar.
+ * The handler the descriptors name is registered in jPOS's NameRegistrar, and
+ * so are the listener's ConnectionStats (connections open, accepted, refused
+ * over connections-max, closed for a slow, oversize or missing frame), which
+ * bindTo publishes as accrue_iso_* metrics.
  */
 package org.accrue.processor.listener;
 
@@ -20,8 +23,11 @@ import java.util.UUID;
 
 import org.accrue.config.AccrueConfig;
 import org.accrue.iso8583.CardMessageHandler;
+import org.accrue.iso8583.ConnectionStats;
 import org.jpos.q2.Q2;
 import org.jpos.util.NameRegistrar;
+
+import io.micrometer.core.instrument.MeterRegistry;
 
 public final class IsoListener implements AutoCloseable {
     static final List<String> DESCRIPTORS = List.of("00_logger.xml", "10_iso_listener.xml");
@@ -30,11 +36,15 @@ public final class IsoListener implements AutoCloseable {
 
     private final Q2 q2;
     private final String handlerName;
+    private final String statsName;
+    private final ConnectionStats connections;
     private final int port;
 
-    private IsoListener(Q2 q2, String handlerName, int port) {
+    private IsoListener(Q2 q2, String handlerName, String statsName, ConnectionStats connections, int port) {
         this.q2 = q2;
         this.handlerName = handlerName;
+        this.statsName = statsName;
+        this.connections = connections;
         this.port = port;
     }
 
@@ -43,7 +53,9 @@ public final class IsoListener implements AutoCloseable {
         Path home = config.dataDir().resolve("q2");
         Path deploy = home.resolve("deploy");
         Path logs = config.dataDir().resolve("logs");
-        String handlerName = "accrue.handler." + UUID.randomUUID();
+        String node = UUID.randomUUID().toString();
+        String handlerName = "accrue.handler." + node;
+        String statsName = "accrue.iso.connections." + node;
         try {
             Files.createDirectories(deploy);
             Files.createDirectories(logs);
@@ -64,13 +76,18 @@ public final class IsoListener implements AutoCloseable {
         System.setProperty("q2.accrue.iso.connections-max", Integer.toString(config.iso().connectionsMax()));
         System.setProperty("q2.accrue.iso.max-frame-bytes", Integer.toString(config.iso().frameBytesMax()));
         System.setProperty("q2.accrue.iso.idle-timeout-ms", Integer.toString(config.iso().idleTimeoutMs()));
+        System.setProperty("q2.accrue.iso.frame-timeout-ms", Integer.toString(config.iso().frameTimeoutMs()));
+        System.setProperty("q2.accrue.iso.backlog", Integer.toString(config.iso().backlog()));
         System.setProperty("q2.accrue.iso.handler", handlerName);
+        System.setProperty("q2.accrue.iso.connection-stats", statsName);
         System.setProperty("q2.accrue.log-dir", logs.toString());
         NameRegistrar.register(handlerName, handler);
+        ConnectionStats connections = new ConnectionStats();
+        NameRegistrar.register(statsName, connections);
 
         Q2 q2 = new Q2(new String[] {"-d", deploy.toString(), "-Nh", "-Nf", "-Ns"});
         q2.start();
-        IsoListener listener = new IsoListener(q2, handlerName, port);
+        IsoListener listener = new IsoListener(q2, handlerName, statsName, connections, port);
         if (!q2.ready(START_WAIT_MS) || !awaitPort(port)) {
             listener.close();
             throw new IllegalStateException("ISO listener did not start on port " + port + " (see " + logs.resolve("q2.log") + ")");
@@ -104,9 +121,24 @@ public final class IsoListener implements AutoCloseable {
         return q2.running();
     }
 
+    /**
+     * Publishes the connection counts: accrue_iso_connections_open (gauge), and the counters
+     * accrue_iso_connections_accepted_total, _refused_total (past connections-max), _idle_closed_total,
+     * accrue_iso_frames_timed_out_total and accrue_iso_frames_oversize_total.
+     */
+    public void bindTo(MeterRegistry registry) {
+        registry.gauge("accrue.iso.connections.open", connections, ConnectionStats::open);
+        registry.more().counter("accrue.iso.connections.accepted", List.of(), connections, ConnectionStats::accepted);
+        registry.more().counter("accrue.iso.connections.refused", List.of(), connections, ConnectionStats::refused);
+        registry.more().counter("accrue.iso.connections.idle_closed", List.of(), connections, ConnectionStats::idleTimeouts);
+        registry.more().counter("accrue.iso.frames.timed_out", List.of(), connections, ConnectionStats::frameTimeouts);
+        registry.more().counter("accrue.iso.frames.oversize", List.of(), connections, ConnectionStats::oversizeFrames);
+    }
+
     @Override
     public void close() {
         q2.stop();
         NameRegistrar.unregister(handlerName);
+        NameRegistrar.unregister(statsName);
     }
 }

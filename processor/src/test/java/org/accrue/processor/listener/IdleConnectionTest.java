@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.accrue.iso8583.simulator.IssuerConnection;
 import org.accrue.iso8583.simulator.WireMessage;
+import org.accrue.processor.testing.Api;
 import org.accrue.processor.testing.NodeSettings;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
@@ -34,6 +35,17 @@ class IdleConnectionTest {
                     .get(10, TimeUnit.SECONDS);
             assertThat(echo.get(39)).isEqualTo("00");
         }
+    }
+
+    @Test
+    void aConnectionSilentForTheIdleTimeoutIsClosedAndCounted(Node node) throws IOException {
+        Api api = new Api(node.processor().httpPort());
+        double idleClosedBefore = api.metric("accrue_iso_connections_idle_closed_total");
+        try (Socket silent = new Socket("127.0.0.1", node.processor().isoPort())) {
+            silent.setSoTimeout(15_000);
+            assertThat(silent.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(api.metric("accrue_iso_connections_idle_closed_total")).isEqualTo(idleClosedBefore + 1);
     }
 
     @Test

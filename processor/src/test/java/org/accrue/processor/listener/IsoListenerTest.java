@@ -174,7 +174,9 @@ class IsoListenerTest {
     }
 
     @Test
-    void anOversizedFrameClosesOnlyThatConnection() throws IOException {
+    void anOversizedFrameClosesOnlyThatConnectionAndIsCounted() throws IOException {
+        Api api = new Api(node.processor().httpPort());
+        double oversizeBefore = api.metric("accrue_iso_frames_oversize_total");
         try (Socket s = new Socket("127.0.0.1", node.processor().isoPort())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
@@ -184,6 +186,7 @@ class IsoListenerTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1); // closed by the listener
         }
         assertThat(send(Requests.of("0200", ENROLLED, 100)).get(39)).isEqualTo("00");
+        assertThat(api.metric("accrue_iso_frames_oversize_total")).isEqualTo(oversizeBefore + 1);
     }
 
     @Test

@@ -59,6 +59,24 @@ public final class Api {
         return r.json().get("cardId").asText();
     }
 
+    /**
+     * One sample of GET /metrics (Prometheus text), named as exposed with its labels if any, e.g.
+     * {@code accrue_iso_connections_refused_total}; NaN when the node does not expose it.
+     */
+    public double metric(String sample) {
+        Response r = get("/metrics", null);
+        if (r.status() != 200) {
+            throw new AssertionError("GET /metrics answered " + r.status());
+        }
+        for (String line : r.body().split("\n")) {
+            int space = line.lastIndexOf(' ');
+            if (!line.startsWith("#") && space > 0 && line.substring(0, space).equals(sample)) {
+                return Double.parseDouble(line.substring(space + 1));
+            }
+        }
+        return Double.NaN;
+    }
+
     private Response send(HttpRequest.Builder b, String key) {
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
