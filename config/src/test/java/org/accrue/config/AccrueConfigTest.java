@@ -30,6 +30,7 @@ class AccrueConfigTest {
         assertThat(c.http().port()).isEqualTo(8080);
         assertThat(c.store().mode()).isEqualTo(AccrueConfig.StoreMode.EMBEDDED);
         assertThat(c.panKeys().currentVersion()).isEqualTo(1);
+        assertThat(c.journal().commitDeadlineMs()).isEqualTo(5000);
     }
 
     @Test
@@ -46,6 +47,8 @@ class AccrueConfigTest {
             accrue.iso.port,              eighty
             accrue.iso.max-frame-bytes,   10
             accrue.journal.batch-size-max, 0
+            accrue.journal.commit-deadline-ms, 99
+            accrue.journal.commit-deadline-ms, 60001
             accrue.store.mode,            cloud
             accrue.http.enabled,          maybe
             accrue.log.level,             LOUD
