@@ -52,8 +52,11 @@ public record AccrueConfig(
                       int connectionsMax, int backlog, int frameTimeoutMs) {
     }
 
-    /** Group commit: how many acknowledged-after-durable messages share one transaction. */
-    public record Journal(int batchSizeMax, int queueCapacity, int writers) {
+    /**
+     * Group commit: how many acknowledged-after-durable messages share one transaction, and how long a message may
+     * wait for its commit (queued time included) before it is answered 96.
+     */
+    public record Journal(int batchSizeMax, int queueCapacity, int writers, int commitDeadlineMs) {
     }
 
     public record Http(boolean enabled, String bindAddress, int port) {
@@ -167,7 +170,8 @@ public record AccrueConfig(
         Journal journal = new Journal(
                 s.integer("accrue.journal.batch-size-max", 512, 1, 10_000),
                 s.integer("accrue.journal.queue-capacity", 65_536, 16, 1_000_000),
-                s.integer("accrue.journal.writers", 1, 1, 64));
+                s.integer("accrue.journal.writers", 1, 1, 64),
+                s.integer("accrue.journal.commit-deadline-ms", 5000, 100, 60_000));
         Http http = new Http(
                 s.bool("accrue.http.enabled", true),
                 s.string("accrue.http.bind-address", "0.0.0.0"),

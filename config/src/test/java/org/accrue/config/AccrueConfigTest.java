@@ -32,6 +32,7 @@ class AccrueConfigTest {
         assertThat(c.http().port()).isEqualTo(8080);
         assertThat(c.store().mode()).isEqualTo(AccrueConfig.StoreMode.EMBEDDED);
         assertThat(c.panKeys().currentVersion()).isEqualTo(1);
+        assertThat(c.journal().commitDeadlineMs()).isEqualTo(5000);
     }
 
     @Test
@@ -52,6 +53,8 @@ class AccrueConfigTest {
             accrue.iso.frame-timeout-ms,  99
             accrue.iso.frame-timeout-ms,  600001
             accrue.journal.batch-size-max, 0
+            accrue.journal.commit-deadline-ms, 99
+            accrue.journal.commit-deadline-ms, 60001
             accrue.store.mode,            cloud
             accrue.http.enabled,          maybe
             accrue.log.level,             LOUD

@@ -63,8 +63,10 @@ public final class Processor implements AutoCloseable {
         this.enrollment = new Enrollment(store.sessionFactory(), tokenizer, clock);
         this.catalog = new org.accrue.processor.catalog.Catalog(store.sessionFactory(), clock, ApiServer.newJsonMapper());
         this.journal = new MessageJournal(store.sessionFactory(), tokenizer, clock, stats,
-                config.journal().batchSizeMax(), config.journal().queueCapacity(), config.journal().writers());
+                config.journal().batchSizeMax(), config.journal().queueCapacity(), config.journal().writers(),
+                java.time.Duration.ofMillis(config.journal().commitDeadlineMs()));
         metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
+        metrics.gauge("accrue.store.up", journal, j -> j.storeUp() ? 1 : 0);
         this.matcher = config.rewards().matcherEnabled()
                 ? new org.accrue.processor.rewards.RewardMatcher(store.sessionFactory(), catalog, clock,
                 java.time.Duration.ofDays(config.rewards().clearingWindowDays()), config.rewards().tierCurrency(),
@@ -150,7 +152,7 @@ public final class Processor implements AutoCloseable {
 
     private Map<String, Boolean> health() {
         Map<String, Boolean> m = new LinkedHashMap<>();
-        m.put("store", store.isUp());
+        m.put("store", journal.storeUp()); // the journal's probe: never waits on a store that hangs
         m.put("listener", listener == null || listener.isRunning());
         m.put("matcher", matcher == null || matcher.isRunning());
         m.put("scheduler", jobs.isRunning());

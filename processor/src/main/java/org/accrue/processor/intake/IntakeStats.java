@@ -1,5 +1,6 @@
 package org.accrue.processor.intake;
 
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,10 +16,20 @@ public final class IntakeStats {
     private final LongAdder conflicts = new LongAdder();
     private final LongAdder notEnrolled = new LongAdder();
     private final LongAdder batches = new LongAdder();
+    private final LongAdder batchesTimedOut = new LongAdder();
     private final Map<String, LongAdder> byResponseCode = new ConcurrentHashMap<>();
+    private final Map<NotRecorded, LongAdder> notRecorded = new EnumMap<>(NotRecorded.class);
 
+    public IntakeStats() {
+        for (NotRecorded cause : NotRecorded.values()) {
+            notRecorded.put(cause, new LongAdder());
+        }
+    }
+
+    /** Counts so far; notRecorded: messages answered 96 by cause (tag). */
     public record Snapshot(long received, long stored, long duplicates, long conflicts, long notEnrolled,
-                           long batches, Map<String, Long> byResponseCode) {
+                           long batches, Map<String, Long> byResponseCode, long batchesTimedOut,
+                           Map<String, Long> notRecorded) {
     }
 
     void received() { received.increment(); }
@@ -27,6 +38,8 @@ public final class IntakeStats {
     void conflicts(int n) { conflicts.add(n); }
     void notEnrolled(int n) { notEnrolled.add(n); }
     void batch() { batches.increment(); }
+    void batchTimedOut() { batchesTimedOut.increment(); }
+    void notRecorded(NotRecorded cause) { notRecorded.get(cause).increment(); }
 
     void answered(String responseCode) {
         byResponseCode.computeIfAbsent(responseCode, c -> new LongAdder()).increment();
@@ -35,8 +48,10 @@ public final class IntakeStats {
     public Snapshot snapshot() {
         Map<String, Long> codes = new TreeMap<>();
         byResponseCode.forEach((k, v) -> codes.put(k, v.sum()));
+        Map<String, Long> causes = new TreeMap<>();
+        notRecorded.forEach((k, v) -> causes.put(k.tag(), v.sum()));
         return new Snapshot(received.sum(), stored.sum(), duplicates.sum(), conflicts.sum(), notEnrolled.sum(),
-                batches.sum(), codes);
+                batches.sum(), codes, batchesTimedOut.sum(), causes);
     }
 
     public void bindTo(MeterRegistry registry) {
@@ -46,6 +61,9 @@ public final class IntakeStats {
         registry.more().counter("accrue.iso.messages.conflicts", java.util.List.of(), conflicts, LongAdder::sum);
         registry.more().counter("accrue.iso.messages.not_enrolled", java.util.List.of(), notEnrolled, LongAdder::sum);
         registry.more().counter("accrue.journal.batches", java.util.List.of(), batches, LongAdder::sum);
+        registry.more().counter("accrue.journal.batches.timed_out", java.util.List.of(), batchesTimedOut, LongAdder::sum);
+        notRecorded.forEach((cause, a) -> registry.more().counter("accrue.journal.not_recorded", java.util.List.of(
+                io.micrometer.core.instrument.Tag.of("cause", cause.tag())), a, LongAdder::sum));
         for (String code : new String[] {"00", "12", "30", "94", "96"}) {
             LongAdder a = byResponseCode.computeIfAbsent(code, c -> new LongAdder());
             registry.more().counter("accrue.iso.responses", java.util.List.of(

@@ -17,6 +17,39 @@
  * Any failure of the transaction answers the whole batch 96 and writes
  * nothing; the issuer resends and the resend is a first, never a double.
  * A key always goes to the same writer, so no two batches race on one key.
+ *
+ * Deadlines. A store that hangs (paused, a stalled disk, packets dropped)
+ * fails no call: it just never answers. So every message gets an answer
+ * within accrue.journal.commit-deadline-ms of reaching the journal, queued
+ * time included: a batch's deadline is its oldest message's. A watchdog
+ * thread, which never touches the store, answers 96 (i) every batch whose
+ * transaction (look-up, inserts, commit) has not returned by its deadline and
+ * (ii) every queued message whose deadline has passed, or all of them once
+ * the store is known to be DOWN: the writer may be blocked in a JDBC call,
+ * and nothing here waits for it. Each batch has a once-flag: the writer
+ * (after commit or failure) and the watchdog race for it, and only the
+ * winner answers, so each message is answered exactly once; a queued message
+ * is owned by whoever takes it out of the queue. The stuck connection is
+ * freed two ways: its network timeout (set by the writer at the start of the
+ * batch to the time left plus NETWORK_SLACK_MS) ends a blocked read, and the
+ * watchdog aborts it at the deadline (Connection.abort, on a thread of its
+ * own: the driver first tries a KILL over a new connection, bounded by the
+ * login timeout) for a blocked write; either way the driver closes the
+ * socket and the pool evicts the connection. The abort and the writer's
+ * release of the connection hold one lock, so a connection already back in
+ * the pool is never aborted under its next user.
+ *
+ * A commit that timed out may still have reached the server and applied.
+ * That is safe: its messages were answered 96, the issuer resends, and the
+ * resend finds the stored first by its message key and is answered as a
+ * duplicate (00, the same answer), never stored twice. Stats count what is
+ * known: a batch is counted stored only when its commit returned, even late.
+ * Deadlines are elapsed time (System.nanoTime), not domain time; the clock
+ * still stamps received_at.
+ *
+ * A deadline miss or a lost connection sets the StoreGate DOWN: new messages
+ * are answered 96 at once (not after a deadline each) until its probe reaches
+ * the store again, then the node resumes by itself.
  */
 package org.accrue.processor.intake;
 
@@ -28,7 +61,12 @@ import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTimeoutException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
@@ -41,7 +79,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import org.accrue.iso8583.Acknowledgement;
@@ -54,6 +97,7 @@ import org.accrue.rewards.enrollment.PanTokenizer.PanToken;
 import org.hibernate.SessionFactory;
 import org.hibernate.StatelessSession;
 import org.hibernate.Transaction;
+import org.hibernate.exception.JDBCConnectionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +105,12 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MessageJournal.class);
     private static final long SHUTDOWN_WAIT_MS = 10_000;
 
-    /** A message waiting for its batch: tokens are computed on the connection thread, off the writer's path. */
-    private record Pending(CardMessage message, List<PanToken> tokens, Consumer<Acknowledgement> reply) {
+    /**
+     * A message waiting for its batch: tokens are computed on the connection thread, off the writer's path. Its
+     * deadline (System.nanoTime) is when it must have been answered.
+     */
+    private record Pending(CardMessage message, List<PanToken> tokens, Consumer<Acknowledgement> reply,
+                           long deadlineNanos) {
         PanToken tokenFor(int version) {
             for (PanToken t : tokens) {
                 if (t.keyVersion() == version) {
@@ -80,22 +128,109 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
     private record CardRow(long id, String status) {
     }
 
+    /**
+     * Messages that share one transaction, answered once: by the writer when its transaction ends, or by the
+     * watchdog at the deadline, whichever claims it first. While the transaction runs, it holds its connection
+     * here so that the watchdog can abort it.
+     */
+    private static final class Batch {
+        final List<Pending> messages;
+        final long deadlineNanos;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private final ReentrantLock connectionLock = new ReentrantLock();
+        private Connection connection; // guarded by connectionLock
+        private boolean aborted; // guarded by connectionLock
+
+        Batch(List<Pending> messages) {
+            this.messages = messages;
+            long oldest = messages.getFirst().deadlineNanos();
+            for (Pending p : messages) {
+                oldest = p.deadlineNanos() - oldest < 0 ? p.deadlineNanos() : oldest;
+            }
+            this.deadlineNanos = oldest;
+        }
+
+        /** True for the one caller that may answer this batch. */
+        boolean claim() {
+            return answered.compareAndSet(false, true);
+        }
+
+        boolean pastDeadline(long nowNanos) {
+            return nowNanos - deadlineNanos >= 0;
+        }
+
+        /** The writer's connection for this batch, with reads bounded by the time left; refused once aborted. */
+        void attach(Connection c, ExecutorService executor) throws SQLException {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            if (leftMs <= 0) {
+                throw new SQLTimeoutException("the commit deadline passed before the transaction started");
+            }
+            c.setNetworkTimeout(executor, (int) Math.min(Integer.MAX_VALUE, leftMs + NETWORK_SLACK_MS));
+            connectionLock.lock();
+            try {
+                if (aborted) {
+                    throw new SQLTimeoutException("the commit deadline passed before the transaction started");
+                }
+                connection = c;
+            } finally {
+                connectionLock.unlock();
+            }
+        }
+
+        /** The writer is done with the connection; after this the pool may hand it to someone else. */
+        void release() {
+            connectionLock.lock();
+            try {
+                connection = null;
+            } finally {
+                connectionLock.unlock();
+            }
+        }
+
+        /** At the deadline: close the stuck connection under the writer, so that it returns and the pool evicts it. */
+        void abort(ExecutorService executor) {
+            connectionLock.lock();
+            try {
+                aborted = true;
+                if (connection != null) {
+                    connection.abort(executor);
+                    connection = null;
+                }
+            } catch (SQLException | RuntimeException e) {
+                log.debug("aborting a timed-out journal connection: {}", e.getClass().getSimpleName());
+            } finally {
+                connectionLock.unlock();
+            }
+        }
+    }
+
     private final SessionFactory sessions;
     private final PanTokenizer tokenizer;
     private final InstantSource clock;
     private final IntakeStats stats;
     private final int batchSizeMax;
+    private final long commitDeadlineNanos;
     private final List<Writer> writers = new ArrayList<>();
-    private final java.util.concurrent.ExecutorService replies =
-            java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("accrue-reply-", 0).factory());
+    private final ExecutorService replies =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("accrue-reply-", 0).factory());
+    private final ExecutorService aborts =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("accrue-journal-abort-", 0).factory());
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("accrue-journal-watchdog").daemon(true).factory());
+    private final StoreGate gate;
     private volatile boolean closing;
     static final int ID_BLOCK = 1000;
+    /** Reads of a batch's connection end this long after its deadline, when the watchdog has answered it. */
+    static final long NETWORK_SLACK_MS = 250;
+    static final long WATCH_EVERY_MS_MAX = 50;
+    static final long WATCH_EVERY_MS_MIN = 5;
 
-    /** One writer: its queue, its thread, and its own block of card_message ids. */
+    /** One writer: its queue, its thread, the batch it is committing, and its own block of card_message ids. */
     private final class Writer {
         final int index;
         final BlockingQueue<Pending> queue;
         final Thread thread;
+        volatile Batch current;
         long nextId;
         long idLimit;
 
@@ -107,16 +242,21 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
     }
 
     public MessageJournal(SessionFactory sessions, PanTokenizer tokenizer, InstantSource clock, IntakeStats stats,
-                          int batchSizeMax, int queueCapacity, int writerCount) {
+                          int batchSizeMax, int queueCapacity, int writerCount, Duration commitDeadline) {
         this.sessions = sessions;
         this.tokenizer = tokenizer;
         this.clock = clock;
         this.stats = stats;
         this.batchSizeMax = batchSizeMax;
+        this.commitDeadlineNanos = commitDeadline.toNanos();
+        this.gate = new StoreGate(sessions);
         for (int i = 0; i < writerCount; i++) {
             writers.add(new Writer(i, Math.max(1, queueCapacity / writerCount)));
         }
         writers.forEach(w -> w.thread.start());
+        // A tick of a twentieth of the deadline: answers go out at most that late.
+        long tickMs = Math.clamp(commitDeadline.toMillis() / 20, WATCH_EVERY_MS_MIN, WATCH_EVERY_MS_MAX);
+        watchdog.scheduleWithFixedDelay(this::watch, tickMs, tickMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -127,15 +267,25 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             reply.accept(ack);
         };
         if (closing) {
-            counted.accept(Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+            notRecorded(counted, NotRecorded.SHUTDOWN);
             return;
         }
-        Pending p = new Pending(message, tokenizer.all(message.pan()), counted);
+        if (!gate.isUp()) {
+            // Known down: say so now rather than let the message wait out a deadline.
+            notRecorded(counted, NotRecorded.STORE_DOWN);
+            return;
+        }
+        Pending p = new Pending(message, tokenizer.all(message.pan()), counted, System.nanoTime() + commitDeadlineNanos);
         Writer w = writers.get(Math.floorMod(message.messageKey().hashCode(), writers.size()));
         if (!w.queue.offer(p)) {
             // Full queue: the store is behind. Say so now rather than let the issuer time out.
-            counted.accept(Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+            notRecorded(counted, NotRecorded.QUEUE_FULL);
         }
+    }
+
+    /** True unless the journal has seen the store fail and its probe has not reached it since (health, a gauge). */
+    public boolean storeUp() {
+        return gate.isUp();
     }
 
     @Override
@@ -145,32 +295,85 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
     }
 
     private void run(Writer w) {
-        List<Pending> batch = new ArrayList<>(batchSizeMax);
+        List<Pending> taken = new ArrayList<>(batchSizeMax);
         while (!closing || !w.queue.isEmpty()) {
+            Batch b = null;
             try {
                 Pending first = w.queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
-                batch.add(first);
-                w.queue.drainTo(batch, batchSizeMax - 1);
-                commit(w, new ArrayList<>(batch));
+                taken.add(first);
+                w.queue.drainTo(taken, batchSizeMax - 1);
+                List<Pending> batch = new ArrayList<>(taken.size());
+                long now = System.nanoTime();
+                for (Pending p : taken) {
+                    if (now - p.deadlineNanos() >= 0) {
+                        notRecorded(p, NotRecorded.QUEUED_PAST_DEADLINE);
+                    } else if (!gate.isUp()) {
+                        notRecorded(p, NotRecorded.STORE_DOWN);
+                    } else {
+                        batch.add(p);
+                    }
+                }
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                b = new Batch(batch);
+                w.current = b;
+                commit(w, b);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException e) {
                 log.error("journal batch failed unexpectedly; answered 96", e);
-                answerAll(batch, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+                if (b != null && b.claim()) {
+                    answerAll(b.messages, NotRecorded.STORE_ERROR);
+                }
             } finally {
-                batch.clear();
+                w.current = null;
+                taken.clear();
             }
         }
         List<Pending> left = new ArrayList<>();
         w.queue.drainTo(left);
-        answerAll(left, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+        left.forEach(p -> notRecorded(p, NotRecorded.SHUTDOWN));
     }
 
-    private void commit(Writer w, List<Pending> batch) {
+    /**
+     * The watchdog's tick: answers 96 each batch past its deadline (and aborts its connection), then queued
+     * messages past theirs, or every queued message once the store is known down. It never touches the store
+     * and never waits for a writer.
+     */
+    private void watch() {
+        try {
+            long now = System.nanoTime();
+            for (Writer w : writers) {
+                Batch b = w.current;
+                if (b != null && b.pastDeadline(now) && b.claim()) {
+                    stats.batchTimedOut();
+                    gate.down("a batch of " + b.messages.size() + " missed its commit deadline");
+                    log.warn("journal batch of {} not committed within its deadline, answered 96; aborting its connection",
+                            b.messages.size());
+                    answerAll(b.messages, NotRecorded.DEADLINE);
+                    aborts.execute(() -> b.abort(aborts));
+                }
+                boolean down = !gate.isUp();
+                Pending p;
+                // Queues are in arrival order: the first message not yet due ends the scan (unless all must go).
+                while ((p = w.queue.peek()) != null && (down || now - p.deadlineNanos() >= 0)) {
+                    if (w.queue.remove(p)) { // else the writer took it first and answers it
+                        notRecorded(p, down ? NotRecorded.STORE_DOWN : NotRecorded.QUEUED_PAST_DEADLINE);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("journal watchdog tick failed", e); // the next tick runs anyway
+        }
+    }
+
+    private void commit(Writer w, Batch b) {
+        List<Pending> batch = b.messages;
         Instant now = clock.instant();
         List<Acknowledgement> acks = new ArrayList<>(batch.size());
         int storedCount = 0;
@@ -181,6 +384,7 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             s.setJdbcBatchSize(batchSizeMax);
             Transaction tx = s.beginTransaction();
             try {
+                s.doWork(c -> b.attach(c, aborts));
                 Known known = lookUp(s, batch);
                 Map<String, CardRow> cards = known.cards();
                 Map<String, Seen> seen = known.seen();
@@ -233,18 +437,32 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
                 rollbackQuietly(tx);
                 w.idLimit = w.nextId; // a rolled-back block is abandoned, never reused
                 throw e;
+            } finally {
+                b.release(); // before the session hands the connection back to the pool
             }
         } catch (RuntimeException e) {
-            // Store down or a statement failed: nothing of this batch is written; the issuer resends.
-            log.warn("journal batch of {} not recorded, answered 96: {}", batch.size(), e.getClass().getSimpleName());
-            answerAll(batch, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+            // Store down or a statement failed: the issuer resends (see the header for a commit that timed out).
+            boolean lost = isConnectionFailure(e);
+            if (lost) {
+                gate.down("a batch lost its connection: " + e.getClass().getSimpleName());
+            }
+            if (b.claim()) {
+                log.warn("journal batch of {} not recorded, answered 96: {}", batch.size(), e.getClass().getSimpleName());
+                answerAll(batch, NotRecorded.STORE_ERROR);
+            }
             return;
         }
+        // Committed: count it as stored even if the watchdog answered it 96 first; it is stored.
         stats.batch();
         stats.stored(storedCount);
         stats.duplicates(duplicateCount);
         stats.conflicts(conflictCount);
         stats.notEnrolled(notEnrolledCount);
+        if (!b.claim()) {
+            log.warn("journal batch of {} committed after its deadline; it was answered 96 and resends will be "
+                    + "answered as duplicates", batch.size());
+            return;
+        }
         // Durable now: answer off the writer thread so it can start the next batch.
         replies.execute(() -> {
             for (int i = 0; i < batch.size(); i++) {
@@ -384,10 +602,34 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         }
     }
 
-    private void answerAll(List<Pending> batch, Acknowledgement ack) {
-        for (Pending p : batch) {
-            reply(p, ack);
+    /** Answers 96 off the calling thread (the watchdog must not wait on a socket). */
+    private void answerAll(List<Pending> batch, NotRecorded cause) {
+        replies.execute(() -> batch.forEach(p -> notRecorded(p, cause)));
+    }
+
+    private void notRecorded(Pending p, NotRecorded cause) {
+        stats.notRecorded(cause);
+        reply(p, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+    }
+
+    private void notRecorded(Consumer<Acknowledgement> reply, NotRecorded cause) {
+        stats.notRecorded(cause);
+        reply.accept(Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
+    }
+
+    /** A failure that says the store, not this batch, is the problem: no connection, a dead one, or a timeout. */
+    private static boolean isConnectionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JDBCConnectionException || t instanceof SQLTransientConnectionException
+                    || t instanceof SQLNonTransientConnectionException || t instanceof SQLRecoverableException
+                    || t instanceof SQLTimeoutException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
         }
+        return false;
     }
 
     private static void reply(Pending p, Acknowledgement ack) {
@@ -411,6 +653,7 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         return writers.stream().mapToInt(w -> w.queue.size()).sum();
     }
 
+    /** Stops taking messages, lets the writers finish what is queued (the watchdog still bounds it), then stops. */
     @Override
     public void close() {
         closing = true;
@@ -418,8 +661,12 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             for (Writer w : writers) {
                 w.thread.join(SHUTDOWN_WAIT_MS);
             }
+            watchdog.shutdown();
+            watchdog.awaitTermination(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
+            gate.close();
             replies.shutdown();
             replies.awaitTermination(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
+            aborts.shutdown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -6,12 +6,18 @@ import static org.accrue.processor.testing.Messages.withAmount;
 import static org.accrue.processor.testing.Messages.withPan;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.accrue.iso8583.Acknowledgement;
 import org.accrue.iso8583.CardMessage;
@@ -33,6 +39,7 @@ class MessageJournalTest {
     private static final String ENROLLED = "4000056655665556";
     private static final String OTHER_ENROLLED = "5200828282828210";
     private static final String NOT_ENROLLED = "4012888888881881";
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
 
     private String url;
 
@@ -51,7 +58,8 @@ class MessageJournalTest {
         store = Store.connect(null, url, "root", "", config.store(), Processor.ENTITIES);
         tokenizer = new PanTokenizer(1, keys);
         stats = new IntakeStats();
-        journal = new MessageJournal(store.sessionFactory(), tokenizer, InstantSource.system(), stats, 512, 4096, 2);
+        journal = new MessageJournal(store.sessionFactory(), tokenizer, InstantSource.system(), stats, 512, 4096, 2,
+                DEADLINE);
         Enrollment enrollment = new Enrollment(store.sessionFactory(), tokenizer, InstantSource.system());
         enrollment.enroll(TestConfig.ISSUER_A, new Enrollment.Request(ENROLLED, "ACC-1", "DOE", null, null));
         enrollment.enroll(TestConfig.ISSUER_A, new Enrollment.Request(OTHER_ENROLLED, "ACC-2", "DOE", null, null));
@@ -133,7 +141,8 @@ class MessageJournalTest {
     @Test
     void aCardEnrolledUnderAnOlderKeyIsFoundAfterRotation() {
         MessageJournal rotated = new MessageJournal(store.sessionFactory(),
-                new PanTokenizer(2, Map.of(1, keys.get(1), 2, key(2))), InstantSource.system(), stats, 512, 4096, 2);
+                new PanTokenizer(2, Map.of(1, keys.get(1), 2, key(2))), InstantSource.system(), stats, 512, 4096, 2,
+                DEADLINE);
         try {
             CompletableFuture<Acknowledgement> ack = new CompletableFuture<>();
             rotated.onCardMessage(purchase(ENROLLED, 300), ack::complete);
@@ -142,6 +151,76 @@ class MessageJournalTest {
             rotated.close();
         }
         assertThat(count("select count(*) from card_message where key_version = 1")).isEqualTo(1);
+    }
+
+    /**
+     * A transaction that hangs (here: the not-enrolled counter row held by another transaction, so the journal's
+     * upsert waits on its lock) is answered 96 at its deadline, once, and counted as nothing but a timeout; its
+     * connection is aborted, so the writer takes the next message while the lock is still held; the resend after
+     * the lock is gone is a first.
+     */
+    @Test
+    void aBatchStuckInTheStoreIsAnswered96OnceAtItsDeadlineAndTheWriterGoesOnWithoutIt() throws Exception {
+        Duration deadline = Duration.ofMillis(1000);
+        IntakeStats own = new IntakeStats();
+        MessageJournal quick = new MessageJournal(store.sessionFactory(), tokenizer, InstantSource.system(), own, 512,
+                4096, 1, deadline);
+        CardMessage stuck = purchase(NOT_ENROLLED, 500);
+        AtomicInteger replies = new AtomicInteger();
+        try (Connection holder = DriverManager.getConnection(url, "root", "")) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.executeUpdate("insert into unenrolled_message_count (day, writer, messages) values (utc_date(), 0, 0)");
+            }
+            CompletableFuture<Acknowledgement> first = new CompletableFuture<>();
+            long sent = System.nanoTime();
+            quick.onCardMessage(stuck, ack -> {
+                replies.incrementAndGet();
+                first.complete(ack);
+            });
+            assertThat(first.orTimeout(deadline.toMillis() + 2000, TimeUnit.MILLISECONDS).join().code())
+                    .isEqualTo(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE);
+            assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(deadline);
+            assertThat(own.snapshot().batchesTimedOut()).isEqualTo(1);
+            assertThat(own.snapshot().notRecorded()).containsEntry("deadline", 1L);
+            assertThat(own.snapshot().notEnrolled()).isZero();
+
+            // The lock is still held: a 00 now means the writer is not waiting behind it.
+            CardMessage next = purchase(ENROLLED, 700);
+            assertThat(resendUntilRecorded(quick, next).code()).isEqualTo(ResponseCode.RECORDED);
+            assertThat(quick.storeUp()).isTrue();
+            holder.rollback();
+        } finally {
+            quick.close();
+        }
+        MessageJournal again = new MessageJournal(store.sessionFactory(), tokenizer, InstantSource.system(), own, 512,
+                4096, 1, deadline);
+        try {
+            CompletableFuture<Acknowledgement> resent = new CompletableFuture<>();
+            again.onCardMessage(stuck, resent::complete);
+            assertThat(resent.orTimeout(30, TimeUnit.SECONDS).join().code()).isEqualTo(ResponseCode.RECORDED);
+        } finally {
+            again.close();
+        }
+        assertThat(count("select sum(messages) from unenrolled_message_count")).isEqualTo(1);
+        assertThat(own.snapshot().notEnrolled()).isEqualTo(1);
+        assertThat(replies.get()).isEqualTo(1);
+    }
+
+    /** Sends {@code m} again, as an issuer does after a 96, until it is recorded (bounded). */
+    private static Acknowledgement resendUntilRecorded(MessageJournal j, CardMessage m) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Acknowledgement last = null;
+        while (System.nanoTime() < deadline) {
+            CompletableFuture<Acknowledgement> f = new CompletableFuture<>();
+            j.onCardMessage(m, f::complete);
+            last = f.orTimeout(30, TimeUnit.SECONDS).join();
+            if (last.code() == ResponseCode.RECORDED) {
+                return last;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // an issuer's resend interval, not a timing guess
+        }
+        return last;
     }
 
     private Acknowledgement send(CardMessage m) {
