@@ -47,6 +47,8 @@ class AccrueConfigTest {
             accrue.iso.max-frame-bytes,   10
             accrue.journal.batch-size-max, 0
             accrue.store.mode,            cloud
+            accrue.store.embedded.restart-attempts-max, -1
+            accrue.store.embedded.start-timeout-ms, 1000
             accrue.http.enabled,          maybe
             accrue.log.level,             LOUD
             accrue.rewards.tiers,         GOLD
