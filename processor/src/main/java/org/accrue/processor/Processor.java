@@ -24,6 +24,7 @@ import org.accrue.processor.intake.IntakeStats;
 import org.accrue.processor.intake.MessageJournal;
 import org.accrue.processor.intake.ProcessingExceptionEntity;
 import org.accrue.processor.listener.IsoListener;
+import org.accrue.processor.store.EmbeddedMariaDb;
 import org.accrue.processor.store.Store;
 import org.accrue.rewards.enrollment.PanTokenizer;
 import org.slf4j.Logger;
@@ -153,6 +154,9 @@ public final class Processor implements AutoCloseable {
     private Map<String, Boolean> health() {
         Map<String, Boolean> m = new LinkedHashMap<>();
         m.put("store", journal.storeUp()); // the journal's probe: never waits on a store that hangs
+        if (store.embedded() != null) { // down while the node starts its server again, or after it gave up
+            m.put("store:embedded", store.embedded().state() == EmbeddedMariaDb.State.RUNNING);
+        }
         m.put("listener", listener == null || listener.isRunning());
         m.put("matcher", matcher == null || matcher.isRunning());
         m.put("scheduler", jobs.isRunning());

@@ -40,11 +40,12 @@ public final class Store implements AutoCloseable {
         String user;
         String password;
         if (s.mode() == AccrueConfig.StoreMode.EMBEDDED) {
-            embedded = EmbeddedMariaDb.start(config.dataDir().resolve("mariadb"), s.embeddedPort(), s.embeddedBufferPoolMb(),
-                    s.embeddedRedoLogMb());
+            embedded = EmbeddedMariaDb.start(config.dataDir().resolve("mariadb"), new EmbeddedMariaDb.Options(
+                    s.embeddedPort(), s.embeddedBufferPoolMb(), s.embeddedRedoLogMb(), s.embeddedRestartAttemptsMax(),
+                    s.embeddedStartTimeoutMs()));
             url = embedded.jdbcUrl();
-            user = "root";
-            password = "";
+            user = embedded.credentials().user();
+            password = embedded.credentials().password();
         } else {
             url = s.url();
             user = s.user();
@@ -109,7 +110,7 @@ public final class Store implements AutoCloseable {
         return sessionFactory;
     }
 
-    /** The embedded server, when this store started one (tests stop it to see 96). */
+    /** The embedded server, when this store started one: its state and restarts for health (tests stop it to see 96). */
     public EmbeddedMariaDb embedded() {
         return embedded;
     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.accrue.processor.Processor;
+import org.accrue.processor.store.EmbeddedMariaDb;
 import org.accrue.processor.store.Store;
 import org.accrue.processor.testing.SharedMariaDb;
 import org.accrue.processor.testing.TestConfig;
@@ -26,16 +27,20 @@ import org.junit.jupiter.api.io.TempDir;
 class EnrollmentTest {
     private static final String PAN = "4000056655665556";
     private String url;
+    private EmbeddedMariaDb.Credentials credentials;
 
     @RegisterExtension
-    final BeforeEachCallback database = (ExtensionContext c) -> url = SharedMariaDb.get(c).freshDatabase();
+    final BeforeEachCallback database = (ExtensionContext c) -> {
+        url = SharedMariaDb.get(c).freshDatabase();
+        credentials = SharedMariaDb.get(c).credentials();
+    };
 
     private Store store;
 
     @BeforeEach
     void open() {
-        store = Store.connect(null, url, "root", "", TestConfig.config(TestConfig.values(Path.of("unused"))).store(),
-                Processor.ENTITIES);
+        store = Store.connect(null, url, credentials.user(), credentials.password(),
+                TestConfig.config(TestConfig.values(Path.of("unused"))).store(), Processor.ENTITIES);
     }
 
     @AfterEach

@@ -8,6 +8,7 @@ import java.time.InstantSource;
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.store.EmbeddedMariaDb;
 import org.accrue.processor.testing.SharedMariaDb;
 import org.accrue.processor.testing.TestConfig;
 import org.junit.jupiter.api.Test;
@@ -19,16 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** An external MariaDB is one setting away: the node migrates it and works on it like on the embedded one. */
 class ExternalStoreTest {
     private String url;
+    private EmbeddedMariaDb.Credentials credentials;
 
     @RegisterExtension
-    final BeforeEachCallback database = (ExtensionContext c) -> url = SharedMariaDb.get(c).freshDatabase();
+    final BeforeEachCallback database = (ExtensionContext c) -> {
+        url = SharedMariaDb.get(c).freshDatabase();
+        credentials = SharedMariaDb.get(c).credentials();
+    };
 
     @Test
     void aNodeRunsOnAnExternalMariaDbGivenItsUrl(@TempDir Path dir) {
         var values = TestConfig.values(dir);
         values.put("accrue.store.mode", "external");
         values.put("accrue.store.url", url);
-        values.put("accrue.store.user", "root");
+        values.put("accrue.store.user", credentials.user());
+        values.put("accrue.store.password", credentials.password());
         values.put("accrue.iso.enabled", "false");
         values.put("accrue.http.enabled", "false");
         AccrueConfig config = TestConfig.config(values);

@@ -24,6 +24,7 @@ import org.accrue.iso8583.CardMessage;
 import org.accrue.iso8583.ResponseCode;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.store.EmbeddedMariaDb;
 import org.accrue.processor.store.Store;
 import org.accrue.processor.testing.SharedMariaDb;
 import org.accrue.processor.testing.TestConfig;
@@ -42,9 +43,13 @@ class MessageJournalTest {
     private static final Duration DEADLINE = Duration.ofSeconds(5);
 
     private String url;
+    private EmbeddedMariaDb.Credentials credentials;
 
     @RegisterExtension
-    final BeforeEachCallback database = (ExtensionContext c) -> url = SharedMariaDb.get(c).freshDatabase();
+    final BeforeEachCallback database = (ExtensionContext c) -> {
+        url = SharedMariaDb.get(c).freshDatabase();
+        credentials = SharedMariaDb.get(c).credentials();
+    };
 
     private Store store;
     private PanTokenizer tokenizer;
@@ -55,7 +60,7 @@ class MessageJournalTest {
     @BeforeEach
     void open() {
         var config = TestConfig.config(TestConfig.values(java.nio.file.Path.of("unused")));
-        store = Store.connect(null, url, "root", "", config.store(), Processor.ENTITIES);
+        store = Store.connect(null, url, credentials.user(), credentials.password(), config.store(), Processor.ENTITIES);
         tokenizer = new PanTokenizer(1, keys);
         stats = new IntakeStats();
         journal = new MessageJournal(store.sessionFactory(), tokenizer, InstantSource.system(), stats, 512, 4096, 2,

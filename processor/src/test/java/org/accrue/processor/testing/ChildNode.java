@@ -3,7 +3,8 @@
  * database as the test's node: the second node of a cluster, and the one a
  * test can kill the hard way (destroyForcibly: no shutdown hook, no
  * rollback by the application, just a dead process and a dropped socket).
- * It is ready when it prints its "serving" line, which names its ports.
+ * It is ready when it prints its "serving" line, which names its ports. Or,
+ * with serve(), a node on an embedded store of its own, to kill with it.
  */
 package org.accrue.processor.testing;
 
@@ -45,9 +46,20 @@ public final class ChildNode implements AutoCloseable {
         values.put("accrue.data-dir", dir.toString());
         values.put("accrue.store.mode", "external");
         values.put("accrue.store.url", node.databaseUrl());
-        values.put("accrue.store.user", "root");
+        values.put("accrue.store.user", node.databaseCredentials().user());
+        values.put("accrue.store.password", node.databaseCredentials().password());
         values.put("accrue.iso.port", "0");
         values.put("accrue.http.port", "0");
+        return serve(dir, values);
+    }
+
+    /**
+     * Starts {@code accrue serve} with exactly {@code settings} (its config file, and the key files of base64:
+     * secrets, are written to {@code dir}): on an embedded store, a node of its own.
+     */
+    public static ChildNode serve(Path dir, Map<String, String> settings) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, String> values = new TreeMap<>(settings);
         for (Map.Entry<String, String> e : values.entrySet()) {
             if (e.getValue().startsWith("base64:")) {
                 Path key = dir.resolve(e.getKey() + ".key");
@@ -98,6 +110,11 @@ public final class ChildNode implements AutoCloseable {
             p.destroyForcibly();
             throw new IllegalStateException("the child node did not start: " + e.getMessage() + " (log " + log + ")", e);
         }
+    }
+
+    /** The child's JVM (its descendants are the processes it started, an embedded MariaDB among them). */
+    public ProcessHandle process() {
+        return process.toHandle();
     }
 
     public int httpPort() {

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.Processor;
+import org.accrue.processor.store.EmbeddedMariaDb;
 import org.accrue.processor.store.Store;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -21,8 +22,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 public final class ProcessorExtension implements BeforeAllCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(ProcessorExtension.class);
 
-    /** A running node and the settings it was started with. */
-    public record Node(Processor processor, Map<String, String> settings, Path dataDir, String databaseUrl)
+    /** A running node, the settings it was started with, and its database on the shared server. */
+    public record Node(Processor processor, Map<String, String> settings, Path dataDir, String databaseUrl,
+                       EmbeddedMariaDb.Credentials databaseCredentials)
             implements ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
@@ -50,9 +52,12 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
                     }
                 });
                 AccrueConfig config = TestConfig.config(values);
-                String url = SharedMariaDb.get(context).freshDatabase();
-                Store store = Store.connect(null, url, "root", "", config.store(), Processor.ENTITIES);
-                return new Node(Processor.start(config, store, InstantSource.system()), values, dir, url);
+                SharedMariaDb shared = SharedMariaDb.get(context);
+                String url = shared.freshDatabase();
+                EmbeddedMariaDb.Credentials credentials = shared.credentials();
+                Store store = Store.connect(null, url, credentials.user(), credentials.password(), config.store(),
+                        Processor.ENTITIES);
+                return new Node(Processor.start(config, store, InstantSource.system()), values, dir, url, credentials);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }

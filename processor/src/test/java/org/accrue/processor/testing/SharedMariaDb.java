@@ -38,7 +38,12 @@ public final class SharedMariaDb implements ExtensionContext.Store.CloseableReso
         }
     }
 
-    /** Creates an empty database and returns its JDBC URL. */
+    /** The account every test connects with (the server refuses root and empty passwords, as a node's does). */
+    public EmbeddedMariaDb.Credentials credentials() {
+        return db.credentials();
+    }
+
+    /** Creates an empty database and returns its JDBC URL (connect with {@link #credentials()}). */
     public String freshDatabase() {
         String name = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         db.run("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
