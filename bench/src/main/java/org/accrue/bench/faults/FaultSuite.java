@@ -101,6 +101,7 @@ public final class FaultSuite {
     private final Path config;
     private final Map<String, String> settings;
     private final int isoPort;
+    private final List<Sent> sent = new ArrayList<>();
     private int run;
 
     private FaultSuite(Options o, Consumer<String> out) throws IOException {
@@ -129,12 +130,15 @@ public final class FaultSuite {
         Files.writeString(config, props);
     }
 
-    /** Runs the named scenarios (kill, store-pause, store-kill, garbage, storm) one after the other, each on a fresh node. */
+    /**
+     * Runs the named scenarios (kill, store-pause, store-kill, garbage, storm) one after the other on one node's
+     * data, then checks the store once for everything they sent (the last Result, "check").
+     */
     public static List<Result> run(Options o, List<String> scenarios, Consumer<String> out) throws Exception {
         List<Result> results = new ArrayList<>();
+        FaultSuite suite = new FaultSuite(o, out);
+        suite.prepare();
         for (String s : scenarios) {
-            FaultSuite suite = new FaultSuite(o, out);
-            suite.prepare();
             Result r = switch (s) {
                 case "kill" -> suite.kill();
                 case "store-pause" -> suite.storePause();
@@ -147,6 +151,12 @@ public final class FaultSuite {
             out.accept(r.describe());
             results.add(r);
         }
+        Map<String, Object> f = new LinkedHashMap<>();
+        List<String> broken = new ArrayList<>();
+        suite.checkAndReplay(suite.sent, f, broken);
+        Result check = new Result("check", f, broken);
+        out.accept(check.describe());
+        results.add(check);
         return results;
     }
 
@@ -212,7 +222,7 @@ public final class FaultSuite {
         if (recoveries.size() < killedAt.size()) {
             broken.add((killedAt.size() - recoveries.size()) + " kill points never saw a 00 again");
         }
-        checkAndReplay(client.sent(), f, broken);
+        record(client.sent(), f);
         return new Result("kill", f, broken);
     }
 
@@ -262,7 +272,12 @@ public final class FaultSuite {
         long during96 = 0;
         long duringOther = 0;
         for (long[] w : windows) {
-            answers.stream().filter(a -> a.atNanos() > w[1] && a.code().equals("00")).mapToLong(Answer::atNanos).min()
+            // Answers to batches committed just before the fault still come back after it: recovery is the first
+            // 00 after the fault has shown itself (its first 96) and after it has ended.
+            long shown = answers.stream().filter(a -> a.atNanos() > w[0] && a.code().equals("96"))
+                    .mapToLong(Answer::atNanos).min().orElse(w[0]);
+            long from = Math.max(shown, w[1]);
+            answers.stream().filter(a -> a.atNanos() > from && a.code().equals("00")).mapToLong(Answer::atNanos).min()
                     .ifPresent(first -> recoveries.add((first - w[1]) / 1e9));
             for (Answer a : answers) {
                 if (pause && a.atNanos() > w[0] + TimeUnit.MILLISECONDS.toNanos(PAUSE_GRACE_MS) && a.atNanos() < w[1]) {
@@ -289,7 +304,7 @@ public final class FaultSuite {
         if (recoveries.size() < windows.size()) {
             broken.add((windows.size() - recoveries.size()) + " faults never saw a 00 again");
         }
-        checkAndReplay(client.sent(), f, broken);
+        record(client.sent(), f);
         return new Result(name, f, broken);
     }
 
@@ -334,8 +349,7 @@ public final class FaultSuite {
             }
             List<Sent> all = new ArrayList<>(quiet.sent());
             all.addAll(loud.sent());
-            node.close();
-            checkAndReplay(all, f, broken);
+            record(all, f);
         }
         return new Result("garbage", f, broken);
     }
@@ -438,7 +452,7 @@ public final class FaultSuite {
         Map<String, Object> f = new LinkedHashMap<>();
         List<String> broken = new ArrayList<>();
         int n = o.stormConnections();
-        List<Sent> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Sent> stormSent = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ServedNode node = serve()) {
             java.util.concurrent.atomic.LongAdder answered = new java.util.concurrent.atomic.LongAdder();
             java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
@@ -459,7 +473,7 @@ public final class FaultSuite {
                         var m = RecordingClient.purchase(pans.get(k % pans.size()), String.format("S%07d", k), "000001",
                                 new Random(k));
                         Sent s = new Sent(m, System.nanoTime());
-                        sent.add(s);
+                        stormSent.add(s);
                         s.code = c.send(m).get(15, TimeUnit.SECONDS).get(39);
                         answered.increment();
                     } catch (java.util.concurrent.TimeoutException e) {
@@ -496,14 +510,22 @@ public final class FaultSuite {
                     broken.add("after the storm a new connection got " + code);
                 }
             }
-            node.close();
         }
-        List<Sent> answeredOnly = sent.stream().filter(s -> s.code() != null).toList();
-        checkAndReplay(answeredOnly, f, broken);
+        record(stormSent.stream().filter(s -> s.code() != null).toList(), f);
         return new Result("storm", f, broken);
     }
 
     // ---------------------------------------------------------------- the checks against the store
+
+    /** Keeps a scenario's messages for the check at the end, and counts their answers in its figures. */
+    private void record(List<Sent> messages, Map<String, Object> f) {
+        sent.addAll(messages);
+        long acked = messages.stream().filter(m -> "00".equals(m.code())).count();
+        long refused96 = messages.stream().filter(m -> "96".equals(m.code())).count();
+        long none = messages.stream().filter(m -> m.code() == null).count();
+        f.put("sent", messages.size());
+        f.put("00/96/other/none", acked + "/" + refused96 + "/" + (messages.size() - acked - refused96 - none) + "/" + none);
+    }
 
     /** What the store holds for the suite's messages, read after the matcher has drained its queue. */
     private record Stored(Set<String> messages, long rows, long rewardsDoubled, long messagesWithoutReward, long quarantined) {

@@ -67,6 +67,9 @@ public final class RecordingClient implements AutoCloseable {
     }
 
     private static final AtomicInteger TERMINALS = new AtomicInteger();
+    /** DE37 unique per message: a purchase with the RRN of an earlier one on the same card is that one's clearing. */
+    private static final java.util.concurrent.atomic.AtomicLong RRNS = new java.util.concurrent.atomic.AtomicLong(
+            System.currentTimeMillis() % 1_000_000 * 1_000_000);
 
     private final String host;
     private final int port;
@@ -89,6 +92,7 @@ public final class RecordingClient implements AutoCloseable {
             Link link = c.new Link();
             for (int w = 0; w < inFlight; w++) {
                 Random random = new Random(seed * 1_000_003L + i * 1_000L + w);
+                link.joined();
                 c.lanes.add(Thread.ofVirtual().name("fault-lane-" + i + "-" + w).start(() -> c.lane(link, random)));
             }
         }
@@ -104,6 +108,11 @@ public final class RecordingClient implements AutoCloseable {
         private IssuerConnection connection;
         private String terminal;
         private int stan;
+        private int lanes;
+
+        synchronized void joined() {
+            lanes++;
+        }
 
         synchronized Object[] next() throws InterruptedException {
             while (!stopped && (connection == null || !connection.isConnected())) {
@@ -126,8 +135,9 @@ public final class RecordingClient implements AutoCloseable {
             return new Object[] {connection, terminal, String.format("%06d", stan)};
         }
 
-        synchronized void close() {
-            if (connection != null) {
+        /** A lane is done; the last one closes the connection (closing it earlier would cut the others' answers). */
+        synchronized void left() {
+            if (--lanes == 0 && connection != null) {
                 connection.close();
             }
         }
@@ -159,7 +169,7 @@ public final class RecordingClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            link.close();
+            link.left();
         }
     }
 
@@ -226,7 +236,7 @@ public final class RecordingClient implements AutoCloseable {
         f.put(18, MCC);
         f.put(22, "051");
         f.put(32, ACQUIRER);
-        f.put(37, String.format("%012d", Math.floorMod(r.nextLong(), 1_000_000_000_000L)));
+        f.put(37, String.format("%012d", RRNS.incrementAndGet() % 1_000_000_000_000L));
         f.put(38, String.format("%06d", r.nextInt(1_000_000)));
         f.put(41, terminal);
         f.put(42, MID);
