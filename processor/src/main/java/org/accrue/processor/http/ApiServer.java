@@ -273,6 +273,17 @@ public final class ApiServer implements AutoCloseable {
         return v.asText();
     }
 
+    /** Refuses a query parameter the endpoint does not know (400 UNKNOWN_PARAMETER): a misspelt filter filters nothing. */
+    static void onlyParams(Context ctx, String... known) {
+        List<String> allowed = List.of(known);
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!allowed.contains(name)) {
+                throw Problem.badRequest("UNKNOWN_PARAMETER", "unknown query parameter; this endpoint takes "
+                        + (allowed.isEmpty() ? "none" : String.join(", ", allowed)));
+            }
+        }
+    }
+
     static int intParam(Context ctx, String name, int min, int max, int def) {
         String v = ctx.queryParam(name);
         if (v == null) {
