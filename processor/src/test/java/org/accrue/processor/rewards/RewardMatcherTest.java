@@ -206,6 +206,9 @@ class RewardMatcherTest {
         assertThat(r.json().get("rewards")).hasSize(2);
         assertThat(r.json().get("purchases").get(0).get("why").asText()).contains("earned bb-10 400 USD")
                 .contains("bb-big-spender: BELOW_MIN_SPEND");
+        assertThat(r.json().get("purchases").get(0).get("amount").toString())
+                .as("the purchase's amount in its ISO 4217 alpha code, like every amount over HTTP")
+                .isEqualTo("{\"minor\":4000,\"currency\":\"USD\"}");
         assertThat(api.get("/cards/" + cardId + "/rewards", KEY_OPS).status()).isEqualTo(200);
         assertThat(api.get("/cards/" + cardId + "/rewards", KEY_ISSUER_B).status()).isEqualTo(404);
     }
@@ -234,8 +237,8 @@ class RewardMatcherTest {
                 .with(43, "BLUEBOTTLE SF FERRY      SAN FRANCISCOUS").with(18, "5999"));
         drain();
         long suggestions = node.processor().store().sessionFactory().fromSession(s -> ((Number) s.createNativeQuery(
-                "select count(*) from processing_exception where type = 'MID_SUGGESTION' and fingerprint like '%NEWMID000000777'",
-                Object.class).getSingleResult()).longValue());
+                "select count(*) from processing_exception where type = 'MID_SUGGESTION' and fingerprint like '%NEWMID000000777' "
+                        + "and amount_minor = 4000 and currency = 'USD'", Object.class).getSingleResult()).longValue());
         assertThat(suggestions).isEqualTo(1);
     }
 
