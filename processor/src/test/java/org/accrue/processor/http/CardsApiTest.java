@@ -164,6 +164,16 @@ class CardsApiTest {
     }
 
     @Test
+    void aListFilterTheEndpointDoesNotTakeIs400NotEveryCard() {
+        Api.Response r = api.get("/cards?issuerId=BANK_A", KEY_OPS);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("code").asText()).isEqualTo("UNKNOWN_PARAMETER");
+        assertThat(r.json().get("detail").asText()).contains("offset, limit");
+        assertThat(api.get("/cards?offset=0&limit=5", KEY_OPS).status()).isEqualTo(200);
+        assertThat(api.get("/cards?limit=junk", KEY_OPS).json().get("code").asText()).isEqualTo("PARAMETER_INVALID");
+    }
+
+    @Test
     void unenrollingACardKeepsItReadableAsUnenrolled() {
         String cardId = api.enroll(KEY_ISSUER_A, "378282246310005", "ACC-7");
         assertThat(api.delete("/cards/" + cardId, KEY_ISSUER_A).status()).isEqualTo(204);
