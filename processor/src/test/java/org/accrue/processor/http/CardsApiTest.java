@@ -186,7 +186,8 @@ class CardsApiTest {
         Api.Response r = api.get("/metrics", null);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).contains("accrue_iso_messages_received_total").contains("accrue_journal_queued")
-                .contains("accrue_rewards_messages_matched_total").contains("accrue_exceptions_open");
+                .contains("accrue_rewards_messages_matched_total").contains("accrue_rewards_messages_quarantined_total")
+                .contains("accrue_exceptions_open");
     }
 
     @Test
