@@ -377,13 +377,21 @@ public final class RewardMatcher implements AutoCloseable {
      * exceptions queue calls it when ops RETRY. False when the message is not stored.
      */
     public static boolean requeue(Connection c, long messageId, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, not_before, attempts, failures) "
-                + "select id, ?, 0, 0 from card_message where id = ? on duplicate key update failures = 0, not_before = ?")) {
-            ps.setTimestamp(1, ts(now));
-            ps.setLong(2, messageId);
-            ps.setTimestamp(3, ts(now));
-            return ps.executeUpdate() > 0;
+        try (PreparedStatement ps = c.prepareStatement("select 1 from card_message where id = ?")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+            }
         }
+        try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, not_before, attempts, failures) "
+                + "values (?, ?, 0, 0) on duplicate key update failures = 0, not_before = values(not_before)")) {
+            ps.setLong(1, messageId);
+            ps.setTimestamp(2, ts(now));
+            ps.executeUpdate();
+        }
+        return true;
     }
 
     @FunctionalInterface
