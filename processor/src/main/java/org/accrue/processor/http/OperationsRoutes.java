@@ -230,22 +230,23 @@ public final class OperationsRoutes {
 
     /** {@code ?status=}: absent or empty is any status; anything else must name one (400 INVALID_STATUS). */
     static Exceptions.Status exceptionStatus(Context ctx) {
-        String v = ctx.queryParam("status");
-        if (v == null || v.isEmpty()) {
-            return null;
-        }
-        return Exceptions.Status.parse(v).orElseThrow(() -> Problem.badRequest("INVALID_STATUS",
-                "status must be one of " + names(Exceptions.Status.values())));
+        return enumParam(ctx, "status", Exceptions.Status::parse, Exceptions.Status.values(), "INVALID_STATUS");
     }
 
     /** {@code ?type=}: absent or empty is any type; anything else must name one (400 INVALID_TYPE). */
     static Exceptions.Type exceptionType(Context ctx) {
-        String v = ctx.queryParam("type");
+        return enumParam(ctx, "type", Exceptions.Type::parse, Exceptions.Type.values(), "INVALID_TYPE");
+    }
+
+    /** A query parameter naming one of {@code values} exactly; null when absent or empty; else 400 {@code code}. */
+    private static <E extends Enum<E>> E enumParam(Context ctx, String name,
+                                                   java.util.function.Function<String, java.util.Optional<E>> parse,
+                                                   E[] values, String code) {
+        String v = ctx.queryParam(name);
         if (v == null || v.isEmpty()) {
             return null;
         }
-        return Exceptions.Type.parse(v).orElseThrow(() -> Problem.badRequest("INVALID_TYPE",
-                "type must be one of " + names(Exceptions.Type.values())));
+        return parse.apply(v).orElseThrow(() -> Problem.badRequest(code, name + " must be one of " + names(values)));
     }
 
     /** {@code ?issuerId=}: an issuer id as configuration spells them (1-16 of A-Z 0-9 _ -), or 400 INVALID_ISSUER_ID. */

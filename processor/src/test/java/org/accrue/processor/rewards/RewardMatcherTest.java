@@ -311,8 +311,7 @@ class RewardMatcherTest {
         long poison = storeCopy(first, block, "0220", "820", "RRN000000021");
         long after = storeCopy(first, block + 1, "0200", "840", "RRN000000022");
         StepClock clock = new StepClock();
-        RewardMatcher m = new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(), clock,
-                Duration.ofDays(10));
+        RewardMatcher m = matcherOn(clock);
         for (int round = 0; round < 10 && one("select count(*) from match_queue where message_id = ?1", poison) > 0; round++) {
             while (m.runOnce() > 0) {
                 // what is due now
@@ -345,8 +344,7 @@ class RewardMatcherTest {
         assertThat(item.toString()).doesNotContain(pan);
         assertThat(item.get("actions").toString()).contains("RETRY").contains("WRITE_OFF");
 
-        RewardMatcher restarted = new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(),
-                clock, Duration.ofDays(10));
+        RewardMatcher restarted = matcherOn(clock);
         clock.advance(Duration.ofHours(1));
         while (restarted.runOnce() > 0) {
             // a restarted matcher has nothing of it left to fail on (a failure would throw here)
@@ -373,23 +371,31 @@ class RewardMatcherTest {
 
     /** Everything due a day from now matched, so that a test sees only its own queue rows. */
     private void emptyTheQueue() {
-        RewardMatcher dayLater = new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(),
-                InstantSource.fixed(Instant.now().plus(Duration.ofDays(1))), Duration.ofDays(10));
+        RewardMatcher dayLater = matcherOn(InstantSource.fixed(Instant.now().plus(Duration.ofDays(1))));
         while (dayLater.runOnce() > 0) {
             // drain
         }
         assertThat(dayLater.backlog()).isZero();
     }
 
-    @Test
-    void opsRetryAQuarantinedMessageOnceItsCauseIsFixedAndItIsMatched() {
-        send(purchase("0200", pan, 4000, "RRN000000040", "A00040"));
+    private RewardMatcher matcherOn(InstantSource clock) {
+        return new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(), clock,
+                Duration.ofDays(10));
+    }
+
+    /** A purchase sent and matched, then a copy of it in currency 820 stored as an old node would; returns the copy. */
+    private long poisonAfter(String rrn, String auth, String poisonRrn) {
+        send(purchase("0200", pan, 4000, rrn, auth));
         drain();
         long first = one("select max(id) from card_message where card_id = ?1", cardRow);
-        long poison = storeCopy(first, one("select next value for card_message_seq"), "0200", "820", "RRN000000041");
+        return storeCopy(first, one("select next value for card_message_seq"), "0200", "820", poisonRrn);
+    }
+
+    @Test
+    void opsRetryAQuarantinedMessageOnceItsCauseIsFixedAndItIsMatched() {
+        long poison = poisonAfter("RRN000000040", "A00040", "RRN000000041");
         StepClock clock = new StepClock();
-        RewardMatcher m = new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(), clock,
-                Duration.ofDays(10));
+        RewardMatcher m = matcherOn(clock);
         untilQuarantined(m, clock, poison);
         long exceptionId = one("select id from processing_exception where type = 'MATCH_QUARANTINED' and message_id = ?1", poison);
         Api api = new Api(node.processor().httpPort());
@@ -414,13 +420,9 @@ class RewardMatcherTest {
 
     @Test
     void aQuarantinedMessageRetriedAndFailingAgainIsANewException() {
-        send(purchase("0200", pan, 4000, "RRN000000042", "A00042"));
-        drain();
-        long first = one("select max(id) from card_message where card_id = ?1", cardRow);
-        long poison = storeCopy(first, one("select next value for card_message_seq"), "0200", "820", "RRN000000043");
+        long poison = poisonAfter("RRN000000042", "A00042", "RRN000000043");
         StepClock clock = new StepClock();
-        RewardMatcher m = new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(), clock,
-                Duration.ofDays(10));
+        RewardMatcher m = matcherOn(clock);
         untilQuarantined(m, clock, poison);
         long exceptionId = one("select id from processing_exception where type = 'MATCH_QUARANTINED' and message_id = ?1", poison);
         assertThat(new Api(node.processor().httpPort()).post("/exceptions/" + exceptionId + "/resolution", KEY_OPS,
@@ -444,8 +446,7 @@ class RewardMatcherTest {
         long p1 = storeCopy(first, block, "0220", "820", "RRN000000051");
         long p2 = storeCopy(first, block + 1, "0220", "820", "RRN000000052");
         StepClock clock = new StepClock();
-        RewardMatcher m = new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(), clock,
-                Duration.ofDays(10));
+        RewardMatcher m = matcherOn(clock);
         org.assertj.core.api.Assertions.assertThatThrownBy(m::runOnce).hasMessageContaining("nobody is charged");
         assertThat(failures(p1)).isZero();
         assertThat(failures(p2)).isZero();
