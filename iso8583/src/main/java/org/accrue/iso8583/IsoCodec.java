@@ -3,9 +3,15 @@
  * out. Elements are checked in ascending DE order and the first bad one is
  * named, so an issuer fixing a message sees one clear reason at a time.
  * Nothing produced here (records, reasons, exceptions) carries a PAN.
+ * What is accepted here is what the matcher can read: currencies (DE49,
+ * DE51) must be ISO 4217 numeric codes of a currency with a minor unit, the
+ * same set the rewards module's Money turns into alpha codes (both read it
+ * from java.util.Currency; a processor test checks all 1,000 codes agree).
  */
 package org.accrue.iso8583;
 
+import java.util.Currency;
+import java.util.HashSet;
 import java.util.Set;
 
 import org.jpos.iso.ISOException;
@@ -20,8 +26,23 @@ public final class IsoCodec {
     private static final int[] ECHOED = {3, 4, 7, 11, 32, 37, 41};
     private static final int ADDITIONAL_AMOUNT_BLOCK = 20;
     private static final String AMOUNT_TYPE_GRATUITY = "44";
+    /**
+     * ISO 4217 numeric codes of the currencies that have a minor unit (USD 840, JPY 392, BHD 048), as
+     * java.util.Currency knows them: not metals, funds or testing codes (XAU, XDR, XTS have no minor unit).
+     */
+    private static final Set<String> CURRENCIES = currencies();
 
     private IsoCodec() {
+    }
+
+    private static Set<String> currencies() {
+        Set<String> codes = new HashSet<>();
+        for (Currency c : Currency.getAvailableCurrencies()) {
+            if (c.getDefaultFractionDigits() >= 0 && c.getNumericCode() > 0) {
+                codes.add(String.format("%03d", c.getNumericCode()));
+            }
+        }
+        return Set.copyOf(codes);
     }
 
     public static Decoded decode(ISOMsg m) {
@@ -89,8 +110,11 @@ public final class IsoCodec {
         }
         String merchant = trimmedOptional(m, 42, 15);
         CardMessage.CardAcceptor acceptor = acceptor(m.getString(43));
-        String currency = required(m, 49, 3, 3, true);
+        String currency = currency(49, required(m, 49, 3, 3, true));
         String billingCurrency = optional(m, 51, 3, 3, true);
+        if (billingCurrency != null) {
+            currency(51, billingCurrency);
+        }
         if ((billingAmount == null) != (billingCurrency == null)) {
             throw new BadField(billingAmount == null ? 6 : 51, "DE6 and DE51 come together");
         }
@@ -124,6 +148,14 @@ public final class IsoCodec {
             throw new BadField(field, "DE" + field + " must be digits");
         }
         return v;
+    }
+
+    /** An ISO 4217 numeric code the matcher can read; a stored code it cannot read would stop matching. */
+    private static String currency(int field, String numeric) throws BadField {
+        if (!CURRENCIES.contains(numeric)) {
+            throw new BadField(field, "DE" + field + " must be an ISO 4217 numeric currency code");
+        }
+        return numeric;
     }
 
     private static String trimmedOptional(ISOMsg m, int field, int max) throws BadField {

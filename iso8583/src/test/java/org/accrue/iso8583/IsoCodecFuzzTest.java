@@ -28,6 +28,8 @@ import net.jqwik.api.constraints.Size;
 class IsoCodecFuzzTest {
     private static final List<String> SEEDS = List.of("purchase-0200.hex", "auth-0100.hex", "reversal-0400.hex",
             "echo-0800.hex", "tip-0200.hex");
+    /** Seeds the codec must refuse (mutated like the others): a clearing with DE49 820, numeric but not ISO 4217. */
+    private static final List<String> REFUSED_SEEDS = List.of("clearing-0220-de49-820.hex");
 
     private static byte[] seed(String name) {
         try (InputStream in = IsoCodecFuzzTest.class.getResourceAsStream("/fuzz-seeds/" + name)) {
@@ -55,6 +57,19 @@ class IsoCodecFuzzTest {
         assertThat(IsoCodec.decode(m)).isNotInstanceOf(Decoded.FormatError.class);
     }
 
+    @Property(tries = 1)
+    void theNonIso4217CurrencySeedIsRefusedOnDe49(@ForAll("refusedSeedNames") String name) throws ISOException {
+        ISOMsg m = new ISOMsg();
+        m.setPackager(new ISO87APackagerBBitmap());
+        m.unpack(seed(name));
+        assertThat(IsoCodec.decode(m)).isEqualTo(new Decoded.FormatError(49, "DE49 must be an ISO 4217 numeric currency code"));
+    }
+
+    @Provide
+    Arbitrary<String> refusedSeedNames() {
+        return Arbitraries.of(REFUSED_SEEDS);
+    }
+
     @Provide
     Arbitrary<String> seedNames() {
         return Arbitraries.of(SEEDS);
@@ -62,7 +77,7 @@ class IsoCodecFuzzTest {
 
     @Provide
     Arbitrary<byte[]> mutatedSeeds() {
-        return Arbitraries.of(SEEDS).flatMap(name -> {
+        return Arbitraries.of(java.util.stream.Stream.concat(SEEDS.stream(), REFUSED_SEEDS.stream()).toList()).flatMap(name -> {
             byte[] s = seed(name);
             return Arbitraries.integers().between(0, s.length - 1).list().ofMinSize(1).ofMaxSize(6)
                     .flatMap(positions -> Arbitraries.bytes().list().ofSize(positions.size()).map(values -> {

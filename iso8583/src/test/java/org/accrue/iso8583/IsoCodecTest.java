@@ -50,6 +50,9 @@ class IsoCodecTest {
             43, 'THIS NAME AND LOCATION IS FAR LONGER THAN FORTY', 43
             49, '',               49
             49, 8400,             49
+            49, 820,              49
+            49, 999,              49
+            49, 000,              49
             51, 840,              6
             54, 0044840D00000,    54
             54, 00448400000000000100, 54
@@ -115,6 +118,26 @@ class IsoCodecTest {
         CardMessage c = ((Decoded.Card) IsoCodec.decode(m)).message();
         assertThat(c.billingAmountMinor()).isEqualTo(1350);
         assertThat(c.billingCurrency()).isEqualTo("978");
+    }
+
+    @ParameterizedTest(name = "DE49 {0} is read")
+    @CsvSource({"840", "978", "392", "048", "532"})
+    void iso4217CurrenciesWithAMinorUnitAreRead(String currency) throws ISOException {
+        ISOMsg m = IsoMessages.purchase("0200");
+        m.set(49, currency);
+        assertThat(((Decoded.Card) IsoCodec.decode(m)).message().currency()).isEqualTo(currency);
+    }
+
+    @ParameterizedTest(name = "DE51 {0} is a format error on 51")
+    @CsvSource({"820", "999", "959"})
+    void aBillingCurrencyThatIsNotAnIso4217CurrencyIsNamed(String currency) throws ISOException {
+        ISOMsg m = IsoMessages.purchase("0200");
+        m.set(6, "000000001350");
+        m.set(51, currency);
+        Decoded d = IsoCodec.decode(m);
+        assertThat(d).isInstanceOf(Decoded.FormatError.class);
+        assertThat(((Decoded.FormatError) d).field()).isEqualTo(51);
+        assertThat(((Decoded.FormatError) d).reason()).isEqualTo("DE51 must be an ISO 4217 numeric currency code");
     }
 
     @ParameterizedTest(name = "{0} -> {1}")

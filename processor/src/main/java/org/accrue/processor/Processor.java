@@ -76,6 +76,9 @@ public final class Processor implements AutoCloseable {
         if (matcher != null) {
             metrics.more().counter("accrue.rewards.messages.matched", List.of(), matcher,
                     org.accrue.processor.rewards.RewardMatcher::matched);
+            // Messages that failed matching alone RewardMatcher.FAILURES_MAX times and left the queue for ops.
+            metrics.more().counter("accrue.rewards.messages.quarantined", List.of(), matcher,
+                    org.accrue.processor.rewards.RewardMatcher::quarantined);
         }
         var rewardQueries = new org.accrue.processor.rewards.RewardQueries(store.sessionFactory());
         this.operations = new Operations(config, store.dataSource(), clock);

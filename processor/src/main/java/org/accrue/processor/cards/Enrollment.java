@@ -4,6 +4,21 @@
  * version and the last four digits. Lookups try every key version so cards
  * enrolled before a key rotation are still found. Enrolling the same PAN
  * again for the same issuer returns the existing card (idempotent).
+ *
+ * What an issuer is told never depends on another issuer's cards (issue 12:
+ * a 409 PAN_ENROLLED_BY_ANOTHER_ISSUER told an issuer that a number it tried
+ * was another issuer's customer). A card number is held by one card, the
+ * first enrolled with it: that card's row keeps the number's token, and the
+ * journal (which knows no issuer: ISO messages carry none) stores the
+ * number's messages on it. Another issuer enrolling the same number gets the
+ * answer a first enrollment gets (201, a card of its own, ENROLLED, the same
+ * fields), and that card is real: it can be read, listed, unenrolled and
+ * enrolled again (200) by that issuer. Its row keeps a stand-in for the token
+ * (SHA-256 of the issuer, key version and token) that no message matches, so
+ * it earns nothing while the other card holds the number, and the holder's
+ * messages and rewards never reach the second issuer. The contest goes to
+ * Accrue ops as one PAN_CONTESTED exception naming both cards, to settle
+ * with both issuers; neither issuer is told.
  */
 package org.accrue.processor.cards;
 
@@ -12,6 +27,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 
+import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.rewards.enrollment.PanRules;
 import org.accrue.rewards.enrollment.PanTokenizer;
 import org.hibernate.Session;
@@ -58,26 +74,66 @@ public final class Enrollment {
     }
 
     private Result enrollIn(Session s, String issuerId, Request r) {
-        Optional<CardEntity> existing = findByPan(s, r.pan());
-        if (existing.isPresent()) {
-            CardEntity e = existing.get();
-            if (!e.issuerId().equals(issuerId)) {
-                throw new EnrollmentException("PAN_ENROLLED_BY_ANOTHER_ISSUER", 409,
-                        "this card number is enrolled by another issuer");
-            }
+        Optional<CardEntity> own = findOwn(s, issuerId, r.pan());
+        if (own.isPresent()) {
+            CardEntity e = own.get();
             if (e.status() == CardEntity.Status.UNENROLLED) {
                 e.reenroll(clock.instant(), r.accountRef(), r.lastName(), r.airlineProgram(), r.airlineMember());
+                if (!isHolder(e, r.pan())) {
+                    s.flush();
+                    contested(s, e, findByPan(s, r.pan()).orElseThrow());
+                }
                 return new Result(Card.of(e), true);
             }
             return new Result(Card.of(e), false);
         }
-        PanTokenizer.PanToken t = tokenizer.current(r.pan());
-        CardEntity e = new CardEntity(newPublicId(), issuerId, t.token(), t.keyVersion(),
-                r.pan().substring(r.pan().length() - 4), r.accountRef(), r.lastName(), r.airlineProgram(),
-                r.airlineMember(), clock.instant());
+        Optional<CardEntity> holder = findByPan(s, r.pan());
+        String last4 = r.pan().substring(r.pan().length() - 4);
+        CardEntity e;
+        if (holder.isEmpty()) {
+            PanTokenizer.PanToken t = tokenizer.current(r.pan());
+            e = new CardEntity(newPublicId(), issuerId, t.token(), t.keyVersion(), last4, r.accountRef(), r.lastName(),
+                    r.airlineProgram(), r.airlineMember(), clock.instant());
+        } else {
+            // Another issuer's card holds the number: answered alike, and told to ops only.
+            CardEntity h = holder.get();
+            e = new CardEntity(newPublicId(), issuerId, standIn(issuerId, h.keyVersion(), h.panToken()), h.keyVersion(), last4,
+                    r.accountRef(), r.lastName(), r.airlineProgram(), r.airlineMember(), clock.instant());
+        }
         s.persist(e);
         s.flush();
+        holder.ifPresent(h -> contested(s, e, h));
         return new Result(Card.of(e), true);
+    }
+
+    /**
+     * The token a second issuer's card keeps for a number another card holds: SHA-256 (hex, the length of a real token)
+     * of the issuer, key version and real token. No message's token is ever one (the journal looks cards up by the
+     * real token), and the issuer's own next enrollment of the number finds its card by computing it again.
+     */
+    static String standIn(String issuerId, int keyVersion, String token) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(("contested|" + issuerId + "|" + keyVersion
+                    + "|" + token).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean isHolder(CardEntity e, String pan) {
+        return tokenizer.all(pan).stream().anyMatch(t -> t.keyVersion() == e.keyVersion() && t.token().equals(e.panToken()));
+    }
+
+    /** One PAN_CONTESTED exception per claim (a card enrolled, or enrolled again, while another card holds its number). */
+    private void contested(Session s, CardEntity claimant, CardEntity holder) {
+        s.doWork(c -> Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.PAN_CONTESTED.name(),
+                claimant.publicId() + "@" + claimant.enrolledAt().toEpochMilli(), claimant.issuerId(), claimant.id(),
+                claimant.last4(), null, null, "card " + claimant.publicId() + " of issuer " + claimant.issuerId()
+                + " was enrolled with the card number of card " + holder.publicId() + " of issuer " + holder.issuerId()
+                + " (" + holder.status().name() + "), which holds it: the number's messages are stored and earn on "
+                + holder.publicId() + " only. Neither issuer was told (an enrollment is answered alike whoever holds a "
+                + "number). Settle it with both issuers; WRITE_OFF closes this."), clock.instant()));
     }
 
     /** Unenrolls an issuer's card; false when the card is not that issuer's (or does not exist). */
@@ -116,6 +172,22 @@ public final class Enrollment {
         return e.filter(c -> issuerId == null || c.issuerId().equals(issuerId));
     }
 
+    /** The issuer's own card for this number, holding it or not. */
+    private Optional<CardEntity> findOwn(Session s, String issuerId, String pan) {
+        for (PanTokenizer.PanToken t : tokenizer.all(pan)) {
+            Optional<CardEntity> e = s.createSelectionQuery("from CardEntity where issuerId = :i and keyVersion = :v "
+                            + "and panToken in (:t, :standIn)", CardEntity.class)
+                    .setParameter("i", issuerId).setParameter("v", (short) t.keyVersion()).setParameter("t", t.token())
+                    .setParameter("standIn", standIn(issuerId, t.keyVersion(), t.token()))
+                    .uniqueResultOptional();
+            if (e.isPresent()) {
+                return e;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The card holding this number (the journal stores its messages there), whoever's it is. */
     private Optional<CardEntity> findByPan(Session s, String pan) {
         for (PanTokenizer.PanToken t : tokenizer.all(pan)) {
             Optional<CardEntity> e = s.createSelectionQuery(

@@ -1,7 +1,9 @@
 /*
  * Raising an exception for ops: one row per (type, fingerprint), so the same
  * problem found again (a retried job, a replayed file) is still one item in
- * the queue. Card data is the card id and last four digits only.
+ * the queue. Card data is the card id and last four digits only. The types
+ * and statuses an exception can have are named here, once; the queue, the
+ * API and the console parse their filters into them.
  */
 package org.accrue.processor.exceptions;
 
@@ -9,6 +11,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
 
 import org.accrue.processor.store.Sql;
 
@@ -18,9 +22,47 @@ public final class Exceptions {
     private Exceptions() {
     }
 
-    /** An exception to raise; amount and currency (ISO 4217 alpha, or a miles program) may be null. */
+    /** Every kind of exception ops can find in the queue (processing_exception.type). */
+    public enum Type {
+        RECON_REJECTED, RECON_AMOUNT_MISMATCH, RECON_ACCOUNT_MISMATCH, RECON_MISSING, RECON_DUPLICATE, RECON_UNKNOWN,
+        RECON_LATE, FILE_REJECTED, AIRLINE_REFUSED, AIRLINE_UNRESOLVED, AIRLINE_REVERSAL_REFUSED, AIRLINE_CREDENTIALS,
+        /** A duplicate message key with other content, answered 94 (the journal). */
+        MESSAGE_CONFLICT,
+        /** A purchase at an unknown MID that looks like a known merchant (the matcher). */
+        MID_SUGGESTION,
+        /** A stored message the matcher failed on, alone, RewardMatcher.FAILURES_MAX times: out of the queue. */
+        MATCH_QUARANTINED,
+        /** A card number a second issuer enrolled while another issuer's card holds it (enrollment). */
+        PAN_CONTESTED;
+
+        /** The type named {@code name} exactly, if there is one. */
+        public static Optional<Type> parse(String name) {
+            return Arrays.stream(values()).filter(t -> t.name().equals(name)).findFirst();
+        }
+    }
+
+    /** Where an exception is in its resolution (processing_exception.status). */
+    public enum Status {
+        OPEN, PENDING_APPROVAL, RESOLVED;
+
+        /** The status named {@code name} exactly, if there is one. */
+        public static Optional<Status> parse(String name) {
+            return Arrays.stream(values()).filter(t -> t.name().equals(name)).findFirst();
+        }
+    }
+
+    /**
+     * An exception to raise; amount and currency (ISO 4217 alpha, or a miles program) may be null. A message's
+     * exception names it by key and row id (messageKey, messageId); others leave both null.
+     */
     public record Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
-                        String currency, String detail, String creditId, Long rewardId) {
+                        String currency, String detail, String creditId, Long rewardId, String messageKey,
+                        Long messageId) {
+        public Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+                     String currency, String detail, String creditId, Long rewardId) {
+            this(type, fingerprint, issuerId, cardId, last4, amount, currency, detail, creditId, rewardId, null, null);
+        }
+
         public Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
                      String currency, String detail) {
             this(type, fingerprint, issuerId, cardId, last4, amount, currency, detail, null, null);
@@ -47,20 +89,22 @@ public final class Exceptions {
     }
 
     private static final String INSERT = "insert ignore into processing_exception (id, type, fingerprint, "
-            + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, credit_id, reward_id) "
-            + "values (next value for processing_exception_seq, ?, ?, null, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?)";
+            + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, credit_id, reward_id, "
+            + "message_id) values (next value for processing_exception_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?, ?)";
 
     private static void bind(PreparedStatement ps, Raise r, Instant now) throws SQLException {
         ps.setString(1, r.type());
         ps.setString(2, r.fingerprint());
-        ps.setString(3, r.issuerId());
-        ps.setObject(4, r.cardId());
-        ps.setString(5, r.last4());
-        ps.setObject(6, r.amount());
-        ps.setString(7, r.currency());
-        ps.setString(8, r.detail().length() > DETAIL_CHARS_MAX ? r.detail().substring(0, DETAIL_CHARS_MAX) : r.detail());
-        ps.setTimestamp(9, Sql.ts(now));
-        ps.setString(10, r.creditId());
-        ps.setObject(11, r.rewardId());
+        ps.setString(3, r.messageKey());
+        ps.setString(4, r.issuerId());
+        ps.setObject(5, r.cardId());
+        ps.setString(6, r.last4());
+        ps.setObject(7, r.amount());
+        ps.setString(8, r.currency());
+        ps.setString(9, r.detail().length() > DETAIL_CHARS_MAX ? r.detail().substring(0, DETAIL_CHARS_MAX) : r.detail());
+        ps.setTimestamp(10, Sql.ts(now));
+        ps.setString(11, r.creditId());
+        ps.setObject(12, r.rewardId());
+        ps.setObject(13, r.messageId());
     }
 }

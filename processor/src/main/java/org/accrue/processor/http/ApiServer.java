@@ -98,6 +98,7 @@ public final class ApiServer implements AutoCloseable {
         });
         app.get(BASE + "/cards", ctx -> {
             Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
+            onlyParams(ctx, "offset", "limit");
             int offset = intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
             int limit = intParam(ctx, "limit", 1, PAGE_LIMIT_MAX, 100);
             ctx.json(Map.of("cards", enrollment.list(p.issuerScope(), offset, limit).stream().map(ApiServer::cardBody).toList(),
@@ -111,6 +112,7 @@ public final class ApiServer implements AutoCloseable {
         app.get(BASE + "/cards/{cardId}/rewards", ctx -> {
             Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
             long id = enrollment.internalId(p.issuerScope(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
+            onlyParams(ctx, "limit");
             int limit = intParam(ctx, "limit", 1, PAGE_LIMIT_MAX, 100);
             ctx.json(Map.of("cardId", ctx.pathParam("cardId"), "rewards", rewards.rewards(id, limit),
                     "purchases", rewards.purchases(id, limit)));
@@ -271,6 +273,17 @@ public final class ApiServer implements AutoCloseable {
             throw Problem.badRequest("FIELD_INVALID", field + " must be a string");
         }
         return v.asText();
+    }
+
+    /** Refuses a query parameter the endpoint does not know (400 UNKNOWN_PARAMETER): a misspelt filter filters nothing. */
+    static void onlyParams(Context ctx, String... known) {
+        List<String> allowed = List.of(known);
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!allowed.contains(name)) {
+                throw Problem.badRequest("UNKNOWN_PARAMETER", "unknown query parameter; this endpoint takes "
+                        + (allowed.isEmpty() ? "none" : String.join(", ", allowed)));
+            }
+        }
     }
 
     static int intParam(Context ctx, String name, int min, int max, int def) {

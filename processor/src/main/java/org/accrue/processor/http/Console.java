@@ -181,8 +181,10 @@ final class Console {
         }
         String status = ctx.queryParamAsClass("status", String.class).getOrDefault("OPEN");
         String type = ctx.queryParam("type");
-        List<ExceptionsQueue.Item> items = s.exceptions().list(status.isBlank() ? null : status,
-                type == null || type.isBlank() ? null : type, null, null, 500);
+        // The API's parsing: an unknown status or type is a 400 naming the allowed values, not an empty queue.
+        List<ExceptionsQueue.Item> items = s.exceptions().list(ctx.queryParam("status") == null
+                ? org.accrue.processor.exceptions.Exceptions.Status.OPEN : OperationsRoutes.exceptionStatus(ctx),
+                OperationsRoutes.exceptionType(ctx), null, null, 500);
         StringBuilder b = new StringBuilder();
         if (ctx.queryParam("done") != null) {
             b.append("<p class=ok id=flash>").append(esc(ctx.queryParam("done"))).append("</p>");
@@ -201,12 +203,21 @@ final class Console {
                     .append(PATH).append("/exceptions/").append(e.id()).append("'>").append(e.id()).append("</a></td><td")
                     .append(e.ageSeconds() > 3 * 86_400 ? " class=old" : "").append(">").append(age(e.ageSeconds()))
                     .append("</td><td>").append(esc(e.type())).append("</td><td>").append(esc(e.issuerId())).append("</td><td>")
-                    .append(esc(e.cardMasked())).append("</td><td>").append(e.amount() == null ? "" : esc(e.amount() + " "
-                            + e.currency())).append("</td><td>").append(esc(e.detail())).append("</td><td>")
+                    .append(esc(e.cardMasked())).append("</td><td>").append(e.amount() == null ? "" : esc(amount(e)))
+                    .append("</td><td>").append(esc(e.detail())).append("</td><td>")
                     .append(esc(e.assignee())).append("</td><td>").append(resolveForm(ses, e)).append("</td></tr>");
         }
         b.append("</table>");
         page(ctx, "Exceptions", ses, b.toString());
+    }
+
+    /** "12.50 USD" for money (the queue gives ISO 4217 alpha codes), "1200 SKY" for miles. */
+    static String amount(ExceptionsQueue.Item e) {
+        try {
+            return org.accrue.rewards.money.Money.of(e.amount(), e.currency()).toString();
+        } catch (IllegalArgumentException | NullPointerException notMoney) {
+            return e.amount() + " " + e.currency();
+        }
     }
 
     private String resolveForm(Session ses, ExceptionsQueue.Item e) {
@@ -290,8 +301,8 @@ final class Console {
         }
         b.append("<table id=exception>");
         for (Object[] row : new Object[][] {{"type", e.type()}, {"status", e.status()}, {"age", age(e.ageSeconds())},
-                {"issuer", e.issuerId()}, {"card", e.cardMasked()}, {"amount", e.amount() == null ? null : e.amount() + " "
-                + e.currency()}, {"credit", e.creditId()}, {"detail", e.detail()}, {"assignee", e.assignee()},
+                {"issuer", e.issuerId()}, {"card", e.cardMasked()}, {"amount", e.amount() == null ? null : amount(e)},
+                {"message", e.messageKey()}, {"credit", e.creditId()}, {"detail", e.detail()}, {"assignee", e.assignee()},
                 {"resolution", e.resolution() == null ? null : e.resolution() + " by " + e.resolvedBy() + " at "
                         + e.resolvedAt() + ": " + e.resolutionReason()}}) {
             b.append("<tr><th>").append(row[0]).append("</th><td id='f-").append(row[0]).append("'>").append(esc(row[1]))

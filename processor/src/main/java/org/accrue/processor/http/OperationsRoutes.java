@@ -14,6 +14,7 @@ import java.util.Map;
 
 import org.accrue.config.AccrueConfig.Role;
 import org.accrue.processor.cards.Enrollment;
+import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.invoicing.MerchantInvoicing;
 import org.accrue.processor.jobs.Jobs;
 import org.accrue.processor.points.Points;
@@ -176,9 +177,10 @@ public final class OperationsRoutes {
 
         app.get(BASE + "/exceptions", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            ApiServer.onlyParams(ctx, "status", "type", "issuerId", "assignee", "limit");
             int limit = ApiServer.intParam(ctx, "limit", 1, 500, 100);
-            ctx.json(Map.of("exceptions", s.exceptions().list(ctx.queryParam("status"), ctx.queryParam("type"),
-                    ctx.queryParam("issuerId"), ctx.queryParam("assignee"), limit).stream().map(OperationsRoutes::exception).toList()));
+            ctx.json(Map.of("exceptions", s.exceptions().list(exceptionStatus(ctx), exceptionType(ctx), issuerParam(ctx),
+                    assigneeParam(ctx), limit).stream().map(OperationsRoutes::exception).toList()));
         });
         app.get(BASE + "/exceptions/{id}", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
@@ -199,7 +201,8 @@ public final class OperationsRoutes {
             try {
                 action = org.accrue.processor.recon.ExceptionsQueue.Action.valueOf(String.valueOf(ApiServer.text(b, "action")));
             } catch (IllegalArgumentException e) {
-                throw Problem.badRequest("FIELD_INVALID", "action must be RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT or CLAWBACK");
+                throw Problem.badRequest("FIELD_INVALID", "action must be one of "
+                        + names(org.accrue.processor.recon.ExceptionsQueue.Action.values()));
             }
             var e = s.exceptions().resolve(exceptionId(ctx), action, ApiServer.text(b, "reason"), p.keyName());
             ctx.status(e.status().equals("PENDING_APPROVAL") ? 202 : 200).json(exception(e));
@@ -225,6 +228,55 @@ public final class OperationsRoutes {
         });
     }
 
+    /** {@code ?status=}: absent or empty is any status; anything else must name one (400 INVALID_STATUS). */
+    static Exceptions.Status exceptionStatus(Context ctx) {
+        return enumParam(ctx, "status", Exceptions.Status::parse, Exceptions.Status.values(), "INVALID_STATUS");
+    }
+
+    /** {@code ?type=}: absent or empty is any type; anything else must name one (400 INVALID_TYPE). */
+    static Exceptions.Type exceptionType(Context ctx) {
+        return enumParam(ctx, "type", Exceptions.Type::parse, Exceptions.Type.values(), "INVALID_TYPE");
+    }
+
+    /** A query parameter naming one of {@code values} exactly; null when absent or empty; else 400 {@code code}. */
+    private static <E extends Enum<E>> E enumParam(Context ctx, String name,
+                                                   java.util.function.Function<String, java.util.Optional<E>> parse,
+                                                   E[] values, String code) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        return parse.apply(v).orElseThrow(() -> Problem.badRequest(code, name + " must be one of " + names(values)));
+    }
+
+    /** {@code ?issuerId=}: an issuer id as configuration spells them (1-16 of A-Z 0-9 _ -), or 400 INVALID_ISSUER_ID. */
+    private static String issuerParam(Context ctx) {
+        String v = ctx.queryParam("issuerId");
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        if (!v.matches("[A-Z0-9_-]{1,16}")) {
+            throw Problem.badRequest("INVALID_ISSUER_ID", "issuerId must be 1-16 of A-Z 0-9 _ -");
+        }
+        return v;
+    }
+
+    /** {@code ?assignee=}: 1-64 characters, as an assignment takes them, or 400 INVALID_ASSIGNEE. */
+    private static String assigneeParam(Context ctx) {
+        String v = ctx.queryParam("assignee");
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        if (v.isBlank() || v.length() > 64) {
+            throw Problem.badRequest("INVALID_ASSIGNEE", "assignee must be 1-64 characters");
+        }
+        return v;
+    }
+
+    private static String names(Enum<?>[] values) {
+        return java.util.Arrays.stream(values).map(Enum::name).collect(java.util.stream.Collectors.joining(", "));
+    }
+
     private static long exceptionId(Context ctx) {
         try {
             return Long.parseLong(ctx.pathParam("id"));
@@ -240,6 +292,9 @@ public final class OperationsRoutes {
         m.put("status", e.status());
         m.put("issuerId", e.issuerId());
         m.put("card", e.cardMasked());
+        if (e.messageKey() != null) {
+            m.put("messageKey", e.messageKey());
+        }
         m.put("amount", e.amount() == null || e.currency() == null ? null : money(e.amount(), e.currency()));
         m.put("detail", e.detail());
         m.put("creditId", e.creditId());

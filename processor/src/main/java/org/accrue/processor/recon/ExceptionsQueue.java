@@ -10,6 +10,9 @@
  *   ACCEPT_ISSUER_AMOUNT  the reward becomes what the issuer posted
  *   CLAWBACK              an over-credit is recovered: a clawback that posting
  *                         nets or sends as a debit
+ *   RETRY                 a quarantined message goes back to the matcher's queue
+ *                         (after the cause is fixed); failing again, it comes back
+ *                         as a new exception
  * A write-off above the configured amount needs a second person
  * (maker-checker): it waits as PENDING_APPROVAL until another key approves.
  */
@@ -32,31 +35,41 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 import org.accrue.processor.Refusal;
+import org.accrue.processor.exceptions.Exceptions.Status;
+import org.accrue.processor.exceptions.Exceptions.Type;
 import org.accrue.processor.ledger.LedgerRows;
 import org.accrue.processor.ledger.StoredRewards;
+import org.accrue.processor.rewards.RewardMatcher;
 import org.accrue.processor.store.Sql;
+import org.accrue.rewards.money.Money;
 
 public final class ExceptionsQueue {
-    public enum Action { RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK }
+    public enum Action { RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK, RETRY }
 
     private static final int REASON_CHARS_MAX = 500;
     private static final int LIST_LIMIT_MAX = 500;
 
-    /** What each type of exception may be resolved with. */
-    static final Map<String, Set<Action>> ALLOWED = Map.ofEntries(
-            Map.entry("RECON_REJECTED", Set.of(Action.RESEND, Action.WRITE_OFF)),
-            Map.entry("RECON_MISSING", Set.of(Action.RESEND, Action.WRITE_OFF)),
-            Map.entry("RECON_AMOUNT_MISMATCH", Set.of(Action.ACCEPT_ISSUER_AMOUNT, Action.CLAWBACK, Action.WRITE_OFF)),
-            Map.entry("RECON_ACCOUNT_MISMATCH", Set.of(Action.CLAWBACK, Action.RESEND, Action.WRITE_OFF)),
-            Map.entry("RECON_DUPLICATE", Set.of(Action.CLAWBACK, Action.WRITE_OFF)),
-            Map.entry("RECON_UNKNOWN", Set.of(Action.WRITE_OFF)),
-            Map.entry("FILE_REJECTED", Set.of(Action.WRITE_OFF)),
-            Map.entry("AIRLINE_REFUSED", Set.of(Action.RESEND, Action.WRITE_OFF)),
-            Map.entry("AIRLINE_UNRESOLVED", Set.of(Action.RESEND, Action.WRITE_OFF)),
-            Map.entry("AIRLINE_REVERSAL_REFUSED", Set.of(Action.RESEND, Action.WRITE_OFF)),
-            Map.entry("AIRLINE_CREDENTIALS", Set.of(Action.WRITE_OFF)),
-            Map.entry("MESSAGE_CONFLICT", Set.of(Action.WRITE_OFF)),
-            Map.entry("MID_SUGGESTION", Set.of(Action.WRITE_OFF)));
+    /** What each type of exception may be resolved with; a type not named here takes WRITE_OFF only. */
+    static final Map<Type, Set<Action>> ALLOWED = Map.ofEntries(
+            Map.entry(Type.RECON_REJECTED, Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry(Type.RECON_MISSING, Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry(Type.RECON_AMOUNT_MISMATCH, Set.of(Action.ACCEPT_ISSUER_AMOUNT, Action.CLAWBACK, Action.WRITE_OFF)),
+            Map.entry(Type.RECON_ACCOUNT_MISMATCH, Set.of(Action.CLAWBACK, Action.RESEND, Action.WRITE_OFF)),
+            Map.entry(Type.RECON_DUPLICATE, Set.of(Action.CLAWBACK, Action.WRITE_OFF)),
+            Map.entry(Type.RECON_UNKNOWN, Set.of(Action.WRITE_OFF)),
+            Map.entry(Type.FILE_REJECTED, Set.of(Action.WRITE_OFF)),
+            Map.entry(Type.AIRLINE_REFUSED, Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry(Type.AIRLINE_UNRESOLVED, Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry(Type.AIRLINE_REVERSAL_REFUSED, Set.of(Action.RESEND, Action.WRITE_OFF)),
+            Map.entry(Type.AIRLINE_CREDENTIALS, Set.of(Action.WRITE_OFF)),
+            Map.entry(Type.MESSAGE_CONFLICT, Set.of(Action.WRITE_OFF)),
+            Map.entry(Type.MID_SUGGESTION, Set.of(Action.WRITE_OFF)),
+            Map.entry(Type.MATCH_QUARANTINED, Set.of(Action.RETRY, Action.WRITE_OFF)),
+            Map.entry(Type.PAN_CONTESTED, Set.of(Action.WRITE_OFF)));
+
+    static Set<Action> allowed(String type) {
+        return Type.parse(type).map(ALLOWED::get).orElse(Set.of(Action.WRITE_OFF));
+    }
 
     /** A refused request on the queue, with a stable code for problem+json. */
     public static final class QueueException extends Refusal {
@@ -65,11 +78,14 @@ public final class ExceptionsQueue {
         }
     }
 
-    /** An exception as ops see it: card masked, age in seconds. */
+    /**
+     * An exception as ops see it: card masked, age in seconds, currency as an ISO 4217 alpha code (or a miles program),
+     * and for a message's exception its key (never its PAN).
+     */
     public record Item(long id, String type, String status, String issuerId, Long cardId, String cardMasked, Long amount,
                        String currency, String detail, String creditId, Long rewardId, String assignee, Instant createdAt,
                        long ageSeconds, String resolution, String resolutionReason, String resolvedBy, Instant resolvedAt,
-                       String proposedAction, String proposedBy, Set<Action> actions) {
+                       String proposedAction, String proposedBy, Set<Action> actions, String messageKey) {
     }
 
     public record AuditEntry(String action, String actor, String reason, String detail, Instant at) {
@@ -87,14 +103,14 @@ public final class ExceptionsQueue {
 
     private static final String SELECT = "select e.id, e.type, e.status, e.issuer_id, e.card_id, e.last4, e.amount_minor, "
             + "e.currency, e.detail, e.credit_id, e.reward_id, e.assignee, e.created_at, e.resolution, e.resolution_reason, "
-            + "e.resolved_by, e.resolved_at, e.proposed_action, e.proposed_by from processing_exception e";
+            + "e.resolved_by, e.resolved_at, e.proposed_action, e.proposed_by, e.message_key from processing_exception e";
 
     /** The queue, oldest first; filters may be null. An issuer scope limits it to one issuer. */
-    public List<Item> list(String status, String type, String issuerId, String assignee, int limit) {
+    public List<Item> list(Status status, Type type, String issuerId, String assignee, int limit) {
         StringBuilder where = new StringBuilder(" where 1 = 1");
         List<Object> params = new ArrayList<>();
-        for (Object[] f : new Object[][] {{"e.status", status}, {"e.type", type}, {"e.issuer_id", issuerId},
-                {"e.assignee", assignee}}) {
+        for (Object[] f : new Object[][] {{"e.status", status == null ? null : status.name()},
+                {"e.type", type == null ? null : type.name()}, {"e.issuer_id", issuerId}, {"e.assignee", assignee}}) {
             if (f[1] != null) {
                 where.append(" and ").append(f[0]).append(" = ?");
                 params.add(f[1]);
@@ -151,11 +167,27 @@ public final class ExceptionsQueue {
         String type = rs.getString(2);
         String status = rs.getString(3);
         return new Item(rs.getLong(1), type, status, rs.getString(4), (Long) rs.getObject(5, Long.class),
-                rs.getString(6) == null ? null : "**** " + rs.getString(6), (Long) rs.getObject(7, Long.class), rs.getString(8),
-                rs.getString(9), rs.getString(10), (Long) rs.getObject(11, Long.class), rs.getString(12), created,
-                Math.max(0, Duration.between(created, now).toSeconds()), rs.getString(14), rs.getString(15), rs.getString(16),
-                Sql.instant(rs, 17), rs.getString(18), rs.getString(19),
-                status.equals("RESOLVED") ? Set.of() : ALLOWED.getOrDefault(type, Set.of(Action.WRITE_OFF)));
+                rs.getString(6) == null ? null : "**** " + rs.getString(6), (Long) rs.getObject(7, Long.class),
+                alpha(rs.getString(8)), rs.getString(9), rs.getString(10), (Long) rs.getObject(11, Long.class),
+                rs.getString(12), created, Math.max(0, Duration.between(created, now).toSeconds()), rs.getString(14),
+                rs.getString(15), rs.getString(16), Sql.instant(rs, 17), rs.getString(18), rs.getString(19),
+                status.equals(Status.RESOLVED.name()) ? Set.of() : allowed(type), rs.getString(20));
+    }
+
+    /**
+     * The ISO 4217 alpha code of a stored currency. Exceptions raised from a card message (94 conflicts, and MID
+     * suggestions before V14) hold its numeric DE49 ("840"); shown over HTTP it is "USD" like every other amount.
+     * A miles program or an alpha code stays as it is; a numeric code no currency has is shown as stored.
+     */
+    static String alpha(String stored) {
+        if (stored == null || stored.length() != 3 || !stored.chars().allMatch(Character::isDigit)) {
+            return stored;
+        }
+        try {
+            return Money.alphaOf(stored);
+        } catch (IllegalArgumentException e) {
+            return stored;
+        }
     }
 
     public Item assign(long id, String assignee, String actor) {
@@ -187,9 +219,9 @@ public final class ExceptionsQueue {
         Instant now = clock.instant();
         Sql.inTransaction(ds, c -> {
             Row e = lockOpen(c, id);
-            if (!ALLOWED.getOrDefault(e.type, Set.of(Action.WRITE_OFF)).contains(action)) {
+            if (!allowed(e.type).contains(action)) {
                 throw new QueueException(409, "ACTION_NOT_APPLICABLE", action + " does not resolve a " + e.type
-                        + "; it takes " + ALLOWED.getOrDefault(e.type, Set.of(Action.WRITE_OFF)));
+                        + "; it takes " + allowed(e.type));
             }
             if (action == Action.WRITE_OFF && e.amount != null && Math.abs(e.amount) > writeOffApprovalMinor
                     && e.rewardId != null) {
@@ -218,7 +250,7 @@ public final class ExceptionsQueue {
         Instant now = clock.instant();
         Sql.inTransaction(ds, c -> {
             Row e = lock(c, id);
-            if (!e.status.equals("PENDING_APPROVAL")) {
+            if (!e.status.equals(Status.PENDING_APPROVAL.name())) {
                 throw new QueueException(409, "NOT_PENDING_APPROVAL", "exception " + id + " waits for no approval");
             }
             if (actor.equals(e.proposedBy)) {
@@ -243,12 +275,13 @@ public final class ExceptionsQueue {
     }
 
     private record Row(long id, String type, String status, Long amount, String currency, String creditId, Long rewardId,
-                       String fingerprint, String proposedAction, String proposedReason, String proposedBy) {
+                       String fingerprint, String proposedAction, String proposedReason, String proposedBy, Long messageId) {
     }
 
     private static Row lock(Connection c, long id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select id, type, status, amount_minor, currency, credit_id, reward_id, "
-                + "fingerprint, proposed_action, proposed_reason, proposed_by from processing_exception where id = ? for update")) {
+                + "fingerprint, proposed_action, proposed_reason, proposed_by, message_id from processing_exception where id = ? "
+                + "for update")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -256,14 +289,14 @@ public final class ExceptionsQueue {
                 }
                 return new Row(rs.getLong(1), rs.getString(2), rs.getString(3), (Long) rs.getObject(4, Long.class),
                         rs.getString(5), rs.getString(6), (Long) rs.getObject(7, Long.class), rs.getString(8), rs.getString(9),
-                        rs.getString(10), rs.getString(11));
+                        rs.getString(10), rs.getString(11), (Long) rs.getObject(12, Long.class));
             }
         }
     }
 
     private static Row lockOpen(Connection c, long id) throws SQLException {
         Row r = lock(c, id);
-        if (!r.status.equals("OPEN")) {
+        if (!r.status.equals(Status.OPEN.name())) {
             throw new QueueException(409, "NOT_OPEN", "exception " + id + " is " + r.status);
         }
         return r;
@@ -298,6 +331,12 @@ public final class ExceptionsQueue {
 
     /** Does what the action means for this exception's reward; returns a line for the audit. */
     private String apply(Connection c, Row e, Action action, Instant now) throws SQLException {
+        if (action == Action.RETRY) {
+            if (e.messageId == null || !RewardMatcher.requeue(c, e.messageId, now)) {
+                throw new QueueException(409, "NO_MESSAGE", "the exception's message is not stored");
+            }
+            return "message " + e.messageId + " is back in the matcher's queue";
+        }
         if (e.rewardId == null) {
             return "no money moves (" + e.type + ")";
         }

@@ -14,6 +14,27 @@
  *   04xx reversal            -> finds the original by DE90 (or, zero-filled, by token + DE37 + DE38 + amount);
  *                               DE95 reduces in proportion, otherwise all; an original not yet here is retried
  * A sweep makes cleared rewards AVAILABLE after their return period and expires auths never cleared.
+ *
+ * A message the matcher cannot process must not stop the others (issue 12: one stored 0220 in currency 820
+ * failed every batch it was in, for good, and 160,851 purchases waited behind it). When a batch fails, the
+ * failure is judged first:
+ *   - the store's fault (an SQLException other than a data or constraint error: connection lost, deadlock,
+ *     lock or query timeout, pool exhausted): the whole batch is tried again after a pause; nobody is charged;
+ *   - otherwise it may be a message's fault (an exception from the domain code, or a data/constraint error):
+ *     each message of the batch is matched alone, in its own transaction. The ones that go through are
+ *     committed; one that fails alone is charged a failure (match_queue.failures) and waits
+ *     FAILURE_RETRY_AFTER before its next try, so the batches after it go on without it. A message that has
+ *     failed before is always matched alone, never again inside a batch.
+ * A message is charged only when the same pass shows the matcher works: something else went through, or it
+ * was the only one that failed. When two or more messages of a batch all fail alone and nothing goes through,
+ * the fault is the matcher's (a bad catalog, a bug, a schema problem), not theirs: nobody is charged and the
+ * batch is tried again after a pause, so a bad deploy cannot quarantine the stream.
+ * After FAILURES_MAX (3) failures the message leaves the queue as one MATCH_QUARANTINED processing exception
+ * (message key, card last four, amount, the reason), counted in accrue.rewards.messages.quarantined; ops RETRY
+ * it (back into the queue) once the cause is fixed, or WRITE_OFF it. Why 3: a deterministic failure fails the
+ * same way every time, so one would do for it; the two more tries, 30 s apart, absorb a failure that only looked
+ * like the message's (a race with another node on a lifecycle's unique key, a generic error from a store in
+ * trouble), and they cost that one message about a minute.
  */
 package org.accrue.processor.rewards;
 
@@ -37,6 +58,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.accrue.processor.catalog.Catalog;
+import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
@@ -58,6 +80,12 @@ import org.slf4j.LoggerFactory;
 public final class RewardMatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RewardMatcher.class);
     public static final int BATCH_SIZE_MAX = 500;
+    /** A message that fails alone this many times leaves the queue as a MATCH_QUARANTINED exception (header: why 3). */
+    public static final int FAILURES_MAX = 3;
+    /** How long a message that failed alone waits before it is tried (alone) again. */
+    public static final Duration FAILURE_RETRY_AFTER = Duration.ofSeconds(30);
+    private static final int REASON_CHARS_MAX = 300;
+    private static final java.util.regex.Pattern DIGIT_RUN = java.util.regex.Pattern.compile("\\d{13,}");
     private static final Duration IDLE_POLL = Duration.ofMillis(200);
     private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
     private static final Duration SWEEP_EVERY = Duration.ofSeconds(5);
@@ -71,6 +99,7 @@ public final class RewardMatcher implements AutoCloseable {
     private final Map<String, Long> tierThresholds;
     private final Thread worker;
     private final AtomicLong matched = new AtomicLong();
+    private final AtomicLong quarantined = new AtomicLong();
     private volatile boolean running = true;
     private MatchingEngine engine;
     private Map<String, Offer> offers = Map.of();
@@ -106,6 +135,11 @@ public final class RewardMatcher implements AutoCloseable {
     /** Messages matched since start (a gauge). */
     public long matched() {
         return matched.get();
+    }
+
+    /** Messages this matcher moved out of the queue into MATCH_QUARANTINED exceptions since start (a counter). */
+    public long quarantined() {
+        return quarantined.get();
     }
 
     private void loop() {
@@ -148,21 +182,238 @@ public final class RewardMatcher implements AutoCloseable {
         }
     }
 
-    /** Matches one batch of due queue rows; returns how many messages it took. Visible for tests and the demo. */
+    /**
+     * Matches one batch of due queue rows, and alone each due message that failed before (or all of the batch, when
+     * the batch failed not by the store's fault); returns how many messages it took. Visible for tests and the demo.
+     * Throws when the store is at fault, or when a whole batch fails alone (the matcher's fault): nobody is charged.
+     */
     public int runOnce() {
         Instant now = clock.instant();
         refreshCatalog(now);
+        List<Queued> due = new ArrayList<>();
+        int batchDone;
+        boolean batchFailed = false;
+        try {
+            batchDone = inTransaction(c -> {
+                due.addAll(takeDue(c, now));
+                List<Long> fresh = due.stream().filter(q -> q.failures() == 0).map(Queued::messageId).toList();
+                return fresh.isEmpty() ? 0 : match(c, fresh, now);
+            });
+        } catch (RuntimeException e) {
+            if (due.isEmpty() || Fault.of(e) == Fault.STORE) {
+                throw e; // the store's fault (or nothing taken): the whole batch again after a pause
+            }
+            log.warn("a matching batch of {} failed ({}); matching its messages one at a time", due.size(), reason(e));
+            batchDone = 0;
+            batchFailed = true;
+        }
+        matched.addAndGet(batchDone);
+        boolean wholeBatch = batchFailed;
+        List<Queued> alone = due.stream().filter(q -> wholeBatch || q.failures() > 0).toList();
+        if (!alone.isEmpty()) {
+            matchAlone(alone, batchDone, now);
+        }
+        return due.size();
+    }
+
+    /** Matches each message alone; charges those that fail alone, unless nothing shows the matcher itself works. */
+    private void matchAlone(List<Queued> alone, int batchDone, Instant now) {
+        int done = 0;
+        int freshFailed = 0;
+        Map<Long, RuntimeException> failed = new java.util.LinkedHashMap<>();
+        for (Queued q : alone) {
+            try {
+                if (inTransaction(c -> takeOne(c, q.messageId(), now) && match(c, List.of(q.messageId()), now) > 0)) {
+                    done++;
+                }
+            } catch (RuntimeException e) {
+                if (Fault.of(e) == Fault.STORE) {
+                    matched.addAndGet(done);
+                    throw e; // nobody is charged for the store's trouble
+                }
+                failed.put(q.messageId(), e);
+                freshFailed += q.failures() == 0 ? 1 : 0;
+            }
+        }
+        matched.addAndGet(done);
+        if (failed.isEmpty()) {
+            return;
+        }
+        if (batchDone == 0 && done == 0 && freshFailed >= 2) {
+            RuntimeException first = failed.values().iterator().next();
+            throw new IllegalStateException("all " + failed.size() + " messages of a batch failed alone, so the fault is "
+                    + "the matcher's or the store's, not theirs; nobody is charged; the first: " + reason(first), first);
+        }
+        for (Map.Entry<Long, RuntimeException> f : failed.entrySet()) {
+            if (inTransaction(c -> charge(c, f.getKey(), f.getValue(), now))) {
+                quarantined.incrementAndGet();
+            }
+        }
+    }
+
+    /** A due queue row as taken: the message, and how often it failed alone before. */
+    private record Queued(long messageId, int failures) {
+    }
+
+    /** Whose fault a failure is: the store's (try the batch again, charge nobody) or maybe a message's. */
+    enum Fault {
+        STORE, MESSAGE;
+
+        /**
+         * The first SQLException in the cause chain decides: a data error (SQLState class 22) or a constraint
+         * violation (23) can come from a message's content; every other one (08 connection, 40 deadlock or
+         * rollback, HY000 lock wait timeout, HYT00 query timeout, 42 a schema that is not what the code expects)
+         * is the store's. No SQLException at all: an exception of the domain code, maybe the message's.
+         */
+        static Fault of(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SQLException sql) {
+                    String state = sql.getSQLState();
+                    return state != null && (state.startsWith("22") || state.startsWith("23")) ? MESSAGE : STORE;
+                }
+            }
+            return MESSAGE;
+        }
+    }
+
+    /** Charges a failure alone to a message: it waits, or after FAILURES_MAX leaves the queue for ops. True: it left. */
+    private boolean charge(Connection c, long messageId, RuntimeException cause, Instant now) throws SQLException {
+        int failures;
+        try (PreparedStatement ps = c.prepareStatement("select failures from match_queue where message_id = ? for update")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false; // matched meanwhile by another node
+                }
+                failures = rs.getInt(1) + 1;
+            }
+        }
+        String reason = reason(cause);
+        if (failures < FAILURES_MAX) {
+            try (PreparedStatement ps = c.prepareStatement("update match_queue set failures = ?, not_before = ? "
+                    + "where message_id = ?")) {
+                ps.setInt(1, failures);
+                ps.setTimestamp(2, ts(now.plus(FAILURE_RETRY_AFTER)));
+                ps.setLong(3, messageId);
+                ps.executeUpdate();
+            }
+            log.warn("message {} failed matching alone ({} of {}); tried again alone after {}: {}", messageId, failures,
+                    FAILURES_MAX, FAILURE_RETRY_AFTER, reason);
+            return false;
+        }
+        quarantine(c, messageId, failures, reason, now);
+        try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id = ?")) {
+            ps.setLong(1, messageId);
+            ps.executeUpdate();
+        }
+        log.error("message {} failed matching alone {} times and left the queue: MATCH_QUARANTINED exception for ops: {}",
+                messageId, failures, reason);
+        return true;
+    }
+
+    /** The MATCH_QUARANTINED exception of a message: its key, card (last four), amount, and why it failed. */
+    private static void quarantine(Connection c, long messageId, int failures, String reason, Instant now) throws SQLException {
+        String key = null;
+        String mti = null;
+        Long amount = null;
+        String currency = null;
+        Long cardId = null;
+        String issuerId = null;
+        String last4 = null;
+        try (PreparedStatement ps = c.prepareStatement("select m.message_key, m.mti, m.amount_minor, m.currency, m.card_id, "
+                + "k.issuer_id, k.last4 from card_message m left join card k on k.id = m.card_id where m.id = ?")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    key = rs.getString(1);
+                    mti = rs.getString(2);
+                    amount = rs.getLong(3);
+                    currency = rs.getString(4);
+                    cardId = rs.getLong(5);
+                    issuerId = rs.getString(6);
+                    last4 = rs.getString(7);
+                }
+            }
+        }
+        int earlier;
+        try (PreparedStatement ps = c.prepareStatement("select count(*) from processing_exception where type = ? "
+                + "and message_id = ?")) {
+            ps.setString(1, Exceptions.Type.MATCH_QUARANTINED.name());
+            ps.setLong(2, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                earlier = rs.getInt(1);
+            }
+        }
+        String alpha = alphaOrNull(currency);
+        String stored = key == null ? "; no stored message or card was found for it"
+                : alpha == null ? "; amount " + amount + " in currency '" + currency + "' as stored" : "";
+        String detail = "message " + messageId + (mti == null ? "" : " (MTI " + mti + ")") + " failed matching alone "
+                + failures + " times and left the queue: " + reason + stored + ". Once the cause is fixed, RETRY puts it "
+                + "back in the queue; WRITE_OFF leaves it unmatched.";
+        // A message RETRIED and quarantined again is a new exception (the resolved one stays as it was).
+        Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.MATCH_QUARANTINED.name(),
+                "message " + messageId + " #" + (earlier + 1), issuerId, cardId, last4, alpha == null ? null : amount, alpha,
+                detail, null, null, key, messageId), now);
+    }
+
+    private static String alphaOrNull(String numeric) {
+        try {
+            return numeric == null ? null : Money.alphaOf(numeric);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** What failed, short, for logs and ops: class and message, with any long digit run blanked (never a PAN). */
+    static String reason(Throwable e) {
+        String r = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        r = DIGIT_RUN.matcher(r).replaceAll("<digits>");
+        return r.length() > REASON_CHARS_MAX ? r.substring(0, REASON_CHARS_MAX) + "..." : r;
+    }
+
+    /**
+     * Puts a quarantined message back in the queue, to be matched again (alone first, as a message that failed); the
+     * exceptions queue calls it when ops RETRY. False when the message is not stored.
+     */
+    public static boolean requeue(Connection c, long messageId, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select 1 from card_message where id = ?")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, not_before, attempts, failures) "
+                + "values (?, ?, 0, 0) on duplicate key update failures = 0, not_before = values(not_before)")) {
+            ps.setLong(1, messageId);
+            ps.setTimestamp(2, ts(now));
+            ps.executeUpdate();
+        }
+        return true;
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** One transaction of the matcher's own: committed if {@code work} returns, rolled back if it throws. */
+    private <T> T inTransaction(Work<T> work) {
         try (StatelessSession s = sessions.openStatelessSession()) {
             var tx = s.beginTransaction();
             try {
-                int[] taken = {0};
-                s.doWork(c -> taken[0] = batch(c, now));
+                T t = s.doReturningWork(work::run);
                 tx.commit();
-                matched.addAndGet(taken[0]);
-                return taken[0];
+                return t;
             } catch (RuntimeException e) {
-                if (tx.isActive()) {
-                    tx.rollback();
+                try {
+                    if (tx.isActive()) {
+                        tx.rollback();
+                    }
+                } catch (RuntimeException rollback) {
+                    e.addSuppressed(rollback); // the connection is gone: the transaction went with it
                 }
                 throw e;
             }
@@ -175,21 +426,36 @@ public final class RewardMatcher implements AutoCloseable {
                 .getSingleResult()).longValue());
     }
 
-    private int batch(Connection c, Instant now) throws SQLException {
-        List<Long> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select message_id from match_queue where not_before <= ? "
+    /** Due queue rows in id order, locked for this transaction (another node skips them). */
+    private static List<Queued> takeDue(Connection c, Instant now) throws SQLException {
+        List<Queued> due = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select message_id, failures from match_queue where not_before <= ? "
                 + "order by message_id limit ? for update skip locked")) {
             ps.setTimestamp(1, ts(now));
             ps.setInt(2, BATCH_SIZE_MAX);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    ids.add(rs.getLong(1));
+                    due.add(new Queued(rs.getLong(1), rs.getInt(2)));
                 }
             }
         }
-        if (ids.isEmpty()) {
-            return 0;
+        return due;
+    }
+
+    /** Locks one queue row if it is still due and no other node has it. */
+    private static boolean takeOne(Connection c, long messageId, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select 1 from match_queue where message_id = ? and not_before <= ? "
+                + "for update skip locked")) {
+            ps.setLong(1, messageId);
+            ps.setTimestamp(2, ts(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
+    }
+
+    /** Matches the queued messages {@code ids} (locked by the caller) in this transaction; returns how many. */
+    private int match(Connection c, List<Long> ids, Instant now) throws SQLException {
         List<StoredMessage> messages = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select " + StoredMessage.COLUMNS
                 + " from card_message m join card c on c.id = m.card_id where m.id in (" + Sql.marks(ids.size()) + ") order by m.id")) {
@@ -201,6 +467,12 @@ public final class RewardMatcher implements AutoCloseable {
                     messages.add(StoredMessage.read(rs));
                 }
             }
+        }
+        if (messages.size() < ids.size()) {
+            // A queue row whose message (or card) cannot be read would otherwise stay in the batch for good.
+            List<Long> missing = new ArrayList<>(ids);
+            messages.forEach(m -> missing.remove(Long.valueOf(m.id())));
+            throw new IllegalStateException("no stored message with an enrolled card for queued message(s) " + missing);
         }
         Writes w = new Writes(c, now);
         for (StoredMessage m : messages) {
@@ -696,18 +968,12 @@ public final class RewardMatcher implements AutoCloseable {
         }
 
         void midSuggestion(MatchResult.MidSuggestion s, StoredMessage m) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("insert ignore into processing_exception (id, type, fingerprint, "
-                    + "message_key, card_id, last4, amount_minor, currency, detail, status, created_at) values "
-                    + "(next value for processing_exception_seq, 'MID_SUGGESTION', ?, null, ?, null, ?, ?, ?, 'OPEN', ?)")) {
-                ps.setString(1, s.acquirerId() + "|" + s.mid());
-                ps.setLong(2, m.cardId());
-                ps.setLong(3, m.amountMinor());
-                ps.setString(4, m.currency());
-                ps.setString(5, "acquirer " + s.acquirerId() + " MID " + s.mid() + " (\"" + s.descriptor()
-                        + "\") looks like merchant " + s.merchantId() + ": add the MID to it?");
-                ps.setTimestamp(6, ts(now));
-                ps.executeUpdate();
-            }
+            // One per (acquirer, MID) however many purchases show it; the amount is the first purchase's, in its
+            // ISO 4217 alpha code like every other exception's.
+            Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.MID_SUGGESTION.name(), s.acquirerId() + "|" + s.mid(),
+                    null, m.cardId(), null, m.amountMinor(), Money.alphaOf(m.currency()), "acquirer " + s.acquirerId()
+                    + " MID " + s.mid() + " (\"" + s.descriptor() + "\") looks like merchant " + s.merchantId()
+                    + ": add the MID to it?"), now);
         }
     }
 

@@ -66,7 +66,7 @@ public final class RewardQueries {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("messageId", r[0]);
                 m.put("mti", r[1]);
-                m.put("amount", Map.of("minor", ((Number) r[2]).longValue(), "currencyNumeric", r[3]));
+                m.put("amount", amount(((Number) r[2]).longValue(), (String) r[3]));
                 m.put("merchantId", r[4]);
                 m.put("resolution", r[5]);
                 m.put("rewardsEarned", r[6]);
@@ -76,6 +76,20 @@ public final class RewardQueries {
             }
             return out;
         });
+    }
+
+    /**
+     * A purchase's amount as every amount over HTTP is (http-api.md): {"minor", "currency": ISO 4217 alpha}. The message
+     * keeps DE49 as sent ("840"); a code no currency has (stored before the listener refused them) is shown as it is.
+     */
+    private static Map<String, Object> amount(long minor, String numeric) {
+        String currency;
+        try {
+            currency = org.accrue.rewards.money.Money.alphaOf(numeric);
+        } catch (IllegalArgumentException e) {
+            currency = numeric;
+        }
+        return Map.of("minor", minor, "currency", currency);
     }
 
     private static Instant instant(Object o) {

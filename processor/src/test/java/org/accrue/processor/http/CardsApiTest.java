@@ -85,13 +85,92 @@ class CardsApiTest {
         assertThat(r.body()).doesNotContain("4111111111111111");
     }
 
+    private static String enrollment(String pan, String accountRef) {
+        return "{\"pan\":\"" + pan + "\",\"accountRef\":\"" + accountRef + "\",\"lastName\":\"DOE\"}";
+    }
+
+    private static java.util.List<String> fields(com.fasterxml.jackson.databind.JsonNode n) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
     @Test
-    void theSamePanCannotBeEnrolledByTwoIssuers() {
-        api.enroll(KEY_ISSUER_A, "6011000990139424", "ACC-6");
-        Api.Response r = api.post("/cards", KEY_ISSUER_B,
-                "{\"pan\":\"6011000990139424\",\"accountRef\":\"B-6\",\"lastName\":\"DOE\"}");
-        assertThat(r.status()).isEqualTo(409);
-        assertThat(r.json().get("code").asText()).isEqualTo("PAN_ENROLLED_BY_ANOTHER_ISSUER");
+    void anIssuerEnrollingAnotherIssuersCardNumberGetsTheAnswerAFreeNumberGets() {
+        // Issue 12: a 409 PAN_ENROLLED_BY_ANOTHER_ISSUER told issuer B that a number was issuer A's customer.
+        String held = "6011000990139424";
+        String free = "6011111111111117";
+        String aCard = api.enroll(KEY_ISSUER_A, held, "ACC-6");
+
+        Api.Response heldFirst = api.post("/cards", KEY_ISSUER_B, enrollment(held, "B-6"));
+        Api.Response freeFirst = api.post("/cards", KEY_ISSUER_B, enrollment(free, "B-7"));
+        Api.Response heldAgain = api.post("/cards", KEY_ISSUER_B, enrollment(held, "B-6"));
+        Api.Response freeAgain = api.post("/cards", KEY_ISSUER_B, enrollment(free, "B-7"));
+        for (Api.Response[] pair : new Api.Response[][] {{heldFirst, freeFirst}, {heldAgain, freeAgain}}) {
+            assertThat(pair[0].status()).isEqualTo(pair[1].status());
+            assertThat(pair[0].contentType()).isEqualTo(pair[1].contentType());
+            assertThat(fields(pair[0].json())).isEqualTo(fields(pair[1].json()));
+            for (String same : new String[] {"issuerId", "status"}) {
+                assertThat(pair[0].json().get(same)).isEqualTo(pair[1].json().get(same));
+            }
+        }
+        assertThat(heldFirst.status()).isEqualTo(201);
+        assertThat(heldAgain.status()).isEqualTo(200);
+        assertThat(heldAgain.json().get("cardId")).isEqualTo(heldFirst.json().get("cardId"));
+        assertThat(heldFirst.json().get("issuerId").asText()).isEqualTo("BANK_B");
+        assertThat(heldFirst.json().get("status").asText()).isEqualTo("ENROLLED");
+        assertThat(heldFirst.body()).doesNotContain(aCard).doesNotContain("BANK_A");
+
+        // B's card is B's: readable, listed, unenrolled and enrolled again like any other; A's card is untouched.
+        String bCard = heldFirst.json().get("cardId").asText();
+        assertThat(api.get("/cards/" + bCard, KEY_ISSUER_B).status()).isEqualTo(200);
+        assertThat(api.get("/cards", KEY_ISSUER_B).body()).contains(bCard).doesNotContain(aCard);
+        assertThat(api.delete("/cards/" + bCard, KEY_ISSUER_B).status()).isEqualTo(204);
+        Api.Response back = api.post("/cards", KEY_ISSUER_B, enrollment(held, "B-6"));
+        assertThat(back.status()).isEqualTo(201);
+        assertThat(back.json().get("cardId").asText()).isEqualTo(bCard);
+        assertThat(api.get("/cards/" + aCard, KEY_ISSUER_A).json().get("status").asText()).isEqualTo("ENROLLED");
+        assertThat(api.get("/cards", KEY_ISSUER_A).body()).doesNotContain(bCard);
+
+        // Ops, and only ops, learn of the contest: one exception per claim, naming both cards.
+        var contests = api.get("/exceptions?type=PAN_CONTESTED&issuerId=BANK_B", KEY_OPS).json().get("exceptions");
+        java.util.List<String> about = new java.util.ArrayList<>();
+        contests.forEach(e -> {
+            if (e.get("detail").asText().contains(bCard)) {
+                about.add(e.get("detail").asText());
+                assertThat(e.get("card").asText()).isEqualTo("**** 9424");
+            }
+        });
+        assertThat(about).hasSize(2).allSatisfy(d -> assertThat(d).contains(aCard).contains("BANK_A"));
+        assertThat(api.get("/exceptions", KEY_ISSUER_B).status()).isEqualTo(403);
+    }
+
+    @Test
+    void aContestedNumbersMessagesAreStoredOnTheCardThatHoldsItOnly(Node node) throws Exception {
+        String pan = "5105105105105100";
+        String aCard = api.enroll(KEY_ISSUER_A, pan, "ACC-8");
+        String bCard = api.enroll(KEY_ISSUER_B, pan, "B-8");
+        try (var issuer = new org.accrue.iso8583.simulator.IssuerConnection("127.0.0.1", node.processor().isoPort())) {
+            assertThat(issuer.send(org.accrue.processor.testing.Requests.of("0200", pan, 1500))
+                    .orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join().get(39)).isEqualTo("00");
+        }
+        long aRow = node.processor().enrollment().internalId(null, aCard).orElseThrow();
+        long bRow = node.processor().enrollment().internalId(null, bCard).orElseThrow();
+        java.util.function.LongUnaryOperator stored = row -> node.processor().store().sessionFactory().fromSession(s ->
+                ((Number) s.createNativeQuery("select count(*) from card_message where card_id = ?1", Object.class)
+                        .setParameter(1, row).getSingleResult()).longValue());
+        assertThat(stored.applyAsLong(aRow)).isEqualTo(1);
+        assertThat(stored.applyAsLong(bRow)).as("nothing of A's cardholder reaches issuer B").isZero();
+    }
+
+    @Test
+    void aListFilterTheEndpointDoesNotTakeIs400NotEveryCard() {
+        Api.Response r = api.get("/cards?issuerId=BANK_A", KEY_OPS);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("code").asText()).isEqualTo("UNKNOWN_PARAMETER");
+        assertThat(r.json().get("detail").asText()).contains("offset, limit");
+        assertThat(api.get("/cards?offset=0&limit=5", KEY_OPS).status()).isEqualTo(200);
+        assertThat(api.get("/cards?limit=junk", KEY_OPS).json().get("code").asText()).isEqualTo("PARAMETER_INVALID");
     }
 
     @Test
@@ -107,7 +186,8 @@ class CardsApiTest {
         Api.Response r = api.get("/metrics", null);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).contains("accrue_iso_messages_received_total").contains("accrue_journal_queued")
-                .contains("accrue_rewards_messages_matched_total").contains("accrue_exceptions_open");
+                .contains("accrue_rewards_messages_matched_total").contains("accrue_rewards_messages_quarantined_total")
+                .contains("accrue_exceptions_open");
     }
 
     @Test

@@ -121,6 +121,52 @@ class IsoListenerTest {
     }
 
     @Test
+    void aClearingInACurrencyThatIsNotIso4217Is30NamingDe49AndIsNotStored() {
+        // The incident of issue 12: a 0220 with DE49 820 was answered 00, stored, and stopped the matcher for good.
+        long storedBefore = node.processor().stats().snapshot().stored();
+        long rowsBefore = cardMessages();
+        WireMessage r = send(Requests.of("0220", ENROLLED, 1250).with(49, "820"));
+        assertThat(r.mti()).isEqualTo("0230");
+        assertThat(r.get(39)).isEqualTo("30");
+        assertThat(r.get(44)).isEqualTo("49");
+        assertThat(node.processor().stats().snapshot().stored()).isEqualTo(storedBefore);
+        assertThat(cardMessages()).isEqualTo(rowsBefore);
+    }
+
+    @Test
+    void aBillingCurrencyThatIsNotIso4217Is30NamingDe51() {
+        WireMessage r = send(Requests.of("0200", ENROLLED, 1250).with(6, "000000001300").with(51, "820"));
+        assertThat(r.get(39)).isEqualTo("30");
+        assertThat(r.get(44)).isEqualTo("51");
+    }
+
+    @Test
+    void everyCurrencyTheListenerAcceptsIsOneTheMatcherCanReadAndNoOther() throws Exception {
+        // One rule on both sides: the codec (iso8583) and Money (rewards) may not depend on each other, so the
+        // agreement is checked here, where both are on the classpath, over every three-digit code.
+        for (int code = 0; code <= 999; code++) {
+            String numeric = String.format("%03d", code);
+            org.jpos.iso.ISOMsg m = new org.jpos.iso.ISOMsg();
+            Requests.of("0200", ENROLLED, 100).with(49, numeric).fields().forEach(m::set);
+            m.setMTI("0200");
+            boolean accepted = org.accrue.iso8583.IsoCodec.decode(m) instanceof org.accrue.iso8583.Decoded.Card;
+            boolean readable;
+            try {
+                org.accrue.rewards.money.Money.zero(org.accrue.rewards.money.Money.alphaOf(numeric));
+                readable = true;
+            } catch (IllegalArgumentException e) {
+                readable = false;
+            }
+            assertThat(accepted).as("DE49 %s accepted by the listener == readable by the matcher", numeric).isEqualTo(readable);
+        }
+    }
+
+    private long cardMessages() {
+        return node.processor().store().sessionFactory().fromSession(s -> ((Number) s.createNativeQuery(
+                "select count(*) from card_message", Object.class).getSingleResult()).longValue());
+    }
+
+    @Test
     void aReversalWithoutDe90IsAFormatErrorOn90() {
         WireMessage r = send(Requests.of("0400", ENROLLED, 100).with(90, null));
         assertThat(r.get(39)).isEqualTo("30");

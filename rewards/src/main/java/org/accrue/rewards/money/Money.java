@@ -26,13 +26,17 @@ public record Money(long minor, String currency) implements Comparable<Money> {
         return java.util.Map.copyOf(m);
     }
 
+    /**
+     * The numeric codes of the currencies with a minor unit: the set the ISO listener accepts in DE49/DE51 (it reads
+     * java.util.Currency the same way). Two codes name two currencies each (532: ANG and its successor XCG; 891: CSD
+     * and YUM); the set of currencies is a HashSet, so the alphabetically last one is taken, by rule, every run.
+     */
     private static java.util.Map<String, String> alphaByNumeric() {
         java.util.Map<String, String> m = new java.util.HashMap<>();
-        for (Currency c : Currency.getAvailableCurrencies()) {
-            if (c.getDefaultFractionDigits() >= 0) {
-                m.putIfAbsent(String.format("%03d", c.getNumericCode()), c.getCurrencyCode());
-            }
-        }
+        Currency.getAvailableCurrencies().stream()
+                .filter(c -> c.getDefaultFractionDigits() >= 0)
+                .sorted(java.util.Comparator.comparing(Currency::getCurrencyCode))
+                .forEach(c -> m.put(String.format("%03d", c.getNumericCode()), c.getCurrencyCode()));
         return java.util.Map.copyOf(m);
     }
 

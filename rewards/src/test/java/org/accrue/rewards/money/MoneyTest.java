@@ -83,6 +83,14 @@ class MoneyTest {
     }
 
     @Example
+    void aNumericCodeTwoCurrenciesShareNamesTheSameOneEveryRunAndOneWithoutAMinorUnitNone() {
+        assertThat(Money.alphaOf("532")).isEqualTo("XCG"); // ANG's successor, not whichever a HashSet yields first
+        assertThat(Money.alphaOf("891")).isEqualTo("YUM");
+        assertThatThrownBy(() -> Money.alphaOf("820")).hasMessageContaining("not an ISO 4217 numeric code: 820");
+        assertThatThrownBy(() -> Money.alphaOf("959")).as("XAU has no minor unit").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Example
     void arithmeticIsExactAndRefusesMixedCurrencies() {
         assertThatThrownBy(() -> Money.of(Long.MAX_VALUE, "USD").plus(Money.of(1, "USD"))).isInstanceOf(ArithmeticException.class);
         assertThatThrownBy(() -> Money.of(1, "USD").plus(Money.of(1, "EUR"))).hasMessageContaining("currency mismatch");
