@@ -172,7 +172,7 @@ class MessageJournalTest {
                 4096, 1, deadline);
         CardMessage stuck = purchase(NOT_ENROLLED, 500);
         AtomicInteger replies = new AtomicInteger();
-        try (Connection holder = DriverManager.getConnection(url, "root", "")) {
+        try (Connection holder = DriverManager.getConnection(url, credentials.user(), credentials.password())) {
             holder.setAutoCommit(false);
             try (Statement st = holder.createStatement()) {
                 st.executeUpdate("insert into unenrolled_message_count (day, writer, messages) values (utc_date(), 0, 0)");

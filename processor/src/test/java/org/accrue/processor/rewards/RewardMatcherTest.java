@@ -469,7 +469,9 @@ class RewardMatcherTest {
         send(purchase("0220", pan, 4000, "RRN000000060", "A00060")); // clears: reads the auth's rewards FOR UPDATE
         long clearing = one("select max(id) from card_message where card_id = ?1", cardRow);
         String url = node.databaseUrl() + "?sessionVariables=innodb_lock_wait_timeout=1";
-        try (org.accrue.processor.store.Store impatient = org.accrue.processor.store.Store.connect(null, url, "root", "",
+        var credentials = node.databaseCredentials();
+        try (org.accrue.processor.store.Store impatient = org.accrue.processor.store.Store.connect(null, url,
+                credentials.user(), credentials.password(),
                 org.accrue.processor.testing.TestConfig.config(node.settings()).store(), org.accrue.processor.Processor.ENTITIES);
              java.sql.Connection holder = node.processor().store().dataSource().getConnection()) {
             RewardMatcher m = new RewardMatcher(impatient.sessionFactory(), node.processor().catalog(), InstantSource.system(),
