@@ -35,6 +35,23 @@ public final class BareAckServer implements AutoCloseable {
             return true;
         });
         thread = Thread.ofPlatform().name("bare-ack-server").daemon(true).start(server);
+        awaitListening(port);
+    }
+
+    /** ISOServer binds on its own thread: the constructor returns once a client can connect (at most 10 s). */
+    private static void awaitListening(int port) throws java.io.IOException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (java.io.IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new java.io.IOException("the bare server did not listen on port " + port + " within 10 s", notYet);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }
     }
 
     public static void main(String[] args) throws Exception {
