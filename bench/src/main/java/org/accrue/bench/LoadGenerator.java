@@ -34,6 +34,10 @@ public final class LoadGenerator {
     public static final int IN_FLIGHT_MAX = 256;
     public static final int DURATION_SECONDS_MAX = 600;
     private static final long RESPONSE_TIMEOUT_MS = 30_000;
+    /** The merchant every generated purchase is made at. */
+    public static final String ACQUIRER = "12345678901";
+    public static final String MID = "BBC000000000001";
+    public static final String MCC = "5814";
     private static final DateTimeFormatter DE7 = DateTimeFormatter.ofPattern("MMddHHmmss").withZone(ZoneOffset.UTC);
 
     public record Options(String host, int port, int connections, int inFlight, int warmupSeconds,
@@ -129,7 +133,8 @@ public final class LoadGenerator {
         }
     }
 
-    private static WireMessage purchase(String pan, String terminal, String stan, Random r) {
+    /** The generator's purchase at its one merchant (ACQUIRER, MID, MCC), DE37 and DE38 drawn from {@code r}. */
+    public static WireMessage purchase(String pan, String terminal, String stan, Random r) {
         Instant now = Instant.now();
         Map<Integer, String> f = new TreeMap<>();
         f.put(2, pan);
@@ -139,13 +144,13 @@ public final class LoadGenerator {
         f.put(11, stan);
         f.put(12, "120000");
         f.put(13, "1122");
-        f.put(18, "5814");
+        f.put(18, MCC);
         f.put(22, "051");
-        f.put(32, "12345678901");
+        f.put(32, ACQUIRER);
         f.put(37, String.format("%012d", Math.floorMod(r.nextLong(), 1_000_000_000_000L)));
         f.put(38, String.format("%06d", r.nextInt(1_000_000)));
         f.put(41, terminal);
-        f.put(42, "BBC000000000001");
+        f.put(42, MID);
         f.put(43, "BLUE BOTTLE COFFEE       OAKLAND      US");
         f.put(49, "840");
         return WireMessage.of("0200", f);

@@ -12,30 +12,26 @@
 package org.accrue.bench.faults;
 
 import java.io.IOException;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.accrue.bench.LoadGenerator;
 import org.accrue.iso8583.simulator.IssuerConnection;
 import org.accrue.iso8583.simulator.WireMessage;
 
 public final class RecordingClient implements AutoCloseable {
     static final long ANSWER_TIMEOUT_MS = 30_000;
     private static final long RECONNECT_PAUSE_MS = 100;
-    private static final DateTimeFormatter DE7 = DateTimeFormatter.ofPattern("MMddHHmmss").withZone(ZoneOffset.UTC);
-    /** The suite's merchant: the offer the suite creates rewards every purchase here. */
-    static final String ACQUIRER = "12345678901";
-    static final String MID = "FLT000000000001";
-    static final String MCC = "5814";
+    /** The suite's merchant (the load generator's): the offer the suite creates rewards every purchase there. */
+    static final String ACQUIRER = LoadGenerator.ACQUIRER;
+    static final String MID = LoadGenerator.MID;
+    static final String MCC = LoadGenerator.MCC;
 
     /** One message sent and what it got first; {@code code} stays null when no answer came. */
     public static final class Sent {
@@ -223,26 +219,9 @@ public final class RecordingClient implements AutoCloseable {
         return codes;
     }
 
+    /** The load generator's purchase, with a DE37 of its own: a purchase with an earlier one's RRN is its clearing. */
     static WireMessage purchase(String pan, String terminal, String stan, Random r) {
-        Instant now = Instant.now();
-        Map<Integer, String> f = new TreeMap<>();
-        f.put(2, pan);
-        f.put(3, "000000");
-        f.put(4, String.format("%012d", 1_000 + r.nextInt(20_000)));
-        f.put(7, DE7.format(now));
-        f.put(11, stan);
-        f.put(12, "120000");
-        f.put(13, "1122");
-        f.put(18, MCC);
-        f.put(22, "051");
-        f.put(32, ACQUIRER);
-        f.put(37, String.format("%012d", RRNS.incrementAndGet() % 1_000_000_000_000L));
-        f.put(38, String.format("%06d", r.nextInt(1_000_000)));
-        f.put(41, terminal);
-        f.put(42, MID);
-        f.put(43, "FAULT SUITE CAFE         OAKLAND      US");
-        f.put(49, "840");
-        return WireMessage.of("0200", f);
+        return LoadGenerator.purchase(pan, terminal, stan, r).with(37, String.format("%012d", RRNS.incrementAndGet() % 1_000_000_000_000L));
     }
 
     @Override
