@@ -28,6 +28,7 @@ import org.accrue.iso8583.simulator.WireMessage;
 public final class RecordingClient implements AutoCloseable {
     static final long ANSWER_TIMEOUT_MS = 30_000;
     private static final long RECONNECT_PAUSE_MS = 100;
+    private static final long BACK_OFF_MS = 50;
     /** The suite's merchant (the load generator's): the offer the suite creates rewards every purchase there. */
     static final String ACQUIRER = LoadGenerator.ACQUIRER;
     static final String MID = LoadGenerator.MID;
@@ -156,6 +157,9 @@ public final class RecordingClient implements AutoCloseable {
                     s.code = r.get(39);
                     s.answeredNanos = now;
                     answers.add(new Answer(now, s.code, (now - s.sentNanos) / 1_000));
+                    if (!"00".equals(s.code)) {
+                        Thread.sleep(BACK_OFF_MS); // as an issuer does after a 96: not a storm of messages into a store that is down
+                    }
                 } catch (TimeoutException | java.util.concurrent.ExecutionException noAnswer) {
                     // Kept with no code: the connection ended, or the node gave no answer in time. Either way the
                     // link gets a new connection (and a new terminal) for what comes next.
