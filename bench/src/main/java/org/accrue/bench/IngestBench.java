@@ -58,6 +58,8 @@ public final class IngestBench {
     public static final int CARDS_MAX = 100_000;
     public static final int DRAIN_SECONDS_MAX = 1_800;
     private static final long CHILD_WAIT_SECONDS = 60;
+    /** JFR's profile settings plus JDK 25's CPU-time sampler (native and kernel time of Java threads included). */
+    static final String JFR_OPTIONS = "settings=profile jdk.CPUTimeSample#enabled=true jdk.CPUTimeSample#throttle=2ms";
     private static final long POLL_MS = 100;
     private static final String ISSUER = "BENCH";
     /** The merchant of LoadGenerator's purchases (acquirer, MID, MCC, DE43) and the demo's offer for it. */
@@ -405,7 +407,7 @@ public final class IngestBench {
     /**
      * {@code IngestBench [--connections 1,16,64] [--in-flight 8] [--warmup 5] [--duration 20] [--runs 3]
      * [--cards 1000] [--dir bench/target/ingest-data] [--drain-max 300] [--server-jvm-options "..."]
-     * [--node-classpath CP] [--jfr DIR] [--jfr-options "settings=profile"] [--check true]}; every
+     * [--node-classpath CP] [--jfr DIR] [--jfr-options "settings=profile ..."] [--check true]}; every
      * {@code -Daccrue.<key>=<value>} goes into the node's configuration.
      */
     public static void main(String[] args) throws Exception {
@@ -448,7 +450,7 @@ public final class IngestBench {
                 jvmOptions.isEmpty() ? List.of() : Arrays.asList(jvmOptions.split("\\s+")),
                 a.getOrDefault("node-classpath", launcherClassPath()),
                 a.containsKey("jfr") ? Path.of(a.get("jfr")).toAbsolutePath() : null,
-                a.getOrDefault("jfr-options", "settings=profile"),
+                a.getOrDefault("jfr-options", JFR_OPTIONS),
                 Boolean.parseBoolean(a.getOrDefault("check", "true")),
                 overrides);
         run(o, System.out::println);
