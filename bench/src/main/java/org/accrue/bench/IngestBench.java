@@ -73,8 +73,10 @@ public final class IngestBench {
     /** MariaDB global status counters shown per message. */
     private static final List<String> DB_COUNTERS = List.of("Questions", "Com_commit", "Com_select", "Com_insert",
             "Com_update", "Com_delete", "Innodb_rows_read", "Innodb_rows_inserted", "Innodb_rows_updated",
-            "Innodb_rows_deleted", "Handler_read_key", "Handler_read_next", "Handler_write", "Innodb_data_fsyncs",
-            "Innodb_os_log_written", "Bytes_received", "Bytes_sent");
+            "Innodb_rows_deleted", "Handler_read_key", "Handler_read_next", "Handler_write", "Handler_update",
+            "Handler_delete", "Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_write_requests",
+            "Innodb_buffer_pool_pages_flushed", "Innodb_data_fsyncs", "Innodb_log_writes", "Innodb_os_log_written",
+            "Bytes_received", "Bytes_sent");
 
     public record Options(List<Integer> connections, int inFlight, int warmupSeconds, int durationSeconds, int runs,
                           int cards, Path dir, int drainSeconds, List<String> serverJvmOptions, String nodeClassPath,
