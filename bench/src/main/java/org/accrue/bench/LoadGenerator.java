@@ -74,6 +74,14 @@ public final class LoadGenerator {
     }
 
     public static Result run(Options o) throws IOException, InterruptedException {
+        return run(o, () -> { });
+    }
+
+    /**
+     * As {@link #run(Options)}; {@code atMeasureStart} runs on a thread of its own the moment the warm-up ends and
+     * the measured window begins (a caller samples its counters there); the call returns after it has.
+     */
+    public static Result run(Options o, Runnable atMeasureStart) throws IOException, InterruptedException {
         List<IssuerConnection> connections = new ArrayList<>();
         try {
             for (int c = 0; c < o.connections(); c++) {
@@ -87,6 +95,12 @@ public final class LoadGenerator {
             long start = System.nanoTime();
             long measureFrom = start + TimeUnit.SECONDS.toNanos(o.warmupSeconds());
             long end = measureFrom + TimeUnit.SECONDS.toNanos(o.durationSeconds());
+            Thread window = Thread.ofVirtual().start(() -> {
+                for (long left = measureFrom - System.nanoTime(); left > 0; left = measureFrom - System.nanoTime()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(left); // waits for a moment, not for a condition
+                }
+                atMeasureStart.run();
+            });
             List<Thread> lanes = new ArrayList<>();
             for (int c = 0; c < connections.size(); c++) {
                 IssuerConnection conn = connections.get(c);
@@ -120,6 +134,7 @@ public final class LoadGenerator {
             for (Thread t : lanes) {
                 t.join();
             }
+            window.join();
             Histogram h = recorder.getIntervalHistogram();
             double seconds = (Math.min(System.nanoTime(), end) - measureFrom) / 1e9;
             Map<String, Long> byCode = new TreeMap<>();

@@ -31,14 +31,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,13 +48,10 @@ import java.util.function.Consumer;
 
 import org.accrue.bench.faults.RecordingClient.Answer;
 import org.accrue.bench.faults.RecordingClient.Sent;
-import org.accrue.config.AccrueConfig;
-import org.accrue.config.Settings;
+import org.accrue.bench.node.NodeDir;
+import org.accrue.bench.node.ServedNode;
 import org.accrue.processor.Processor;
-import org.accrue.processor.cards.Enrollment;
 import org.accrue.iso8583.simulator.IssuerConnection;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 public final class FaultSuite {
     public static final int KILL_POINTS_MAX = 500;
@@ -99,8 +92,7 @@ public final class FaultSuite {
     private final Options o;
     private final Consumer<String> out;
     private final List<String> pans;
-    private final Path config;
-    private final Map<String, String> settings;
+    private final NodeDir node;
     private final int isoPort;
     private final List<Sent> sent = new ArrayList<>();
     private int run;
@@ -109,26 +101,13 @@ public final class FaultSuite {
         this.o = o;
         this.out = out;
         this.pans = pans(o.cards(), o.seed());
-        emptyDirectory(o.dir());
-        Files.createDirectories(o.dir());
-        Path key = o.dir().resolve("pan.key");
-        Files.writeString(key, Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
-        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        isoPort = freePort();
-        settings = new TreeMap<>();
-        settings.put("accrue.data-dir", o.dir().resolve("node").toString());
-        settings.put("accrue.iso.port", Integer.toString(isoPort));
-        settings.put("accrue.http.port", Integer.toString(freePort()));
-        settings.put("accrue.pan.key.1", "file:" + key);
-        settings.put("accrue.issuer." + ISSUER + ".name", "Fault Bank");
-        settings.put("accrue.log.level", "WARN");
-        settings.put("accrue.store.embedded.buffer-pool-mb", "128");
-        settings.put("accrue.store.embedded.redo-log-mb", "64");
-        settings.putAll(o.overrides());
-        config = o.dir().resolve("accrue.properties");
-        StringBuilder props = new StringBuilder();
-        settings.forEach((k, v) -> props.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
-        Files.writeString(config, props);
+        Map<String, String> s = new TreeMap<>();
+        s.put("accrue.log.level", "WARN");
+        s.put("accrue.store.embedded.buffer-pool-mb", "128");
+        s.put("accrue.store.embedded.redo-log-mb", "64");
+        s.putAll(o.overrides());
+        node = NodeDir.create(o.dir(), ISSUER, "Fault Bank", s);
+        isoPort = node.isoPort();
     }
 
     /**
@@ -163,27 +142,16 @@ public final class FaultSuite {
 
     /** Enrolls every card and creates the merchant and an offer that rewards each of its purchases, in this JVM. */
     private void prepare() throws Exception {
-        Map<String, String> v = new HashMap<>(settings);
-        v.put("accrue.iso.enabled", "false");
-        v.put("accrue.http.enabled", "false");
-        v.put("accrue.rewards.matcher.enabled", "false");
-        ObjectMapper json = new ObjectMapper();
-        try (Processor node = Processor.start(AccrueConfig.from(Settings.of(v)), InstantSource.system())) {
-            for (String pan : pans) {
-                node.enrollment().enroll(ISSUER, new Enrollment.Request(pan, "FAULT-ACCT", "FAULT", null, null));
-            }
-            var codec = node.catalog().codec();
-            node.catalog().putMerchant(codec.merchant(json.readTree("{\"merchantId\":\"fault-cafe\",\"name\":\"Fault Cafe\","
-                    + "\"mids\":[{\"acquirerId\":\"" + RecordingClient.ACQUIRER + "\",\"mid\":\"" + RecordingClient.MID
-                    + "\"}],\"descriptors\":[\"FAULT SUITE*\"],\"mccs\":[\"" + RecordingClient.MCC + "\"]}"), "merchant"));
-            node.catalog().createOffer(codec.offer(json.readTree("{\"id\":\"fault-cafe-1pct\",\"merchantId\":\"fault-cafe\","
-                    + "\"reward\":{\"type\":\"PERCENT\",\"rateBps\":100},\"currency\":\"USD\","
-                    + "\"startsAt\":\"2026-01-01T00:00:00Z\"}"), "offer"));
-        }
+        node.prepare(pans, "{\"merchantId\":\"fault-cafe\",\"name\":\"Fault Cafe\","
+                + "\"mids\":[{\"acquirerId\":\"" + RecordingClient.ACQUIRER + "\",\"mid\":\"" + RecordingClient.MID
+                + "\"}],\"descriptors\":[\"FAULT SUITE*\"],\"mccs\":[\"" + RecordingClient.MCC + "\"]}",
+                "{\"id\":\"fault-cafe-1pct\",\"merchantId\":\"fault-cafe\","
+                + "\"reward\":{\"type\":\"PERCENT\",\"rateBps\":100},\"currency\":\"USD\","
+                + "\"startsAt\":\"2026-01-01T00:00:00Z\"}");
     }
 
     private ServedNode serve() throws IOException {
-        return ServedNode.start(config, o.dir(), ++run);
+        return ServedNode.start(node.config(), o.dir(), ++run);
     }
 
     // ---------------------------------------------------------------- kill -9 of the node
@@ -533,11 +501,7 @@ public final class FaultSuite {
     }
 
     private Stored readStore() throws Exception {
-        Map<String, String> v = new HashMap<>(settings);
-        v.put("accrue.iso.enabled", "false");
-        v.put("accrue.http.enabled", "false");
-        v.put("accrue.rewards.matcher.enabled", "true");
-        try (Processor node = Processor.start(AccrueConfig.from(Settings.of(v)), InstantSource.system())) {
+        try (Processor node = Processor.start(this.node.offline(true), InstantSource.system())) {
             var sf = node.store().sessionFactory();
             // Matching through the store runs at a few thousand purchases a second (issue 13): wait while it makes
             // progress, and give up only when it stalls.
@@ -655,22 +619,6 @@ public final class FaultSuite {
             out.add(org.accrue.iso8583.Pans.withCheckDigit(b.toString()));
         }
         return out;
-    }
-
-    private static int freePort() throws IOException {
-        try (var s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void emptyDirectory(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 
     /** {@code java -cp ... org.accrue.bench.faults.FaultSuite --scenarios kill,store-pause --kill-points 50 ...} */

@@ -1,12 +1,14 @@
 /*
- * `accrue serve` as an operator runs it: a JVM of its own on a properties
- * file, its embedded MariaDB under the node's data directory. The fault suite
- * starts it, waits for its "serving" line, and ends it the hard way (kill -9
- * of the JVM: no shutdown hook runs) or the polite way (SIGTERM). The node's
- * own mariadbd is found among the JVM's descendants, so the suite can pause
- * or kill the store alone.
+ * A server in a JVM of its own, as an operator runs it: `accrue serve` on a
+ * properties file (its embedded MariaDB under the node's data directory), or
+ * the bare jPOS baseline (BareAckServer). The fault suite and the ingest bench
+ * start it, wait for its ready line ("serving ..." for a node), and end it
+ * the hard way (kill -9 of the JVM: no shutdown hook runs) or the polite way
+ * (SIGTERM). The node's own mariadbd is found among the JVM's descendants, so
+ * the suite can pause or kill the store alone and the bench can read its CPU
+ * time.
  */
-package org.accrue.bench.faults;
+package org.accrue.bench.node;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +27,9 @@ import java.util.regex.Pattern;
 
 public final class ServedNode implements AutoCloseable {
     private static final Pattern SERVING = Pattern.compile("serving ISO 8583 on port (\\d+), HTTP on port (\\d+)");
+    private static final Pattern BARE_LISTENING = Pattern.compile("bare jPOS acknowledging server on port (\\d+)");
+    private static final String NODE_MAIN = "org.accrue.processor.cli.AccrueCli";
+    private static final String BARE_MAIN = "org.accrue.bench.BareAckServer";
     static final long START_WAIT_SECONDS = 180;
     private static final long STOP_WAIT_SECONDS = 60;
 
@@ -39,34 +45,56 @@ public final class ServedNode implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code accrue serve --config config} with this JVM's class path; returns once it serves. */
+    /** Starts {@code accrue serve --config config} with this JVM's class path and 512 MB of heap; returns once it serves. */
     public static ServedNode start(Path config, Path dataDir, int run) throws IOException {
-        Path tmp = Files.createDirectories(dataDir.resolve("jvm-tmp"));
-        Path log = dataDir.resolve("serve-" + run + ".log");
+        return serve(config, dataDir, "serve-" + run, List.of("-Xmx512m"), System.getProperty("java.class.path"));
+    }
+
+    /**
+     * Starts {@code accrue serve --config config} with the given JVM options and class path (the launcher's:
+     * the processor's jar and lib); its output goes to {@code dataDir/logName.log}; returns once it serves.
+     */
+    public static ServedNode serve(Path config, Path dataDir, String logName, List<String> jvmOptions, String classPath)
+            throws IOException {
+        return launch(dataDir, logName, jvmOptions, classPath, NODE_MAIN, List.of("serve", "--config", config.toString()),
+                SERVING, "accrue serve");
+    }
+
+    /** Starts the bare jPOS acknowledging server on {@code port} with this JVM's class path; returns once it listens. */
+    public static ServedNode bare(int port, Path dir, String logName, List<String> jvmOptions) throws IOException {
+        return launch(dir, logName, jvmOptions, System.getProperty("java.class.path"), BARE_MAIN,
+                List.of(Integer.toString(port)), BARE_LISTENING, "the bare jPOS server");
+    }
+
+    private static ServedNode launch(Path dir, String logName, List<String> jvmOptions, String classPath, String main,
+                                     List<String> args, Pattern ready, String what) throws IOException {
+        Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
+        Path log = dir.resolve(logName + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-Djava.io.tmpdir=" + tmp,
-                "-cp", System.getProperty("java.class.path"),
-                "org.accrue.processor.cli.AccrueCli", "serve", "--config", config.toString()));
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-cp", classPath, main));
+        cmd.addAll(args);
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Boolean> serving = new CompletableFuture<>();
-        Thread.ofPlatform().daemon(true).name("serve-output-" + run).start(() -> copyOutput(p, log, serving));
+        Thread.ofPlatform().daemon(true).name("output-" + logName).start(() -> copyOutput(p, log, ready, serving));
         try {
             if (!serving.get(START_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IOException("accrue serve ended before serving; see " + log);
+                throw new IOException(what + " ended before serving; see " + log);
             }
         } catch (java.util.concurrent.TimeoutException e) {
             p.destroyForcibly();
-            throw new IOException("accrue serve did not serve within " + START_WAIT_SECONDS + " s; see " + log);
+            throw new IOException(what + " did not serve within " + START_WAIT_SECONDS + " s; see " + log);
         } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
             p.destroyForcibly();
-            throw new IOException("waiting for accrue serve: " + e, e);
+            throw new IOException("waiting for " + what + ": " + e, e);
         }
         return new ServedNode(p, t0, System.nanoTime(), log);
     }
 
-    private static void copyOutput(Process p, Path log, CompletableFuture<Boolean> serving) {
+    private static void copyOutput(Process p, Path log, Pattern ready, CompletableFuture<Boolean> serving) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
              var out = Files.newBufferedWriter(log)) {
             String line;
@@ -74,7 +102,7 @@ public final class ServedNode implements AutoCloseable {
                 out.write(line);
                 out.newLine();
                 out.flush();
-                Matcher m = SERVING.matcher(line);
+                Matcher m = ready.matcher(line);
                 if (m.find()) {
                     serving.complete(true);
                 }
@@ -100,6 +128,11 @@ public final class ServedNode implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** CPU time the JVM has used so far, all its threads (zero where the OS does not tell). */
+    public Duration cpu() {
+        return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
     /** The node's own mariadbd (embedded store), if it runs. */
@@ -128,7 +161,7 @@ public final class ServedNode implements AutoCloseable {
     }
 
     /** Sends a signal (STOP, CONT, KILL) to a process of this machine. */
-    static void signal(long pid, String signal) throws IOException, InterruptedException {
+    public static void signal(long pid, String signal) throws IOException, InterruptedException {
         Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
         if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
             throw new IOException("kill -" + signal + " " + pid + " failed");

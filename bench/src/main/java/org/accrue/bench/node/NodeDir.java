@@ -1,0 +1,140 @@
+/*
+ * A node's directory as an operator sets it up before `accrue serve`: a PAN
+ * token key in a file only its owner reads, a properties file (data under
+ * dir/node, free ISO and HTTP ports, one issuer, plus the caller's settings),
+ * and then, in this JVM through the same wiring as every node
+ * (Processor.start, listener, API and matcher off), the cards enrolled and a
+ * merchant with an offer created. The fault suite and the ingest bench both
+ * start their served nodes (ServedNode) on it, and open its store here again
+ * once the node is stopped to check what it holds.
+ */
+package org.accrue.bench.node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.config.Settings;
+import org.accrue.processor.Processor;
+import org.accrue.processor.cards.Enrollment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+public final class NodeDir {
+    private static final int PAN_KEY_BYTES = 32;
+
+    private final Path dir;
+    private final String issuerId;
+    private final Map<String, String> settings;
+    private final Path config;
+    private final int isoPort;
+    private final int httpPort;
+
+    private NodeDir(Path dir, String issuerId, Map<String, String> settings, Path config, int isoPort, int httpPort) {
+        this.dir = dir;
+        this.issuerId = issuerId;
+        this.settings = settings;
+        this.config = config;
+        this.isoPort = isoPort;
+        this.httpPort = httpPort;
+    }
+
+    /**
+     * Empties {@code dir} and writes the key and {@code dir/accrue.properties}: data in {@code dir/node}, free ports,
+     * the issuer; {@code settings} come last and win.
+     */
+    public static NodeDir create(Path dir, String issuerId, String issuerName, Map<String, String> settings) throws IOException {
+        emptyDirectory(dir);
+        Files.createDirectories(dir);
+        Path key = dir.resolve("pan.key");
+        Files.writeString(key, Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(PAN_KEY_BYTES)));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        int isoPort = freePort();
+        int httpPort = freePort();
+        Map<String, String> s = new TreeMap<>();
+        s.put("accrue.data-dir", dir.resolve("node").toString());
+        s.put("accrue.iso.port", Integer.toString(isoPort));
+        s.put("accrue.http.port", Integer.toString(httpPort));
+        s.put("accrue.pan.key.1", "file:" + key);
+        s.put("accrue.issuer." + issuerId + ".name", issuerName);
+        s.putAll(settings);
+        Path config = dir.resolve("accrue.properties");
+        StringBuilder props = new StringBuilder();
+        s.forEach((k, v) -> props.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+        Files.writeString(config, props);
+        return new NodeDir(dir, issuerId, Map.copyOf(s), config,
+                Integer.parseInt(s.get("accrue.iso.port")), Integer.parseInt(s.get("accrue.http.port")));
+    }
+
+    /**
+     * Enrolls every card for the issuer (account ISSUER-ACCT, last name ISSUER) and creates the merchant and its offer (catalog JSON, as the API takes it),
+     * in this JVM; the node must not be running.
+     */
+    public void prepare(List<String> pans, String merchantJson, String offerJson) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        try (Processor node = Processor.start(offline(false), InstantSource.system())) {
+            for (String pan : pans) {
+                node.enrollment().enroll(issuerId, new Enrollment.Request(pan, issuerId + "-ACCT", issuerId, null, null));
+            }
+            var codec = node.catalog().codec();
+            node.catalog().putMerchant(codec.merchant(json.readTree(merchantJson), "merchant"));
+            node.catalog().createOffer(codec.offer(json.readTree(offerJson), "offer"));
+        }
+    }
+
+    /** The node's configuration for this JVM: no listener, no API, the matcher as asked (the store must be free). */
+    public AccrueConfig offline(boolean matcher) {
+        Map<String, String> v = new HashMap<>(settings);
+        v.put("accrue.iso.enabled", "false");
+        v.put("accrue.http.enabled", "false");
+        v.put("accrue.rewards.matcher.enabled", Boolean.toString(matcher));
+        return AccrueConfig.from(Settings.of(v));
+    }
+
+    /** The properties file {@code accrue serve --config} takes. */
+    public Path config() {
+        return config;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public int isoPort() {
+        return isoPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Map<String, String> settings() {
+        return settings;
+    }
+
+    public static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public static void emptyDirectory(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}
