@@ -49,7 +49,8 @@ public final class Settings {
             p.stringPropertyNames().forEach(k -> merged.put(k, p.getProperty(k).trim()));
         }
         System.getenv().forEach((k, v) -> {
-            if (k.startsWith("ACCRUE_") && !k.startsWith("ACCRUE_JAVA")) {
+            // ACCRUE_JAVA_OPTS and ACCRUE_BENCH_JAVA_OPTS are the launcher's (JVM options), not configuration.
+            if (k.startsWith("ACCRUE_") && !k.startsWith("ACCRUE_JAVA") && !k.equals("ACCRUE_BENCH_JAVA_OPTS")) {
                 merged.put(k.toLowerCase().replace('_', '.'), v.trim());
             }
         });

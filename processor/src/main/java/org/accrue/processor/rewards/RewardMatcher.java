@@ -100,6 +100,7 @@ public final class RewardMatcher implements AutoCloseable {
     private final Thread worker;
     private final AtomicLong matched = new AtomicLong();
     private final AtomicLong quarantined = new AtomicLong();
+    private final RewardIds rewardIds = new RewardIds(); // used by the worker thread, or by runOnce's caller
     private volatile boolean running = true;
     private MatchingEngine engine;
     private Map<String, Offer> offers = Map.of();
@@ -474,7 +475,8 @@ public final class RewardMatcher implements AutoCloseable {
             messages.forEach(m -> missing.remove(Long.valueOf(m.id())));
             throw new IllegalStateException("no stored message with an enrolled card for queued message(s) " + missing);
         }
-        Writes w = new Writes(c, now);
+        MatchBatch w = batch(c, now);
+        w.prefetch(messages);
         for (StoredMessage m : messages) {
             Handled h = handle(w, m, now);
             switch (h) {
@@ -487,10 +489,14 @@ public final class RewardMatcher implements AutoCloseable {
         return ids.size();
     }
 
+    private MatchBatch batch(Connection c, Instant now) {
+        return new MatchBatch(c, now, rewardIds, tierCurrency, tierThresholds);
+    }
+
     /** What to do with a message's queue row after handling it. */
     private enum Handled { DONE, LATER, SOON }
 
-    private Handled handle(Writes w, StoredMessage m, Instant now) throws SQLException {
+    private Handled handle(MatchBatch w, StoredMessage m, Instant now) throws SQLException {
         String cls = m.messageClass();
         if (cls.equals("04")) {
             return reverse(w, m, now);
@@ -499,12 +505,12 @@ public final class RewardMatcher implements AutoCloseable {
         return Handled.DONE;
     }
 
-    private void handleNonReversal(Writes w, StoredMessage m, Instant now) throws SQLException {
+    private void handleNonReversal(MatchBatch w, StoredMessage m, Instant now) throws SQLException {
         String cls = m.messageClass();
         if (m.isRefund() && cls.equals("02")) {
             List<Reward> rewards = w.rewardsByRrn(m.rrnKey());
             if (rewards.isEmpty()) {
-                rewards = w.rewardsOfLatestPurchaseAt(m, now); // failing DE37: same card and MID, within the return period
+                rewards = w.rewardsOfLatestPurchaseAt(m); // failing DE37: same card and MID, within the return period
             }
             if (rewards.isEmpty()) {
                 w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37, or at this MID within its return period");
@@ -538,7 +544,7 @@ public final class RewardMatcher implements AutoCloseable {
         return;
     }
 
-    private void earn(Writes w, StoredMessage m, Instant now, boolean cleared) throws SQLException {
+    private void earn(MatchBatch w, StoredMessage m, Instant now, boolean cleared) throws SQLException {
         Purchase p = purchase(m);
         MatchResult r = engine.match(p, w.cardState(m.cardId(), m.id()), w::budgetSpent);
         StringBuilder detail = new StringBuilder();
@@ -573,7 +579,7 @@ public final class RewardMatcher implements AutoCloseable {
         w.outcome(m, r.merchantId(), r.resolution().name(), r.earned().size(), detail.toString());
     }
 
-    private Handled reverse(Writes w, StoredMessage m, Instant now) throws SQLException {
+    private Handled reverse(MatchBatch w, StoredMessage m, Instant now) throws SQLException {
         if (m.origMti() == null) {
             w.outcome(m, null, "NONE", 0, "reversal without DE90");
             return Handled.DONE;
@@ -615,8 +621,8 @@ public final class RewardMatcher implements AutoCloseable {
             var tx = s.beginTransaction();
             try {
                 s.doWork(c -> {
-                    Writes w = new Writes(c, now);
-                    for (Reward r : w.due(now, clearingWindow)) {
+                    MatchBatch w = batch(c, now);
+                    for (Reward r : w.due(clearingWindow)) {
                         w.save(r, r.advance(now, clearingWindow));
                     }
                     w.finish();
@@ -669,471 +675,6 @@ public final class RewardMatcher implements AutoCloseable {
     static Instant instant(ResultSet rs, int col) throws SQLException {
         LocalDateTime t = rs.getObject(col, LocalDateTime.class);
         return t == null ? null : t.toInstant(ZoneOffset.UTC);
-    }
-
-    /** The writes of one batch, with the card-state and budget reads they need. */
-    private final class Writes {
-        private final Connection c;
-        private final Instant now;
-        private final Map<String, Long> budgetDelta = new HashMap<>();
-        private final Map<String, Long> budgetBase = new HashMap<>();
-        private final Map<String, Long> rowIds = new HashMap<>(); // reward public id -> row id
-        private final Map<String, Long> purchaseMinor = new HashMap<>(); // reward public id -> purchase amount
-        private final List<Long> done = new ArrayList<>();
-        private final BatchStatement outcomes;
-
-        Writes(Connection c, Instant now) throws SQLException {
-            this.c = c;
-            this.now = now;
-            this.outcomes = new BatchStatement(c.prepareStatement("insert ignore into match_outcome (message_id, card_id, "
-                    + "merchant_id, resolution, purchased_at, earned, detail, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)"));
-        }
-
-        void dequeue(long messageId) {
-            done.add(messageId);
-        }
-
-        /** The batch's finished queue rows and outcomes, written in one statement each (fewer round trips). */
-        void finish() throws SQLException {
-            if (!done.isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id in ("
-                        + Sql.marks(done.size()) + ")")) {
-                    for (int i = 0; i < done.size(); i++) {
-                        ps.setLong(i + 1, done.get(i));
-                    }
-                    ps.executeUpdate();
-                }
-            }
-            if (outcomes.getBatchSize() > 0) {
-                outcomes.executeBatch();
-            }
-            outcomes.close();
-        }
-
-        boolean queued(long messageId) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("select 1 from match_queue where message_id = ?")) {
-                ps.setLong(1, messageId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next();
-                }
-            }
-        }
-
-        void retry(long messageId, Instant notBefore) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("update match_queue set not_before = ?, attempts = attempts + 1 where message_id = ?")) {
-                ps.setTimestamp(1, ts(notBefore));
-                ps.setLong(2, messageId);
-                ps.executeUpdate();
-            }
-        }
-
-        long budgetSpent(String offerId) {
-            try {
-                Long base = budgetBase.get(offerId);
-                if (base == null) {
-                    try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(amount), 0) from reward where offer_id = ? "
-                            + "and status not in ('REVERSED', 'EXPIRED', 'REJECTED')")) {
-                        ps.setString(1, offerId);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            rs.next();
-                            base = rs.getLong(1);
-                        }
-                    }
-                    budgetBase.put(offerId, base);
-                }
-                return base + budgetDelta.getOrDefault(offerId, 0L);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        CardState cardState(long cardId, long beforeMessageId) {
-            return new StoredCardState(c, cardId, beforeMessageId, now, tierCurrency, tierThresholds);
-        }
-
-        boolean authSeen(StoredMessage m) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("select 1 from card_message where pan_token = ? and rrn <=> ? "
-                    + "and auth_id <=> ? and mti like '01%' and id < ? limit 1")) {
-                ps.setString(1, m.panToken());
-                ps.setString(2, m.rrn());
-                ps.setString(3, m.authId());
-                ps.setLong(4, m.id());
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next();
-                }
-            }
-        }
-
-        StoredOriginal original(StoredMessage m) throws SQLException {
-            boolean zeroFilled = m.origStan().chars().allMatch(ch -> ch == '0') || m.origTransmitted().chars().allMatch(ch -> ch == '0');
-            String sql = zeroFilled
-                    ? "select pan_token, rrn, auth_id, amount_minor, acquirer_id, id from card_message where pan_token = ? "
-                    + "and rrn <=> ? and auth_id <=> ? and amount_minor = ? and (mti like '01%' or mti like '02%') order by id limit 1"
-                    : "select pan_token, rrn, auth_id, amount_minor, acquirer_id, id from card_message where mti like ? and stan = ? "
-                    + "and transmitted = ? and (mti like '01%' or mti like '02%') order by id";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                if (zeroFilled) {
-                    ps.setString(1, m.panToken());
-                    ps.setString(2, m.rrn());
-                    ps.setString(3, m.authId());
-                    ps.setLong(4, m.amountMinor());
-                } else {
-                    ps.setString(1, m.origMti().substring(0, 2) + "%");
-                    ps.setString(2, m.origStan());
-                    ps.setString(3, m.origTransmitted());
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (!zeroFilled && !MerchantDirectory.stripZeros(rs.getString(5))
-                                .equals(MerchantDirectory.stripZeros(m.origAcquirerId()))) {
-                            continue;
-                        }
-                        String key = rs.getString(1) + "|" + (rs.getString(2) == null ? "" : rs.getString(2)) + "|"
-                                + (rs.getString(3) == null ? "" : rs.getString(3));
-                        return new StoredOriginal(rs.getLong(6), key, rs.getLong(4));
-                    }
-                }
-            }
-            return null;
-        }
-
-        List<Reward> rewardsByLifecycle(String key) throws SQLException {
-            return rewards("lifecycle_key = ?", key);
-        }
-
-        List<Reward> rewardsOfLatestPurchaseAt(StoredMessage refund, Instant now) throws SQLException {
-            if (refund.merchantId() == null) {
-                return List.of();
-            }
-            try (PreparedStatement ps = c.prepareStatement("select r.lifecycle_key from reward r join card_message m "
-                    + "on m.id = r.source_message_id where m.pan_token = ? and m.merchant_id = ? "
-                    + "and r.status in ('PENDING', 'AVAILABLE') and date_add(r.purchased_at, interval r.return_period_days day) >= ? "
-                    + "order by r.id desc limit 1")) {
-                ps.setString(1, refund.panToken());
-                ps.setString(2, refund.merchantId());
-                ps.setTimestamp(3, ts(now));
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rewardsByLifecycle(rs.getString(1)) : List.of();
-                }
-            }
-        }
-
-        List<Reward> rewardsByRrn(String key) throws SQLException {
-            return key == null ? List.of() : rewards("rrn_key = ?", key);
-        }
-
-        List<Reward> due(Instant now, Duration window) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where open_status = 'PENDING' "
-                    + "and ((cleared_at is not null and date_add(cleared_at, interval return_period_days day) <= ?) "
-                    + "or (cleared_at is null and purchased_at <= ?)) order by id limit 1000 for update skip locked")) {
-                ps.setTimestamp(1, ts(now));
-                ps.setTimestamp(2, ts(now.minus(window)));
-                return readRewards(ps);
-            }
-        }
-
-        private static final String REWARD_COLUMNS = "public_id, card_id, issuer_id, funder, unit_kind, unit_code, "
-                + "original_amount, base_minor, purchased_at, return_period_days, remaining_base, amount, status, cleared_at, id, "
-                + "purchase_minor";
-
-        private List<Reward> rewards(String where, String key) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where " + where
-                    + " order by id for update")) {
-                ps.setString(1, key);
-                return readRewards(ps);
-            }
-        }
-
-        private List<Reward> readRewards(PreparedStatement ps) throws SQLException {
-            List<Reward> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rowIds.put(rs.getString(1), rs.getLong(15));
-                    purchaseMinor.put(rs.getString(1), rs.getLong(16));
-                    out.add(Reward.restore(rs.getString(1), Long.toString(rs.getLong(2)), rs.getString(3), rs.getString(4),
-                            new RewardUnit(RewardUnit.Kind.valueOf(rs.getString(5)), rs.getString(6)), rs.getLong(7),
-                            rs.getLong(8), instant(rs, 9), Duration.ofDays(rs.getInt(10)), rs.getLong(11), rs.getLong(12),
-                            Reward.Status.valueOf(rs.getString(13)), instant(rs, 14)));
-                }
-            }
-            return out;
-        }
-
-        /** The purchase amount (in the reward base's currency) of a reward read in this batch. */
-        long purchaseMinor(String rewardId) {
-            return purchaseMinor.get(rewardId);
-        }
-
-        private long longOf(String sql, String id) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        }
-
-        void insert(Reward r, StoredMessage m, Offer o, String merchantId, Earned e, LocalDate localDate,
-                    List<LedgerTransaction> txns) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("insert into reward (id, public_id, card_id, issuer_id, offer_id, "
-                    + "merchant_id, source_message_id, lifecycle_key, rrn_key, unit_kind, unit_code, amount, original_amount, "
-                    + "base_minor, remaining_base, base_currency, purchase_minor, funder, status, purchased_at, local_date, "
-                    + "cleared_at, return_period_days, updated_at) values (next value for reward_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    + "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id")) {
-                int i = 1;
-                ps.setString(i++, r.id());
-                ps.setLong(i++, m.cardId());
-                ps.setString(i++, m.issuerId());
-                ps.setString(i++, o.id());
-                ps.setString(i++, merchantId);
-                ps.setLong(i++, m.id());
-                ps.setString(i++, m.lifecycleKey());
-                ps.setString(i++, m.rrnKey());
-                ps.setString(i++, r.unit().kind().name());
-                ps.setString(i++, r.unit().code());
-                ps.setLong(i++, r.amount());
-                ps.setLong(i++, r.amount());
-                ps.setLong(i++, r.remainingBase());
-                ps.setLong(i++, r.remainingBase());
-                ps.setString(i++, e.baseCurrency());
-                ps.setLong(i++, baseCurrencyAmount(m, e.baseCurrency()));
-                ps.setString(i++, r.funder());
-                ps.setString(i++, r.status().name());
-                ps.setTimestamp(i++, ts(m.receivedAt()));
-                ps.setObject(i++, localDate);
-                ps.setTimestamp(i++, r.clearedAt() == null ? null : ts(r.clearedAt()));
-                ps.setInt(i++, o.returnPeriodDays());
-                ps.setTimestamp(i, ts(now));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    rowIds.put(r.id(), rs.getLong(1));
-                }
-            }
-            budgetDelta.merge(o.id(), r.amount(), Long::sum);
-            ledger(r.id(), txns);
-        }
-
-        /** The purchase amount in the reward base's currency: DE4, or DE6 when the base was the billed amount. */
-        private long baseCurrencyAmount(StoredMessage m, String baseCurrency) {
-            return Money.alphaOf(m.currency()).equals(baseCurrency) || m.billingAmountMinor() == null
-                    ? m.amountMinor() : m.billingAmountMinor();
-        }
-
-        void save(Reward r, List<LedgerTransaction> txns) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("update reward set amount = ?, remaining_base = ?, status = ?, "
-                    + "cleared_at = ?, updated_at = ? where public_id = ?")) {
-                ps.setLong(1, r.amount());
-                ps.setLong(2, r.remainingBase());
-                ps.setString(3, r.status().name());
-                ps.setTimestamp(4, r.clearedAt() == null ? null : ts(r.clearedAt()));
-                ps.setTimestamp(5, ts(now));
-                ps.setString(6, r.id());
-                ps.executeUpdate();
-            }
-            ledger(r.id(), txns);
-            if (r.status() == Reward.Status.SENT || r.status() == Reward.Status.POSTED) {
-                org.accrue.processor.posting.Clawbacks.record(c, rowId(r.id()), r, txns, now);
-            }
-        }
-
-        private long rowId(String rewardPublicId) throws SQLException {
-            Long known = rowIds.get(rewardPublicId);
-            return known != null ? known : longOf("select id from reward where public_id = ?", rewardPublicId);
-        }
-
-        private void ledger(String rewardPublicId, List<LedgerTransaction> txns) throws SQLException {
-            if (txns.isEmpty()) {
-                return;
-            }
-            try (org.accrue.processor.ledger.LedgerRows rows = new org.accrue.processor.ledger.LedgerRows(c)) {
-                rows.add(rowId(rewardPublicId), txns);
-                rows.flush();
-            }
-        }
-
-        void outcome(StoredMessage m, String merchantId, String resolution, int earned, String detail) throws SQLException {
-            PreparedStatement ps = outcomes.statement();
-            {
-                ps.setLong(1, m.id());
-                ps.setLong(2, m.cardId());
-                ps.setString(3, merchantId);
-                ps.setString(4, resolution);
-                ps.setTimestamp(5, ts(m.receivedAt()));
-                ps.setInt(6, earned);
-                ps.setString(7, detail.length() > 2000 ? detail.substring(0, 2000) : detail);
-                ps.setTimestamp(8, ts(now));
-                outcomes.add();
-            }
-        }
-
-        void midSuggestion(MatchResult.MidSuggestion s, StoredMessage m) throws SQLException {
-            // One per (acquirer, MID) however many purchases show it; the amount is the first purchase's, in its
-            // ISO 4217 alpha code like every other exception's.
-            Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.MID_SUGGESTION.name(), s.acquirerId() + "|" + s.mid(),
-                    null, m.cardId(), null, m.amountMinor(), Money.alphaOf(m.currency()), "acquirer " + s.acquirerId()
-                    + " MID " + s.mid() + " (\"" + s.descriptor() + "\") looks like merchant " + s.merchantId()
-                    + ": add the MID to it?"), now);
-        }
-    }
-
-    /** A prepared statement collecting a batch, and whether it has anything to send. */
-    private static final class BatchStatement {
-        private final PreparedStatement statement;
-        private int size;
-
-        BatchStatement(PreparedStatement statement) {
-            this.statement = statement;
-        }
-
-        PreparedStatement statement() {
-            return statement;
-        }
-
-        void add() throws SQLException {
-            statement.addBatch();
-            size++;
-        }
-
-        int getBatchSize() {
-            return size;
-        }
-
-        void executeBatch() throws SQLException {
-            statement.executeBatch();
-            size = 0;
-        }
-
-        void close() throws SQLException {
-            statement.close();
-        }
-    }
-
-    /** The card's history, read from the store as the engine asks for it. */
-    private static final class StoredCardState implements CardState {
-        private final Connection c;
-        private final long cardId;
-        private final Map<String, List<long[]>> rewards = new HashMap<>(); // offer -> [amount, epochDay]
-        private final Instant now;
-        private final String tierCurrency;
-        private final Map<String, Long> tierThresholds;
-        private String tier;
-        private boolean tierKnown;
-
-        private final long beforeMessageId;
-
-        StoredCardState(Connection c, long cardId, long beforeMessageId, Instant now, String tierCurrency,
-                        Map<String, Long> tierThresholds) {
-            this.c = c;
-            this.cardId = cardId;
-            this.beforeMessageId = beforeMessageId;
-            this.now = now;
-            this.tierCurrency = tierCurrency;
-            this.tierThresholds = tierThresholds;
-        }
-
-        /** The highest tier whose threshold the card's cleared spend over the trailing 12 months, before this purchase, reaches. */
-        @Override
-        public String tier() {
-            if (tierKnown || tierThresholds.isEmpty()) {
-                return tier;
-            }
-            tierKnown = true;
-            long spend;
-            try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(case when processing_code like '20%' "
-                    + "then -amount_minor else amount_minor end), 0) from card_message where card_id = ? and currency = ? "
-                    + "and received_at >= ? and id < ? and (mti like '020%' or mti like '022%') "
-                    + "and (processing_code like '00%' or processing_code like '09%' or processing_code like '20%')")) {
-                ps.setLong(1, cardId);
-                ps.setString(2, tierCurrency);
-                ps.setTimestamp(3, ts(now.minus(Duration.ofDays(365))));
-                ps.setLong(4, beforeMessageId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    spend = rs.getLong(1);
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-            long best = -1;
-            for (Map.Entry<String, Long> t : tierThresholds.entrySet()) {
-                if (spend >= t.getValue() && t.getValue() > best) {
-                    best = t.getValue();
-                    tier = t.getKey();
-                }
-            }
-            return tier;
-        }
-
-        @Override
-        public Instant activatedAt(String offerId) {
-            try (PreparedStatement ps = c.prepareStatement("select activated_at from offer_activation where card_id = ? "
-                    + "and offer_id = ?")) {
-                ps.setLong(1, cardId);
-                ps.setString(2, offerId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? instant(rs, 1) : null;
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override
-        public Instant lastPurchaseAt(String merchantId, Instant before) {
-            try (PreparedStatement ps = c.prepareStatement("select max(purchased_at) from match_outcome where card_id = ? "
-                    + "and merchant_id = ? and purchased_at < ?")) {
-                ps.setLong(1, cardId);
-                ps.setString(2, merchantId);
-                ps.setTimestamp(3, ts(before));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return instant(rs, 1);
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        private List<long[]> rewards(String offerId) {
-            return rewards.computeIfAbsent(offerId, id -> {
-                List<long[]> out = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("select amount, local_date from reward where card_id = ? "
-                        + "and offer_id = ? and status not in ('REVERSED', 'EXPIRED', 'REJECTED')")) {
-                    ps.setLong(1, cardId);
-                    ps.setString(2, id);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            out.add(new long[] {rs.getLong(1), rs.getObject(2, LocalDate.class).toEpochDay()});
-                        }
-                    }
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-                return out;
-            });
-        }
-
-        private static boolean samePeriod(long epochDay, Offer.Period period, String key) {
-            return Periods.key(period, LocalDate.ofEpochDay(epochDay)).equals(key);
-        }
-
-        @Override
-        public long rewardInPeriod(String offerId, Offer.Period period, LocalDate date) {
-            String key = Periods.key(period, date);
-            return rewards(offerId).stream().filter(r -> samePeriod(r[1], period, key)).mapToLong(r -> r[0]).sum();
-        }
-
-        @Override
-        public int redemptionsInPeriod(String offerId, Offer.Period period, LocalDate date) {
-            String key = Periods.key(period, date);
-            return (int) rewards(offerId).stream().filter(r -> r[0] > 0 && samePeriod(r[1], period, key)).count();
-        }
-
-        @Override
-        public int punches(String offerId) {
-            return rewards(offerId).size();
-        }
     }
 
     @Override
