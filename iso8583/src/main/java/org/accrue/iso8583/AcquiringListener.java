@@ -40,7 +40,7 @@ public final class AcquiringListener implements ISORequestListener, Configurable
                     return true;
                 }
                 try {
-                    handler.onCardMessage(card.message(), ack -> answer(source, request, ack));
+                    handler.onCardMessage(card.message(), new Answers.ToSource(source, request));
                 } catch (RuntimeException e) {
                     log.warn("handler failed on a {} message: {}", mti, e.getClass().getSimpleName());
                     answer(source, request, Acknowledgement.of(ResponseCode.NOT_RECORDED_STORE_UNAVAILABLE));
@@ -64,7 +64,7 @@ public final class AcquiringListener implements ISORequestListener, Configurable
         answer(source, request, ack);
     }
 
-    private static void answer(ISOSource source, ISOMsg request, Acknowledgement ack) {
+    static void answer(ISOSource source, ISOMsg request, Acknowledgement ack) {
         try {
             if (source.isConnected()) {
                 source.send(IsoCodec.response(request, ack));

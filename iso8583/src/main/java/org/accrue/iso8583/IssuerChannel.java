@@ -15,6 +15,13 @@
  * pattern of trickled bytes outlives the deadline. (SO_TIMEOUT of a JDK
  * socket is a field read by the next blocking read, not a system call.)
  *
+ * Answers in one write (issue 13): sendAll sends several answers under the
+ * channel's send lock with one flush at the end, so the answers of one group
+ * commit that go to one connection cost one system call, not one each (on
+ * this machine's loopback a write cost about 18 us a message). Each answer is
+ * still sent by BaseChannel.send (packager, filters, counters); only its
+ * flush is held back while the channel is corked.
+ *
  * max-packet-length keeps its meaning: BaseChannel.receive refuses the
  * declared length and the session closes the connection; this class only
  * counts it. Counts go to the ConnectionStats named by connection-stats;
@@ -22,15 +29,20 @@
  */
 package org.accrue.iso8583;
 
+import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.Socket;
+import java.util.List;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 
 import org.jpos.core.Configuration;
 import org.jpos.core.ConfigurationException;
 import org.jpos.iso.ISOException;
+import org.jpos.iso.ISOMsg;
 import org.jpos.iso.channel.NACChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +59,8 @@ public class IssuerChannel extends NACChannel {
 
     // Per connection, touched only by its session thread (under BaseChannel's read lock).
     private long frameDeadlineNanos;
+    // Per connection: set on connect, corked only under serverOutLock.
+    private Cork cork;
 
     public IssuerChannel() {
         super();
@@ -61,6 +75,66 @@ public class IssuerChannel extends NACChannel {
         }
         stats = ConnectionStats.configured(cfg);
         frameTimeoutWarning = new ThrottledWarning(log, LOG_WINDOW_MS, System::nanoTime);
+    }
+
+    @Override
+    protected void connect(Socket socket) throws IOException {
+        super.connect(socket);
+        serverOutLock.lock();
+        try {
+            cork = new Cork(serverOut);
+            serverOut = new DataOutputStream(cork);
+        } finally {
+            serverOutLock.unlock();
+        }
+    }
+
+    /**
+     * Sends the answers in order with one flush: one write for all of them while they fit the stream's buffer. Stops
+     * at the first that fails (the connection is then broken; the issuer resends what it did not get).
+     */
+    public void sendAll(List<ISOMsg> answers) throws IOException, ISOException {
+        if (cork == null || answers.size() == 1) {
+            for (ISOMsg m : answers) {
+                send(m);
+            }
+            return;
+        }
+        serverOutLock.lock();
+        try {
+            cork.corked = true;
+            try {
+                for (ISOMsg m : answers) {
+                    send(m); // BaseChannel.send takes serverOutLock again: a ReentrantLock
+                }
+            } finally {
+                cork.corked = false;
+                serverOut.flush();
+            }
+        } finally {
+            serverOutLock.unlock();
+        }
+    }
+
+    /** Holds back flushes while corked; the buffered stream under it writes when its buffer is full anyway. */
+    private static final class Cork extends FilterOutputStream {
+        boolean corked; // guarded by serverOutLock
+
+        Cork(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (!corked) {
+                out.flush();
+            }
+        }
     }
 
     @Override

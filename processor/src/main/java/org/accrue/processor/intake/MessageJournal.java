@@ -88,6 +88,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import org.accrue.iso8583.Acknowledgement;
+import org.accrue.iso8583.Answers;
 import org.accrue.iso8583.CardMessage;
 import org.accrue.iso8583.CardMessageHandler;
 import org.accrue.iso8583.ResponseCode;
@@ -275,7 +276,9 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             notRecorded(counted, NotRecorded.STORE_DOWN);
             return;
         }
-        Pending p = new Pending(message, tokenizer.all(message.pan()), counted, System.nanoTime() + commitDeadlineNanos);
+        // The reply as the listener made it (not wrapped), so that a batch's answers to one connection go in one
+        // write (Answers.sendAll); reply() and sendAnswers() count them.
+        Pending p = new Pending(message, tokenizer.all(message.pan()), reply, System.nanoTime() + commitDeadlineNanos);
         Writer w = writers.get(Math.floorMod(message.messageKey().hashCode(), writers.size()));
         if (!w.queue.offer(p)) {
             // Full queue: the store is behind. Say so now rather than let the issuer time out.
@@ -464,11 +467,7 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             return;
         }
         // Durable now: answer off the writer thread so it can start the next batch.
-        replies.execute(() -> {
-            for (int i = 0; i < batch.size(); i++) {
-                reply(batch.get(i), acks.get(i));
-            }
-        });
+        replies.execute(() -> sendAnswers(batch, acks));
     }
 
     /**
@@ -632,7 +631,18 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         return false;
     }
 
-    private static void reply(Pending p, Acknowledgement ack) {
+    /** A committed batch's answers: counted, then sent, those for one issuer connection in one write. */
+    private void sendAnswers(List<Pending> batch, List<Acknowledgement> acks) {
+        List<Consumer<Acknowledgement>> to = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            stats.answered(acks.get(i).code().wire());
+            to.add(batch.get(i).reply());
+        }
+        Answers.sendAll(to, acks);
+    }
+
+    private void reply(Pending p, Acknowledgement ack) {
+        stats.answered(ack.code().wire());
         try {
             p.reply().accept(ack);
         } catch (RuntimeException e) {
