@@ -235,12 +235,13 @@ final class MatchBatch {
     }
 
     /** Rewards the sweep moves on: cleared past their return period, or auths never cleared. */
-    List<Reward> due(Duration window) throws SQLException {
+    List<Reward> due(Duration window, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where open_status = 'PENDING' "
                 + "and ((cleared_at is not null and date_add(cleared_at, interval return_period_days day) <= ?) "
-                + "or (cleared_at is null and purchased_at <= ?)) order by id limit 1000 for update skip locked")) {
+                + "or (cleared_at is null and purchased_at <= ?)) order by id limit ? for update skip locked")) {
             ps.setTimestamp(1, Sql.ts(now));
             ps.setTimestamp(2, Sql.ts(now.minus(window)));
+            ps.setInt(3, limit);
             return readRewards(ps);
         }
     }

@@ -31,7 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RewardMatcherTest {
     private static final String CATALOG = """
             {"merchants":[{"merchantId":"blue-bottle","name":"Blue Bottle","mids":[{"acquirerId":"12345678901","mid":"MID000000000001"}],
-                           "descriptors":["BLUE BOTTLE*"],"mccs":["5814"]}],
+                           "descriptors":["BLUE BOTTLE*"],"mccs":["5814"]},
+                          {"merchantId":"corner-deli","name":"Corner Deli","mids":[{"acquirerId":"12345678901","mid":"MID000000000002"}],
+                           "descriptors":["CORNER DELI*"],"mccs":["5411"]}],
              "offers":[{"id":"bb-10","merchantId":"blue-bottle","reward":{"type":"PERCENT","rateBps":1000},"currency":"USD",
                         "startsAt":"2026-01-01T00:00:00Z","returnPeriodDays":14,"tierMultipliers":{"GOLD":15000}},
                        {"id":"bb-big-spender","merchantId":"blue-bottle","reward":{"type":"FIXED","amount":{"minor":5000,"currency":"USD"}},
@@ -40,7 +42,9 @@ class RewardMatcherTest {
                         "currency":"USD","activationRequired":true,"activationValidDays":30,"stacking":"STACKABLE",
                         "startsAt":"2026-01-01T00:00:00Z"},
                        {"id":"coffee-miles","mccs":["5814"],"reward":{"type":"MILES_PER_UNIT","milesPerUnit":2,"program":"SKY"},
-                        "currency":"USD","stacking":"STACKABLE","startsAt":"2026-01-01T00:00:00Z"}]}""";
+                        "currency":"USD","stacking":"STACKABLE","startsAt":"2026-01-01T00:00:00Z"},
+                       {"id":"deli-5","merchantId":"corner-deli","reward":{"type":"PERCENT","rateBps":500},"currency":"USD",
+                        "startsAt":"2026-01-01T00:00:00Z","returnPeriodDays":0}]}""";
 
     private Node node;
     private IssuerConnection issuer;
@@ -99,6 +103,37 @@ class RewardMatcherTest {
                 + "where :c = :c")).isZero();
         assertThat(sum("select -coalesce(sum(e.amount),0) from ledger_entry e where e.account_type = 'CARDHOLDER_PENDING' "
                 + "and e.account_owner = cast(:c as char) and e.unit_kind = 'CASH'")).isEqualTo(400);
+    }
+
+    @Test
+    void aPurchaseThatClearsWithNoReturnPeriodIsAvailableAtOnceWithItsLedgerMove() {
+        send(purchase("0200", pan, 2000, "RRN000000090", "A00090").with(42, "MID000000000002").with(18, "5411"));
+        drain();
+        assertThat(sum("select count(*) from reward where card_id = :c and offer_id = 'deli-5' and status = 'AVAILABLE'"))
+                .isEqualTo(1);
+        assertThat(sum("select amount from reward where card_id = :c and offer_id = 'deli-5'")).isEqualTo(100);
+        assertThat(sum("select -coalesce(sum(e.amount),0) from ledger_entry e where e.account_type = 'CARDHOLDER_AVAILABLE' "
+                + "and e.account_owner = cast(:c as char) and e.reward_id in (select id from reward where offer_id = 'deli-5')"))
+                .isEqualTo(100);
+        assertThat(sum("select coalesce(sum(e.amount),0) from ledger_entry e where e.account_type = 'CARDHOLDER_PENDING' "
+                + "and e.account_owner = cast(:c as char) and e.reward_id in (select id from reward where offer_id = 'deli-5')"))
+                .isZero();
+    }
+
+    @Test
+    void anAuthAClearingAndAPartialRefundInOneBatchEndAsTheyDoOneAtATime() {
+        // All three in one matcher batch: the refund must find the reward the auth earned in the same batch.
+        send(purchase("0100", pan, 4000, "RRN000000091", "A00091"));
+        send(purchase("0220", pan, 4000, "RRN000000091", "A00091"));
+        send(purchase("0200", pan, 1000, "RRN000000091", "A00092").with(3, "200000"));
+        assertThat(matcher.runOnce()).isEqualTo(3);
+        assertThat(sum("select amount from reward where card_id = :c and offer_id = 'bb-10'")).isEqualTo(300);
+        assertThat(sum("select count(*) from reward where card_id = :c and offer_id = 'bb-10' and cleared_at is not null"))
+                .isEqualTo(1);
+        assertThat(sum("select coalesce(sum(abs(t.s)),0) from (select sum(amount) s from ledger_entry group by txn_id, "
+                + "unit_kind, unit_code) t where :c = :c")).isZero();
+        assertThat(sum("select -coalesce(sum(e.amount),0) from ledger_entry e where e.account_type = 'CARDHOLDER_PENDING' "
+                + "and e.account_owner = cast(:c as char) and e.unit_kind = 'CASH'")).isEqualTo(300);
     }
 
     @Test
