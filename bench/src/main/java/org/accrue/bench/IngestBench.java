@@ -205,7 +205,7 @@ public final class IngestBench {
     }
 
     /** Queue rows a fresh node has not matched yet: every stored message has one until the matcher takes it. */
-    private static long backlog(Map<String, Double> m) {
+    static long backlog(Map<String, Double> m) {
         return Math.round(m.getOrDefault("accrue_iso_messages_stored_total", 0.0)
                 - m.getOrDefault("accrue_rewards_messages_matched_total", 0.0)
                 - m.getOrDefault("accrue_rewards_messages_quarantined_total", 0.0));
@@ -459,7 +459,7 @@ public final class IngestBench {
     }
 
     /** The class path `./accrue serve` runs with (the processor's jar and lib), when this runs from the checkout. */
-    private static String launcherClassPath() {
+    static String launcherClassPath() {
         Path jar = Path.of("processor/target/accrue-processor-0.1.0-SNAPSHOT.jar").toAbsolutePath();
         Path lib = Path.of("processor/target/lib").toAbsolutePath();
         if (Files.isRegularFile(jar) && Files.isDirectory(lib)) {

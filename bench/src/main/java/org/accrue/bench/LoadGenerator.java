@@ -32,7 +32,7 @@ import org.accrue.iso8583.simulator.WireMessage;
 public final class LoadGenerator {
     public static final int CONNECTIONS_MAX = 256;
     public static final int IN_FLIGHT_MAX = 256;
-    public static final int DURATION_SECONDS_MAX = 600;
+    public static final int DURATION_SECONDS_MAX = 3_600;
     private static final long RESPONSE_TIMEOUT_MS = 30_000;
     /** The merchant every generated purchase is made at. */
     public static final String ACQUIRER = "12345678901";
