@@ -28,7 +28,8 @@ public record AccrueConfig(
         Map<String, Airline> airlines,
         Map<String, PointsProgram> points,
         Exceptions exceptions,
-        Reconciliation reconciliation) {
+        Reconciliation reconciliation,
+        Pace pace) {
 
     public enum StoreMode { EMBEDDED, EXTERNAL }
 
@@ -62,6 +63,16 @@ public record AccrueConfig(
      * wait for its commit (queued time included) before it is answered 96.
      */
     public record Journal(int batchSizeMax, int queueCapacity, int writers, int commitDeadlineMs) {
+    }
+
+    /**
+     * How intake and matching share the node (issue 13). The matcher yields to a busy intake (at least
+     * busyAbovePerSecond messages stored per second) while its backlog is under yieldBacklogMax (0: never yields), and
+     * matches the backlog when the burst is over. Above intakeBacklogMax queued messages (0: never), each journal batch
+     * waits up to intakeWaitMs for the matcher before it commits, so a sustained overload slows acknowledgements to
+     * the matcher's pace instead of growing the backlog without bound; nothing is refused for it.
+     */
+    public record Pace(int busyAbovePerSecond, int yieldBacklogMax, int intakeBacklogMax, int intakeWaitMs) {
     }
 
     public record Http(boolean enabled, String bindAddress, int port) {
@@ -179,6 +190,15 @@ public record AccrueConfig(
                 s.integer("accrue.journal.queue-capacity", 65_536, 16, 1_000_000),
                 s.integer("accrue.journal.writers", 1, 1, 64),
                 s.integer("accrue.journal.commit-deadline-ms", 5000, 100, 60_000));
+        Pace pace = new Pace(
+                s.integer("accrue.rewards.matcher.busy-above-per-second", 1_000, 1, 10_000_000),
+                s.integer("accrue.rewards.matcher.yield-backlog-max", 1_000_000, 0, 100_000_000),
+                s.integer("accrue.journal.backlog-max", 2_000_000, 0, 100_000_000),
+                s.integer("accrue.journal.backlog-wait-ms", 100, 1, 1_000));
+        if (pace.intakeBacklogMax() != 0 && pace.intakeBacklogMax() <= pace.yieldBacklogMax()) {
+            throw new ConfigException("accrue.journal.backlog-max (" + pace.intakeBacklogMax() + ") must be 0 or above "
+                    + "accrue.rewards.matcher.yield-backlog-max (" + pace.yieldBacklogMax() + ")");
+        }
         Http http = new Http(
                 s.bool("accrue.http.enabled", true),
                 s.string("accrue.http.bind-address", "0.0.0.0"),
@@ -352,6 +372,6 @@ public record AccrueConfig(
         }
         return new AccrueConfig(dataDir, logLevel, store, iso, journal, http, rewards, new PanKeys(current, Map.copyOf(keys)),
                 Map.copyOf(issuers), List.copyOf(apiKeys), jobs, pgp, Map.copyOf(airlines), Map.copyOf(points), exceptions,
-                reconciliation);
+                reconciliation, pace);
     }
 }

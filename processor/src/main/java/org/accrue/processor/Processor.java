@@ -45,6 +45,7 @@ public final class Processor implements AutoCloseable {
     private final Store store;
     private final IntakeStats stats;
     private final MessageJournal journal;
+    private final org.accrue.processor.rewards.MatchPace pace;
     private final Enrollment enrollment;
     private final org.accrue.processor.catalog.Catalog catalog;
     private final org.accrue.processor.rewards.RewardMatcher matcher;
@@ -63,16 +64,27 @@ public final class Processor implements AutoCloseable {
         stats.bindTo(metrics);
         this.enrollment = new Enrollment(store.sessionFactory(), tokenizer, clock);
         this.catalog = new org.accrue.processor.catalog.Catalog(store.sessionFactory(), clock, ApiServer.newJsonMapper());
+        var matcherRef = new java.util.concurrent.atomic.AtomicReference<org.accrue.processor.rewards.RewardMatcher>();
+        this.pace = new org.accrue.processor.rewards.MatchPace(config.pace(), stats::stored, () -> {
+            var m = matcherRef.get();
+            return m == null ? 0 : m.matched() + m.quarantined();
+        }, limit -> countQueue(store, limit), System::nanoTime);
         this.journal = new MessageJournal(store.sessionFactory(), tokenizer, clock, stats,
                 config.journal().batchSizeMax(), config.journal().queueCapacity(), config.journal().writers(),
-                java.time.Duration.ofMillis(config.journal().commitDeadlineMs()));
+                java.time.Duration.ofMillis(config.journal().commitDeadlineMs()), pace::awaitMatcher);
         metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
         metrics.gauge("accrue.store.up", journal, j -> j.storeUp() ? 1 : 0);
         this.matcher = config.rewards().matcherEnabled()
                 ? new org.accrue.processor.rewards.RewardMatcher(store.sessionFactory(), catalog, clock,
                 java.time.Duration.ofDays(config.rewards().clearingWindowDays()), config.rewards().tierCurrency(),
-                config.rewards().tierThresholds()).start()
+                config.rewards().tierThresholds()).pacedBy(pace).start()
                 : null;
+        matcherRef.set(matcher);
+        metrics.gauge("accrue.rewards.matcher.yielding", pace, org.accrue.processor.rewards.MatchPace::yielding);
+        metrics.gauge("accrue.rewards.backlog.estimate", pace, org.accrue.processor.rewards.MatchPace::backlogEstimate);
+        metrics.gauge("accrue.journal.pacing", pace, org.accrue.processor.rewards.MatchPace::pacing);
+        metrics.more().counter("accrue.journal.paced.batches", List.of(), pace,
+                org.accrue.processor.rewards.MatchPace::waits);
         if (matcher != null) {
             metrics.more().counter("accrue.rewards.messages.matched", List.of(), matcher,
                     org.accrue.processor.rewards.RewardMatcher::matched);
@@ -198,6 +210,20 @@ public final class Processor implements AutoCloseable {
     }
 
     /** The reward matcher, or null when accrue.rewards.matcher.enabled=false. */
+    /** match_queue's rows, counted up to {@code limit} (a bounded scan: never the whole of a huge backlog). */
+    private static long countQueue(Store store, long limit) {
+        try (java.sql.Connection c = store.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("select count(*) from (select 1 from match_queue limit ?) q")) {
+            ps.setLong(1, limit);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("counting the match queue: " + e.getMessage(), e);
+        }
+    }
+
     public org.accrue.processor.rewards.RewardMatcher matcher() {
         return matcher;
     }

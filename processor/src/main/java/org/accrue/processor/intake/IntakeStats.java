@@ -45,6 +45,11 @@ public final class IntakeStats {
         byResponseCode.computeIfAbsent(responseCode, c -> new LongAdder()).increment();
     }
 
+    /** Messages stored since start (cheap: no snapshot). */
+    public long stored() {
+        return stored.sum();
+    }
+
     public Snapshot snapshot() {
         Map<String, Long> codes = new TreeMap<>();
         byResponseCode.forEach((k, v) -> codes.put(k, v.sum()));

@@ -206,6 +206,7 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
     }
 
     private final SessionFactory sessions;
+    private final Pacer pacer;
     private final PanTokenizer tokenizer;
     private final InstantSource clock;
     private final IntakeStats stats;
@@ -242,8 +243,25 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         }
     }
 
+    /**
+     * Waits, before a batch commits, while the matcher is too far behind (MatchPace); must return by
+     * {@code latestNanos} (System.nanoTime).
+     */
+    @FunctionalInterface
+    public interface Pacer {
+        Pacer NONE = latestNanos -> { };
+
+        void await(long latestNanos);
+    }
+
     public MessageJournal(SessionFactory sessions, PanTokenizer tokenizer, InstantSource clock, IntakeStats stats,
                           int batchSizeMax, int queueCapacity, int writerCount, Duration commitDeadline) {
+        this(sessions, tokenizer, clock, stats, batchSizeMax, queueCapacity, writerCount, commitDeadline, Pacer.NONE);
+    }
+
+    public MessageJournal(SessionFactory sessions, PanTokenizer tokenizer, InstantSource clock, IntakeStats stats,
+                          int batchSizeMax, int queueCapacity, int writerCount, Duration commitDeadline, Pacer pacer) {
+        this.pacer = pacer;
         this.sessions = sessions;
         this.tokenizer = tokenizer;
         this.clock = clock;
@@ -307,6 +325,9 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
                     continue;
                 }
                 taken.add(first);
+                // Before the batch is made: while the matcher is far behind, wait for it (MatchPace), at most until
+                // half of the first message's time to its deadline is gone; messages queue up meanwhile.
+                pacer.await(first.deadlineNanos() - commitDeadlineNanos / 2);
                 w.queue.drainTo(taken, batchSizeMax - 1);
                 List<Pending> batch = new ArrayList<>(taken.size());
                 long now = System.nanoTime();
