@@ -82,7 +82,8 @@ public record AccrueConfig(
      * Matching stored messages into rewards. Tiers: a card's tier is the highest whose threshold its cleared spend
      * over the trailing 12 months (in tierCurrency, minor units) reaches.
      */
-    public record Rewards(boolean matcherEnabled, int clearingWindowDays, String tierCurrency, Map<String, Long> tierThresholds) {
+    public record Rewards(boolean matcherEnabled, int clearingWindowDays, String tierCurrency, Map<String, Long> tierThresholds,
+                          int matcherWorkers) {
     }
 
     /** HMAC keys for PAN tokens by version; currentVersion tokenizes new cards. */
@@ -227,7 +228,9 @@ public record AccrueConfig(
         Rewards rewards = new Rewards(
                 s.bool("accrue.rewards.matcher.enabled", true),
                 s.integer("accrue.rewards.clearing-window-days", 10, 1, 90),
-                tierCurrency, Map.copyOf(tiers));
+                tierCurrency, Map.copyOf(tiers),
+                // Each worker has a connection and a MariaDB thread of its own; lanes are 8 (V15), so at most 8.
+                s.integer("accrue.rewards.matcher.workers", 2, 1, 8));
 
         Map<Integer, byte[]> keys = new LinkedHashMap<>();
         for (String v : s.children("accrue.pan.key.")) {

@@ -77,7 +77,7 @@ public final class Processor implements AutoCloseable {
         this.matcher = config.rewards().matcherEnabled()
                 ? new org.accrue.processor.rewards.RewardMatcher(store.sessionFactory(), catalog, clock,
                 java.time.Duration.ofDays(config.rewards().clearingWindowDays()), config.rewards().tierCurrency(),
-                config.rewards().tierThresholds()).pacedBy(pace).start()
+                config.rewards().tierThresholds(), config.rewards().matcherWorkers()).pacedBy(pace).start()
                 : null;
         matcherRef.set(matcher);
         metrics.gauge("accrue.rewards.matcher.yielding", pace, org.accrue.processor.rewards.MatchPace::yielding);

@@ -502,12 +502,13 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         }
         s.doWork(c -> {
             try (PreparedStatement ps = c.prepareStatement(CardMessageEntity.INSERT_SQL);
-                 PreparedStatement outbox = c.prepareStatement("insert into match_queue (message_id) values (?)")) {
+                 PreparedStatement outbox = c.prepareStatement("insert into match_queue (message_id, lane) values (?, ?)")) {
                 for (CardMessageEntity e : rows) {
                     long id = nextId(w, c);
                     e.bind(ps, id);
                     ps.addBatch();
                     outbox.setLong(1, id);
+                    outbox.setInt(2, matchLane(e.cardId()));
                     outbox.addBatch();
                 }
                 ps.executeBatch();
@@ -515,6 +516,14 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
                 outbox.executeBatch();
             }
         });
+    }
+
+    /** Matcher lanes (V15): a card's messages all go to one lane, so one matcher worker takes them in order. */
+    public static final int MATCH_LANES = 8;
+
+    /** The matcher lane of a card's messages. */
+    public static int matchLane(long cardId) {
+        return (int) Math.floorMod(cardId, (long) MATCH_LANES);
     }
 
     private static long nextId(Writer w, Connection c) throws SQLException {

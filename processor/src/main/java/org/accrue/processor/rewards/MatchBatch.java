@@ -281,8 +281,14 @@ final class MatchBatch {
         try {
             Long base = budgetBase.get(offerId);
             if (base == null) {
-                // Asked before this batch earned anything from the offer (the engine asks before it earns), so the
-                // store's sum holds none of the batch's rewards: budgetDelta adds them.
+                // The offer's row lock first: two workers (or nodes) that earn from one budgeted offer take turns, and
+                // the sum after it (read committed) holds everything the one before committed. Asked before this
+                // batch earned anything from the offer (the engine asks before it earns), so the store's sum holds
+                // none of the batch's rewards: budgetDelta adds them.
+                try (PreparedStatement lock = c.prepareStatement("select offer_id from offer where offer_id = ? for update")) {
+                    lock.setString(1, offerId);
+                    lock.executeQuery().close();
+                }
                 try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(amount), 0) from reward where offer_id = ? and "
                         + LIVE)) {
                     ps.setString(1, offerId);
@@ -513,15 +519,15 @@ final class MatchBatch {
                 outcomesPending = 0;
             }
             if (!done.isEmpty()) {
-                List<Long> all = new ArrayList<>(done);
-                for (List<Long> part : parts(all)) {
-                    try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id in ("
-                            + Sql.marks(part.size()) + ")")) {
-                        for (int i = 0; i < part.size(); i++) {
-                            ps.setLong(i + 1, part.get(i));
-                        }
-                        ps.executeUpdate();
+                // One primary-key delete per row, sent as one batch: a DELETE ... IN (...) over a small queue was
+                // planned as a scan, which waited on the rows another worker holds (and deadlocked with it on an
+                // offer's budget lock).
+                try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id = ?")) {
+                    for (long id : done) {
+                        ps.setLong(1, id);
+                        ps.addBatch();
                     }
+                    ps.executeBatch();
                 }
             }
         } finally {

@@ -79,7 +79,10 @@ import org.slf4j.LoggerFactory;
 
 public final class RewardMatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RewardMatcher.class);
-    public static final int BATCH_SIZE_MAX = 500;
+    public static final int BATCH_SIZE_MAX = 504; // 63 a lane when one worker takes all 8
+    /** Queue lanes (V15; MessageJournal.matchLane): a card's messages all in one. */
+    public static final int LANES = org.accrue.processor.intake.MessageJournal.MATCH_LANES;
+    private static final int[] ALL_LANES = java.util.stream.IntStream.range(0, LANES).toArray();
     /** A message that fails alone this many times leaves the queue as a MATCH_QUARANTINED exception (header: why 3). */
     public static final int FAILURES_MAX = 3;
     /** How long a message that failed alone waits before it is tried (alone) again. */
@@ -101,14 +104,14 @@ public final class RewardMatcher implements AutoCloseable {
     private final Duration clearingWindow;
     private final String tierCurrency;
     private final Map<String, Long> tierThresholds;
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private final AtomicLong matched = new AtomicLong();
     private final AtomicLong quarantined = new AtomicLong();
     private final RewardIds rewardIds = new RewardIds(); // used by the worker thread, or by runOnce's caller
     private volatile boolean running = true;
     private MatchPace pace;
-    private MatchingEngine engine;
-    private Map<String, Offer> offers = Map.of();
+    private volatile MatchingEngine engine;
+    private volatile Map<String, Offer> offers = Map.of();
     private long catalogVersion = -1;
     private Instant catalogLoadedAt = Instant.MIN;
     private Instant lastSweep = Instant.MIN;
@@ -119,23 +122,40 @@ public final class RewardMatcher implements AutoCloseable {
 
     public RewardMatcher(SessionFactory sessions, Catalog catalog, InstantSource clock, Duration clearingWindow,
                          String tierCurrency, Map<String, Long> tierThresholds) {
+        this(sessions, catalog, clock, clearingWindow, tierCurrency, tierThresholds, 1);
+    }
+
+    /**
+     * {@code workerCount} workers (1..LANES), each on its own connection, each taking only its own lanes of the queue
+     * (lane % workerCount == its index): a card's messages are always matched by one worker, in id order.
+     */
+    public RewardMatcher(SessionFactory sessions, Catalog catalog, InstantSource clock, Duration clearingWindow,
+                         String tierCurrency, Map<String, Long> tierThresholds, int workerCount) {
+        if (workerCount < 1 || workerCount > LANES) {
+            throw new IllegalArgumentException("matcher workers must be 1.." + LANES + ", was " + workerCount);
+        }
         this.tierCurrency = tierCurrency;
         this.tierThresholds = Map.copyOf(tierThresholds);
         this.sessions = sessions;
         this.catalog = catalog;
         this.clock = clock;
         this.clearingWindow = clearingWindow;
-        this.worker = Thread.ofPlatform().name("accrue-matcher").daemon(true).unstarted(this::loop);
+        for (int i = 0; i < workerCount; i++) {
+            int index = i;
+            int[] own = java.util.stream.IntStream.range(0, LANES).filter(l -> l % workerCount == index).toArray();
+            workers.add(Thread.ofPlatform().name(workerCount == 1 ? "accrue-matcher" : "accrue-matcher-" + i).daemon(true)
+                    .unstarted(() -> loop(index, own)));
+        }
     }
 
     public RewardMatcher start() {
-        worker.start();
+        workers.forEach(Thread::start);
         return this;
     }
 
-    /** True while the worker thread runs (health). */
+    /** True while every worker thread runs (health). */
     public boolean isRunning() {
-        return worker.isAlive();
+        return workers.stream().allMatch(Thread::isAlive);
     }
 
     /** Messages matched since start (a gauge). */
@@ -154,16 +174,16 @@ public final class RewardMatcher implements AutoCloseable {
         return this;
     }
 
-    private void loop() {
+    private void loop(int index, int[] lanes) {
         while (running) {
             try {
                 if (pace != null && pace.matcherShouldYield()) {
                     Thread.sleep(YIELD_POLL.toMillis()); // a burst is being stored: match it when it is over
                     continue;
                 }
-                int n = runOnce();
+                int n = runOnce(lanes);
                 Instant now = clock.instant();
-                if (Duration.between(lastSweep, now).compareTo(SWEEP_EVERY) >= 0) {
+                if (index == 0 && Duration.between(lastSweep, now).compareTo(SWEEP_EVERY) >= 0) {
                     // Page after page while pages come full, a bounded number per turn so the queue is not starved.
                     for (int page = 0; page < SWEEP_PAGES_MAX && sweep(now) == SWEEP_PAGE_SIZE; page++) {
                         now = clock.instant();
@@ -188,7 +208,7 @@ public final class RewardMatcher implements AutoCloseable {
         }
     }
 
-    private void refreshCatalog(Instant now) {
+    private synchronized void refreshCatalog(Instant now) {
         long v = catalog.version();
         if (v != catalogVersion || Duration.between(catalogLoadedAt, now).compareTo(CATALOG_RELOAD_EVERY) >= 0) {
             List<Offer> all = catalog.offers();
@@ -207,6 +227,11 @@ public final class RewardMatcher implements AutoCloseable {
      * Throws when the store is at fault, or when a whole batch fails alone (the matcher's fault): nobody is charged.
      */
     public int runOnce() {
+        return runOnce(ALL_LANES);
+    }
+
+    /** As runOnce(), for the queue rows of these lanes only (a worker's; tests race two of them). */
+    int runOnce(int[] lanes) {
         Instant now = clock.instant();
         refreshCatalog(now);
         List<Queued> due = new ArrayList<>();
@@ -214,7 +239,7 @@ public final class RewardMatcher implements AutoCloseable {
         boolean batchFailed = false;
         try {
             batchDone = inTransaction(c -> {
-                due.addAll(takeDue(c, now));
+                due.addAll(takeDue(c, now, lanes));
                 List<Long> fresh = due.stream().filter(q -> q.failures() == 0).map(Queued::messageId).toList();
                 return fresh.isEmpty() ? 0 : match(c, fresh, now);
             });
@@ -404,10 +429,11 @@ public final class RewardMatcher implements AutoCloseable {
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, not_before, attempts, failures) "
-                + "values (?, ?, 0, 0) on duplicate key update failures = 0, not_before = values(not_before)")) {
-            ps.setLong(1, messageId);
-            ps.setTimestamp(2, ts(now));
+        try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, lane, not_before, attempts, failures) "
+                + "select id, mod(card_id, " + LANES + "), ?, 0, 0 from card_message where id = ? "
+                + "on duplicate key update failures = 0, not_before = values(not_before)")) {
+            ps.setTimestamp(1, ts(now));
+            ps.setLong(2, messageId);
             ps.executeUpdate();
         }
         return true;
@@ -423,7 +449,10 @@ public final class RewardMatcher implements AutoCloseable {
         try (StatelessSession s = sessions.openStatelessSession()) {
             var tx = s.beginTransaction();
             try {
-                T t = s.doReturningWork(work::run);
+                T t = s.doReturningWork(c -> {
+                    readCommitted(c);
+                    return work.run(c);
+                });
                 tx.commit();
                 return t;
             } catch (RuntimeException e) {
@@ -439,25 +468,45 @@ public final class RewardMatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * The matcher's transactions read what is committed when each statement runs (the pool restores the default after):
+     * workers match side by side, and an offer's budget is summed after its row lock is held (MatchBatch.budgetSpent),
+     * so the sum must see what the worker that held the lock before has committed, not a snapshot from before it.
+     * A card's own messages never race: one lane, one worker.
+     */
+    private static void readCommitted(Connection c) throws SQLException {
+        if (c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+    }
+
     /** Messages still waiting to be matched. */
     public long backlog() {
         return sessions.fromSession(s -> ((Number) s.createNativeQuery("select count(*) from match_queue", Object.class)
                 .getSingleResult()).longValue());
     }
 
-    /** Due queue rows in id order, locked for this transaction (another node skips them). */
-    private static List<Queued> takeDue(Connection c, Instant now) throws SQLException {
+    /**
+     * Due queue rows of the lanes, oldest first in each lane (ix_match_queue_lane), locked for this transaction
+     * (another node skips them); in id order, so each card's messages are handled in the order they were stored.
+     */
+    private static List<Queued> takeDue(Connection c, Instant now, int[] lanes) throws SQLException {
         List<Queued> due = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select message_id, failures from match_queue where not_before <= ? "
-                + "order by message_id limit ? for update skip locked")) {
-            ps.setTimestamp(1, ts(now));
-            ps.setInt(2, BATCH_SIZE_MAX);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    due.add(new Queued(rs.getLong(1), rs.getInt(2)));
+        int perLane = Math.max(1, BATCH_SIZE_MAX / lanes.length);
+        try (PreparedStatement ps = c.prepareStatement("select message_id, failures from match_queue where lane = ? "
+                + "and not_before <= ? order by message_id limit ? for update skip locked")) {
+            for (int lane : lanes) {
+                ps.setInt(1, lane);
+                ps.setTimestamp(2, ts(now));
+                ps.setInt(3, perLane);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        due.add(new Queued(rs.getLong(1), rs.getInt(2)));
+                    }
                 }
             }
         }
+        due.sort(java.util.Comparator.comparingLong(Queued::messageId));
         return due;
     }
 
@@ -649,6 +698,7 @@ public final class RewardMatcher implements AutoCloseable {
             var tx = s.beginTransaction();
             try {
                 int moved = s.doReturningWork(c -> {
+                    readCommitted(c);
                     MatchBatch w = batch(c, now);
                     List<Reward> due = w.due(clearingWindow, SWEEP_PAGE_SIZE);
                     for (Reward r : due) {
@@ -711,9 +761,11 @@ public final class RewardMatcher implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
         try {
-            worker.join(10_000);
+            for (Thread w : workers) {
+                w.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -33,7 +33,9 @@ class RewardMatcherTest {
             {"merchants":[{"merchantId":"blue-bottle","name":"Blue Bottle","mids":[{"acquirerId":"12345678901","mid":"MID000000000001"}],
                            "descriptors":["BLUE BOTTLE*"],"mccs":["5814"]},
                           {"merchantId":"corner-deli","name":"Corner Deli","mids":[{"acquirerId":"12345678901","mid":"MID000000000002"}],
-                           "descriptors":["CORNER DELI*"],"mccs":["5411"]}],
+                           "descriptors":["CORNER DELI*"],"mccs":["5411"]},
+                          {"merchantId":"budget-cafe","name":"Budget Cafe","mids":[{"acquirerId":"12345678901","mid":"MID000000000003"}],
+                           "descriptors":["BUDGET CAFE*"],"mccs":["5812"]}],
              "offers":[{"id":"bb-10","merchantId":"blue-bottle","reward":{"type":"PERCENT","rateBps":1000},"currency":"USD",
                         "startsAt":"2026-01-01T00:00:00Z","returnPeriodDays":14,"tierMultipliers":{"GOLD":15000}},
                        {"id":"bb-big-spender","merchantId":"blue-bottle","reward":{"type":"FIXED","amount":{"minor":5000,"currency":"USD"}},
@@ -44,7 +46,9 @@ class RewardMatcherTest {
                        {"id":"coffee-miles","mccs":["5814"],"reward":{"type":"MILES_PER_UNIT","milesPerUnit":2,"program":"SKY"},
                         "currency":"USD","stacking":"STACKABLE","startsAt":"2026-01-01T00:00:00Z"},
                        {"id":"deli-5","merchantId":"corner-deli","reward":{"type":"PERCENT","rateBps":500},"currency":"USD",
-                        "startsAt":"2026-01-01T00:00:00Z","returnPeriodDays":0}]}""";
+                        "startsAt":"2026-01-01T00:00:00Z","returnPeriodDays":0},
+                       {"id":"cafe-budget","merchantId":"budget-cafe","reward":{"type":"PERCENT","rateBps":1000},"currency":"USD",
+                        "budget":{"minor":1000,"currency":"USD"},"startsAt":"2026-01-01T00:00:00Z"}]}""";
 
     private Node node;
     private IssuerConnection issuer;
@@ -103,6 +107,42 @@ class RewardMatcherTest {
                 + "where :c = :c")).isZero();
         assertThat(sum("select -coalesce(sum(e.amount),0) from ledger_entry e where e.account_type = 'CARDHOLDER_PENDING' "
                 + "and e.account_owner = cast(:c as char) and e.unit_kind = 'CASH'")).isEqualTo(400);
+    }
+
+    @Test
+    void twoWorkersRacingForOneBudgetNeverSpendMoreThanIt() throws Exception {
+        Api api = new Api(node.processor().httpPort());
+        java.util.Set<Integer> lanes = new java.util.TreeSet<>();
+        for (int i = 0; i < 16; i++) {
+            String p = org.accrue.iso8583.Pans.withCheckDigit("410000" + String.format("%09d", (System.nanoTime() + i) % 1_000_000_000L));
+            long row = node.processor().enrollment().internalId(null, api.enroll(KEY_ISSUER_A, p, "ACC" + i)).orElseThrow();
+            lanes.add(org.accrue.processor.intake.MessageJournal.matchLane(row));
+            for (int k = 0; k < 3; k++) { // 40.00 USD each: 4.00 a purchase against a 10.00 budget
+                send(Requests.of("0200", p, 4000).with(42, "MID000000000003").with(18, "5812"));
+            }
+        }
+        assertThat(lanes.stream().map(l -> l % 2).distinct().count()).as("cards in both workers' lanes").isEqualTo(2);
+        int[][] own = {{0, 2, 4, 6}, {1, 3, 5, 7}};
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<java.util.concurrent.Future<Integer>> workers = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            for (int[] l : own) {
+                workers.add(pool.submit(() -> {
+                    go.await();
+                    int n = 0;
+                    for (int taken = matcher.runOnce(l); taken > 0; taken = matcher.runOnce(l)) {
+                        n += taken;
+                    }
+                    return n;
+                }));
+            }
+            go.countDown();
+            assertThat(workers.get(0).get(60, TimeUnit.SECONDS) + workers.get(1).get(60, TimeUnit.SECONDS)).isEqualTo(48);
+        }
+        long spent = node.processor().store().sessionFactory().fromSession(s -> ((Number) s.createNativeQuery(
+                "select coalesce(sum(amount), 0) from reward where offer_id = 'cafe-budget'", Object.class).getSingleResult())
+                .longValue());
+        assertThat(spent).isEqualTo(1000);
     }
 
     @Test
