@@ -80,7 +80,7 @@ public final class IngestBench {
 
     public record Options(List<Integer> connections, int inFlight, int warmupSeconds, int durationSeconds, int runs,
                           int cards, Path dir, int drainSeconds, List<String> serverJvmOptions, String nodeClassPath,
-                          Path jfrDir, String jfrOptions, boolean check, Map<String, String> overrides) {
+                          Path jfrDir, String jfrOptions, boolean check, Map<String, String> overrides, int timelineSeconds) {
         public Options {
             if (connections.isEmpty() || runs < 1 || runs > RUNS_MAX || cards < 1 || cards > CARDS_MAX
                     || drainSeconds < 1 || drainSeconds > DRAIN_SECONDS_MAX) {
@@ -284,6 +284,28 @@ public final class IngestBench {
             jcmd(server.pid(), "JFR.start", "name=" + recording, "delay=" + o.warmupSeconds() + "s", o.jfrOptions());
         }
         CompletableFuture<Sample> start = new CompletableFuture<>();
+        // --timeline S: the node's stored, matched and backlog every S seconds while the load runs (sustained runs).
+        Thread timeline = httpPort == null || o.timelineSeconds() <= 0 ? null : Thread.ofVirtual().start(() -> {
+            long t0 = System.nanoTime();
+            double lastStored = 0;
+            double lastMatched = 0;
+            try {
+                while (true) {
+                    Thread.sleep(o.timelineSeconds() * 1000L); // the period of the timeline, not a synchronization
+                    Map<String, Double> m = metrics(httpPort);
+                    double st = m.getOrDefault("accrue_iso_messages_stored_total", 0.0);
+                    double ma = m.getOrDefault("accrue_rewards_messages_matched_total", 0.0);
+                    System.out.printf("           t=%4.0f s: stored %,.0f (%,.0f/s), matched %,.0f (%,.0f/s), backlog %,d, "
+                                    + "matcher yielding %.0f, journal pacing %.0f%n", (System.nanoTime() - t0) / 1e9, st,
+                            (st - lastStored) / o.timelineSeconds(), ma, (ma - lastMatched) / o.timelineSeconds(), backlog(m),
+                            m.getOrDefault("accrue_rewards_matcher_yielding", 0.0), m.getOrDefault("accrue_journal_pacing", 0.0));
+                    lastStored = st;
+                    lastMatched = ma;
+                }
+            } catch (InterruptedException | IOException e) {
+                // the load is over
+            }
+        });
         LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Options("127.0.0.1", port, connections, o.inFlight(),
                 o.warmupSeconds(), o.durationSeconds(), Long.MAX_VALUE, pans), () -> {
                     try {
@@ -292,6 +314,10 @@ public final class IngestBench {
                         start.completeExceptionally(e);
                     }
                 });
+        if (timeline != null) {
+            timeline.interrupt();
+            timeline.join();
+        }
         Sample end = sample(server, httpPort);
         if (recording != null) {
             Path file = o.jfrDir().resolve(name + ".jfr").toAbsolutePath();
@@ -426,7 +452,7 @@ public final class IngestBench {
             a.put(args[i].substring(2), args[i + 1]);
         }
         List<String> known = List.of("connections", "in-flight", "warmup", "duration", "runs", "cards", "dir", "drain-max",
-                "server-jvm-options", "node-classpath", "jfr", "jfr-options", "check");
+                "server-jvm-options", "node-classpath", "jfr", "jfr-options", "check", "timeline");
         for (String k : a.keySet()) {
             if (!known.contains(k)) {
                 throw new IllegalArgumentException("unknown option --" + k + "; known: " + known);
@@ -454,7 +480,7 @@ public final class IngestBench {
                 a.containsKey("jfr") ? Path.of(a.get("jfr")).toAbsolutePath() : null,
                 a.getOrDefault("jfr-options", JFR_OPTIONS),
                 Boolean.parseBoolean(a.getOrDefault("check", "true")),
-                overrides);
+                overrides, Integer.parseInt(a.getOrDefault("timeline", "0")));
         run(o, System.out::println);
     }
 

@@ -14,7 +14,8 @@ record StoredMessage(long id, String mti, long cardId, String issuerId, String p
                      String acceptorName, long tipMinor, String origMti, String origStan, String origTransmitted,
                      String origAcquirerId, Long replacementAmountMinor, Instant receivedAt) {
 
-    static final String COLUMNS = "m.id, m.mti, m.card_id, c.issuer_id, m.pan_token, m.processing_code, m.amount_minor, "
+    /** card_message's columns as read(rs) takes them; the issuer (4th) is the card's, filled in by withIssuer. */
+    static final String COLUMNS = "m.id, m.mti, m.card_id, null, m.pan_token, m.processing_code, m.amount_minor, "
             + "m.currency, m.billing_amount_minor, m.billing_currency, m.transmitted, m.stan, m.local_time, m.local_date, "
             + "m.mcc, m.pos_entry_mode, m.acquirer_id, m.rrn, m.auth_id, m.merchant_id, m.acceptor_name, m.tip_minor, "
             + "m.orig_mti, m.orig_stan, m.orig_transmitted, m.orig_acquirer_id, m.replacement_amount_minor, m.received_at";
@@ -27,6 +28,14 @@ record StoredMessage(long id, String mti, long cardId, String issuerId, String p
                 rs.getString(21), rs.getLong(22), rs.getString(23), rs.getString(24), rs.getString(25),
                 rs.getString(26), (Long) rs.getObject(27, Long.class),
                 rs.getObject(28, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+    }
+
+    /** This message with its card's issuer. */
+    StoredMessage withIssuer(String issuer) {
+        return new StoredMessage(id, mti, cardId, issuer, panToken, processingCode, amountMinor, currency, billingAmountMinor,
+                billingCurrency, transmitted, stan, localTime, localDate, mcc, posEntryMode, acquirerId, rrn, authId,
+                merchantId, acceptorName, tipMinor, origMti, origStan, origTransmitted, origAcquirerId,
+                replacementAmountMinor, receivedAt);
     }
 
     String messageClass() {
