@@ -33,6 +33,24 @@ public record AccrueConfig(
 
     public enum StoreMode { EMBEDDED, EXTERNAL }
 
+    /**
+     * The embedded server's redo log: large enough that a burst of a million purchases (about 1.6 KB of redo each,
+     * stored and matched) does not force checkpoints while it lasts (issue 13: 512 MB did).
+     */
+    public static final int DEFAULT_REDO_LOG_MB = 1024;
+
+    /**
+     * The embedded server's buffer pool: a quarter of the machine's memory, at least 512 MB and at most 16 GB. A node
+     * with a million messages waiting to be matched reads them back, and writes rewards and ledger rows into random
+     * places of their indexes: with the old fixed 512 MB that working set no longer fit and matching fell to 2,600
+     * purchases a second, reading pages from disk (issue 13). InnoDB touches the pool's pages only as it uses them.
+     */
+    static int defaultBufferPoolMb() {
+        long bytes = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : 0;
+        return (int) Math.clamp(bytes / 4 / (1024 * 1024), 512, 16_384);
+    }
+
     public enum Role { ISSUER, OPS, ADMIN }
 
     /**
@@ -171,8 +189,8 @@ public record AccrueConfig(
                 s.string("accrue.store.password", ""),
                 s.integer("accrue.store.pool-size-max", 8, 2, 256),
                 s.integer("accrue.store.connect-timeout-ms", 2000, 250, 60_000),
-                s.integer("accrue.store.embedded.buffer-pool-mb", 512, 16, 65_536),
-                s.integer("accrue.store.embedded.redo-log-mb", 512, 16, 65_536),
+                s.integer("accrue.store.embedded.buffer-pool-mb", defaultBufferPoolMb(), 16, 65_536),
+                s.integer("accrue.store.embedded.redo-log-mb", DEFAULT_REDO_LOG_MB, 16, 65_536),
                 s.integer("accrue.store.embedded.restart-attempts-max", 10, 0, 1000),
                 s.integer("accrue.store.embedded.start-timeout-ms", 120_000, 5_000, 3_600_000));
         if (store.mode() == StoreMode.EXTERNAL && store.url() == null) {
