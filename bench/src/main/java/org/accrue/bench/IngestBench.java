@@ -340,6 +340,11 @@ public final class IngestBench {
 
     /** The node's Prometheus scrape, unlabelled series only, by name. */
     private Map<String, Double> metrics(int httpPort) throws IOException, InterruptedException {
+        return metrics(http, httpPort);
+    }
+
+    /** A node's Prometheus scrape, unlabelled series only, by name. */
+    static Map<String, Double> metrics(HttpClient http, int httpPort) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/metrics"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
@@ -441,29 +446,10 @@ public final class IngestBench {
     public static void main(String[] args) throws Exception {
         // This JVM's own log (preparing and checking a node's store in-process): warnings only. Each node logs to
         // its own file at the level of its configuration.
-        if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
-            root.setLevel(ch.qos.logback.classic.Level.WARN);
-        }
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("options come as --name value pairs; got " + args[i]);
-            }
-            a.put(args[i].substring(2), args[i + 1]);
-        }
-        List<String> known = List.of("connections", "in-flight", "warmup", "duration", "runs", "cards", "dir", "drain-max",
-                "server-jvm-options", "node-classpath", "jfr", "jfr-options", "check", "timeline");
-        for (String k : a.keySet()) {
-            if (!known.contains(k)) {
-                throw new IllegalArgumentException("unknown option --" + k + "; known: " + known);
-            }
-        }
-        Map<String, String> overrides = new TreeMap<>();
-        for (String name : System.getProperties().stringPropertyNames()) {
-            if (name.startsWith("accrue.")) {
-                overrides.put(name, System.getProperty(name));
-            }
-        }
+        quietLog();
+        Map<String, String> a = options(args, List.of("connections", "in-flight", "warmup", "duration", "runs", "cards", "dir",
+                "drain-max", "server-jvm-options", "node-classpath", "jfr", "jfr-options", "check", "timeline"));
+        Map<String, String> overrides = accrueProperties();
         // As `./accrue serve` runs: with ACCRUE_JAVA_OPTS when set.
         String jvmOptions = a.getOrDefault("server-jvm-options", Optional.ofNullable(System.getenv("ACCRUE_JAVA_OPTS")).orElse("")).trim();
         Options o = new Options(
@@ -482,6 +468,41 @@ public final class IngestBench {
                 Boolean.parseBoolean(a.getOrDefault("check", "true")),
                 overrides, Integer.parseInt(a.getOrDefault("timeline", "0")));
         run(o, System.out::println);
+    }
+
+    /** This JVM's own log (preparing and checking a node's store in-process): warnings only; each node logs apart. */
+    static void quietLog() {
+        if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(ch.qos.logback.classic.Level.WARN);
+        }
+    }
+
+    /** {@code --name value} pairs, each name one of {@code known}. */
+    static Map<String, String> options(String[] args, List<String> known) {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("options come as --name value pairs; got " + args[i]);
+            }
+            a.put(args[i].substring(2), args[i + 1]);
+        }
+        for (String k : a.keySet()) {
+            if (!known.contains(k)) {
+                throw new IllegalArgumentException("unknown option --" + k + "; known: " + known);
+            }
+        }
+        return a;
+    }
+
+    /** Every -Daccrue.* of this JVM: they go into the node's configuration. */
+    static Map<String, String> accrueProperties() {
+        Map<String, String> overrides = new TreeMap<>();
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("accrue.")) {
+                overrides.put(name, System.getProperty(name));
+            }
+        }
+        return overrides;
     }
 
     /** The class path `./accrue serve` runs with (the processor's jar and lib), when this runs from the checkout. */

@@ -173,21 +173,8 @@ public final class IssuerDayBench {
         return "http://127.0.0.1:" + httpPort + "/api/v1";
     }
 
-    /** The node's Prometheus scrape, unlabelled series only, by name. */
     private Map<String, Double> metrics() throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/metrics"))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        Map<String, Double> m = new HashMap<>();
-        for (String line : r.body().split("\n")) {
-            if (line.isEmpty() || line.startsWith("#") || line.contains("{")) {
-                continue;
-            }
-            int sp = line.lastIndexOf(' ');
-            if (sp > 0) {
-                m.put(line.substring(0, sp), Double.parseDouble(line.substring(sp + 1)));
-            }
-        }
-        return m;
+        return IngestBench.metrics(http, httpPort);
     }
 
     private static String sha256(String s) throws Exception {
@@ -200,29 +187,10 @@ public final class IssuerDayBench {
      * {@code -Daccrue.<key>=<value>} goes into the node's configuration.
      */
     public static void main(String[] args) throws Exception {
-        if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
-            root.setLevel(ch.qos.logback.classic.Level.WARN);
-        }
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("options are --name value pairs: " + Arrays.toString(args));
-            }
-            a.put(args[i].substring(2), args[i + 1]);
-        }
-        List<String> known = List.of("purchases", "cards", "connections", "in-flight", "dir", "server-jvm-options",
-                "node-classpath");
-        for (String k : a.keySet()) {
-            if (!known.contains(k)) {
-                throw new IllegalArgumentException("unknown option --" + k + "; known: " + known);
-            }
-        }
-        Map<String, String> overrides = new TreeMap<>();
-        for (String name : System.getProperties().stringPropertyNames()) {
-            if (name.startsWith("accrue.")) {
-                overrides.put(name, System.getProperty(name));
-            }
-        }
+        IngestBench.quietLog();
+        Map<String, String> a = IngestBench.options(args, List.of("purchases", "cards", "connections", "in-flight", "dir",
+                "server-jvm-options", "node-classpath"));
+        Map<String, String> overrides = IngestBench.accrueProperties();
         String jvmOptions = a.getOrDefault("server-jvm-options", Optional.ofNullable(System.getenv("ACCRUE_JAVA_OPTS")).orElse("")).trim();
         Options o = new Options(Long.parseLong(a.getOrDefault("purchases", "500000").replace("_", "")),
                 Integer.parseInt(a.getOrDefault("cards", "1000")),

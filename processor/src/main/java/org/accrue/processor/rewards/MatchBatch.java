@@ -184,33 +184,25 @@ final class MatchBatch {
 
     /** The rewards of a purchase lifecycle (token|DE37|DE38), locked; from the batch when it has them. */
     List<Reward> rewardsByLifecycle(String key) throws SQLException {
-        List<Reward> cached = byLifecycle.get(key);
-        if (cached == null) {
-            flush();
-            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where lifecycle_key = ? "
-                    + "order by id for update")) {
-                ps.setString(1, key);
-                cached = readRewards(ps);
-            }
-            byLifecycle.put(key, cached);
-        }
-        return List.copyOf(cached);
+        return rewardsBy(byLifecycle, "lifecycle_key", key);
     }
 
     /** The rewards of a purchase by its token|DE37 (refunds), locked; from the batch when it has them. */
     List<Reward> rewardsByRrn(String key) throws SQLException {
-        if (key == null) {
-            return List.of();
-        }
-        List<Reward> cached = byRrn.get(key);
+        return key == null ? List.of() : rewardsBy(byRrn, "rrn_key", key);
+    }
+
+    /** From the cache, which is complete for every key it has; else, with the batch's writes sent first, the store. */
+    private List<Reward> rewardsBy(Map<String, List<Reward>> cache, String column, String key) throws SQLException {
+        List<Reward> cached = cache.get(key);
         if (cached == null) {
             flush();
-            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where rrn_key = ? "
-                    + "order by id for update")) {
+            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward where " + column
+                    + " = ? order by id for update")) {
                 ps.setString(1, key);
                 cached = readRewards(ps);
             }
-            byRrn.put(key, cached);
+            cache.put(key, cached);
         }
         return List.copyOf(cached);
     }
