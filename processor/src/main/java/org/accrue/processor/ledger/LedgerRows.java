@@ -37,7 +37,7 @@ public final class LedgerRows implements AutoCloseable {
                 ps.setString(6, e.unit().kind().name());
                 ps.setString(7, e.unit().code());
                 ps.setLong(8, e.amount());
-                ps.setTimestamp(9, Sql.ts(t.at()));
+                Sql.setUtc(ps, 9, t.at());
                 ps.addBatch();
                 pending++;
             }

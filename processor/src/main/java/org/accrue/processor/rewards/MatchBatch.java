@@ -377,11 +377,11 @@ final class MatchBatch {
         ps.setLong(i++, purchase);
         ps.setString(i++, r.funder());
         ps.setString(i++, r.status().name());
-        ps.setTimestamp(i++, Sql.ts(m.receivedAt()));
+        Sql.setUtc(ps, i++, m.receivedAt());
         ps.setObject(i++, localDate);
-        ps.setTimestamp(i++, r.clearedAt() == null ? null : Sql.ts(r.clearedAt()));
+        Sql.setUtc(ps, i++, r.clearedAt());
         ps.setInt(i++, o.returnPeriodDays());
-        ps.setTimestamp(i, Sql.ts(now));
+        Sql.setUtc(ps, i, now);
         ps.addBatch();
         insertsPending++;
 
@@ -420,8 +420,8 @@ final class MatchBatch {
         updates.setLong(1, r.amount());
         updates.setLong(2, r.remainingBase());
         updates.setString(3, r.status().name());
-        updates.setTimestamp(4, r.clearedAt() == null ? null : Sql.ts(r.clearedAt()));
-        updates.setTimestamp(5, Sql.ts(now));
+        Sql.setUtc(updates, 4, r.clearedAt());
+        Sql.setUtc(updates, 5, now);
         updates.setLong(6, rowId);
         updates.addBatch();
         updatesPending++;
@@ -470,10 +470,10 @@ final class MatchBatch {
         outcomes.setLong(2, m.cardId());
         outcomes.setString(3, merchantId);
         outcomes.setString(4, resolution);
-        outcomes.setTimestamp(5, Sql.ts(m.receivedAt()));
+        Sql.setUtc(outcomes, 5, m.receivedAt());
         outcomes.setInt(6, earned);
         outcomes.setString(7, detail.length() > 2000 ? detail.substring(0, 2000) : detail);
-        outcomes.setTimestamp(8, Sql.ts(now));
+        Sql.setUtc(outcomes, 8, now);
         outcomes.addBatch();
         outcomesPending++;
     }

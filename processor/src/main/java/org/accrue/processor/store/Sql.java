@@ -50,6 +50,19 @@ public final class Sql {
         return "?" + ",?".repeat(n - 1);
     }
 
+    /**
+     * Binds an instant to a DATETIME(6) parameter as its UTC date and time (null as NULL). The same value as
+     * setTimestamp(ts(i)) without the Timestamp and Calendar round trip the driver makes of it (on the matcher's hot
+     * inserts a sixth of its JVM time, issue 13).
+     */
+    public static void setUtc(java.sql.PreparedStatement ps, int index, Instant i) throws SQLException {
+        if (i == null) {
+            ps.setNull(index, java.sql.Types.TIMESTAMP);
+        } else {
+            ps.setObject(index, LocalDateTime.ofInstant(i, ZoneOffset.UTC));
+        }
+    }
+
     public static Timestamp ts(Instant i) {
         return i == null ? null : Timestamp.valueOf(LocalDateTime.ofInstant(i, ZoneOffset.UTC));
     }
