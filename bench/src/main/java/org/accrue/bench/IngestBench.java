@@ -338,7 +338,6 @@ public final class IngestBench {
         return new Sample(nanos, serverCpu, dbCpu, clientCpu, status, metrics);
     }
 
-    /** The node's Prometheus scrape, unlabelled series only, by name. */
     private Map<String, Double> metrics(int httpPort) throws IOException, InterruptedException {
         return metrics(http, httpPort);
     }
@@ -450,8 +449,7 @@ public final class IngestBench {
         Map<String, String> a = options(args, List.of("connections", "in-flight", "warmup", "duration", "runs", "cards", "dir",
                 "drain-max", "server-jvm-options", "node-classpath", "jfr", "jfr-options", "check", "timeline"));
         Map<String, String> overrides = accrueProperties();
-        // As `./accrue serve` runs: with ACCRUE_JAVA_OPTS when set.
-        String jvmOptions = a.getOrDefault("server-jvm-options", Optional.ofNullable(System.getenv("ACCRUE_JAVA_OPTS")).orElse("")).trim();
+
         Options o = new Options(
                 Arrays.stream(a.getOrDefault("connections", "16").split(",")).map(String::trim).map(Integer::parseInt).toList(),
                 Integer.parseInt(a.getOrDefault("in-flight", "8")),
@@ -461,7 +459,7 @@ public final class IngestBench {
                 Integer.parseInt(a.getOrDefault("cards", "1000")),
                 Path.of(a.getOrDefault("dir", "bench/target/ingest-data")).toAbsolutePath(),
                 Integer.parseInt(a.getOrDefault("drain-max", "300")),
-                jvmOptions.isEmpty() ? List.of() : Arrays.asList(jvmOptions.split("\\s+")),
+                serverJvmOptions(a),
                 a.getOrDefault("node-classpath", launcherClassPath()),
                 a.containsKey("jfr") ? Path.of(a.get("jfr")).toAbsolutePath() : null,
                 a.getOrDefault("jfr-options", JFR_OPTIONS),
@@ -492,6 +490,13 @@ public final class IngestBench {
             }
         }
         return a;
+    }
+
+    /** The servers' JVM options: --server-jvm-options, else ACCRUE_JAVA_OPTS as `./accrue serve` would run with. */
+    static List<String> serverJvmOptions(Map<String, String> options) {
+        String jvmOptions = options.getOrDefault("server-jvm-options",
+                Optional.ofNullable(System.getenv("ACCRUE_JAVA_OPTS")).orElse("")).trim();
+        return jvmOptions.isEmpty() ? List.of() : Arrays.asList(jvmOptions.split("\\s+"));
     }
 
     /** Every -Daccrue.* of this JVM: they go into the node's configuration. */

@@ -29,13 +29,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -191,13 +188,12 @@ public final class IssuerDayBench {
         Map<String, String> a = IngestBench.options(args, List.of("purchases", "cards", "connections", "in-flight", "dir",
                 "server-jvm-options", "node-classpath"));
         Map<String, String> overrides = IngestBench.accrueProperties();
-        String jvmOptions = a.getOrDefault("server-jvm-options", Optional.ofNullable(System.getenv("ACCRUE_JAVA_OPTS")).orElse("")).trim();
         Options o = new Options(Long.parseLong(a.getOrDefault("purchases", "500000").replace("_", "")),
                 Integer.parseInt(a.getOrDefault("cards", "1000")),
                 Integer.parseInt(a.getOrDefault("connections", "16")),
                 Integer.parseInt(a.getOrDefault("in-flight", "8")),
                 Path.of(a.getOrDefault("dir", "bench/target/issuer-day")).toAbsolutePath(),
-                jvmOptions.isEmpty() ? List.of() : Arrays.asList(jvmOptions.split("\\s+")),
+                IngestBench.serverJvmOptions(a),
                 a.getOrDefault("node-classpath", IngestBench.launcherClassPath()), overrides);
         Files.createDirectories(o.dir());
         new IssuerDayBench(o).run();

@@ -209,7 +209,6 @@ public final class Processor implements AutoCloseable {
         return catalog;
     }
 
-    /** The reward matcher, or null when accrue.rewards.matcher.enabled=false. */
     /** match_queue's rows, counted up to {@code limit} (a bounded scan: never the whole of a huge backlog). */
     private static long countQueue(Store store, long limit) {
         try (java.sql.Connection c = store.dataSource().getConnection();
@@ -224,6 +223,7 @@ public final class Processor implements AutoCloseable {
         }
     }
 
+    /** The reward matcher, or null when accrue.rewards.matcher.enabled=false. */
     public org.accrue.processor.rewards.RewardMatcher matcher() {
         return matcher;
     }

@@ -55,6 +55,30 @@ final class MatchBatch {
             + "purchase_minor, lifecycle_key, rrn_key";
     /** Rewards that count toward caps, punches and budgets. */
     private static final String LIVE = "status not in ('REVERSED', 'EXPIRED', 'REJECTED')";
+    /**
+     * The two keys a purchase's rewards are found by, each with the index its reads force (an IN list with ORDER BY id
+     * came to walk the whole table instead, issue 13) and its place in REWARD_COLUMNS.
+     */
+    private enum Key {
+        LIFECYCLE("lifecycle_key", "uk_reward_purchase_offer", 17),
+        RRN("rrn_key", "ix_reward_rrn", 18);
+
+        final String column;
+        final String index;
+        final int resultColumn;
+
+        Key(String column, String index, int resultColumn) {
+            this.column = column;
+            this.index = index;
+            this.resultColumn = resultColumn;
+        }
+
+        /** "select REWARD_COLUMNS from reward force index (...) where <column> " */
+        String select() {
+            return "select " + REWARD_COLUMNS + " from reward force index (" + index + ") where " + column + " ";
+        }
+    }
+
     /** The most keys or cards in one IN list (well under MariaDB's 65,535 placeholders). */
     private static final int IN_LIST_MAX = 1000;
 
@@ -124,10 +148,10 @@ final class MatchBatch {
             }
         }
         for (List<String> part : parts(new ArrayList<>(lifecycles))) {
-            readInto(byLifecycle, "lifecycle_key", part);
+            readInto(byLifecycle, Key.LIFECYCLE, part);
         }
         for (List<String> part : parts(new ArrayList<>(rrns))) {
-            readInto(byRrn, "rrn_key", part);
+            readInto(byRrn, Key.RRN, part);
         }
     }
 
@@ -137,18 +161,16 @@ final class MatchBatch {
      * reward table per batch once it held a few hundred thousand rows (issue 13: matching fell to 400/s). Each key's
      * rewards are put in id order here instead.
      */
-    private void readInto(Map<String, List<Reward>> cache, String column, List<String> keys) throws SQLException {
+    private void readInto(Map<String, List<Reward>> cache, Key key, List<String> keys) throws SQLException {
         keys.forEach(k -> cache.put(k, new ArrayList<>()));
-        String index = column.equals("lifecycle_key") ? "uk_reward_purchase_offer" : "ix_reward_rrn";
-        try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward force index (" + index
-                + ") where " + column + " in (" + Sql.marks(keys.size()) + ") for update")) {
+        try (PreparedStatement ps = c.prepareStatement(key.select() + "in (" + Sql.marks(keys.size()) + ") for update")) {
             for (int i = 0; i < keys.size(); i++) {
                 ps.setString(i + 1, keys.get(i));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Reward r = read(rs);
-                    cache.get(rs.getString(column.equals("lifecycle_key") ? 17 : 18)).add(r);
+                    cache.get(rs.getString(key.resultColumn)).add(r);
                 }
             }
         }
@@ -194,22 +216,20 @@ final class MatchBatch {
 
     /** The rewards of a purchase lifecycle (token|DE37|DE38), locked; from the batch when it has them. */
     List<Reward> rewardsByLifecycle(String key) throws SQLException {
-        return rewardsBy(byLifecycle, "lifecycle_key", key);
+        return rewardsBy(byLifecycle, Key.LIFECYCLE, key);
     }
 
     /** The rewards of a purchase by its token|DE37 (refunds), locked; from the batch when it has them. */
     List<Reward> rewardsByRrn(String key) throws SQLException {
-        return key == null ? List.of() : rewardsBy(byRrn, "rrn_key", key);
+        return key == null ? List.of() : rewardsBy(byRrn, Key.RRN, key);
     }
 
     /** From the cache, which is complete for every key it has; else, with the batch's writes sent first, the store. */
-    private List<Reward> rewardsBy(Map<String, List<Reward>> cache, String column, String key) throws SQLException {
+    private List<Reward> rewardsBy(Map<String, List<Reward>> cache, Key by, String key) throws SQLException {
         List<Reward> cached = cache.get(key);
         if (cached == null) {
             flush();
-            String index = column.equals("lifecycle_key") ? "uk_reward_purchase_offer" : "ix_reward_rrn";
-            try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward force index (" + index
-                    + ") where " + column + " = ? order by id for update")) {
+            try (PreparedStatement ps = c.prepareStatement(by.select() + "= ? order by id for update")) {
                 ps.setString(1, key);
                 cached = readRewards(ps);
             }

@@ -42,7 +42,7 @@ public final class MatchPace {
     private final long queuedAtStart;
     private final LongSupplier nanos;
 
-    // The matcher thread's: the intake rate.
+    // The matcher workers': the intake rate (guarded by this).
     private long sampleNanos;
     private long sampleStored;
     private double ratePerSecond;
@@ -81,8 +81,8 @@ public final class MatchPace {
         return Math.max(0, queuedAtStart + stored.getAsLong() - matched.getAsLong());
     }
 
-    /** The matcher's question before each batch: wait while a burst is being stored? Matcher thread only. */
-    boolean matcherShouldYield() {
+    /** The matcher's question before each batch: wait while a burst is being stored? Every worker asks it. */
+    synchronized boolean matcherShouldYield() {
         long now = nanos.getAsLong();
         if (now - sampleNanos >= RATE_WINDOW_NANOS) {
             long s = stored.getAsLong();

@@ -107,7 +107,7 @@ public final class RewardMatcher implements AutoCloseable {
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicLong matched = new AtomicLong();
     private final AtomicLong quarantined = new AtomicLong();
-    private final RewardIds rewardIds = new RewardIds(); // used by the worker thread, or by runOnce's caller
+    private final RewardIds rewardIds = new RewardIds(); // shared by the workers and runOnce's callers (synchronized)
     private volatile boolean running = true;
     private MatchPace pace;
     private volatile MatchingEngine engine;
@@ -421,19 +421,21 @@ public final class RewardMatcher implements AutoCloseable {
      * exceptions queue calls it when ops RETRY. False when the message is not stored.
      */
     public static boolean requeue(Connection c, long messageId, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select 1 from card_message where id = ?")) {
+        long cardId;
+        try (PreparedStatement ps = c.prepareStatement("select card_id from card_message where id = ?")) {
             ps.setLong(1, messageId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return false;
                 }
+                cardId = rs.getLong(1);
             }
         }
         try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, lane, not_before, attempts, failures) "
-                + "select id, mod(card_id, " + LANES + "), ?, 0, 0 from card_message where id = ? "
-                + "on duplicate key update failures = 0, not_before = values(not_before)")) {
-            ps.setTimestamp(1, ts(now));
-            ps.setLong(2, messageId);
+                + "values (?, ?, ?, 0, 0) on duplicate key update failures = 0, not_before = values(not_before)")) {
+            ps.setLong(1, messageId);
+            ps.setInt(2, org.accrue.processor.intake.MessageJournal.matchLane(cardId));
+            ps.setTimestamp(3, ts(now));
             ps.executeUpdate();
         }
         return true;
@@ -711,28 +713,15 @@ public final class RewardMatcher implements AutoCloseable {
      * SWEEP_PAGE_SIZE in one transaction; returns how many it moved.
      */
     public int sweep(Instant now) {
-        try (StatelessSession s = sessions.openStatelessSession()) {
-            var tx = s.beginTransaction();
-            try {
-                int moved = s.doReturningWork(c -> {
-                    readCommitted(c);
-                    MatchBatch w = batch(c, now);
-                    List<Reward> due = w.due(clearingWindow, SWEEP_PAGE_SIZE);
-                    for (Reward r : due) {
-                        w.save(r, r.advance(now, clearingWindow));
-                    }
-                    w.finish();
-                    return due.size();
-                });
-                tx.commit();
-                return moved;
-            } catch (RuntimeException e) {
-                if (tx.isActive()) {
-                    tx.rollback();
-                }
-                throw e;
+        return inTransaction(c -> {
+            MatchBatch w = batch(c, now);
+            List<Reward> due = w.due(clearingWindow, SWEEP_PAGE_SIZE);
+            for (Reward r : due) {
+                w.save(r, r.advance(now, clearingWindow));
             }
-        }
+            w.finish();
+            return due.size();
+        });
     }
 
     static Purchase purchase(StoredMessage m) {
