@@ -48,7 +48,7 @@ import org.accrue.config.AccrueConfig;
 import org.accrue.config.Settings;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.Enrollment;
-import org.accrue.processor.recon.ConfirmationImports;
+import org.accrue.processor.confirmations.ConfirmationImports;
 import org.accrue.reconciliation.pgp.PgpEncryption;
 import org.accrue.reconciliation.pgp.PgpKeys;
 
@@ -140,7 +140,7 @@ public final class ReconcileBench {
                 pool.resetPeakUsage();
             }
             if (Boolean.parseBoolean(a.getOrDefault("steps", "false"))) {
-                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.accrue.processor.recon"))
+                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.accrue.processor.confirmations"))
                         .setLevel(ch.qos.logback.classic.Level.DEBUG);
             }
             var imports = node.operations().imports();

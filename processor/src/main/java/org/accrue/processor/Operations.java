@@ -34,9 +34,9 @@ public final class Operations implements AutoCloseable {
     private final Tiers tiers;
     private final MerchantInvoicing invoicing;
     private final Statements statements;
-    private final org.accrue.processor.recon.ConfirmationImports imports;
-    private final org.accrue.processor.recon.Reconciliation reconciliation;
-    private final org.accrue.processor.recon.ExceptionsQueue exceptions;
+    private final org.accrue.processor.confirmations.ConfirmationImports imports;
+    private final org.accrue.processor.confirmations.Reconciliation reconciliation;
+    private final org.accrue.processor.confirmations.ExceptionsQueue exceptions;
 
     public Operations(AccrueConfig config, DataSource ds, InstantSource clock) {
         this.posting = new Posting(ds, clock, config.issuers(), config.jobs().postingBatchSizeMax(),
@@ -55,10 +55,10 @@ public final class Operations implements AutoCloseable {
         this.tiers = new Tiers(ds, clock, config.rewards().tierCurrency(), config.rewards().tierThresholds());
         this.invoicing = new MerchantInvoicing(ds, clock, config.dataDir());
         this.statements = new Statements(ds);
-        this.imports = new org.accrue.processor.recon.ConfirmationImports(ds, clock, config.issuers(), config.pgp(),
+        this.imports = new org.accrue.processor.confirmations.ConfirmationImports(ds, clock, config.issuers(), config.pgp(),
                 config.dataDir(), config.reconciliation().applyParts());
-        this.reconciliation = new org.accrue.processor.recon.Reconciliation(ds, clock, config.issuers(), imports);
-        this.exceptions = new org.accrue.processor.recon.ExceptionsQueue(ds, clock, config.exceptions().writeOffApprovalMinor());
+        this.reconciliation = new org.accrue.processor.confirmations.Reconciliation(ds, clock, config.issuers(), imports);
+        this.exceptions = new org.accrue.processor.confirmations.ExceptionsQueue(ds, clock, config.exceptions().writeOffApprovalMinor());
     }
 
     /** Every job this build has, by name (AccrueConfig.JOB_NAMES). */
@@ -82,9 +82,9 @@ public final class Operations implements AutoCloseable {
     public Tiers tiers() { return tiers; }
     public MerchantInvoicing invoicing() { return invoicing; }
     public Statements statements() { return statements; }
-    public org.accrue.processor.recon.ConfirmationImports imports() { return imports; }
-    public org.accrue.processor.recon.Reconciliation reconciliation() { return reconciliation; }
-    public org.accrue.processor.recon.ExceptionsQueue exceptions() { return exceptions; }
+    public org.accrue.processor.confirmations.ConfirmationImports imports() { return imports; }
+    public org.accrue.processor.confirmations.Reconciliation reconciliation() { return reconciliation; }
+    public org.accrue.processor.confirmations.ExceptionsQueue exceptions() { return exceptions; }
 
     /** How long a job may run before a waiting caller (tests, demo) gives up on it. */
     public static final Duration RUN_WAIT_MAX = Duration.ofMinutes(5);

@@ -45,10 +45,10 @@ public final class Processor implements AutoCloseable {
     private final Store store;
     private final IntakeStats stats;
     private final MessageJournal journal;
-    private final org.accrue.processor.rewards.MatchPace pace;
+    private final org.accrue.processor.matcher.MatchPace pace;
     private final Enrollment enrollment;
     private final org.accrue.processor.catalog.Catalog catalog;
-    private final org.accrue.processor.rewards.RewardMatcher matcher;
+    private final org.accrue.processor.matcher.RewardMatcher matcher;
     private final Operations operations;
     private final org.accrue.processor.jobs.Jobs jobs;
     private final IsoListener listener;
@@ -64,8 +64,8 @@ public final class Processor implements AutoCloseable {
         stats.bindTo(metrics);
         this.enrollment = new Enrollment(store.sessionFactory(), tokenizer, clock);
         this.catalog = new org.accrue.processor.catalog.Catalog(store.sessionFactory(), clock, ApiServer.newJsonMapper());
-        var matcherRef = new java.util.concurrent.atomic.AtomicReference<org.accrue.processor.rewards.RewardMatcher>();
-        this.pace = new org.accrue.processor.rewards.MatchPace(config.pace(), stats::stored, () -> {
+        var matcherRef = new java.util.concurrent.atomic.AtomicReference<org.accrue.processor.matcher.RewardMatcher>();
+        this.pace = new org.accrue.processor.matcher.MatchPace(config.pace(), stats::stored, () -> {
             var m = matcherRef.get();
             return m == null ? 0 : m.matched() + m.quarantined();
         }, limit -> countQueue(store, limit), System::nanoTime);
@@ -75,24 +75,24 @@ public final class Processor implements AutoCloseable {
         metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
         metrics.gauge("accrue.store.up", journal, j -> j.storeUp() ? 1 : 0);
         this.matcher = config.rewards().matcherEnabled()
-                ? new org.accrue.processor.rewards.RewardMatcher(store.sessionFactory(), catalog, clock,
+                ? new org.accrue.processor.matcher.RewardMatcher(store.sessionFactory(), catalog, clock,
                 java.time.Duration.ofDays(config.rewards().clearingWindowDays()), config.rewards().tierCurrency(),
                 config.rewards().tierThresholds(), config.rewards().matcherWorkers()).pacedBy(pace).start()
                 : null;
         matcherRef.set(matcher);
-        metrics.gauge("accrue.rewards.matcher.yielding", pace, org.accrue.processor.rewards.MatchPace::yielding);
-        metrics.gauge("accrue.rewards.backlog.estimate", pace, org.accrue.processor.rewards.MatchPace::backlogEstimate);
-        metrics.gauge("accrue.journal.pacing", pace, org.accrue.processor.rewards.MatchPace::pacing);
+        metrics.gauge("accrue.rewards.matcher.yielding", pace, org.accrue.processor.matcher.MatchPace::yielding);
+        metrics.gauge("accrue.rewards.backlog.estimate", pace, org.accrue.processor.matcher.MatchPace::backlogEstimate);
+        metrics.gauge("accrue.journal.pacing", pace, org.accrue.processor.matcher.MatchPace::pacing);
         metrics.more().counter("accrue.journal.paced.batches", List.of(), pace,
-                org.accrue.processor.rewards.MatchPace::waits);
+                org.accrue.processor.matcher.MatchPace::waits);
         if (matcher != null) {
             metrics.more().counter("accrue.rewards.messages.matched", List.of(), matcher,
-                    org.accrue.processor.rewards.RewardMatcher::matched);
+                    org.accrue.processor.matcher.RewardMatcher::matched);
             // Messages that failed matching alone RewardMatcher.FAILURES_MAX times and left the queue for ops.
             metrics.more().counter("accrue.rewards.messages.quarantined", List.of(), matcher,
-                    org.accrue.processor.rewards.RewardMatcher::quarantined);
+                    org.accrue.processor.matcher.RewardMatcher::quarantined);
         }
-        var rewardQueries = new org.accrue.processor.rewards.RewardQueries(store.sessionFactory());
+        var rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory());
         this.operations = new Operations(config, store.dataSource(), clock);
         try {
             this.jobs = config.jobs().enabled()
@@ -112,7 +112,7 @@ public final class Processor implements AutoCloseable {
             this.api = config.http().enabled()
                     ? new ApiServer(config.http().bindAddress(), config.http().port(), new ApiKeys(config.apiKeys()),
                     enrollment, catalog, rewardQueries,
-                    new org.accrue.processor.rewards.Activations(store.sessionFactory(), clock), stats, this::health,
+                    new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock), stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
                     operations.exceptions(), store.dataSource())) : null;
@@ -224,7 +224,7 @@ public final class Processor implements AutoCloseable {
     }
 
     /** The reward matcher, or null when accrue.rewards.matcher.enabled=false. */
-    public org.accrue.processor.rewards.RewardMatcher matcher() {
+    public org.accrue.processor.matcher.RewardMatcher matcher() {
         return matcher;
     }
 

@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.config.ConfigException;
 import org.accrue.config.Settings;
@@ -247,7 +248,7 @@ public final class AccrueCli implements Runnable {
                 var i = imports.process(imports.receive(issuer, in, "CLI", file.getFileName().toString(), "cli"));
                 System.out.println(i.importId() + " " + i.status() + (i.reason() == null ? "" : " " + i.reason() + ": "
                         + i.detail()) + (i.outcomes() == null ? "" : " outcomes " + i.outcomes()));
-                return i.status() == org.accrue.processor.recon.ConfirmationImports.Status.APPLIED ? 0 : 1;
+                return i.status() == org.accrue.processor.confirmations.ConfirmationImports.Status.APPLIED ? 0 : 1;
             }
         }
     }
@@ -280,9 +281,7 @@ public final class AccrueCli implements Runnable {
 
         @Override
         public Integer call() {
-            byte[] b = new byte[32];
-            new SecureRandom().nextBytes(b);
-            String key = "acr_" + HexFormat.of().formatHex(b);
+            String key = Ids.secret("acr");
             System.out.println("# API key (shown once, give it to its holder): " + key);
             System.out.println("accrue.api-key." + name + ".sha256=" + ApiKeys.sha256Hex(key));
             System.out.println("accrue.api-key." + name + ".role=" + role);

@@ -169,7 +169,7 @@ final class DemoBackOffice {
                 + "confirmation-files:");
         out.accept("  import " + importId + ": " + imp.get("status").asText() + ", " + imp.get("lines").asLong()
                 + " lines, outcomes " + imp.get("outcomes").asText());
-        var later = new org.accrue.processor.recon.Reconciliation(node.store().dataSource(),
+        var later = new org.accrue.processor.confirmations.Reconciliation(node.store().dataSource(),
                 InstantSource.offset(java.time.Clock.systemUTC(), Duration.ofDays(4)), node.config().issuers(),
                 node.operations().imports());
         out.accept("  four days later the reconciliation job finds credits never confirmed: MISSING " + later.raiseMissing());

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.config.Settings;
 import org.accrue.iso8583.Pans;
@@ -50,9 +51,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         deleteTree(dataDir);
-        String issuerKey = "demo_" + HexFormat.of().formatHex(random(16));
-        String opsKey = "demo_ops_" + HexFormat.of().formatHex(random(16));
-        String adminKey = "demo_admin_" + HexFormat.of().formatHex(random(16));
+        String issuerKey = Ids.secret("demo");
+        String opsKey = Ids.secret("demo_ops");
+        String adminKey = Ids.secret("demo_admin");
         Map<String, String> v = new HashMap<>();
         v.put("accrue.data-dir", dataDir.toString());
         v.put("accrue.iso.port", "0");
@@ -88,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
         DemoAirline airline = new DemoAirline();
         v.put("accrue.airline.SKY.base-url", "http://127.0.0.1:" + airline.port());
         v.put("accrue.airline.SKY.api-key", "base64:" + Base64.getEncoder().encodeToString(
-                ("sky_" + HexFormat.of().formatHex(random(16))).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                Ids.secret("sky").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         v.put("accrue.airline.SKY.backoff-initial-ms", "50");
         v.put("accrue.airline.SKY.miles-per-1000-points", "500");
         v.put("accrue.points.BANKPTS.currency", "USD");

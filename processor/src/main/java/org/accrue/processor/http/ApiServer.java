@@ -57,8 +57,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, Catalog catalog,
-                     org.accrue.processor.rewards.RewardQueries rewards,
-                     org.accrue.processor.rewards.Activations activations, IntakeStats stats, Health health,
+                     org.accrue.processor.matcher.RewardQueries rewards,
+                     org.accrue.processor.matcher.Activations activations, IntakeStats stats, Health health,
                      PrometheusMeterRegistry metrics, OperationsRoutes.Services operations) {
         this.json = newJsonMapper();
         this.app = Javalin.create(cfg -> {

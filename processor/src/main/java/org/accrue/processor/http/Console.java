@@ -10,22 +10,21 @@
  */
 package org.accrue.processor.http;
 
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig.Role;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.catalog.Catalog;
-import org.accrue.processor.recon.ExceptionsQueue;
+import org.accrue.processor.confirmations.ExceptionsQueue;
 import org.accrue.processor.store.Sql;
 import org.eclipse.jetty.util.StringUtil;
 
@@ -37,7 +36,6 @@ final class Console {
     private static final String COOKIE = "accrue_console";
     private static final Duration SESSION_TTL = Duration.ofHours(8);
     private static final int SESSIONS_MAX = 10_000;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private record Session(Principal principal, String csrf, Instant expires) {
     }
@@ -95,9 +93,7 @@ final class Console {
     }
 
     private static String token() {
-        byte[] b = new byte[24];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        return Ids.secret("cs");
     }
 
     private String loginForm(String error) {

@@ -35,8 +35,8 @@ public final class OperationsRoutes {
     /** What the routes serve; a null service leaves its routes answering 404. */
     public record Services(Jobs jobs, Statements statements, Points points, MerchantInvoicing invoicing,
                            StatementFiles files, org.accrue.processor.miles.MilesAccrual miles,
-                           org.accrue.processor.recon.ConfirmationImports imports,
-                           org.accrue.processor.recon.ExceptionsQueue exceptions, javax.sql.DataSource dataSource) {
+                           org.accrue.processor.confirmations.ConfirmationImports imports,
+                           org.accrue.processor.confirmations.ExceptionsQueue exceptions, javax.sql.DataSource dataSource) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
@@ -172,7 +172,7 @@ public final class OperationsRoutes {
             var imp = s.imports().find(ctx.pathParam("importId"))
                     .filter(i -> p.role() != Role.ISSUER || i.issuerId().equals(p.issuerId()))
                     .orElseThrow(() -> Problem.notFound("confirmation file"));
-            ctx.json(org.accrue.processor.recon.ConfirmationImports.describe(imp));
+            ctx.json(org.accrue.processor.confirmations.ConfirmationImports.describe(imp));
         });
 
         app.get(BASE + "/exceptions", ctx -> {
@@ -197,12 +197,12 @@ public final class OperationsRoutes {
         app.post(BASE + "/exceptions/{id}/resolution", ctx -> {
             Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             JsonNode b = api.body(ctx);
-            org.accrue.processor.recon.ExceptionsQueue.Action action;
+            org.accrue.processor.confirmations.ExceptionsQueue.Action action;
             try {
-                action = org.accrue.processor.recon.ExceptionsQueue.Action.valueOf(String.valueOf(ApiServer.text(b, "action")));
+                action = org.accrue.processor.confirmations.ExceptionsQueue.Action.valueOf(String.valueOf(ApiServer.text(b, "action")));
             } catch (IllegalArgumentException e) {
                 throw Problem.badRequest("FIELD_INVALID", "action must be one of "
-                        + names(org.accrue.processor.recon.ExceptionsQueue.Action.values()));
+                        + names(org.accrue.processor.confirmations.ExceptionsQueue.Action.values()));
             }
             var e = s.exceptions().resolve(exceptionId(ctx), action, ApiServer.text(b, "reason"), p.keyName());
             ctx.status(e.status().equals("PENDING_APPROVAL") ? 202 : 200).json(exception(e));
@@ -285,7 +285,7 @@ public final class OperationsRoutes {
         }
     }
 
-    static Map<String, Object> exception(org.accrue.processor.recon.ExceptionsQueue.Item e) {
+    static Map<String, Object> exception(org.accrue.processor.confirmations.ExceptionsQueue.Item e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
         m.put("type", e.type());

@@ -30,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +37,7 @@ import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.store.Sql;
 import org.quartz.CronScheduleBuilder;
@@ -100,14 +100,14 @@ public final class Jobs implements AutoCloseable {
 
     /** Jobs run in this process only when asked: the CLI's `accrue jobs run`, or nodes with the scheduler off. */
     public static Jobs manual(DataSource ds, InstantSource clock, Map<String, ScheduledJob> jobs, Map<String, String> schedules) {
-        Jobs j = new Jobs(ds, clock, Map.copyOf(jobs), schedules, null, "cli-" + UUID.randomUUID().toString().substring(0, 8));
+        Jobs j = new Jobs(ds, clock, Map.copyOf(jobs), schedules, null, Ids.next("cli"));
         j.abandonOrphans();
         return j;
     }
 
     /** Starts the clustered Quartz scheduler on the store and (re)schedules every job from configuration. */
     public static Jobs start(DataSource ds, InstantSource clock, AccrueConfig.Jobs config, Map<String, ScheduledJob> jobs) {
-        String providerName = "accrue-" + UUID.randomUUID();
+        String providerName = Ids.next("accrue");
         DBConnectionManager.getInstance().addConnectionProvider(providerName, new ConnectionProvider() {
             @Override
             public Connection getConnection() throws SQLException {
@@ -201,7 +201,7 @@ public final class Jobs implements AutoCloseable {
         if (!jobs.containsKey(jobName)) {
             throw new IllegalArgumentException("no job " + jobName);
         }
-        String runId = "run_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+        String runId = Ids.next("run");
         insertRun(runId, jobName, requestedBy);
         if (scheduler != null) {
             try {
@@ -220,7 +220,7 @@ public final class Jobs implements AutoCloseable {
 
     /** Runs a job now on this thread (the CLI) and returns the finished run. */
     public Run runHere(String jobName, String requestedBy) {
-        String runId = "run_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+        String runId = Ids.next("run");
         insertRun(runId, jobName, requestedBy);
         execute(jobName, runId, requestedBy);
         return run(runId);
@@ -279,7 +279,7 @@ public final class Jobs implements AutoCloseable {
                     if (runId != null) {
                         jobs.finish(runId, RunStatus.ABANDONED, "its node stopped mid-run; recovered by " + jobs.node);
                     }
-                    runId = "run_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+                    runId = Ids.next("run");
                     jobs.insertRun(runId, name, by);
                 }
                 jobs.execute(name, runId, by);
@@ -507,10 +507,7 @@ public final class Jobs implements AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             host = "node";
         }
-        StringBuilder letters = new StringBuilder();
-        for (char ch : java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12).toCharArray()) {
-            letters.append((char) ('a' + Character.digit(ch, 16)));
-        }
+        String letters = Ids.letters(12);
         return (host.isEmpty() ? "node" : host.length() > 60 ? host.substring(0, 60) : host) + "-" + letters;
     }
 }

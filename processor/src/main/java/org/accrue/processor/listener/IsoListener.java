@@ -19,8 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.UUID;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.iso8583.CardMessageHandler;
 import org.accrue.iso8583.ConnectionStats;
@@ -53,7 +53,7 @@ public final class IsoListener implements AutoCloseable {
         Path home = config.dataDir().resolve("q2");
         Path deploy = home.resolve("deploy");
         Path logs = config.dataDir().resolve("logs");
-        String node = UUID.randomUUID().toString();
+        String node = Ids.next("node");
         String handlerName = "accrue.handler." + node;
         String statsName = "accrue.iso.connections." + node;
         try {

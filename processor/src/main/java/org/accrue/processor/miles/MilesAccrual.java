@@ -34,8 +34,8 @@ import javax.sql.DataSource;
 
 import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.jobs.ScheduledJob;
-import org.accrue.processor.ledger.LedgerRows;
-import org.accrue.processor.ledger.StoredRewards;
+import org.accrue.processor.rewardbook.LedgerRows;
+import org.accrue.processor.rewardbook.StoredRewards;
 import org.accrue.processor.posting.Clawbacks;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.StatementText;

@@ -24,15 +24,15 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.Refusal;
 import org.accrue.processor.jobs.ScheduledJob;
-import org.accrue.processor.ledger.LedgerRows;
-import org.accrue.processor.ledger.StoredRewards;
+import org.accrue.processor.rewardbook.LedgerRows;
+import org.accrue.processor.rewardbook.StoredRewards;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
@@ -145,7 +145,7 @@ public final class Points {
                 throw new PointsException(422, "INSUFFICIENT_POINTS", "the card has " + have + " " + program
                         + " points available, " + points + " asked");
             }
-            String rewardId = "rw_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+            String rewardId = Ids.next("rw");
             long left = points;
             try (LedgerRows ledger = new LedgerRows(c);
                  PreparedStatement consume = c.prepareStatement("update reward set consumed = ?, updated_at = ? where id = ?")) {

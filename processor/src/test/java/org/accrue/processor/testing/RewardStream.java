@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.accrue.iso8583.Pans;
 import org.accrue.iso8583.simulator.IssuerConnection;
 import org.accrue.iso8583.simulator.WireMessage;
-import org.accrue.processor.rewards.RewardMatcher;
+import org.accrue.processor.matcher.RewardMatcher;
 
 public final class RewardStream implements AutoCloseable {
     public static final String CATALOG = """

@@ -1,4 +1,4 @@
-package org.accrue.processor.recon;
+package org.accrue.processor.confirmations;
 
 import static org.accrue.processor.testing.TestConfig.KEY_ISSUER_A;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -24,7 +24,7 @@
  * that confirmed it.
  * Memory is one chunk, whatever the size of the file.
  */
-package org.accrue.processor.recon;
+package org.accrue.processor.confirmations;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -46,7 +46,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.accrue.processor.exceptions.Exceptions;
-import org.accrue.processor.ledger.StoredRewards;
+import org.accrue.processor.rewardbook.StoredRewards;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.Confirmation;
 import org.accrue.reconciliation.matching.Outcome;

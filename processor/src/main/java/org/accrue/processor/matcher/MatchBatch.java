@@ -18,7 +18,7 @@
  * The caches live only as long as the batch (one transaction, rows locked FOR UPDATE where they are written), so a
  * second node matching at the same time sees nothing stale.
  */
-package org.accrue.processor.rewards;
+package org.accrue.processor.matcher;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,7 +35,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.accrue.processor.exceptions.Exceptions;
-import org.accrue.processor.ledger.LedgerRows;
+import org.accrue.processor.rewardbook.LedgerRows;
 import org.accrue.processor.posting.Clawbacks;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.ledger.LedgerTransaction;

@@ -1,4 +1,4 @@
-package org.accrue.processor.rewards;
+package org.accrue.processor.matcher;
 
 import static org.accrue.processor.testing.TestConfig.KEY_ISSUER_A;
 import static org.accrue.processor.testing.TestConfig.KEY_ISSUER_B;

@@ -6,7 +6,7 @@
  * and resolves the exception). Set-wise and idempotent: a file is checked
  * once (missing_checked_at, under a row lock), a credit raised MISSING once.
  */
-package org.accrue.processor.recon;
+package org.accrue.processor.confirmations;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

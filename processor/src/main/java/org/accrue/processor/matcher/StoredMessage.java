@@ -1,4 +1,4 @@
-package org.accrue.processor.rewards;
+package org.accrue.processor.matcher;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -7,7 +7,7 @@
  * Ids left in a block when the node stops are never used (gaps are fine; ids are only unique, not dense).
  * Synchronized: runOnce may be called beside the worker (tests, the demo).
  */
-package org.accrue.processor.rewards;
+package org.accrue.processor.matcher;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -18,7 +18,7 @@
  * A file refused at any step is moved to quarantine, changes nothing, and is
  * one FILE_REJECTED exception.
  */
-package org.accrue.processor.recon;
+package org.accrue.processor.confirmations;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -41,10 +41,11 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.exceptions.Exceptions;
-import org.accrue.processor.ledger.LedgerRows;
-import org.accrue.processor.ledger.StoredRewards;
+import org.accrue.processor.rewardbook.LedgerRows;
+import org.accrue.processor.rewardbook.StoredRewards;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.Confirmation;
 import org.accrue.reconciliation.files.ConfirmationFileReader;
@@ -84,18 +85,13 @@ public final class ConfirmationImports {
      * share the same cores. Another waits its turn (in arrival order).
      */
     private final java.util.concurrent.Semaphore applying = new java.util.concurrent.Semaphore(1, true);
-    private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
 
     /**
      * "imp_" and 20 random lowercase letters (94 bits). Letters only: a hex id holds digit runs, and one of 13 or more
      * digits that passes the Luhn check reads as a card number to a scanner of logs.
      */
     static String newImportId() {
-        char[] letters = new char[20];
-        for (int i = 0; i < letters.length; i++) {
-            letters[i] = (char) ('a' + IDS.nextInt(26));
-        }
-        return "imp_" + new String(letters);
+        return Ids.next("imp");
     }
 
     /** Imports waiting for this node's turn (tests). */

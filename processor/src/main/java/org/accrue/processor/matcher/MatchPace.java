@@ -17,7 +17,7 @@
  * backlog-max + 1, at most every VERIFY_EVERY), because in a cluster another node may be matching what this one
  * stored. The matcher's yield relies on the estimate alone: being wrong costs only a delay while the intake is busy.
  */
-package org.accrue.processor.rewards;
+package org.accrue.processor.matcher;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -3,14 +3,14 @@
  * the transactions of many rewards and sends them in one JDBC batch. Each
  * transaction has been checked balanced by LedgerTransaction itself.
  */
-package org.accrue.processor.ledger;
+package org.accrue.processor.rewardbook;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.UUID;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.ledger.Entry;
 import org.accrue.rewards.ledger.LedgerTransaction;
@@ -27,7 +27,7 @@ public final class LedgerRows implements AutoCloseable {
 
     public void add(long rewardRowId, List<LedgerTransaction> txns) throws SQLException {
         for (LedgerTransaction t : txns) {
-            String txnId = UUID.randomUUID().toString();
+            String txnId = Ids.next("txn");
             for (Entry e : t.entries()) {
                 ps.setString(1, txnId);
                 ps.setLong(2, rewardRowId);

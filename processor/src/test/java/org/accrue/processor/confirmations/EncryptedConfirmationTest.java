@@ -1,4 +1,4 @@
-package org.accrue.processor.recon;
+package org.accrue.processor.confirmations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

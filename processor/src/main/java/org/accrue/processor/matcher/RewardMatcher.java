@@ -36,7 +36,7 @@
  * like the message's (a race with another node on a lifecycle's unique key, a generic error from a store in
  * trouble), and they cost that one message about a minute.
  */
-package org.accrue.processor.rewards;
+package org.accrue.processor.matcher;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -54,9 +54,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.accrue.processor.ids.Ids;
 import org.accrue.processor.catalog.Catalog;
 import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.store.Sql;
@@ -645,7 +645,7 @@ public final class RewardMatcher implements AutoCloseable {
                 case ISSUER -> "ISSUER:" + m.issuerId();
                 case PARTNER -> "PARTNER:" + o.id();
             };
-            Reward.Earning earning = Reward.earn("rw_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20),
+            Reward.Earning earning = Reward.earn(Ids.next("rw"),
                     Long.toString(m.cardId()), m.issuerId(), funder, e.unit(), e.amount(), Math.max(1, e.baseMinor()),
                     m.receivedAt(), Duration.ofDays(o.returnPeriodDays()));
             List<LedgerTransaction> txns = new ArrayList<>(earning.transactions());

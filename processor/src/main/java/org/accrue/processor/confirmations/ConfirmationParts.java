@@ -20,7 +20,7 @@
  * applies only the parts without one, split as the markers say (their part
  * count), whatever the configured count is by then.
  */
-package org.accrue.processor.recon;
+package org.accrue.processor.confirmations;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;

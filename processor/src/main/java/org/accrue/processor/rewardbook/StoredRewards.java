@@ -3,7 +3,7 @@
  * every job changes them through the same rules the matcher uses, and each
  * change yields its ledger transactions.
  */
-package org.accrue.processor.ledger;
+package org.accrue.processor.rewardbook;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

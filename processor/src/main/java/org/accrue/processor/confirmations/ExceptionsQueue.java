@@ -16,7 +16,7 @@
  * A write-off above the configured amount needs a second person
  * (maker-checker): it waits as PENDING_APPROVAL until another key approves.
  */
-package org.accrue.processor.recon;
+package org.accrue.processor.confirmations;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,9 +37,9 @@ import javax.sql.DataSource;
 import org.accrue.processor.Refusal;
 import org.accrue.processor.exceptions.Exceptions.Status;
 import org.accrue.processor.exceptions.Exceptions.Type;
-import org.accrue.processor.ledger.LedgerRows;
-import org.accrue.processor.ledger.StoredRewards;
-import org.accrue.processor.rewards.RewardMatcher;
+import org.accrue.processor.rewardbook.LedgerRows;
+import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.matcher.RewardMatcher;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.money.Money;
 
