@@ -102,9 +102,13 @@ public final class ReconcileBench {
                         + "from seq_1_to_" + (lines + warmup)).executeUpdate();
                 s.createNativeMutationQuery("insert into statement_credit (credit_id, reward_id, kind, issuer_id, card_id, "
                         + "account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
-                        + "status, file_id, created_at, filed_at) select concat('C', id), id, 'CREDIT', 'BENCH', card_id, "
-                        + "'ACCT-BENCH', '4242', amount, 0, amount, 'USD', 'CASHBACK BENCH', offer_id, local_date, 'FILED', "
-                        + "'STMTCR_BENCH_1', utc_timestamp(6), utc_timestamp(6) from reward where offer_id = 'bench-offer'")
+                        + "status, batch, created_at) select concat('C', id), id, 'CREDIT', 'BENCH', card_id, "
+                        + "'ACCT-BENCH', '4242', amount, 0, amount, 'USD', 'CASHBACK BENCH', offer_id, local_date, 'TO_FILE', "
+                        + "1, utc_timestamp(6) from reward where offer_id = 'bench-offer'").executeUpdate();
+                // Batch 1 filed, as the statement-file job leaves it (StatementCredits).
+                s.createNativeMutationQuery("insert into statement_batch (issuer_id, open_batch) values ('BENCH', 2)")
+                        .executeUpdate();
+                s.createNativeMutationQuery("insert into statement_filing (issuer_id, filed_through) values ('BENCH', 1)")
                         .executeUpdate();
             });
             System.out.printf("seeded %,d sent credits in %.1f s%n", lines + warmup, (System.nanoTime() - t0) / 1e9);

@@ -119,9 +119,10 @@ final class DemoBackOffice {
      */
     private static void confirm(Processor node, HttpClient http, String issuerKey, String opsKey, PgpKeys.Generated bankKey,
                                 char[] pass, Consumer<String> out) throws Exception {
-        List<Object[]> credits = node.store().sessionFactory().fromSession(s -> s.createNativeQuery("select credit_id, "
-                + "account_ref, amount, currency, file_id from statement_credit where issuer_id = 'DEMOBANK' and status = 'FILED' "
-                + "order by credit_id", Object[].class).getResultList());
+        List<Object[]> credits = node.store().sessionFactory().fromSession(s -> s.createNativeQuery("select s.credit_id, "
+                + "s.account_ref, s.amount, s.currency, f.file_id from statement_credit s join statement_file f on f.issuer_id = "
+                + "s.issuer_id and s.batch between f.batch_from and f.batch_to where s.issuer_id = 'DEMOBANK' "
+                + "and s.status = 'TO_FILE' order by s.credit_id", Object[].class).getResultList());
         if (credits.size() < 4) {
             return;
         }

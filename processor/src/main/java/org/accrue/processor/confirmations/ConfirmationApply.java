@@ -47,6 +47,7 @@ import java.util.TreeMap;
 
 import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.Confirmation;
 import org.accrue.reconciliation.matching.Outcome;
@@ -74,6 +75,8 @@ final class ConfirmationApply implements AutoCloseable {
     private final Connection c;
     private final String importId;
     private final String issuerId;
+    /** The issuer's last filed batch, read at the first chunk; -1 before. */
+    private long filedThrough = -1;
     private final Instant now;
     private final Timestamp at;
     private final int chunkLines;
@@ -314,15 +317,20 @@ final class ConfirmationApply implements AutoCloseable {
         String outcome = outcomesRead ? "r.outcome from statement_credit s force index (primary) "
                 + "left join credit_reconciliation r force index (primary) on r.credit_id = s.credit_id "
                 : "null from statement_credit s force index (primary) ";
-        // Only a credit filed to this issuer can be confirmed by it; anything else is UNKNOWN to it.
+        // Only a credit filed to this issuer can be confirmed by it (its batch is in a file: StatementCredits); anything
+        // else is UNKNOWN to it. The filing is read once per apply, without a lock: the file confirmed was written before.
+        if (filedThrough < 0) {
+            filedThrough = StatementCredits.filedThrough(c, issuerId).orElse(0);
+        }
         try (PreparedStatement ps = c.prepareStatement("select s.credit_id, s.kind, s.reward_id, s.account_ref, s.amount, "
                 + "s.currency, " + outcome + "where s.credit_id in (" + Sql.marks(ids.size()) + ") and s.issuer_id = ? "
-                + "and s.status = 'FILED' for update")) {
+                + "and s.status = 'TO_FILE' and s.batch <= ? for update")) {
             int i = 1;
             for (String id : ids) {
                 ps.setString(i++, id);
             }
-            ps.setString(i, issuerId);
+            ps.setString(i++, issuerId);
+            ps.setLong(i, filedThrough);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Sent s = new Sent();

@@ -40,6 +40,7 @@ import org.accrue.processor.exceptions.Exceptions.Type;
 import org.accrue.processor.rewardbook.LedgerRows;
 import org.accrue.processor.rewardbook.StoredRewards;
 import org.accrue.processor.matcher.RewardMatcher;
+import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.money.Money;
 
@@ -423,30 +424,8 @@ public final class ExceptionsQueue {
 
     /** A new credit id for the same reward ("C<reward>-R<n>"), READY for the next file, at the reward's amount. */
     private static String resendCredit(Connection c, String creditId, StoredRewards.Row row, Instant now) throws SQLException {
-        int n;
-        try (PreparedStatement ps = c.prepareStatement("select count(*) from statement_credit where reward_id = ?")) {
-            ps.setLong(1, row.rowId());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                n = rs.getInt(1);
-            }
-        }
-        String newId = "C" + row.rowId() + "-R" + n;
-        try (PreparedStatement ps = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, issuer_id, "
-                + "card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
-                + "status, created_at) select ?, s.reward_id, s.kind, s.issuer_id, s.card_id, k.account_ref, k.last4, ?, 0, ?, "
-                + "s.currency, s.statement_text, s.offer_id, s.purchase_date, 'READY', ? from statement_credit s join card k "
-                + "on k.id = s.card_id where s.credit_id = ?")) {
-            ps.setString(1, newId);
-            ps.setLong(2, row.reward().amount());
-            ps.setLong(3, row.reward().amount());
-            ps.setTimestamp(4, Sql.ts(now));
-            ps.setString(5, creditId);
-            if (ps.executeUpdate() != 1) {
-                throw new QueueException(409, "NO_CREDIT", "credit " + creditId + " is gone");
-            }
-        }
-        return newId;
+        return StatementCredits.resend(c, creditId, row.rowId(), row.reward().amount(), now)
+                .orElseThrow(() -> new QueueException(409, "NO_CREDIT", "credit " + creditId + " is gone"));
     }
 
     private static long confirmedAmount(Connection c, String creditId) throws SQLException {

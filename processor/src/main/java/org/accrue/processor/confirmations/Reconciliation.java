@@ -95,13 +95,15 @@ public final class Reconciliation implements ScheduledJob {
                 }
             }
         }
-        String unconfirmed = " from statement_credit s left join credit_reconciliation r on r.credit_id = s.credit_id "
-                + "where s.issuer_id = ? and s.status = 'FILED' and s.file_id = ? and r.credit_id is null";
+        // The file's credits: its issuer's, in its batch range (StatementCredits), that were sent.
+        String unconfirmed = " from statement_file f join statement_credit s on s.issuer_id = f.issuer_id and s.batch "
+                + "between f.batch_from and f.batch_to left join credit_reconciliation r on r.credit_id = s.credit_id "
+                + "where s.issuer_id = ? and f.file_id = ? and s.status = 'TO_FILE' and r.credit_id is null";
         try (PreparedStatement raise = c.prepareStatement("insert ignore into processing_exception (id, type, "
                 + "fingerprint, message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, "
                 + "credit_id, reward_id) select next value for processing_exception_seq, 'RECON_MISSING', s.credit_id, null, "
                 + "s.issuer_id, s.card_id, s.last4, s.amount, s.currency, concat('credit ', s.credit_id, ' in file ', "
-                + "s.file_id, ' was not confirmed within ', ?, ' day(s)'), 'OPEN', ?, s.credit_id, s.reward_id" + unconfirmed);
+                + "f.file_id, ' was not confirmed within ', ?, ' day(s)'), 'OPEN', ?, s.credit_id, s.reward_id" + unconfirmed);
              PreparedStatement mark = c.prepareStatement("insert into credit_reconciliation (credit_id, outcome, "
                      + "reconciled_at) select s.credit_id, 'MISSING', ?" + unconfirmed);
              PreparedStatement checked = c.prepareStatement("update statement_file set missing_checked_at = ? "

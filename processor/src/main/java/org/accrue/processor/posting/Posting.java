@@ -31,6 +31,7 @@ import org.accrue.config.AccrueConfig;
 import org.accrue.processor.jobs.ScheduledJob;
 import org.accrue.processor.rewardbook.LedgerRows;
 import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.StatementText;
 import org.accrue.rewards.ledger.Reward;
@@ -206,9 +207,7 @@ public final class Posting implements ScheduledJob {
         long netted = 0;
         Map<String, Long> byCurrency = new TreeMap<>();
         try (LedgerRows ledger = new LedgerRows(c);
-             PreparedStatement credit = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, "
-                     + "issuer_id, card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, "
-                     + "offer_id, purchase_date, status, created_at) values (?, ?, 'CREDIT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+             StatementCredits.Writer credit = StatementCredits.writer(c);
              PreparedStatement settle = c.prepareStatement("update clawback set remaining = ?, status = ?, settled_at = ? "
                      + "where id = ?")) {
             List<Long> sent = new ArrayList<>(due.size());
@@ -241,23 +240,10 @@ public final class Posting implements ScheduledJob {
                     r.posted(); // nothing to credit: done
                 }
                 CardRef card = cards.get(cardId);
-                int i = 1;
-                credit.setString(i++, "C" + d.row().rowId());
-                credit.setLong(i++, d.row().rowId());
-                credit.setString(i++, r.issuerId());
-                credit.setLong(i++, cardId);
-                credit.setString(i++, card.accountRef());
-                credit.setString(i++, card.last4());
-                credit.setLong(i++, gross);
-                credit.setLong(i++, net);
-                credit.setLong(i++, amount);
-                credit.setString(i++, currency);
-                credit.setString(i++, statementText("CASHBACK", merchantNames.get(d.merchantId()), d.offerId()));
-                credit.setString(i++, d.offerId());
-                credit.setObject(i++, d.purchaseDate());
-                credit.setString(i++, amount == 0 ? "NETTED" : "READY");
-                credit.setTimestamp(i, Sql.ts(now));
-                credit.addBatch();
+                credit.add(new StatementCredits.NewCredit("C" + d.row().rowId(), d.row().rowId(),
+                        StatementCredits.Kind.CREDIT, r.issuerId(), cardId, card.accountRef(), card.last4(), gross, net, amount,
+                        currency, statementText("CASHBACK", merchantNames.get(d.merchantId()), d.offerId()), d.offerId(),
+                        d.purchaseDate()), now);
                 (r.status() == Reward.Status.SENT ? sent : done).add(d.row().rowId());
                 if (amount != 0) {
                     credits++;
@@ -265,7 +251,7 @@ public final class Posting implements ScheduledJob {
                 }
             }
             long t2 = System.nanoTime();
-            credit.executeBatch();
+            credit.flush();
             long t3 = System.nanoTime();
             StoredRewards.move(c, sent, Reward.Status.AVAILABLE, Reward.Status.SENT, now);
             StoredRewards.move(c, done, Reward.Status.AVAILABLE, Reward.Status.POSTED, now);
@@ -367,35 +353,26 @@ public final class Posting implements ScheduledJob {
                 }
             }
         }
-        try (PreparedStatement insert = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, "
-                + "issuer_id, card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, "
-                + "purchase_date, status, created_at) select ?, r.id, 'DEBIT', r.issuer_id, r.card_id, k.account_ref, k.last4, "
-                + "?, 0, ?, ?, ?, r.offer_id, r.local_date, 'READY', ? from reward r join card k on k.id = r.card_id "
-                + "left join merchant m on m.merchant_id = r.merchant_id where r.id = ?");
+        try (StatementCredits.Writer insert = StatementCredits.writer(c);
              PreparedStatement settle = c.prepareStatement("update clawback set remaining = 0, status = 'SETTLED', "
                      + "settled_at = ? where id = ?");
-             PreparedStatement name = c.prepareStatement("select coalesce(m.name, r.offer_id) from reward r left join "
-                     + "merchant m on m.merchant_id = r.merchant_id where r.id = ?")) {
+             PreparedStatement purchase = c.prepareStatement("select r.issuer_id, r.card_id, k.account_ref, k.last4, "
+                     + "r.offer_id, r.local_date, coalesce(m.name, r.offer_id) from reward r join card k on k.id = r.card_id "
+                     + "left join merchant m on m.merchant_id = r.merchant_id where r.id = ?")) {
             for (Open o : open) {
-                name.setLong(1, o.rewardId());
-                String merchant;
-                try (ResultSet rs = name.executeQuery()) {
+                purchase.setLong(1, o.rewardId());
+                try (ResultSet rs = purchase.executeQuery()) {
                     rs.next();
-                    merchant = rs.getString(1);
+                    insert.add(new StatementCredits.NewCredit("D" + o.id(), o.rewardId(), StatementCredits.Kind.DEBIT,
+                            rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), -o.remaining(), 0,
+                            -o.remaining(), o.currency(), StatementText.clean("CASHBACK REFUND " + rs.getString(7)),
+                            rs.getString(5), rs.getObject(6, LocalDate.class)), now);
                 }
-                insert.setString(1, "D" + o.id());
-                insert.setLong(2, -o.remaining());
-                insert.setLong(3, -o.remaining());
-                insert.setString(4, o.currency());
-                insert.setString(5, StatementText.clean("CASHBACK REFUND " + merchant));
-                insert.setTimestamp(6, Sql.ts(now));
-                insert.setLong(7, o.rewardId());
-                insert.addBatch();
                 settle.setTimestamp(1, Sql.ts(now));
                 settle.setLong(2, o.id());
                 settle.addBatch();
             }
-            insert.executeBatch();
+            insert.flush();
             settle.executeBatch();
         }
         return open.size();

@@ -1,13 +1,16 @@
 /*
- * The `statement-file` job (issuer-files.md): per issuer, every READY
- * statement credit goes into one STMTCR file, encrypted to the issuer's key
- * and signed with ours when the issuer is so configured. One transaction per
- * file: the credits are claimed (FILED, with the file id), streamed from the
- * database into the writer (which writes a temporary file and moves it into
- * place atomically), and the file's row is inserted; then it commits. A node
- * killed before the commit leaves the credits READY and at most a complete
- * file without a row, which the next run rewrites under the same name with
- * the same credits. Files are listed and downloaded over the API.
+ * The `statement-file` job (issuer-files.md): per issuer, every credit not
+ * yet filed goes into one STMTCR file, encrypted to the issuer's key and
+ * signed with ours when the issuer is so configured. First the issuer's open
+ * batch is closed in a transaction of its own (StatementCredits: one row,
+ * whatever the number of credits); then, in one transaction per file, the
+ * batches closed since the last file are streamed from the database into the
+ * writer (which writes a temporary file and moves it into place atomically),
+ * the file's row is inserted with its batch range and the issuer's filing
+ * moves past it; then it commits. A node killed before that commit leaves the
+ * batches unfiled and at most a complete file without a row, which the next
+ * run rewrites under the same name with the same credits (and any closed
+ * since). Files are listed and downloaded over the API.
  */
 package org.accrue.processor.statements;
 
@@ -81,10 +84,15 @@ public final class StatementFiles implements ScheduledJob {
         return b.toString().strip();
     }
 
-    /** Writes one file per issuer with READY credits; returns what was written. */
+    /** Writes one file per issuer with credits to file; returns what was written. */
     public List<FileInfo> writeAll() {
         List<FileInfo> out = new ArrayList<>();
         for (AccrueConfig.Issuer issuer : issuers.values()) {
+            // Its own short transaction: posting waits on the batch row only while it closes, not while the file is written.
+            Sql.inTransaction(ds, c -> {
+                StatementCredits.closeOpenBatch(c, issuer.id());
+                return null;
+            });
             FileInfo f = Sql.inTransaction(ds, c -> write(c, issuer));
             if (f != null) {
                 out.add(f);
@@ -94,6 +102,15 @@ public final class StatementFiles implements ScheduledJob {
     }
 
     private FileInfo write(Connection c, AccrueConfig.Issuer issuer) throws SQLException {
+        long t0 = System.nanoTime();
+        StatementCredits.Unfiled unfiled = StatementCredits.lockUnfiled(c, issuer.id());
+        if (unfiled.isEmpty()) {
+            return null;
+        }
+        if (!StatementCredits.anyToFile(c, issuer.id(), unfiled)) {
+            StatementCredits.markFiled(c, issuer.id(), unfiled.through()); // only netted credits, or none: no file
+            return null;
+        }
         Instant now = clock.instant();
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         int seq;
@@ -108,30 +125,13 @@ public final class StatementFiles implements ScheduledJob {
         }
         String fileId = "STMTCR_" + issuer.id() + "_" + today.format(DateTimeFormatter.BASIC_ISO_DATE) + "_"
                 + String.format("%03d", seq);
-        long t0 = System.nanoTime();
-        int claimed;
-        try (PreparedStatement ps = c.prepareStatement("update statement_credit set status = 'FILED', file_id = ?, "
-                + "filed_at = ? where issuer_id = ? and status = 'READY'")) {
-            ps.setString(1, fileId);
-            ps.setTimestamp(2, Sql.ts(now));
-            ps.setString(3, issuer.id());
-            claimed = ps.executeUpdate();
-        }
-        if (claimed == 0) {
-            return null;
-        }
         long t1 = System.nanoTime();
         FileSummary summary;
         try {
             Files.createDirectories(dir.resolve(issuer.id()));
             try (StatementCreditFileWriter w = StatementCreditFileWriter.open(dir.resolve(issuer.id()), issuer.id(), fileId,
                     now, today, seq, encryption(issuer));
-                 PreparedStatement ps = c.prepareStatement("select credit_id, account_ref, last4, amount, currency, "
-                         + "statement_text, offer_id, purchase_date from statement_credit where issuer_id = ? and status = 'FILED' "
-                         + "and file_id = ? order by credit_id")) {
-                ps.setFetchSize(FETCH_ROWS);
-                ps.setString(1, issuer.id());
-                ps.setString(2, fileId);
+                 PreparedStatement ps = StatementCredits.streamToFile(c, issuer.id(), unfiled, FETCH_ROWS)) {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         w.add(new StatementCredit(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
@@ -144,15 +144,13 @@ public final class StatementFiles implements ScheduledJob {
             throw new UncheckedIOException("statement file for " + issuer.id() + " not written", e);
         }
         if (log.isDebugEnabled()) {
-            log.debug("statement file {}: {} credits claimed in {} ms, written in {} ms", fileId, claimed,
-                    (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
-        }
-        if (summary.count() != claimed) {
-            throw new IllegalStateException("statement file " + fileId + " has " + summary.count() + " credits, "
-                    + claimed + " were claimed");
+            log.debug("statement file {}: batches {}..{} claimed in {} ms, {} credits written in {} ms", fileId,
+                    unfiled.filedThrough() + 1, unfiled.through(), (t1 - t0) / 1_000_000, summary.count(),
+                    (System.nanoTime() - t1) / 1_000_000);
         }
         try (PreparedStatement ps = c.prepareStatement("insert into statement_file (file_id, issuer_id, file_date, seq, "
-                + "file_name, path, credit_count, amount_sum, sha256, encrypted, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "file_name, path, credit_count, amount_sum, sha256, encrypted, created_at, batch_from, batch_to) "
+                + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, fileId);
             ps.setString(2, issuer.id());
             ps.setObject(3, today);
@@ -164,8 +162,11 @@ public final class StatementFiles implements ScheduledJob {
             ps.setString(9, summary.sha256());
             ps.setBoolean(10, summary.encrypted());
             ps.setTimestamp(11, Sql.ts(now));
+            ps.setLong(12, unfiled.filedThrough() + 1);
+            ps.setLong(13, unfiled.through());
             ps.executeUpdate();
         }
+        StatementCredits.markFiled(c, issuer.id(), unfiled.through());
         return new FileInfo(fileId, issuer.id(), summary.fileName(), today, seq, (int) summary.count(), summary.sum(),
                 summary.sha256(), summary.encrypted(), now, summary.path());
     }

@@ -48,15 +48,20 @@ public final class Statements {
         return Sql.inTransaction(ds, c -> {
             List<CashLine> cash = new ArrayList<>();
             Map<String, Long> cashTotals = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement("select credit_id, kind, statement_text, amount, netted, currency, "
-                    + "offer_id, purchase_date, coalesce(filed_at, created_at), file_id from statement_credit where card_id = ? "
-                    + "and ((filed_at >= ? and filed_at < ?) or (status = 'NETTED' and created_at >= ? and created_at < ?)) "
-                    + "order by coalesce(filed_at, created_at), credit_id")) {
+            // A credit's file is the issuer's file whose batch range holds the credit's batch (StatementCredits).
+            String columns = "select s.credit_id, s.kind, s.statement_text, s.amount, s.netted, s.currency, s.offer_id, "
+                    + "s.purchase_date, ";
+            try (PreparedStatement ps = c.prepareStatement(columns + "f.created_at, f.file_id from statement_credit s "
+                    + "join statement_file f on f.issuer_id = s.issuer_id and s.batch between f.batch_from and f.batch_to "
+                    + "where s.card_id = ? and s.status = 'TO_FILE' and f.created_at >= ? and f.created_at < ? "
+                    + "union all " + columns + "s.created_at, null from statement_credit s where s.card_id = ? "
+                    + "and s.status = 'NETTED' and s.created_at >= ? and s.created_at < ? order by 9, 1")) {
                 ps.setLong(1, cardId);
                 ps.setTimestamp(2, Sql.ts(from));
                 ps.setTimestamp(3, Sql.ts(to));
-                ps.setTimestamp(4, Sql.ts(from));
-                ps.setTimestamp(5, Sql.ts(to));
+                ps.setLong(4, cardId);
+                ps.setTimestamp(5, Sql.ts(from));
+                ps.setTimestamp(6, Sql.ts(to));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         CashLine l = new CashLine(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),

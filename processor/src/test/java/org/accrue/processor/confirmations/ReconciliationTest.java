@@ -342,7 +342,8 @@ class ReconciliationTest {
         List<Sent> c = fiveSentCredits("ACC-WINDOW-1");
         upload(file("CONF-WINDOW-" + UUID.randomUUID().toString().replaceAll("[0-9-]", ""),
                 List.of(posted(c.get(0), "ACC-WINDOW-1", c.get(0).amount()))));
-        String fileOf = text("select file_id from statement_credit where credit_id = '" + c.get(1).creditId() + "'");
+        String fileOf = text("select f.file_id from statement_credit s join statement_file f on f.issuer_id = s.issuer_id "
+                + "and s.batch between f.batch_from and f.batch_to where s.credit_id = '" + c.get(1).creditId() + "'");
         Function<Integer, Reconciliation> daysLater = d -> new Reconciliation(
                 node.processor().store().dataSource(), InstantSource.fixed(Instant.now().plus(Duration.ofDays(d))),
                 node.processor().config().issuers(), node.processor().operations().imports());
@@ -386,8 +387,9 @@ class ReconciliationTest {
                 "account unblocked, cardholder called", KEY_OPS);
         assertThat(resend.get("status").asText()).isEqualTo("RESOLVED");
         assertThat(text("select status from reward where id = " + c.get(0).rewardId())).isEqualTo("SENT");
-        assertThat(sql("select count(*) from statement_credit where reward_id = " + c.get(0).rewardId()
-                + " and status = 'READY' and credit_id like '%-R1'")).as("a new credit id in the next file").isEqualTo(1);
+        assertThat(sql("select count(*) from statement_credit s join statement_filing g on g.issuer_id = s.issuer_id "
+                + "where s.reward_id = " + c.get(0).rewardId() + " and s.status = 'TO_FILE' and s.batch > g.filed_through "
+                + "and s.credit_id like '%-R1'")).as("a new credit id in the next file").isEqualTo(1);
         assertThat(sql("select count(*) from ledger_entry where reward_id = " + c.get(0).rewardId() + " and txn_kind = 'SEND'"))
                 .as("sent, refused, sent again").isEqualTo(4);
 

@@ -61,7 +61,7 @@ class PostingTest {
         assertThat(first.credits()).isEqualTo(2);
         assertThat(first.creditedByCurrency()).containsEntry("USD", 650L);
         assertThat(second.credits()).as("a second run finds nothing left").isZero();
-        assertThat(sql("select count(*) from statement_credit where card_id = ?1 and status = 'READY'", card)).isEqualTo(2);
+        assertThat(sql("select count(*) from statement_credit where card_id = ?1 and status = 'TO_FILE'", card)).isEqualTo(2);
         assertThat(sql("select sum(amount) from statement_credit where card_id = ?1", card)).isEqualTo(650);
         assertThat(sql("select count(*) from reward where card_id = ?1 and unit_kind = 'CASH' and status = 'SENT'", card))
                 .isEqualTo(2);
