@@ -35,6 +35,22 @@ class IdsTest {
     }
 
     @Test
+    void everyLetterIsDrawnAboutEquallyOften() {
+        int[] counts = new int[26];
+        int draws = 0;
+        for (int i = 0; i < 26_000; i++) {
+            for (char ch : Ids.letters(20).toCharArray()) {
+                counts[ch - 'a']++;
+                draws++;
+            }
+        }
+        double expected = draws / 26.0;
+        for (int count : counts) {
+            assertTrue(Math.abs(count - expected) < expected * 0.05, "count " + count + " vs " + expected);
+        }
+    }
+
+    @Test
     void aPrefixWithDigitsOrCapitalsIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> Ids.next("rw1"));
         assertThrows(IllegalArgumentException.class, () -> Ids.next("RW"));
