@@ -9,7 +9,7 @@ import java.time.LocalDate;
 public record AccrualRequest(String accrualId, String memberNumber, String lastName, long miles, LocalDate activityDate,
                              String description) {
     public AccrualRequest {
-        AirlinePartner.checkId(accrualId);
+        PartnerRequests.checkId(accrualId);
         if (memberNumber == null || memberNumber.isBlank()) {
             throw new IllegalArgumentException("accrual " + accrualId + ": no member number");
         }

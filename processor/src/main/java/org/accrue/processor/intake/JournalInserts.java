@@ -1,0 +1,102 @@
+/*
+ * What one journal batch writes, inside the writer's transaction: the stored
+ * messages with their outbox rows, the conflicts' exceptions, and the count
+ * of messages for cards not enrolled.
+ *
+ * The message insert is the hot one: one JDBC batch (sent as a MariaDB bulk
+ * statement) rather than Hibernate's per-entity insert, and one for the
+ * outbox. Ids come in blocks of ID_BLOCK from card_message_seq, whose
+ * INCREMENT BY is the same (V1 migration); each writer has an instance, so a
+ * block is its writer's alone and is taken without a lock.
+ */
+package org.accrue.processor.intake;
+
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.hibernate.StatelessSession;
+
+final class JournalInserts {
+    static final int ID_BLOCK = 1000;
+
+    // The writer thread's own.
+    private long nextId;
+    private long idLimit;
+
+    void insertMessages(StatelessSession s, List<CardMessageEntity> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        s.doWork(c -> {
+            try (PreparedStatement ps = c.prepareStatement(CardMessageEntity.INSERT_SQL);
+                 PreparedStatement outbox = c.prepareStatement("insert into match_queue (message_id, lane) values (?, ?)")) {
+                for (CardMessageEntity e : rows) {
+                    long id = nextId(c);
+                    e.bind(ps, id);
+                    ps.addBatch();
+                    outbox.setLong(1, id);
+                    outbox.setInt(2, MessageJournal.matchLane(e.cardId()));
+                    outbox.addBatch();
+                }
+                ps.executeBatch();
+                // The outbox row commits with the message: matching sees every stored message exactly once.
+                outbox.executeBatch();
+            }
+        });
+    }
+
+    /** After a rollback: the rest of the block is abandoned, never reused. */
+    void abandonIdBlock() {
+        idLimit = nextId;
+    }
+
+    private long nextId(Connection c) throws SQLException {
+        if (nextId >= idLimit) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select next value for card_message_seq")) {
+                rs.next();
+                nextId = rs.getLong(1);
+                idLimit = nextId + ID_BLOCK;
+            }
+        }
+        return nextId++;
+    }
+
+    static void insertConflicts(StatelessSession s, List<MessageConflict> rows) {
+        Set<String> fingerprints = new LinkedHashSet<>();
+        for (MessageConflict r : rows) {
+            if (!fingerprints.add(r.fingerprint())) {
+                continue; // the same conflicting message twice in one batch
+            }
+            // INSERT IGNORE: the same conflicting message resent adds no second exception.
+            s.createNativeMutationQuery("insert ignore into processing_exception "
+                            + "(id, type, fingerprint, message_key, last4, amount_minor, currency, detail, status, created_at) "
+                            + "values (next value for processing_exception_seq, :type, :fp, :key, :last4, :amount, :cur, "
+                            + ":detail, :status, :at)")
+                    .setParameter("type", ProcessingExceptionEntity.TYPE_MESSAGE_CONFLICT)
+                    .setParameter("fp", r.fingerprint()).setParameter("key", r.messageKey()).setParameter("last4", r.last4())
+                    .setParameter("amount", r.amountMinor()).setParameter("cur", r.currency()).setParameter("detail", r.detail())
+                    .setParameter("status", ProcessingExceptionEntity.STATUS_OPEN).setParameter("at", r.createdAt())
+                    .executeUpdate();
+        }
+    }
+
+    /** Per day and writer, so writers never wait on each other's counter row. */
+    static void countNotEnrolled(StatelessSession s, int writer, Instant now, int n) {
+        s.createNativeMutationQuery("insert into unenrolled_message_count (day, writer, messages) values (:d, :w, :n) "
+                        + "on duplicate key update messages = messages + values(messages)")
+                .setParameter("d", Date.valueOf(now.atZone(ZoneOffset.UTC).toLocalDate()))
+                .setParameter("w", writer)
+                .setParameter("n", n)
+                .executeUpdate();
+    }
+}
