@@ -6,7 +6,8 @@
  *   0200 purchase            -> rewards PENDING and cleared at once
  *   0220 clearing            -> clears the auth's rewards (or earns, when no auth came)
  *   02xx refund (DE3 20)     -> reduces the purchase's rewards in proportion (same DE37; failing that, the card's
- *                               latest purchase at the MID within its return period)
+ *                               latest purchase at the MID within its return period), the share measured in the
+ *                               currency of each reward's base (DE4, or DE6 when the base was the billed amount)
  *   04xx reversal            -> finds the original by DE90 (or, zero-filled, by token + DE37 + DE38 + amount);
  *                               DE95 reduces in proportion, otherwise all; an original not yet here is retried
  * and the sweep's: cleared rewards AVAILABLE after their return period, auths never cleared EXPIRED.
@@ -84,13 +85,30 @@ final class RewardLifecycle {
             w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37, or at this MID within its return period");
             return;
         }
+        int reduced = 0;
+        List<String> unmeasured = new ArrayList<>();
         for (Reward r : rewards) {
-            long purchase = w.purchase(r.id()).minor();
-            long returnedBase = purchase == 0 ? 0 : Money.divide(Math.multiplyExact(m.amount().minor(), r.originalBase()),
-                    purchase, RoundingMode.HALF_UP);
+            // The refund's share of the purchase, both in the currency of the reward's base: DE6 when the base was the
+            // billed amount (a cross-currency purchase), DE4 otherwise. DE4 over a billed purchase reduced a
+            // cross-currency refund by the wrong fraction (10.00 EUR of a purchase billed 44.00 USD took 10/44).
+            Money purchase = w.purchase(r.id());
+            Money refunded = m.amountIn(purchase.currency());
+            if (refunded == null) {
+                unmeasured.add(purchase.currency()); // no share can be told: the reward stays, the outcome says why
+                continue;
+            }
+            long returnedBase = purchase.minor() == 0 ? 0 : Money.divide(Math.multiplyExact(refunded.minor(),
+                    r.originalBase()), purchase.minor(), RoundingMode.HALF_UP);
             w.save(r, r.returned(returnedBase, now));
+            reduced++;
         }
-        w.outcome(m, null, "NONE", 0, "refund of " + m.amount().minor() + " reduced " + rewards.size() + " reward(s)");
+        String detail = "refund of " + m.amount().minor() + " reduced " + reduced + " reward(s)";
+        if (!unmeasured.isEmpty()) {
+            detail += "; " + unmeasured.size() + " reward(s) left as they were: their base is in "
+                    + String.join("/", new java.util.TreeSet<>(unmeasured)) + ", and the refund carries no amount in it "
+                    + "(DE4 is " + m.amount().currency() + (m.billing() == null ? ", no DE6" : ", DE6 " + m.billing().currency()) + ")";
+        }
+        w.outcome(m, null, "NONE", 0, detail);
     }
 
     /** An auth, a 0200 or a clearing: clears the lifecycle's rewards when it has some (or had an auth), else earns. */
