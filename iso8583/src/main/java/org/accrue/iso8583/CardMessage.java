@@ -64,7 +64,11 @@ public record CardMessage(
 
     /** Card-not-present: DE22 starting with 81 is e-commerce. */
     public boolean isOnline() {
-        return posEntryMode != null && posEntryMode.startsWith("81");
+        return channel() == PurchaseChannel.ONLINE;
+    }
+
+    public PurchaseChannel channel() {
+        return PurchaseChannel.of(posEntryMode);
     }
 
     @Override

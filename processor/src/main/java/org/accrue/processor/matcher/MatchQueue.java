@@ -1,0 +1,217 @@
+/*
+ * The matcher's side of match_queue, the journal's outbox: taking due rows lane by lane (locked, SKIP LOCKED so
+ * another node takes others), putting a row back for later, charging a message that failed alone, and moving it out
+ * as a MATCH_QUARANTINED exception after RewardMatcher.FAILURES_MAX failures (RewardMatcher's header: why 3). Every
+ * method runs in the caller's transaction.
+ */
+package org.accrue.processor.matcher;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import org.accrue.processor.exceptions.Exceptions;
+import org.accrue.processor.intake.MessageJournal;
+import org.accrue.processor.store.Sql;
+import org.accrue.rewards.money.Money;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+final class MatchQueue {
+    private static final Logger log = LoggerFactory.getLogger(RewardMatcher.class);
+
+    private MatchQueue() {
+    }
+
+    /** A due queue row as taken: the message, and how often it failed alone before. */
+    record Queued(long messageId, int failures) {
+    }
+
+    /**
+     * Due queue rows of the lanes, oldest first in each lane (ix_match_queue_lane), locked for this transaction
+     * (another node skips them); in id order, so each card's messages are handled in the order they were stored.
+     */
+    static List<Queued> takeDue(Connection c, Instant now, int[] lanes, int batchSizeMax) throws SQLException {
+        List<Queued> due = new ArrayList<>();
+        int perLane = Math.max(1, batchSizeMax / lanes.length);
+        try (PreparedStatement ps = c.prepareStatement("select message_id, failures from match_queue where lane = ? "
+                + "and not_before <= ? order by message_id limit ? for update skip locked")) {
+            for (int lane : lanes) {
+                ps.setInt(1, lane);
+                ps.setTimestamp(2, Sql.ts(now));
+                ps.setInt(3, perLane);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        due.add(new Queued(rs.getLong(1), rs.getInt(2)));
+                    }
+                }
+            }
+        }
+        due.sort(java.util.Comparator.comparingLong(Queued::messageId));
+        return due;
+    }
+
+    /** Locks one queue row if it is still due and no other node has it. */
+    static boolean takeOne(Connection c, long messageId, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select 1 from match_queue where message_id = ? and not_before <= ? "
+                + "for update skip locked")) {
+            ps.setLong(1, messageId);
+            ps.setTimestamp(2, Sql.ts(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** True while the message is still queued in the store. */
+    static boolean queued(Connection c, long messageId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select 1 from match_queue where message_id = ?")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** The message stays queued until {@code notBefore} (a reversal waiting for its original counts an attempt). */
+    static void retry(Connection c, long messageId, Instant notBefore) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("update match_queue set not_before = ?, attempts = attempts + 1 where message_id = ?")) {
+            ps.setTimestamp(1, Sql.ts(notBefore));
+            ps.setLong(2, messageId);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Removes the rows of the messages matched. */
+    static void remove(Connection c, Collection<Long> messageIds) throws SQLException {
+        if (messageIds.isEmpty()) {
+            return;
+        }
+        // One primary-key delete per row, sent as one batch: a DELETE ... IN (...) over a small queue was planned as a
+        // scan, which waited on the rows another worker holds (and deadlocked with it on an offer's budget lock).
+        try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id = ?")) {
+            for (long id : messageIds) {
+                ps.setLong(1, id);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Charges a failure alone to a message: it waits, or after FAILURES_MAX leaves the queue for ops. True: it left. */
+    static boolean charge(Connection c, long messageId, RuntimeException cause, Instant now) throws SQLException {
+        int failures;
+        try (PreparedStatement ps = c.prepareStatement("select failures from match_queue where message_id = ? for update")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false; // matched meanwhile by another node
+                }
+                failures = rs.getInt(1) + 1;
+            }
+        }
+        String reason = RewardMatcher.reason(cause);
+        if (failures < RewardMatcher.FAILURES_MAX) {
+            try (PreparedStatement ps = c.prepareStatement("update match_queue set failures = ?, not_before = ? "
+                    + "where message_id = ?")) {
+                ps.setInt(1, failures);
+                ps.setTimestamp(2, Sql.ts(now.plus(RewardMatcher.FAILURE_RETRY_AFTER)));
+                ps.setLong(3, messageId);
+                ps.executeUpdate();
+            }
+            log.warn("message {} failed matching alone ({} of {}); tried again alone after {}: {}", messageId, failures,
+                    RewardMatcher.FAILURES_MAX, RewardMatcher.FAILURE_RETRY_AFTER, reason);
+            return false;
+        }
+        quarantine(c, messageId, failures, reason, now);
+        try (PreparedStatement ps = c.prepareStatement("delete from match_queue where message_id = ?")) {
+            ps.setLong(1, messageId);
+            ps.executeUpdate();
+        }
+        log.error("message {} failed matching alone {} times and left the queue: MATCH_QUARANTINED exception for ops: {}",
+                messageId, failures, reason);
+        return true;
+    }
+
+    /** The MATCH_QUARANTINED exception of a message: its key, card (last four), amount, and why it failed. */
+    private static void quarantine(Connection c, long messageId, int failures, String reason, Instant now) throws SQLException {
+        String key = null;
+        String mti = null;
+        Long amount = null;
+        String currency = null;
+        Long cardId = null;
+        String issuerId = null;
+        String last4 = null;
+        try (PreparedStatement ps = c.prepareStatement("select m.message_key, m.mti, m.amount_minor, m.currency, m.card_id, "
+                + "k.issuer_id, k.last4 from card_message m left join card k on k.id = m.card_id where m.id = ?")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    key = rs.getString(1);
+                    mti = rs.getString(2);
+                    amount = rs.getLong(3);
+                    currency = rs.getString(4);
+                    cardId = rs.getLong(5);
+                    issuerId = rs.getString(6);
+                    last4 = rs.getString(7);
+                }
+            }
+        }
+        int earlier;
+        try (PreparedStatement ps = c.prepareStatement("select count(*) from processing_exception where type = ? "
+                + "and message_id = ?")) {
+            ps.setString(1, Exceptions.Type.MATCH_QUARANTINED.name());
+            ps.setLong(2, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                earlier = rs.getInt(1);
+            }
+        }
+        // Read as stored, not as a StoredMessage: the row may be what could not be read (a currency with no alpha code).
+        String alpha = alphaOrNull(currency);
+        String stored = key == null ? "; no stored message or card was found for it"
+                : alpha == null ? "; amount " + amount + " in currency '" + currency + "' as stored" : "";
+        String detail = "message " + messageId + (mti == null ? "" : " (MTI " + mti + ")") + " failed matching alone "
+                + failures + " times and left the queue: " + reason + stored + ". Once the cause is fixed, RETRY puts it "
+                + "back in the queue; WRITE_OFF leaves it unmatched.";
+        // A message RETRIED and quarantined again is a new exception (the resolved one stays as it was).
+        Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.MATCH_QUARANTINED.name(),
+                "message " + messageId + " #" + (earlier + 1), issuerId, cardId, last4, alpha == null ? null : amount, alpha,
+                detail, null, null, key, messageId), now);
+    }
+
+    private static String alphaOrNull(String numeric) {
+        try {
+            return numeric == null ? null : Money.alphaOf(numeric);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Puts a stored message back in the queue, failures 0 (RewardMatcher.requeue). False when it is not stored. */
+    static boolean requeue(Connection c, long messageId, Instant now) throws SQLException {
+        long cardId;
+        try (PreparedStatement ps = c.prepareStatement("select card_id from card_message where id = ?")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                cardId = rs.getLong(1);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, lane, not_before, attempts, failures) "
+                + "values (?, ?, ?, 0, 0) on duplicate key update failures = 0, not_before = values(not_before)")) {
+            ps.setLong(1, messageId);
+            ps.setInt(2, MessageJournal.matchLane(cardId));
+            ps.setTimestamp(3, Sql.ts(now));
+            ps.executeUpdate();
+        }
+        return true;
+    }
+}
