@@ -279,6 +279,17 @@ class RewardMatcherTest {
         Api.Response r = api.get("/cards/" + cardId + "/rewards", KEY_ISSUER_A);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().get("rewards")).hasSize(2);
+        for (var reward : r.json().get("rewards")) { // cash as {"minor","currency"}, miles as a count with its program
+            assertThat(reward.has("merchantId")).as("merchantId is always there, null for a category offer").isTrue();
+            if (reward.has("amount")) {
+                assertThat(reward.get("amount").get("currency").asText()).isEqualTo("USD");
+                assertThat(reward.get("earned").get("minor").asLong()).isEqualTo(400);
+                assertThat(reward.has("miles") || reward.has("program")).isFalse();
+            } else {
+                assertThat(reward.get("miles").asLong()).isEqualTo(80);
+                assertThat(reward.get("program").asText()).isEqualTo("SKY");
+            }
+        }
         assertThat(r.json().get("purchases").get(0).get("why").asText()).contains("earned bb-10 400 USD")
                 .contains("bb-big-spender: BELOW_MIN_SPEND");
         var amount = r.json().get("purchases").get(0).get("amount");
