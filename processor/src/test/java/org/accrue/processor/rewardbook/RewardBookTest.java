@@ -154,4 +154,29 @@ class RewardBookTest {
             return null;
         });
     }
+
+    @Test
+    void seededRewardsCarryTheLedgerOfTheirStatusAndGoOnThroughTheRules() throws SQLException {
+        stream.enroll(KEY_ISSUER_A, RewardStream.newPan(), "ACC-SEED", "OKAFOR"); // the issuer has a card to seed on
+        Instant now = Instant.now();
+        // Rolled back at the end: a seed spreads over all of the issuer's cards, other tests' cards too.
+        try (Connection c = node.processor().store().dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            RewardBook.Seeded seeded = RewardBook.seed(c, new RewardBook.Seed(3, "BANK_A", "seed-offer", "MERCHANT:seed",
+                    "USD", Reward.Status.SENT, 100, 900), now);
+            List<Long> ids = List.of(seeded.firstRowId(), seeded.firstRowId() + seeded.rowIdStep(),
+                    seeded.firstRowId() + 2L * seeded.rowIdStep());
+            assertThat(count(c, "select count(*) from reward where status = 'SENT' and offer_id = 'seed-offer' and id in",
+                    ids)).isEqualTo(3);
+            assertThat(count(c, LEDGER_ROWS, ids)).as("EARN, AVAILABLE and SEND: two entries each").isEqualTo(18);
+            assertThat(count(c, "select coalesce(sum(amount), 0) from ledger_entry where reward_id in", ids)).isZero();
+            List<RewardBook.Change> rejected = new ArrayList<>();
+            for (RewardBook.Row row : RewardBook.lock(c, ids, EnumSet.of(Reward.Status.SENT))) {
+                rejected.add(row.apply(r -> r.rejected(now)));
+            }
+            RewardBook.write(c, rejected, now);
+            assertThat(count(c, "select count(*) from reward where status = 'REJECTED' and id in", ids)).isEqualTo(3);
+            c.rollback();
+        }
+    }
 }
