@@ -1,8 +1,8 @@
 /*
  * Posting and statement-file throughput on a real node and embedded MariaDB:
- *   1. N AVAILABLE cashback rewards over C cards are written straight to the
- *      store (with their EARN and AVAILABLE ledger entries, so the ledger is
- *      the one posting would meet in production);
+ *   1. N AVAILABLE cashback rewards over C cards are seeded set-wise by the
+ *      reward book (with their EARN and AVAILABLE ledger entries, so the
+ *      ledger is the one posting would meet in production);
  *   2. the posting job turns them into statement credits (each a SEND ledger
  *      transaction, a credit row and a reward update): rewards/s;
  *   3. the statement-file job writes them into one STMTCR file: seconds for
@@ -14,6 +14,7 @@ package org.accrue.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HashMap;
@@ -24,8 +25,11 @@ import org.accrue.config.Settings;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.posting.Posting;
+import org.accrue.processor.rewardbook.RewardBook;
+import org.accrue.processor.store.Sql;
 import org.accrue.processor.statements.StatementFiles;
 import org.accrue.reconciliation.pgp.PgpKeys;
+import org.accrue.rewards.ledger.Reward;
 
 public final class PostingBench {
     private PostingBench() {
@@ -100,26 +104,9 @@ public final class PostingBench {
         }
     }
 
-    /** AVAILABLE rewards with their EARN and AVAILABLE ledger entries, written set-wise by the database. */
+    /** AVAILABLE rewards with their EARN and AVAILABLE ledger entries, written set-wise by the reward book. */
     private static void seed(Processor node, int rewards, int cards) {
-        node.store().sessionFactory().inTransaction(s -> {
-            s.createNativeMutationQuery("insert into reward (id, public_id, card_id, issuer_id, offer_id, merchant_id, "
-                    + "source_message_id, lifecycle_key, unit_kind, unit_code, amount, original_amount, base_minor, remaining_base, "
-                    + "base_currency, purchase_minor, funder, status, purchased_at, local_date, cleared_at, return_period_days, "
-                    + "updated_at) select next value for reward_seq, concat('rw_bench_', seq), c.id, 'BENCH', 'bench-offer', null, "
-                    + "0, concat('bench:', seq), 'CASH', 'USD', 100 + seq % 900, 100 + seq % 900, 5000, 5000, 'USD', 5000, "
-                    + "'MERCHANT:bench', 'AVAILABLE', utc_timestamp(6), utc_date(), utc_timestamp(6), 0, utc_timestamp(6) "
-                    + "from seq_1_to_" + rewards + " s join (select id, row_number() over (order by id) - 1 as n from card) c "
-                    + "on c.n = s.seq % " + cards).executeUpdate();
-            for (String[] e : new String[][] {{"EARN", "FUNDER_RECEIVABLE", "'MERCHANT:bench'", "1"},
-                    {"EARN", "CARDHOLDER_PENDING", "cast(r.card_id as char)", "-1"},
-                    {"AVAILABLE", "CARDHOLDER_PENDING", "cast(r.card_id as char)", "1"},
-                    {"AVAILABLE", "CARDHOLDER_AVAILABLE", "cast(r.card_id as char)", "-1"}}) {
-                s.createNativeMutationQuery("insert into ledger_entry (id, txn_id, reward_id, txn_kind, account_type, "
-                        + "account_owner, unit_kind, unit_code, amount, created_at) select next value for ledger_entry_seq, "
-                        + "concat('" + e[0] + "-', r.id), r.id, '" + e[0] + "', '" + e[1] + "', " + e[2] + ", 'CASH', 'USD', "
-                        + e[3] + " * r.amount, utc_timestamp(6) from reward r where r.offer_id = 'bench-offer'").executeUpdate();
-            }
-        });
+        Sql.inTransaction(node.store().dataSource(), c -> RewardBook.seed(c, new RewardBook.Seed(rewards, "BENCH",
+                "bench-offer", "MERCHANT:bench", "USD", Reward.Status.AVAILABLE, 100, 900), Instant.now()));
     }
 }

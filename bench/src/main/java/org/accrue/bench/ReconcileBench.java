@@ -1,6 +1,7 @@
 /*
  * Reconciling a large confirmation file on a real node and embedded MariaDB:
- * N sent credits (and their SENT rewards) are written straight to the store,
+ * N SENT rewards are seeded by the reward book (with their ledger rows up to
+ * SEND) and their sent credits written straight to the store,
  * the issuer's confirmation file confirming all of them is written (OpenPGP:
  * encrypted to our key and signed with the issuer's, unless --pgp false), and
  * the import is timed end to end: receive, decrypt and verify, validate,
@@ -33,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -49,8 +51,11 @@ import org.accrue.config.Settings;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.confirmations.ConfirmationImports;
+import org.accrue.processor.rewardbook.RewardBook;
+import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.pgp.PgpEncryption;
 import org.accrue.reconciliation.pgp.PgpKeys;
+import org.accrue.rewards.ledger.Reward;
 
 public final class ReconcileBench {
     private ReconcileBench() {
@@ -90,16 +95,15 @@ public final class ReconcileBench {
         try (Processor node = Processor.start(config, InstantSource.system())) {
             String pan = BenchMain.pans(1).getFirst();
             var card = node.enrollment().enroll("BENCH", new Enrollment.Request(pan, "ACCT-BENCH", "BENCH", null, null));
-            long cardRow = node.enrollment().internalId("BENCH", card.card().cardId()).orElseThrow();
             long t0 = System.nanoTime();
+            // SENT rewards (and their ledger up to SEND) by the reward book; the file's lines name them by row id.
+            RewardBook.Seeded seeded = Sql.inTransaction(node.store().dataSource(), c -> RewardBook.seed(c,
+                    new RewardBook.Seed(lines + warmup, "BENCH", "bench-offer", "MERCHANT:bench", "USD", Reward.Status.SENT,
+                            100, 900), Instant.now()));
+            if (seeded.firstRowId() != 1 || seeded.rowIdStep() != 50) {
+                throw new IllegalStateException("the confirmation files name rewards 1, 51, 101 ...; seeded " + seeded);
+            }
             node.store().sessionFactory().inTransaction(s -> {
-                s.createNativeMutationQuery("insert into reward (id, public_id, card_id, issuer_id, offer_id, merchant_id, "
-                        + "source_message_id, lifecycle_key, unit_kind, unit_code, amount, original_amount, base_minor, "
-                        + "remaining_base, base_currency, purchase_minor, funder, status, purchased_at, local_date, cleared_at, "
-                        + "return_period_days, updated_at) select seq * 50 - 49, concat('rw_', seq), " + cardRow + ", 'BENCH', 'bench-offer', "
-                        + "null, 0, concat('bench:', seq), 'CASH', 'USD', 100 + seq % 900, 100 + seq % 900, 5000, 5000, 'USD', "
-                        + "5000, 'MERCHANT:bench', 'SENT', utc_timestamp(6), utc_date(), utc_timestamp(6), 0, utc_timestamp(6) "
-                        + "from seq_1_to_" + (lines + warmup)).executeUpdate();
                 s.createNativeMutationQuery("insert into statement_credit (credit_id, reward_id, kind, issuer_id, card_id, "
                         + "account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
                         + "status, batch, created_at) select concat('C', id), id, 'CREDIT', 'BENCH', card_id, "

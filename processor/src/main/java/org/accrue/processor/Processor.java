@@ -92,7 +92,8 @@ public final class Processor implements AutoCloseable {
             metrics.more().counter("accrue.rewards.messages.quarantined", List.of(), matcher,
                     org.accrue.processor.matcher.RewardMatcher::quarantined);
         }
-        var rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory());
+        var rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(),
+                new org.accrue.processor.rewardbook.RewardBook(store.dataSource()));
         this.operations = new Operations(config, store.dataSource(), clock);
         try {
             this.jobs = config.jobs().enabled()

@@ -42,8 +42,9 @@ final class DemoBackOffice {
                     DemoAirline airline, Consumer<String> out) throws Exception {
         out.accept("Thirty-one days later (the demo moves the matcher's clock: clearing windows and return periods pass):");
         node.matcher().sweep(Instant.now().plus(FAST_FORWARD));
-        long available = count(node, "select count(*) from reward where status = 'AVAILABLE'");
-        long expired = count(node, "select count(*) from reward where status = 'EXPIRED'");
+        var book = new org.accrue.processor.rewardbook.RewardBook(node.store().dataSource());
+        long available = book.count(org.accrue.rewards.ledger.Reward.Status.AVAILABLE);
+        long expired = book.count(org.accrue.rewards.ledger.Reward.Status.EXPIRED);
         out.accept(String.format("  %d rewards AVAILABLE, %d authorizations never cleared and EXPIRED", available, expired));
         out.accept("");
         out.accept("Scheduled jobs (clustered Quartz on the same MariaDB), each run asked for through the API:");

@@ -58,17 +58,14 @@ final class DemoCatalog {
 
     static void printRewards(Processor node, Consumer<String> out) {
         var sf = node.store().sessionFactory();
-        List<Object[]> rows = sf.fromSession(s -> s.createNativeQuery("select offer_id, unit_kind, unit_code, count(*), "
-                + "sum(amount), sum(case when status = 'REVERSED' then 1 else 0 end) from reward "
-                + "group by offer_id, unit_kind, unit_code order by offer_id", Object[].class).getResultList());
         out.accept(String.format("  %-24s %8s %14s %10s", "offer", "rewards", "total", "reversed"));
-        for (Object[] r : rows) {
-            String unit = (String) r[1];
-            long total = ((Number) r[4]).longValue();
-            String shown = unit.equals("CASH")
-                    ? org.accrue.rewards.money.Money.of(total, (String) r[2]).toString()
-                    : total + " " + (unit.equals("MILES") ? "miles" : "points");
-            out.accept(String.format("  %-24s %8d %14s %10d", r[0], ((Number) r[3]).longValue(), shown, ((Number) r[5]).longValue()));
+        for (var t : new org.accrue.processor.rewardbook.RewardBook(node.store().dataSource()).totalsByOffer()) {
+            String shown = switch (t.unit().kind()) {
+                case CASH -> org.accrue.rewards.money.Money.of(t.amount(), t.unit().code()).toString();
+                case MILES -> t.amount() + " miles";
+                case POINTS -> t.amount() + " points";
+            };
+            out.accept(String.format("  %-24s %8d %14s %10d", t.offerId(), t.rewards(), shown, t.reversed()));
         }
         List<Object[]> details = sf.fromSession(s -> s.createNativeQuery("select detail, earned from match_outcome",
                 Object[].class).getResultList());

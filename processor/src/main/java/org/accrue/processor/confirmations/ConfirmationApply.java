@@ -46,13 +46,12 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.accrue.processor.exceptions.Exceptions;
-import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.Confirmation;
 import org.accrue.reconciliation.matching.Outcome;
 import org.accrue.reconciliation.matching.Reconciler;
-import org.accrue.rewards.ledger.Reward;
 
 final class ConfirmationApply implements AutoCloseable {
     /** Lines judged and written per round of statements. */
@@ -252,7 +251,7 @@ final class ConfirmationApply implements AutoCloseable {
             outcomeRow.executeBatch();
         }
         long t3 = System.nanoTime();
-        StoredRewards.move(c, posted, Reward.Status.SENT, Reward.Status.POSTED, now);
+        RewardBook.confirmPosted(c, posted, now);
         long t4 = System.nanoTime();
         cards(pending);
         for (Pending p : pending) {

@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +45,8 @@ import javax.sql.DataSource;
 import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.exceptions.Exceptions;
-import org.accrue.processor.rewardbook.LedgerRows;
-import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.rewardbook.RewardBook;
+import org.accrue.rewards.ledger.Reward;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.Confirmation;
 import org.accrue.reconciliation.files.ConfirmationFileReader;
@@ -392,31 +393,14 @@ public final class ConfirmationImports {
         if (rewardIds.isEmpty()) {
             return;
         }
-        List<StoredRewards.Row> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r force index (primary) "
-                + "where r.id in (" + Sql.marks(rewardIds.size()) + ") and r.status in ('SENT', 'POSTED') for update")) {
-            for (int i = 0; i < rewardIds.size(); i++) {
-                ps.setLong(i + 1, rewardIds.get(i));
+        List<RewardBook.Change> rejected = new ArrayList<>(rewardIds.size());
+        for (RewardBook.Row row : RewardBook.lock(c, rewardIds, EnumSet.of(Reward.Status.SENT, Reward.Status.POSTED))) {
+            if (row.reward().status() == Reward.Status.POSTED) {
+                continue; // posted and confirmed already: a later rejection line is a duplicate, handled as such
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(StoredRewards.read(rs));
-                }
-            }
+            rejected.add(row.apply(r -> r.rejected(now)));
         }
-        List<Long> rejected = new ArrayList<>(rows.size());
-        try (LedgerRows ledger = new LedgerRows(c)) {
-            for (StoredRewards.Row row : rows) {
-                if (row.reward().status() == org.accrue.rewards.ledger.Reward.Status.POSTED) {
-                    continue; // posted and confirmed already: a later rejection line is a duplicate, handled as such
-                }
-                ledger.add(row.rowId(), row.reward().rejected(now));
-                rejected.add(row.rowId());
-            }
-            StoredRewards.move(c, rejected, org.accrue.rewards.ledger.Reward.Status.SENT,
-                    org.accrue.rewards.ledger.Reward.Status.REJECTED, now);
-            ledger.flush();
-        }
+        RewardBook.write(c, rejected, now);
     }
 
     public java.util.Optional<Import> find(String importId) {

@@ -37,8 +37,7 @@ import javax.sql.DataSource;
 import org.accrue.processor.Refusal;
 import org.accrue.processor.exceptions.Exceptions.Status;
 import org.accrue.processor.exceptions.Exceptions.Type;
-import org.accrue.processor.rewardbook.LedgerRows;
-import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.matcher.RewardMatcher;
 import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
@@ -346,84 +345,67 @@ public final class ExceptionsQueue {
         if (reversal && action == Action.WRITE_OFF) {
             return "the bank absorbs the miles the member already spent; the reward stands";
         }
-        StoredRewards.Row row = reward(c, e.rewardId);
-        try (LedgerRows ledger = new LedgerRows(c)) {
-            String detail;
-            switch (action) {
-                case RESEND -> {
-                    if (!reversal) {
-                        ledger.add(row.rowId(), row.reward().resend(now));
-                    }
-                    if (airline) {
-                        try (PreparedStatement ps = c.prepareStatement("update miles_accrual set status = 'OWED', "
-                                + "updated_at = ? where accrual_id = ? and reversal_no = ?")) {
-                            String[] key = e.fingerprint.split("-R");
-                            ps.setTimestamp(1, Sql.ts(now));
-                            ps.setString(2, key[0]);
-                            ps.setInt(3, key.length > 1 ? Integer.parseInt(key[1]) : 0);
-                            ps.executeUpdate();
-                        }
-                        detail = "sent to the airline again with the same key " + e.fingerprint;
-                    } else {
-                        detail = "resent as credit " + resendCredit(c, e.creditId, row, now);
-                    }
+        RewardBook.Row row = RewardBook.lock(c, e.rewardId)
+                .orElseThrow(() -> new QueueException(409, "NO_REWARD", "the exception's reward is gone"));
+        RewardBook.Change change = null;
+        String detail;
+        switch (action) {
+            case RESEND -> {
+                if (!reversal) {
+                    change = row.apply(r -> r.resend(now));
                 }
-                case WRITE_OFF -> {
-                    ledger.add(row.rowId(), row.reward().writeOff(now));
-                    detail = "reward written off; the funder owes it no more";
-                }
-                case ACCEPT_ISSUER_AMOUNT -> {
-                    long posted = confirmedAmount(c, e.creditId);
-                    long before = row.reward().amount();
-                    ledger.add(row.rowId(), row.reward().adjustTo(posted, now));
-                    detail = "reward adjusted from " + before + " to the " + posted + " the issuer posted";
-                }
-                case CLAWBACK -> {
-                    long over = overCredit(c, e, row);
-                    try (PreparedStatement ps = c.prepareStatement("insert into clawback (reward_id, card_id, issuer_id, funder, "
-                            + "unit_kind, unit_code, amount, remaining, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, 'OPEN', ?)")) {
-                        ps.setLong(1, row.rowId());
-                        ps.setLong(2, Long.parseLong(row.reward().cardId()));
-                        ps.setString(3, row.reward().issuerId());
-                        ps.setString(4, row.reward().funder());
-                        ps.setString(5, row.reward().unit().kind().name());
-                        ps.setString(6, row.reward().unit().code());
-                        ps.setLong(7, over);
-                        ps.setLong(8, over);
-                        ps.setTimestamp(9, Sql.ts(now));
+                if (airline) {
+                    try (PreparedStatement ps = c.prepareStatement("update miles_accrual set status = 'OWED', "
+                            + "updated_at = ? where accrual_id = ? and reversal_no = ?")) {
+                        String[] key = e.fingerprint.split("-R");
+                        ps.setTimestamp(1, Sql.ts(now));
+                        ps.setString(2, key[0]);
+                        ps.setInt(3, key.length > 1 ? Integer.parseInt(key[1]) : 0);
                         ps.executeUpdate();
                     }
-                    detail = "clawback of " + over + " " + row.reward().unit().code()
-                            + " opened: netted against the card's next credits or sent as a debit";
+                    detail = "sent to the airline again with the same key " + e.fingerprint;
+                } else {
+                    detail = "resent as credit " + resendCredit(c, e.creditId, row, now);
                 }
-                default -> throw new IllegalStateException(action.name());
             }
-            ledger.flush();
-            try (PreparedStatement ps = c.prepareStatement("update reward set status = ?, amount = ?, updated_at = ? where id = ?")) {
-                ps.setString(1, row.reward().status().name());
-                ps.setLong(2, row.reward().amount());
-                ps.setTimestamp(3, Sql.ts(now));
-                ps.setLong(4, row.rowId());
-                ps.executeUpdate();
+            case WRITE_OFF -> {
+                change = row.apply(r -> r.writeOff(now));
+                detail = "reward written off; the funder owes it no more";
             }
-            return detail;
-        }
-    }
-
-    private static StoredRewards.Row reward(Connection c, long rowId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r where r.id = ? for update")) {
-            ps.setLong(1, rowId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new QueueException(409, "NO_REWARD", "the exception's reward is gone");
+            case ACCEPT_ISSUER_AMOUNT -> {
+                long posted = confirmedAmount(c, e.creditId);
+                long before = row.reward().amount();
+                change = row.apply(r -> r.adjustTo(posted, now));
+                detail = "reward adjusted from " + before + " to the " + posted + " the issuer posted";
+            }
+            case CLAWBACK -> {
+                long over = overCredit(c, e, row);
+                try (PreparedStatement ps = c.prepareStatement("insert into clawback (reward_id, card_id, issuer_id, funder, "
+                        + "unit_kind, unit_code, amount, remaining, status, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, 'OPEN', ?)")) {
+                    ps.setLong(1, row.rowId());
+                    ps.setLong(2, Long.parseLong(row.reward().cardId()));
+                    ps.setString(3, row.reward().issuerId());
+                    ps.setString(4, row.reward().funder());
+                    ps.setString(5, row.reward().unit().kind().name());
+                    ps.setString(6, row.reward().unit().code());
+                    ps.setLong(7, over);
+                    ps.setLong(8, over);
+                    ps.setTimestamp(9, Sql.ts(now));
+                    ps.executeUpdate();
                 }
-                return StoredRewards.read(rs);
+                detail = "clawback of " + over + " " + row.reward().unit().code()
+                        + " opened: netted against the card's next credits or sent as a debit";
             }
+            default -> throw new IllegalStateException(action.name());
         }
+        if (change != null) {
+            RewardBook.write(c, change, now);
+        }
+        return detail;
     }
 
     /** A new credit id for the same reward ("C<reward>-R<n>"), READY for the next file, at the reward's amount. */
-    private static String resendCredit(Connection c, String creditId, StoredRewards.Row row, Instant now) throws SQLException {
+    private static String resendCredit(Connection c, String creditId, RewardBook.Row row, Instant now) throws SQLException {
         return StatementCredits.resend(c, creditId, row.rowId(), row.reward().amount(), now)
                 .orElseThrow(() -> new QueueException(409, "NO_CREDIT", "credit " + creditId + " is gone"));
     }
@@ -441,7 +423,7 @@ public final class ExceptionsQueue {
     }
 
     /** What was credited beyond the reward: the issuer's extra amount, a duplicate posting, or all of a wrong account's. */
-    private static long overCredit(Connection c, Row e, StoredRewards.Row row) throws SQLException {
+    private static long overCredit(Connection c, Row e, RewardBook.Row row) throws SQLException {
         long amount = row.reward().amount();
         long over = switch (e.type) {
             case "RECON_AMOUNT_MISMATCH" -> confirmedAmount(c, e.creditId) - amount;

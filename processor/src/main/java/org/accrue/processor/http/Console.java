@@ -25,7 +25,7 @@ import org.accrue.config.AccrueConfig.Role;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.catalog.Catalog;
 import org.accrue.processor.confirmations.ExceptionsQueue;
-import org.accrue.processor.store.Sql;
+import org.accrue.processor.rewardbook.RewardBook;
 import org.eclipse.jetty.util.StringUtil;
 
 import io.javalin.Javalin;
@@ -47,6 +47,10 @@ final class Console {
     private final Enrollment enrollment;
     private final DataSource ds;
     private final ApiServer.Health health;
+    /** Rewards on a card's page, newest first. */
+    private static final int CARD_REWARDS_SHOWN = 200;
+    /** The reward and ledger views the console shows (the book owns those tables). */
+    private final RewardBook rewards;
 
     private Console(ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment, DataSource ds,
                     ApiServer.Health health) {
@@ -56,6 +60,7 @@ final class Console {
         this.enrollment = enrollment;
         this.ds = ds;
         this.health = health;
+        this.rewards = new RewardBook(ds);
     }
 
     static void register(Javalin app, ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment,
@@ -317,21 +322,13 @@ final class Console {
         if (e.rewardId() != null) {
             b.append("<h2>Ledger of the reward</h2><table id=ledger><tr><th>at</th><th>kind</th><th>account</th><th>owner</th>"
                     + "<th>unit</th><th>amount</th></tr>");
-            Sql.inTransaction(ds, c -> {
-                try (var ps = c.prepareStatement("select created_at, txn_kind, account_type, account_owner, unit_code, amount "
-                        + "from ledger_entry where reward_id = ? order by id")) {
-                    ps.setLong(1, e.rewardId());
-                    try (var rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            b.append("<tr class=entry data-kind='").append(esc(rs.getString(2))).append("'><td>")
-                                    .append(esc(Sql.instant(rs, 1))).append("</td><td>").append(esc(rs.getString(2))).append("</td><td>")
-                                    .append(esc(rs.getString(3))).append("</td><td>").append(esc(rs.getString(4))).append("</td><td>")
-                                    .append(esc(rs.getString(5))).append("</td><td>").append(rs.getLong(6)).append("</td></tr>");
-                        }
-                    }
-                }
-                return null;
-            });
+            for (RewardBook.LedgerLine l : rewards.ledgerOf(e.rewardId())) {
+                b.append("<tr class=entry data-kind='").append(esc(l.kind().name())).append("'><td>")
+                        .append(esc(l.at())).append("</td><td>").append(esc(l.kind().name())).append("</td><td>")
+                        .append(esc(l.account().type().name())).append("</td><td>").append(esc(l.account().owner()))
+                        .append("</td><td>").append(esc(l.unit().code())).append("</td><td>").append(l.amount())
+                        .append("</td></tr>");
+            }
             b.append("</table>");
         }
         page(ctx, "Exception " + id, ses, b.toString());
@@ -356,20 +353,11 @@ final class Console {
         }
         b.append("</table><p>Totals: ").append(esc(st.cashTotals())).append(" · miles ").append(esc(st.milesTotals())).append("</p>");
         b.append("<h2>Rewards</h2><table id=rewards><tr><th>offer</th><th>status</th><th>amount</th><th>unit</th><th>purchased</th></tr>");
-        Sql.inTransaction(ds, c -> {
-            try (var ps = c.prepareStatement("select offer_id, status, amount, unit_code, purchased_at from reward where card_id = ? "
-                    + "order by id desc limit 200")) {
-                ps.setLong(1, row);
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        b.append("<tr><td>").append(esc(rs.getString(1))).append("</td><td>").append(esc(rs.getString(2)))
-                                .append("</td><td>").append(rs.getLong(3)).append("</td><td>").append(esc(rs.getString(4)))
-                                .append("</td><td>").append(esc(Sql.instant(rs, 5))).append("</td></tr>");
-                    }
-                }
-            }
-            return null;
-        });
+        for (RewardBook.CardReward r : rewards.cardRewards(row, CARD_REWARDS_SHOWN)) {
+            b.append("<tr><td>").append(esc(r.offerId())).append("</td><td>").append(esc(r.status().name()))
+                    .append("</td><td>").append(r.amount()).append("</td><td>").append(esc(r.unit().code()))
+                    .append("</td><td>").append(esc(r.purchasedAt())).append("</td></tr>");
+        }
         b.append("</table>");
         page(ctx, "Card " + cardId, ses, b.toString());
     }

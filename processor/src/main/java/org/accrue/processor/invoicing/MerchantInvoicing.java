@@ -35,7 +35,9 @@ import java.util.TreeMap;
 import javax.sql.DataSource;
 
 import org.accrue.processor.jobs.ScheduledJob;
+import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.store.Sql;
+import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.money.Money;
 
 public final class MerchantInvoicing implements ScheduledJob {
@@ -109,30 +111,17 @@ public final class MerchantInvoicing implements ScheduledJob {
     /** merchant -> "KIND|unit" -> [rewards sent, commission, clawbacks], from the month's ledger. */
     private static Map<String, Map<String, long[]>> activity(Connection c, Instant from, Instant to) throws SQLException {
         Map<String, Map<String, long[]>> out = new TreeMap<>();
-        // The funder side of SEND is the cardholder's available account (debit); of CLAWBACK the funder account (credit).
-        try (PreparedStatement ps = c.prepareStatement("select r.funder, r.offer_id, l.txn_kind, l.unit_kind, l.unit_code, "
-                + "sum(abs(l.amount)) from ledger_entry l join reward r on r.id = l.reward_id "
-                + "where r.funder like 'MERCHANT:%' and l.created_at >= ? and l.created_at < ? and "
-                + "((l.txn_kind = 'SEND' and l.account_type = 'CARDHOLDER_AVAILABLE') or "
-                + "(l.txn_kind = 'CLAWBACK' and l.account_type = 'FUNDER_RECEIVABLE')) "
-                + "group by r.funder, r.offer_id, l.txn_kind, l.unit_kind, l.unit_code")) {
-            ps.setTimestamp(1, Sql.ts(from));
-            ps.setTimestamp(2, Sql.ts(to));
-            Map<String, Integer> commission = commissions(c);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String merchant = rs.getString(1).substring("MERCHANT:".length());
-                    String unit = rs.getString(4) + "|" + rs.getString(5);
-                    long amount = rs.getLong(6);
-                    long[] v = out.computeIfAbsent(merchant, k -> new LinkedHashMap<>()).computeIfAbsent(unit, k -> new long[3]);
-                    if (rs.getString(3).equals("SEND")) {
-                        v[0] = Math.addExact(v[0], amount);
-                        int bps = commission.getOrDefault(rs.getString(2), 0);
-                        v[1] = Math.addExact(v[1], Money.divide(Math.multiplyExact(amount, bps), 10_000, RoundingMode.HALF_UP));
-                    } else {
-                        v[2] = Math.addExact(v[2], amount);
-                    }
-                }
+        Map<String, Integer> commission = commissions(c);
+        for (RewardBook.FunderActivity a : RewardBook.merchantActivity(c, from, to)) {
+            String merchant = a.funder().substring("MERCHANT:".length());
+            String unit = a.unit().kind().name() + "|" + a.unit().code();
+            long[] v = out.computeIfAbsent(merchant, k -> new LinkedHashMap<>()).computeIfAbsent(unit, k -> new long[3]);
+            if (a.kind() == LedgerTransaction.Kind.SEND) {
+                v[0] = Math.addExact(v[0], a.amount());
+                int bps = commission.getOrDefault(a.offerId(), 0);
+                v[1] = Math.addExact(v[1], Money.divide(Math.multiplyExact(a.amount(), bps), 10_000, RoundingMode.HALF_UP));
+            } else {
+                v[2] = Math.addExact(v[2], a.amount());
             }
         }
         return out;

@@ -34,12 +34,13 @@ import javax.sql.DataSource;
 
 import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.jobs.ScheduledJob;
-import org.accrue.processor.rewardbook.LedgerRows;
-import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.posting.Clawbacks;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.StatementText;
+import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
+import org.accrue.rewards.matching.RewardUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,20 +91,11 @@ public final class MilesAccrual implements ScheduledJob {
     }
 
     private int handOver(Connection c, Instant now) throws SQLException {
-        record Due(StoredRewards.Row row, LocalDate date, String merchant) {
+        record Due(RewardBook.Row row, String merchant) {
         }
         List<Due> due = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + ", r.local_date, "
-                + "r.merchant_id, r.offer_id from reward r where r.open_status = 'AVAILABLE' and r.unit_kind = 'MILES' "
-                + "order by r.id limit " + BATCH_SIZE_MAX + " for update skip locked")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int k = StoredRewards.COLUMN_COUNT;
-                    String merchant = rs.getString(k + 2);
-                    due.add(new Due(StoredRewards.read(rs), rs.getObject(k + 1, LocalDate.class),
-                            merchant != null ? merchant : rs.getString(k + 3)));
-                }
-            }
+        for (RewardBook.Row row : RewardBook.claimAvailable(c, RewardUnit.Kind.MILES, 0, BATCH_SIZE_MAX)) {
+            due.add(new Due(row, row.merchantId() != null ? row.merchantId() : row.offerId()));
         }
         Map<String, String> names = new java.util.HashMap<>();
         try (PreparedStatement ps = c.prepareStatement("select name from merchant where merchant_id = ?")) {
@@ -116,38 +108,34 @@ public final class MilesAccrual implements ScheduledJob {
                 }
             }
         }
-        try (LedgerRows ledger = new LedgerRows(c);
-             PreparedStatement accrual = c.prepareStatement("insert into miles_accrual (accrual_id, reversal_no, reward_id, "
+        List<RewardBook.Change> changes = new ArrayList<>(due.size());
+        try (PreparedStatement accrual = c.prepareStatement("insert into miles_accrual (accrual_id, reversal_no, reward_id, "
                      + "card_id, program, miles, activity_date, description, status, attempts, created_at, updated_at) "
-                     + "values (?, 0, ?, ?, ?, ?, ?, ?, 'OWED', 0, ?, ?)");
-             PreparedStatement sent = c.prepareStatement("update reward set status = ?, updated_at = ? where id = ?")) {
+                     + "values (?, 0, ?, ?, ?, ?, ?, ?, 'OWED', 0, ?, ?)")) {
             for (Due d : due) {
                 Reward r = d.row().reward();
-                ledger.add(d.row().rowId(), r.send(now));
-                if (r.amount() == 0) {
-                    r.posted();
-                } else {
+                // no miles to send (a zero reward) is done at once: POSTED
+                changes.add(d.row().apply(x -> {
+                    List<LedgerTransaction> sent = x.send(now);
+                    return x.amount() == 0 ? List.of(sent, x.posted()).stream().flatMap(List::stream).toList() : sent;
+                }));
+                if (r.amount() != 0) {
                     accrual.setString(1, Clawbacks.accrualId(d.row().rowId()));
                     accrual.setLong(2, d.row().rowId());
                     accrual.setLong(3, Long.parseLong(r.cardId()));
                     accrual.setString(4, r.unit().code());
                     accrual.setLong(5, r.amount());
-                    accrual.setObject(6, d.date());
+                    accrual.setObject(6, d.row().purchaseDate());
                     String text = StatementText.clean(names.get(d.merchant()) + " MILES");
                     accrual.setString(7, text.length() > DESCRIPTION_CHARS_MAX ? text.substring(0, DESCRIPTION_CHARS_MAX) : text);
                     accrual.setTimestamp(8, Sql.ts(now));
                     accrual.setTimestamp(9, Sql.ts(now));
                     accrual.addBatch();
                 }
-                sent.setString(1, r.status().name());
-                sent.setTimestamp(2, Sql.ts(now));
-                sent.setLong(3, d.row().rowId());
-                sent.addBatch();
             }
             accrual.executeBatch();
-            sent.executeBatch();
-            ledger.flush();
         }
+        RewardBook.write(c, changes, now);
         return due.size();
     }
 
@@ -304,41 +292,20 @@ public final class MilesAccrual implements ScheduledJob {
         }
     }
 
-    private static StoredRewards.Row reward(Connection c, long rowId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r where r.id = ? for update")) {
-            ps.setLong(1, rowId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return StoredRewards.read(rs);
-            }
-        }
+    private static RewardBook.Row reward(Connection c, long rowId) throws SQLException {
+        return RewardBook.lock(c, rowId).orElseThrow(() -> new IllegalStateException("miles reward " + rowId + " is gone"));
     }
 
     private static void rewardPosted(Connection c, long rowId, Instant now) throws SQLException {
-        StoredRewards.Row row = reward(c, rowId);
-        row.reward().posted();
-        setStatus(c, row, now);
+        RewardBook.write(c, reward(c, rowId).apply(Reward::posted), now);
     }
 
     private static void rewardRejected(Connection c, long rowId, Instant now) throws SQLException {
-        StoredRewards.Row row = reward(c, rowId);
+        RewardBook.Row row = reward(c, rowId);
         if (row.reward().status() != Reward.Status.SENT) {
             return;
         }
-        try (LedgerRows ledger = new LedgerRows(c)) {
-            ledger.add(rowId, row.reward().rejected(now));
-            ledger.flush();
-        }
-        setStatus(c, row, now);
-    }
-
-    private static void setStatus(Connection c, StoredRewards.Row row, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("update reward set status = ?, updated_at = ? where id = ?")) {
-            ps.setString(1, row.reward().status().name());
-            ps.setTimestamp(2, Sql.ts(now));
-            ps.setLong(3, row.rowId());
-            ps.executeUpdate();
-        }
+        RewardBook.write(c, row.apply(r -> r.rejected(now)), now);
     }
 
     private void memberStatus(long cardId, String status) {

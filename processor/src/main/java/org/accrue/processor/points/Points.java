@@ -31,8 +31,7 @@ import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.Refusal;
 import org.accrue.processor.jobs.ScheduledJob;
-import org.accrue.processor.rewardbook.LedgerRows;
-import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
@@ -72,21 +71,8 @@ public final class Points {
     }
 
     public List<Balance> balances(long cardId) {
-        return Sql.inTransaction(ds, c -> {
-            List<Balance> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select unit_code, "
-                    + "coalesce(sum(case when status = 'AVAILABLE' then amount - consumed else 0 end), 0), "
-                    + "coalesce(sum(case when status = 'PENDING' then amount else 0 end), 0) "
-                    + "from reward where card_id = ? and unit_kind = 'POINTS' group by unit_code order by unit_code")) {
-                ps.setLong(1, cardId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new Balance(rs.getString(1), rs.getLong(2), rs.getLong(3)));
-                    }
-                }
-            }
-            return out;
-        });
+        return Sql.inTransaction(ds, c -> RewardBook.pointsHeld(c, cardId).stream()
+                .map(h -> new Balance(h.program(), h.available(), h.pending())).toList());
     }
 
     /**
@@ -128,18 +114,7 @@ public final class Points {
                 return earlier;
             }
             Instant now = clock.instant();
-            List<StoredRewards.Row> rows = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r where "
-                    + "r.card_id = ? and r.unit_kind = 'POINTS' and r.unit_code = ? and r.status = 'AVAILABLE' "
-                    + "and r.consumed < r.amount order by r.purchased_at, r.id for update")) {
-                ps.setLong(1, cardId);
-                ps.setString(2, program);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(StoredRewards.read(rs));
-                    }
-                }
-            }
+            List<RewardBook.Row> rows = RewardBook.lockPointsToSpend(c, cardId, program);
             long have = rows.stream().mapToLong(r -> r.reward().amount() - r.reward().consumed()).sum();
             if (have < points) {
                 throw new PointsException(422, "INSUFFICIENT_POINTS", "the card has " + have + " " + program
@@ -147,30 +122,26 @@ public final class Points {
             }
             String rewardId = Ids.next("rw");
             long left = points;
-            try (LedgerRows ledger = new LedgerRows(c);
-                 PreparedStatement consume = c.prepareStatement("update reward set consumed = ?, updated_at = ? where id = ?")) {
-                for (StoredRewards.Row row : rows) {
-                    if (left == 0) {
-                        break;
-                    }
-                    long before = row.reward().consumed();
-                    ledger.add(row.rowId(), row.reward().redeem(left, now));
-                    left -= row.reward().consumed() - before;
-                    consume.setLong(1, row.reward().consumed());
-                    consume.setTimestamp(2, Sql.ts(now));
-                    consume.setLong(3, row.rowId());
-                    consume.addBatch();
+            List<RewardBook.Change> spent = new ArrayList<>();
+            for (RewardBook.Row row : rows) {
+                if (left == 0) {
+                    break;
                 }
-                consume.executeBatch();
-                long rowId = insertRedemptionReward(c, cardId, issuerId, rewardId, redemptionId, unit, finalAmount, now);
-                Reward.Earning e = Reward.earn(rewardId, Long.toString(cardId), issuerId, "ISSUER:" + issuerId, unit,
-                        finalAmount, points, now, Duration.ZERO);
-                List<LedgerTransaction> txns = new ArrayList<>(e.transactions());
-                txns.addAll(e.reward().clear(now));
-                txns.addAll(e.reward().advance(now, Duration.ZERO)); // nothing to wait for: available at once
-                ledger.add(rowId, txns);
-                ledger.flush();
+                long before = row.reward().consumed();
+                long ask = left;
+                spent.add(row.apply(r -> r.redeem(ask, now)));
+                left -= row.reward().consumed() - before;
             }
+            RewardBook.write(c, spent, now);
+            // The new reward is the issuer's, available at once: earned, cleared and past a return period of zero.
+            Reward.Earning e = Reward.earn(rewardId, Long.toString(cardId), issuerId, "ISSUER:" + issuerId, unit,
+                    finalAmount, points, now, Duration.ZERO);
+            List<LedgerTransaction> txns = new ArrayList<>(e.transactions());
+            txns.addAll(e.reward().clear(now));
+            txns.addAll(e.reward().advance(now, Duration.ZERO));
+            RewardBook.insert(c, new RewardBook.NewReward(e.reward(), txns, "POINTS-REDEMPTION",
+                    "redemption:" + cardId + ":" + redemptionId, unit.kind() == RewardUnit.Kind.CASH ? unit.code() : "XXX",
+                    0), now);
             try (PreparedStatement ps = c.prepareStatement("insert into points_redemption (redemption_id, card_id, program, "
                     + "points, target, reward_public_id, created_at) values (?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, redemptionKey(cardId, redemptionId));
@@ -197,48 +168,28 @@ public final class Points {
     }
 
     private static Redemption find(Connection c, long cardId, String redemptionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select p.program, p.points, p.target, p.reward_public_id, "
-                + "r.unit_code, r.original_amount, p.created_at from points_redemption p join reward r on "
-                + "r.public_id = p.reward_public_id where p.redemption_id = ?")) {
+        String program;
+        long points;
+        Target target;
+        String rewardId;
+        Instant at;
+        try (PreparedStatement ps = c.prepareStatement("select program, points, target, reward_public_id, created_at "
+                + "from points_redemption where redemption_id = ?")) {
             ps.setString(1, redemptionKey(cardId, redemptionId));
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return null;
                 }
-                return new Redemption(redemptionId, rs.getString(1), rs.getLong(2), Target.valueOf(rs.getString(3)),
-                        rs.getString(4), rs.getString(5), rs.getLong(6), Sql.instant(rs, 7));
+                program = rs.getString(1);
+                points = rs.getLong(2);
+                target = Target.valueOf(rs.getString(3));
+                rewardId = rs.getString(4);
+                at = Sql.instant(rs, 5);
             }
         }
-    }
-
-    private static long insertRedemptionReward(Connection c, long cardId, String issuerId, String rewardId,
-                                               String redemptionId, RewardUnit unit, long amount, Instant now)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("insert into reward (id, public_id, card_id, issuer_id, offer_id, "
-                + "merchant_id, source_message_id, lifecycle_key, rrn_key, unit_kind, unit_code, amount, original_amount, "
-                + "base_minor, remaining_base, base_currency, purchase_minor, funder, status, purchased_at, local_date, "
-                + "cleared_at, return_period_days, updated_at) values (next value for reward_seq, ?, ?, ?, 'POINTS-REDEMPTION', "
-                + "null, 0, ?, null, ?, ?, ?, ?, 1, 1, ?, 0, ?, 'AVAILABLE', ?, ?, ?, 0, ?) returning id")) {
-            int i = 1;
-            ps.setString(i++, rewardId);
-            ps.setLong(i++, cardId);
-            ps.setString(i++, issuerId);
-            ps.setString(i++, "redemption:" + cardId + ":" + redemptionId);
-            ps.setString(i++, unit.kind().name());
-            ps.setString(i++, unit.code());
-            ps.setLong(i++, amount);
-            ps.setLong(i++, amount);
-            ps.setString(i++, unit.kind() == RewardUnit.Kind.CASH ? unit.code() : "XXX");
-            ps.setString(i++, "ISSUER:" + issuerId);
-            ps.setTimestamp(i++, Sql.ts(now));
-            ps.setObject(i++, LocalDate.ofInstant(now, ZoneOffset.UTC));
-            ps.setTimestamp(i++, Sql.ts(now));
-            ps.setTimestamp(i, Sql.ts(now));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+        Reward r = RewardBook.byPublicId(c, rewardId).orElseThrow(() -> new IllegalStateException(
+                "redemption " + redemptionId + " names a reward that is gone")).reward();
+        return new Redemption(redemptionId, program, points, target, rewardId, r.unit().code(), r.originalReward(), at);
     }
 
     /** The `expiry` job: points older than their program's validity expire, whatever of them is left. */
@@ -266,31 +217,12 @@ public final class Points {
     private static final int EXPIRY_BATCH_MAX = 1000;
 
     private static int expireBatch(Connection c, String program, Instant cutoff, Instant now) throws SQLException {
-        List<StoredRewards.Row> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + " from reward r where "
-                + "r.open_status = 'AVAILABLE' and r.unit_kind = 'POINTS' and r.unit_code = ? and r.purchased_at < ? "
-                + "order by r.id limit " + EXPIRY_BATCH_MAX + " for update skip locked")) {
-            ps.setString(1, program);
-            ps.setTimestamp(2, Sql.ts(cutoff));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(StoredRewards.read(rs));
-                }
-            }
+        List<RewardBook.Row> rows = RewardBook.claimPointsBoughtBefore(c, program, cutoff, EXPIRY_BATCH_MAX);
+        List<RewardBook.Change> expired = new ArrayList<>(rows.size());
+        for (RewardBook.Row row : rows) {
+            expired.add(row.apply(r -> r.expirePoints(now)));
         }
-        try (LedgerRows ledger = new LedgerRows(c);
-             PreparedStatement up = c.prepareStatement("update reward set status = 'EXPIRED', consumed = ?, updated_at = ? "
-                     + "where id = ?")) {
-            for (StoredRewards.Row row : rows) {
-                ledger.add(row.rowId(), row.reward().expirePoints(now));
-                up.setLong(1, row.reward().consumed());
-                up.setTimestamp(2, Sql.ts(now));
-                up.setLong(3, row.rowId());
-                up.addBatch();
-            }
-            up.executeBatch();
-            ledger.flush();
-        }
+        RewardBook.write(c, expired, now);
         return rows.size();
     }
 }

@@ -16,7 +16,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -29,12 +28,13 @@ import javax.sql.DataSource;
 
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.jobs.ScheduledJob;
-import org.accrue.processor.rewardbook.LedgerRows;
-import org.accrue.processor.rewardbook.StoredRewards;
+import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.StatementText;
+import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
+import org.accrue.rewards.matching.RewardUnit;
 
 public final class Posting implements ScheduledJob {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Posting.class);
@@ -158,9 +158,6 @@ public final class Posting implements ScheduledJob {
     private record BatchResult(int taken, long lastId, long credits, long netted, Map<String, Long> byCurrency) {
     }
 
-    private record Due(StoredRewards.Row row, String offerId, LocalDate purchaseDate, String merchantId) {
-    }
-
     private record CardRef(String accountRef, String last4) {
     }
 
@@ -181,21 +178,7 @@ public final class Posting implements ScheduledJob {
      */
     private BatchResult batch(Connection c, Instant now, long after) throws SQLException {
         long t0 = System.nanoTime();
-        List<Due> due = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select " + StoredRewards.COLUMNS + ", r.offer_id, r.local_date, "
-                + "r.merchant_id from reward r where r.open_status = 'AVAILABLE' and r.unit_kind = 'CASH' and r.id > ? "
-                + "order by r.id limit ? "
-                + "for update skip locked")) {
-            ps.setLong(1, after);
-            ps.setInt(2, batchSizeMax);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int k = StoredRewards.COLUMN_COUNT;
-                    due.add(new Due(StoredRewards.read(rs), rs.getString(k + 1), rs.getObject(k + 2, LocalDate.class),
-                            rs.getString(k + 3)));
-                }
-            }
-        }
+        List<RewardBook.Row> due = RewardBook.claimAvailable(c, RewardUnit.Kind.CASH, after, batchSizeMax);
         if (due.isEmpty()) {
             return new BatchResult(0, after, 0, 0, Map.of());
         }
@@ -206,15 +189,17 @@ public final class Posting implements ScheduledJob {
         long credits = 0;
         long netted = 0;
         Map<String, Long> byCurrency = new TreeMap<>();
-        try (LedgerRows ledger = new LedgerRows(c);
-             StatementCredits.Writer credit = StatementCredits.writer(c);
+        try (StatementCredits.Writer credit = StatementCredits.writer(c);
              PreparedStatement settle = c.prepareStatement("update clawback set remaining = ?, status = ?, settled_at = ? "
                      + "where id = ?")) {
-            List<Long> sent = new ArrayList<>(due.size());
-            List<Long> done = new ArrayList<>();
-            for (Due d : due) {
-                Reward r = d.row().reward();
-                ledger.add(d.row().rowId(), r.send(now));
+            List<RewardBook.Change> changes = new ArrayList<>(due.size());
+            for (RewardBook.Row d : due) {
+                Reward r = d.reward();
+                // nothing to credit (a zero reward) is done at once: POSTED
+                changes.add(d.apply(x -> {
+                    var sent = x.send(now);
+                    return x.amount() == 0 ? concat(sent, x.posted()) : sent;
+                }));
                 long cardId = Long.parseLong(r.cardId());
                 String currency = r.unit().code();
                 long gross = r.amount();
@@ -236,15 +221,11 @@ public final class Posting implements ScheduledJob {
                     }
                 }
                 long amount = gross - net;
-                if (gross == 0) {
-                    r.posted(); // nothing to credit: done
-                }
                 CardRef card = cards.get(cardId);
-                credit.add(new StatementCredits.NewCredit("C" + d.row().rowId(), d.row().rowId(),
+                credit.add(new StatementCredits.NewCredit("C" + d.rowId(), d.rowId(),
                         StatementCredits.Kind.CREDIT, r.issuerId(), cardId, card.accountRef(), card.last4(), gross, net, amount,
                         currency, statementText("CASHBACK", merchantNames.get(d.merchantId()), d.offerId()), d.offerId(),
                         d.purchaseDate()), now);
-                (r.status() == Reward.Status.SENT ? sent : done).add(d.row().rowId());
                 if (amount != 0) {
                     credits++;
                     byCurrency.merge(currency, amount, Math::addExact);
@@ -253,11 +234,10 @@ public final class Posting implements ScheduledJob {
             long t2 = System.nanoTime();
             credit.flush();
             long t3 = System.nanoTime();
-            StoredRewards.move(c, sent, Reward.Status.AVAILABLE, Reward.Status.SENT, now);
-            StoredRewards.move(c, done, Reward.Status.AVAILABLE, Reward.Status.POSTED, now);
+            // the ledger rules run here, then one ledger batch and one UPDATE per status move (SENT; POSTED if zero)
+            RewardBook.write(c, changes, now);
             long t4 = System.nanoTime();
             settle.executeBatch();
-            ledger.flush();
             long t5 = System.nanoTime();
             steps.add(0, t1 - t0);
             steps.add(1, t2 - t1);
@@ -265,7 +245,16 @@ public final class Posting implements ScheduledJob {
             steps.add(3, t4 - t3);
             steps.add(4, t5 - t4);
         }
-        return new BatchResult(due.size(), due.getLast().row().rowId(), credits, netted, byCurrency);
+        return new BatchResult(due.size(), due.getLast().rowId(), credits, netted, byCurrency);
+    }
+
+    private static List<LedgerTransaction> concat(List<LedgerTransaction> a, List<LedgerTransaction> b) {
+        if (b.isEmpty()) {
+            return a;
+        }
+        List<LedgerTransaction> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     /** What the cardholder reads: "CASHBACK BLUE BOTTLE", at most 22 characters, cleaned for the file. */
@@ -273,9 +262,9 @@ public final class Posting implements ScheduledJob {
         return StatementText.clean(prefix + " " + (merchantName != null ? merchantName : offerId));
     }
 
-    private static Map<Long, CardRef> cards(Connection c, List<Due> due) throws SQLException {
+    private static Map<Long, CardRef> cards(Connection c, List<RewardBook.Row> due) throws SQLException {
         Map<Long, CardRef> out = new HashMap<>();
-        List<Long> ids = due.stream().map(d -> Long.parseLong(d.row().reward().cardId())).distinct().toList();
+        List<Long> ids = due.stream().map(d -> Long.parseLong(d.reward().cardId())).distinct().toList();
         try (PreparedStatement ps = c.prepareStatement("select id, account_ref, last4 from card where id in ("
                 + Sql.marks(ids.size()) + ")")) {
             for (int i = 0; i < ids.size(); i++) {
@@ -290,9 +279,9 @@ public final class Posting implements ScheduledJob {
         return out;
     }
 
-    private static Map<String, String> merchantNames(Connection c, List<Due> due) throws SQLException {
+    private static Map<String, String> merchantNames(Connection c, List<RewardBook.Row> due) throws SQLException {
         Map<String, String> out = new HashMap<>();
-        List<String> ids = due.stream().map(Due::merchantId).filter(java.util.Objects::nonNull).distinct().toList();
+        List<String> ids = due.stream().map(RewardBook.Row::merchantId).filter(java.util.Objects::nonNull).distinct().toList();
         if (ids.isEmpty()) {
             return out;
         }
@@ -311,10 +300,10 @@ public final class Posting implements ScheduledJob {
     }
 
     /** Open cash clawbacks of the batch's cards at issuers that take no debits, oldest first, by card and currency. */
-    private Map<String, Deque<OpenClawback>> openClawbacksToNet(Connection c, List<Due> due) throws SQLException {
+    private Map<String, Deque<OpenClawback>> openClawbacksToNet(Connection c, List<RewardBook.Row> due) throws SQLException {
         Map<String, Deque<OpenClawback>> out = new HashMap<>();
-        List<Long> ids = due.stream().filter(d -> !debitsAllowed(d.row().reward().issuerId()))
-                .map(d -> Long.parseLong(d.row().reward().cardId())).distinct().toList();
+        List<Long> ids = due.stream().filter(d -> !debitsAllowed(d.reward().issuerId()))
+                .map(d -> Long.parseLong(d.reward().cardId())).distinct().toList();
         if (ids.isEmpty()) {
             return out;
         }
@@ -353,21 +342,27 @@ public final class Posting implements ScheduledJob {
                 }
             }
         }
+        // The reward behind each clawback (offer, merchant, date, card) comes from the book, its card and merchant
+        // name as for a credit.
+        Map<Long, RewardBook.Row> rewards = new HashMap<>();
+        for (RewardBook.Row r : RewardBook.read(c, open.stream().map(Open::rewardId).distinct().toList())) {
+            rewards.put(r.rowId(), r);
+        }
+        List<RewardBook.Row> rows = List.copyOf(rewards.values());
+        Map<Long, CardRef> cards = rows.isEmpty() ? Map.of() : cards(c, rows);
+        Map<String, String> names = merchantNames(c, rows);
         try (StatementCredits.Writer insert = StatementCredits.writer(c);
              PreparedStatement settle = c.prepareStatement("update clawback set remaining = 0, status = 'SETTLED', "
-                     + "settled_at = ? where id = ?");
-             PreparedStatement purchase = c.prepareStatement("select r.issuer_id, r.card_id, k.account_ref, k.last4, "
-                     + "r.offer_id, r.local_date, coalesce(m.name, r.offer_id) from reward r join card k on k.id = r.card_id "
-                     + "left join merchant m on m.merchant_id = r.merchant_id where r.id = ?")) {
+                     + "settled_at = ? where id = ?")) {
             for (Open o : open) {
-                purchase.setLong(1, o.rewardId());
-                try (ResultSet rs = purchase.executeQuery()) {
-                    rs.next();
-                    insert.add(new StatementCredits.NewCredit("D" + o.id(), o.rewardId(), StatementCredits.Kind.DEBIT,
-                            rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), -o.remaining(), 0,
-                            -o.remaining(), o.currency(), StatementText.clean("CASHBACK REFUND " + rs.getString(7)),
-                            rs.getString(5), rs.getObject(6, LocalDate.class)), now);
-                }
+                RewardBook.Row r = rewards.get(o.rewardId());
+                long cardId = Long.parseLong(r.reward().cardId());
+                CardRef card = cards.get(cardId);
+                String merchant = r.merchantId() != null && names.containsKey(r.merchantId())
+                        ? names.get(r.merchantId()) : r.offerId();
+                insert.add(new StatementCredits.NewCredit("D" + o.id(), o.rewardId(), StatementCredits.Kind.DEBIT,
+                        r.reward().issuerId(), cardId, card.accountRef(), card.last4(), -o.remaining(), 0, -o.remaining(),
+                        o.currency(), StatementText.clean("CASHBACK REFUND " + merchant), r.offerId(), r.purchaseDate()), now);
                 settle.setTimestamp(1, Sql.ts(now));
                 settle.setLong(2, o.id());
                 settle.addBatch();

@@ -56,7 +56,7 @@ class StatementBatchesTest {
             }
             CompletableFuture<List<StatementFiles.FileInfo>> files =
                     CompletableFuture.supplyAsync(() -> node.processor().operations().files().writeAll());
-            awaitLockWait();
+            awaitLockWait(files);
             assertThat(files).as("the batch cannot close while a posting transaction holds it").isNotDone();
             posting.commit();
 
@@ -117,12 +117,17 @@ class StatementBatchesTest {
         return "C" + reward;
     }
 
-    /** Until the server reports a transaction waiting for a lock (the file job's close), at most 30 s. */
-    private void awaitLockWait() throws Exception {
+    /** Until the server runs the file job's close of the batch (which cannot end while it is held), at most 30 s. */
+    private void awaitLockWait(CompletableFuture<?> job) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("select count(*) from information_schema.innodb_lock_waits")) {
+             PreparedStatement ps = c.prepareStatement("select count(*) from information_schema.processlist "
+                     + "where info like 'select open_batch from statement_batch % for update'")) {
             while (System.nanoTime() < deadline) {
+                if (job.isDone()) {
+                    job.join(); // throws what the job threw
+                    throw new AssertionError("the file job finished while a posting transaction held the batch");
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (rs.getInt(1) > 0) {
@@ -132,6 +137,21 @@ class StatementBatchesTest {
                 Thread.onSpinWait();
             }
         }
-        throw new AssertionError("the file job never waited for the posting transaction");
+        StringBuilder where = new StringBuilder();
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("select state, info from information_schema.processlist "
+                     + "where info is not null")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    where.append('\n').append(rs.getString(1)).append(": ").append(rs.getString(2));
+                }
+            }
+        }
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("ForkJoinPool")) {
+                where.append('\n').append(t.getName()).append(java.util.Arrays.toString(stack));
+            }
+        });
+        throw new AssertionError("the file job never waited for the posting transaction" + where);
     }
 }

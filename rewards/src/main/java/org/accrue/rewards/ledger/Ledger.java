@@ -42,6 +42,36 @@ public final class Ledger {
         ts.forEach(this::apply);
     }
 
+    /**
+     * Sets an opening balance (signed: debits positive), as a fold over earlier rows would have left it; for a ledger
+     * rebuilt from a state (Reward.ledger()) rather than from its rows. Package-private: nothing else opens balances.
+     */
+    void open(Account a, RewardUnit unit, long signedBalance) {
+        Key k = new Key(a, unit);
+        if (signedBalance == 0) {
+            balances.remove(k);
+        } else {
+            balances.put(k, signedBalance);
+        }
+    }
+
+    /** Whether both ledgers hold the same balance on every account and unit (an account at zero holds nothing). */
+    public boolean sameBalancesAs(Ledger other) {
+        return nonZero().equals(other.nonZero());
+    }
+
+    private Map<Key, Long> nonZero() {
+        Map<Key, Long> out = new HashMap<>(balances);
+        out.values().removeIf(b -> b == 0);
+        return out;
+    }
+
+    /** The non-zero balances, for a refusal's message (owners are card ids, issuer ids and funders: no secret). */
+    @Override
+    public String toString() {
+        return nonZero().toString();
+    }
+
     /** Signed balance: debits positive. */
     public long balance(Account a, RewardUnit unit) {
         return balances.getOrDefault(new Key(a, unit), 0L);

@@ -278,12 +278,60 @@ public final class Reward {
                 Account.available(cardId), Account.funder(funder)));
     }
 
+    /**
+     * The balances this reward's state implies, funder against the cardholder or settlement side: PENDING holds its
+     * amount on the cardholder's pending account; AVAILABLE what is left of it (less redeemed points) on the
+     * available account; SENT and POSTED its amount with the issuer or airline; REJECTED its amount owed to the
+     * cardholder again (nothing once written off: the amount is then 0); REVERSED and EXPIRED nothing. The ledger
+     * rows of a reward always sum to exactly this, which is what makes a transition checkable at post time
+     * ({@link #checkTransition}) without reading the rows back.
+     */
+    public Ledger ledger() {
+        Ledger l = new Ledger();
+        Account holder = switch (status) {
+            case PENDING -> Account.pending(cardId);
+            case AVAILABLE, REJECTED -> Account.available(cardId);
+            case SENT, POSTED -> Account.settlement(settlementOwner());
+            case REVERSED, EXPIRED -> null;
+        };
+        long held = holder == null ? 0 : status == Status.AVAILABLE ? amount - consumed : amount;
+        if (held != 0) {
+            l.open(holder, unit, -held); // credit-normal: what the cardholder or settlement side is owed
+            l.open(Account.funder(funder), unit, held);
+        }
+        return l;
+    }
+
+    /**
+     * The ledger rules at post time (as minigl runs its rules when a transaction is posted): {@code txns}, applied
+     * through {@link Ledger#apply} to {@code before} (the ledger this reward implied before the transition), must
+     * keep every account on its right side, and leave exactly the ledger the reward implies now. Throws
+     * IllegalStateException otherwise: the caller writes nothing. Mutates {@code before}.
+     */
+    public void checkTransition(Ledger before, List<LedgerTransaction> txns) {
+        for (LedgerTransaction t : txns) {
+            if (!id.equals(t.rewardId())) {
+                throw new IllegalStateException("ledger rule broken: a " + t.kind() + " of reward " + t.rewardId()
+                        + " posted on reward " + id);
+            }
+            before.apply(t);
+        }
+        Ledger now = ledger();
+        if (!before.sameBalancesAs(now)) {
+            throw new IllegalStateException("ledger rule broken: the transactions of reward " + id + " (" + status
+                    + ") leave " + before + ", its state implies " + now);
+        }
+    }
+
     /** Who holds a sent reward: the issuer for cash, the airline program for miles. */
     public String settlementOwner() {
         return unit.kind() == RewardUnit.Kind.MILES ? "AIRLINE:" + unit.code() : issuerId;
     }
 
     public long consumed() { return consumed; }
+    public long originalReward() { return originalReward; }
+    public Instant authorizedAt() { return authorizedAt; }
+    public Duration returnPeriod() { return returnPeriod; }
 
     public String id() { return id; }
     public String cardId() { return cardId; }
