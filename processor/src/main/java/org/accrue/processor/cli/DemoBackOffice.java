@@ -23,6 +23,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.accrue.config.JobName;
 import org.accrue.processor.Processor;
 import org.accrue.processor.jobs.Jobs;
 import org.accrue.reconciliation.pgp.PgpDecryption;
@@ -47,15 +48,15 @@ final class DemoBackOffice {
         out.accept(String.format("  %d rewards AVAILABLE, %d authorizations never cleared and EXPIRED", available, expired));
         out.accept("");
         out.accept("Scheduled jobs (clustered Quartz on the same MariaDB), each run asked for through the API:");
-        for (String job : List.of("posting", "statement-file", "miles-accrual", "tiers")) {
-            HttpResponse<String> r = send(http, node.httpPort(), "POST", "/jobs/" + job + "/runs", opsKey);
+        for (JobName job : List.of(JobName.POSTING, JobName.STATEMENT_FILE, JobName.MILES_ACCRUAL, JobName.TIERS)) {
+            HttpResponse<String> r = send(http, node.httpPort(), "POST", "/jobs/" + job.id() + "/runs", opsKey);
             String runId = JSON.readTree(r.body()).get("runId").asText();
             Jobs.Run run = node.jobs().await(runId, Duration.ofMinutes(2).toMillis());
             out.accept(String.format("  %-15s %-9s %s", job, run.status(), run.summary()));
         }
         var invoices = node.operations().invoicing().invoice(YearMonth.now(ZoneOffset.UTC));
         out.accept(String.format("  %-15s %-9s invoiced %d merchant(s) for %s (the scheduled run invoices the month before)",
-                "merchant-invoicing", "SUCCEEDED", invoices.size(), YearMonth.now(ZoneOffset.UTC)));
+                JobName.MERCHANT_INVOICING.id(), "SUCCEEDED", invoices.size(), YearMonth.now(ZoneOffset.UTC)));
         for (var inv : invoices) {
             for (var l : inv.lines()) {
                 out.accept(String.format("      %-10s %-5s %-4s rewards %8d + commission %6d - clawbacks %6d = %8d", inv.merchantId(),

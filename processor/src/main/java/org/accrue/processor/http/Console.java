@@ -403,10 +403,10 @@ final class Console {
                 + "<th></th></tr>");
         for (var j : s.jobs().list()) {
             var r = j.lastRun();
-            b.append("<tr><td>").append(esc(j.name())).append("</td><td>").append(esc(j.schedule())).append("</td><td>")
+            b.append("<tr><td>").append(esc(j.job().id())).append("</td><td>").append(esc(j.schedule())).append("</td><td>")
                     .append(esc(j.nextRunAt())).append("</td><td>").append(r == null ? "never" : esc(r.status() + " "
                             + r.finishedAt() + ": " + r.summary())).append("</td><td><form method=post action='").append(PATH)
-                    .append("/jobs/").append(esc(j.name())).append("/run'>").append(csrf(ses))
+                    .append("/jobs/").append(esc(j.job().id())).append("/run'>").append(csrf(ses))
                     .append("<button>Run now</button></form></td></tr>");
         }
         b.append("</table>");
@@ -418,11 +418,8 @@ final class Console {
         if (ses == null) {
             return;
         }
-        String name = ctx.pathParam("name");
-        if (!s.jobs().knows(name)) {
-            throw Problem.notFound("job");
-        }
-        s.jobs().request(name, "console:" + ses.principal().keyName());
+        var job = OperationsRoutes.job(s.jobs(), ctx.pathParam("name")).orElseThrow(() -> Problem.notFound("job"));
+        s.jobs().request(job, "console:" + ses.principal().keyName());
         ctx.redirect(PATH + "/jobs");
     }
 
