@@ -354,7 +354,7 @@ public final class ConfirmationImports {
 
     private void raiseFileException(Import imp, FileRejectedException.Reason reason, String detail) {
         Instant now = clock.instant();
-        Sql.inTransaction(ds, c -> Exceptions.raise(c, new Exceptions.Raise("FILE_REJECTED", imp.importId(), imp.issuerId(),
+        Sql.inTransaction(ds, c -> Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.FILE_REJECTED, imp.importId(), imp.issuerId(),
                 null, null, null, null, "confirmation file " + (imp.originalName() == null ? imp.importId() : imp.originalName())
                 + " rejected whole (" + reason + "): " + detail), now));
     }

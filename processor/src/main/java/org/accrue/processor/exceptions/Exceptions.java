@@ -52,18 +52,26 @@ public final class Exceptions {
     }
 
     /**
+     * How an exception was resolved (processing_exception.resolution): by ops, with one of the queue's actions of the
+     * same name, or LATE: a MISSING credit the issuer confirmed after all (reconciliation resolves it).
+     */
+    public enum Resolution {
+        RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK, RETRY, LATE
+    }
+
+    /**
      * An exception to raise; amount and currency (ISO 4217 alpha, or a miles program) may be null. A message's
      * exception names it by key and row id (messageKey, messageId); others leave both null.
      */
-    public record Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+    public record Raise(Type type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
                         String currency, String detail, String creditId, Long rewardId, String messageKey,
                         Long messageId) {
-        public Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+        public Raise(Type type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
                      String currency, String detail, String creditId, Long rewardId) {
             this(type, fingerprint, issuerId, cardId, last4, amount, currency, detail, creditId, rewardId, null, null);
         }
 
-        public Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+        public Raise(Type type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
                      String currency, String detail) {
             this(type, fingerprint, issuerId, cardId, last4, amount, currency, detail, null, null);
         }
@@ -90,10 +98,11 @@ public final class Exceptions {
 
     private static final String INSERT = "insert ignore into processing_exception (id, type, fingerprint, "
             + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, credit_id, reward_id, "
-            + "message_id) values (next value for processing_exception_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?, ?)";
+            + "message_id) values (next value for processing_exception_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, '" + Status.OPEN.name()
+            + "', ?, ?, ?, ?)";
 
     private static void bind(PreparedStatement ps, Raise r, Instant now) throws SQLException {
-        ps.setString(1, r.type());
+        ps.setString(1, r.type().name());
         ps.setString(2, r.fingerprint());
         ps.setString(3, r.messageKey());
         ps.setString(4, r.issuerId());

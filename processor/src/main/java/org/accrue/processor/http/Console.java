@@ -25,6 +25,8 @@ import org.accrue.config.AccrueConfig.Role;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.catalog.Catalog;
 import org.accrue.processor.confirmations.ExceptionsQueue;
+import org.accrue.processor.exceptions.Exceptions.Status;
+import org.accrue.processor.exceptions.Exceptions.Type;
 import org.accrue.processor.store.Sql;
 import org.eclipse.jetty.util.StringUtil;
 
@@ -175,23 +177,21 @@ final class Console {
         if (ses == null) {
             return;
         }
-        String status = ctx.queryParamAsClass("status", String.class).getOrDefault("OPEN");
-        String type = ctx.queryParam("type");
         // The API's parsing: an unknown status or type is a 400 naming the allowed values, not an empty queue.
-        List<ExceptionsQueue.Item> items = s.exceptions().list(ctx.queryParam("status") == null
-                ? org.accrue.processor.exceptions.Exceptions.Status.OPEN : OperationsRoutes.exceptionStatus(ctx),
-                OperationsRoutes.exceptionType(ctx), null, null, 500);
+        // No status parameter is the open queue; an empty one (the form's "any") is every status.
+        Status status = ctx.queryParam("status") == null ? Status.OPEN : OperationsRoutes.exceptionStatus(ctx);
+        Type type = OperationsRoutes.exceptionType(ctx);
+        List<ExceptionsQueue.Item> items = s.exceptions().list(status, type, null, null, 500);
         StringBuilder b = new StringBuilder();
         if (ctx.queryParam("done") != null) {
             b.append("<p class=ok id=flash>").append(esc(ctx.queryParam("done"))).append("</p>");
         }
         b.append("<p>Open by type: ").append(esc(s.exceptions().openByType())).append("</p>");
         b.append("<form method=get action='").append(PATH).append("'>Status <select name=status>");
-        for (String st : List.of("OPEN", "PENDING_APPROVAL", "RESOLVED", "")) {
-            b.append("<option").append(st.equals(status) ? " selected" : "").append(" value='").append(st).append("'>")
-                    .append(st.isEmpty() ? "any" : st).append("</option>");
-        }
-        b.append("</select> Type <input name=type value='").append(esc(type)).append("'> <button>Filter</button></form>");
+        options(b, Status.values(), status);
+        b.append("</select> Type <select name=type>");
+        options(b, Type.values(), type);
+        b.append("</select> <button>Filter</button></form>");
         b.append("<table id=queue><tr><th>#</th><th>age</th><th>type</th><th>issuer</th><th>card</th><th>amount</th>"
                 + "<th>detail</th><th>assignee</th><th>resolve</th></tr>");
         for (ExceptionsQueue.Item e : items) {
@@ -207,6 +207,15 @@ final class Console {
         page(ctx, "Exceptions", ses, b.toString());
     }
 
+    /** The options of a filter: each value by name, then "any" (an empty value), the one shown selected. */
+    private static <E extends Enum<E>> void options(StringBuilder b, E[] values, E shown) {
+        for (E v : values) {
+            b.append("<option").append(v == shown ? " selected" : "").append(" value='").append(v.name()).append("'>")
+                    .append(v.name()).append("</option>");
+        }
+        b.append("<option").append(shown == null ? " selected" : "").append(" value=''>any</option>");
+    }
+
     /** "12.50 USD" for money (the queue gives ISO 4217 alpha codes), "1200 SKY" for miles. */
     static String amount(ExceptionsQueue.Item e) {
         try {
@@ -217,7 +226,7 @@ final class Console {
     }
 
     private String resolveForm(Session ses, ExceptionsQueue.Item e) {
-        if (e.status().equals("PENDING_APPROVAL")) {
+        if (e.status() == Status.PENDING_APPROVAL) {
             return "<form method=post action='" + PATH + "/exceptions/" + e.id() + "/approve'>" + csrf(ses)
                     + esc(e.proposedAction()) + " by " + esc(e.proposedBy()) + " <input name=reason placeholder=reason required> "
                     + "<button name=approve value=true>Approve</button><button name=approve value=false>Refuse</button></form>";

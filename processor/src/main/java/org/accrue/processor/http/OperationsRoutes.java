@@ -207,7 +207,7 @@ public final class OperationsRoutes {
                         + names(org.accrue.processor.confirmations.ExceptionsQueue.Action.values()));
             }
             var e = s.exceptions().resolve(exceptionId(ctx), action, ApiServer.text(b, "reason"), p.keyName());
-            ctx.status(e.status().equals("PENDING_APPROVAL") ? 202 : 200).json(exception(e));
+            ctx.status(e.status() == Exceptions.Status.PENDING_APPROVAL ? 202 : 200).json(exception(e));
         });
         app.post(BASE + "/exceptions/{id}/approval", ctx -> {
             Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
@@ -290,8 +290,8 @@ public final class OperationsRoutes {
     static Map<String, Object> exception(org.accrue.processor.confirmations.ExceptionsQueue.Item e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
-        m.put("type", e.type());
-        m.put("status", e.status());
+        m.put("type", e.type().name());
+        m.put("status", e.status().name());
         m.put("issuerId", e.issuerId());
         m.put("card", e.cardMasked());
         if (e.messageKey() != null) {
@@ -305,11 +305,11 @@ public final class OperationsRoutes {
         m.put("ageSeconds", e.ageSeconds());
         m.put("actions", e.actions().stream().map(Enum::name).sorted().toList());
         if (e.resolution() != null) {
-            m.put("resolution", Map.of("action", e.resolution(), "reason", String.valueOf(e.resolutionReason()),
+            m.put("resolution", Map.of("action", e.resolution().name(), "reason", String.valueOf(e.resolutionReason()),
                     "by", String.valueOf(e.resolvedBy()), "at", String.valueOf(e.resolvedAt())));
         }
         if (e.proposedAction() != null) {
-            m.put("proposed", Map.of("action", e.proposedAction(), "by", e.proposedBy()));
+            m.put("proposed", Map.of("action", e.proposedAction().name(), "by", e.proposedBy()));
         }
         return m;
     }

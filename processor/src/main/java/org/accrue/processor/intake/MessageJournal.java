@@ -92,6 +92,7 @@ import org.accrue.iso8583.Answers;
 import org.accrue.iso8583.CardMessage;
 import org.accrue.iso8583.CardMessageHandler;
 import org.accrue.iso8583.ResponseCode;
+import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.enrollment.PanTokenizer;
 import org.accrue.rewards.enrollment.PanTokenizer.PanToken;
@@ -413,7 +414,7 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
                 Map<String, CardRow> cards = known.cards();
                 Map<String, Seen> seen = known.seen();
 
-                List<Object[]> conflictRows = new ArrayList<>();
+                List<Conflict> conflictRows = new ArrayList<>();
                 List<CardMessageEntity> rows = new ArrayList<>(batch.size());
                 for (Pending p : batch) {
                     CardMessage m = p.message();
@@ -583,19 +584,24 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         return new Known(cards, seen);
     }
 
-    private Object[] conflict(CardMessage m, PanToken token, boolean samePan, Seen before, Instant now) {
+    /** A MESSAGE_CONFLICT exception to raise: the message's key, last four, amount and DE49 (numeric), and why. */
+    private record Conflict(String fingerprint, String messageKey, String last4, long amountMinor, String currency,
+                            String detail, Instant at) {
+    }
+
+    private Conflict conflict(CardMessage m, PanToken token, boolean samePan, Seen before, Instant now) {
         String what = samePan ? "amount " + before.amountMinor() + " then " + m.amountMinor()
                 : "a different card number";
         String detail = "message key " + m.messageKey() + " (MTI " + m.mti() + ") arrived again with " + what
                 + "; answered 94, the first message stands";
         String fingerprint = sha256(m.messageKey() + "|" + token.keyVersion() + ":" + token.token() + "|" + m.amountMinor());
-        return new Object[] {fingerprint, m.messageKey(), m.panLast4(), m.amountMinor(), m.currency(), detail, now};
+        return new Conflict(fingerprint, m.messageKey(), m.panLast4(), m.amountMinor(), m.currency(), detail, now);
     }
 
-    private static void insertConflicts(StatelessSession s, List<Object[]> rows) {
+    private static void insertConflicts(StatelessSession s, List<Conflict> rows) {
         Set<String> fingerprints = new LinkedHashSet<>();
-        for (Object[] r : rows) {
-            if (!fingerprints.add((String) r[0])) {
+        for (Conflict r : rows) {
+            if (!fingerprints.add(r.fingerprint())) {
                 continue; // the same conflicting message twice in one batch
             }
             // INSERT IGNORE: the same conflicting message resent adds no second exception.
@@ -603,10 +609,11 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
                             + "(id, type, fingerprint, message_key, last4, amount_minor, currency, detail, status, created_at) "
                             + "values (next value for processing_exception_seq, :type, :fp, :key, :last4, :amount, :cur, "
                             + ":detail, :status, :at)")
-                    .setParameter("type", ProcessingExceptionEntity.TYPE_MESSAGE_CONFLICT)
-                    .setParameter("fp", r[0]).setParameter("key", r[1]).setParameter("last4", r[2])
-                    .setParameter("amount", r[3]).setParameter("cur", r[4]).setParameter("detail", r[5])
-                    .setParameter("status", ProcessingExceptionEntity.STATUS_OPEN).setParameter("at", r[6])
+                    .setParameter("type", Exceptions.Type.MESSAGE_CONFLICT.name())
+                    .setParameter("fp", r.fingerprint()).setParameter("key", r.messageKey()).setParameter("last4", r.last4())
+                    .setParameter("amount", r.amountMinor()).setParameter("cur", r.currency())
+                    .setParameter("detail", r.detail()).setParameter("status", Exceptions.Status.OPEN.name())
+                    .setParameter("at", r.at())
                     .executeUpdate();
         }
     }
