@@ -43,7 +43,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.exceptions.Exceptions.Type;
@@ -144,10 +143,8 @@ final class ConfirmationApply implements AutoCloseable {
     }
 
     /** The lines applied so far, by outcome (a LATE line counts as LATE whatever it says). */
-    Map<String, Integer> counts() {
-        Map<String, Integer> out = new TreeMap<>();
-        counts.forEach((o, n) -> out.put(o.name(), Math.toIntExact(n)));
-        return out;
+    OutcomeCounts counts() {
+        return new OutcomeCounts(counts);
     }
 
     long lines() {
