@@ -7,11 +7,18 @@
  * ageing and resolution (and the ledger of the exception's reward), a card's
  * rewards and statement (masked), offers and merchants, job runs, and health
  * (listener, scheduler, partners). Everything shown is escaped.
+ *
+ * Reads go through the features (the queue, jobs, statements, catalog,
+ * enrollment); time comes from the node's InstantSource (sessions, the
+ * statement month). The two reads of the reward and ledger_entry tables
+ * below are the exception: they move to rewardbook.RewardBook with the
+ * reward tables' owner (issue 14), and until then are the only SQL here.
  */
 package org.accrue.processor.http;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -42,6 +49,10 @@ final class Console {
     private record Session(Principal principal, String csrf, Instant expires) {
     }
 
+    /** One line of an exception's page: its name (also the cell's id, f-<name>) and what it shows. */
+    private record Field(String name, Object value) {
+    }
+
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final ApiKeys keys;
     private final OperationsRoutes.Services s;
@@ -49,9 +60,11 @@ final class Console {
     private final Enrollment enrollment;
     private final DataSource ds;
     private final ApiServer.Health health;
+    private final InstantSource clock;
 
     private Console(ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment, DataSource ds,
-                    ApiServer.Health health) {
+                    ApiServer.Health health, InstantSource clock) {
+        this.clock = clock;
         this.keys = keys;
         this.s = s;
         this.catalog = catalog;
@@ -61,11 +74,11 @@ final class Console {
     }
 
     static void register(Javalin app, ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment,
-                         DataSource ds, ApiServer.Health health) {
+                         DataSource ds, ApiServer.Health health, InstantSource clock) {
         if (s == null || ds == null) {
             return;
         }
-        Console c = new Console(keys, s, catalog, enrollment, ds, health);
+        Console c = new Console(keys, s, catalog, enrollment, ds, health, clock);
         app.get(PATH + "/login", ctx -> c.page(ctx, "Sign in", null, c.loginForm(ctx.queryParam("error"))));
         app.post(PATH + "/login", c::login);
         app.post(PATH + "/logout", ctx -> {
@@ -110,11 +123,12 @@ final class Console {
             ctx.redirect(PATH + "/login?error=1");
             return;
         }
+        Instant now = clock.instant();
         if (sessions.size() >= SESSIONS_MAX) {
-            sessions.values().removeIf(x -> x.expires().isBefore(Instant.now()));
+            sessions.values().removeIf(x -> x.expires().isBefore(now));
         }
         String id = token();
-        sessions.put(id, new Session(p, token(), Instant.now().plus(SESSION_TTL)));
+        sessions.put(id, new Session(p, token(), now.plus(SESSION_TTL)));
         ctx.res().addHeader("Set-Cookie", COOKIE + "=" + id + "; Path=" + PATH + "; HttpOnly; SameSite=Strict; Max-Age="
                 + SESSION_TTL.toSeconds());
         ctx.redirect(PATH);
@@ -124,7 +138,7 @@ final class Console {
     private Session session(Context ctx) {
         String id = ctx.cookie(COOKIE);
         Session ses = id == null ? null : sessions.get(id);
-        if (ses == null || ses.expires().isBefore(Instant.now())) {
+        if (ses == null || ses.expires().isBefore(clock.instant())) {
             if (id != null) {
                 sessions.remove(id);
             }
@@ -305,13 +319,14 @@ final class Console {
             b.append("<p class=ok id=flash>").append(esc(ctx.queryParam("done"))).append("</p>");
         }
         b.append("<table id=exception>");
-        for (Object[] row : new Object[][] {{"type", e.type()}, {"status", e.status()}, {"age", age(e.ageSeconds())},
-                {"issuer", e.issuerId()}, {"card", e.cardMasked()}, {"amount", e.amount() == null ? null : amount(e)},
-                {"message", e.messageKey()}, {"credit", e.creditId()}, {"detail", e.detail()}, {"assignee", e.assignee()},
-                {"resolution", e.resolution() == null ? null : e.resolution() + " by " + e.resolvedBy() + " at "
-                        + e.resolvedAt() + ": " + e.resolutionReason()}}) {
-            b.append("<tr><th>").append(row[0]).append("</th><td id='f-").append(row[0]).append("'>").append(esc(row[1]))
-                    .append("</td></tr>");
+        for (Field f : List.of(new Field("type", e.type()), new Field("status", e.status()),
+                new Field("age", age(e.ageSeconds())), new Field("issuer", e.issuerId()), new Field("card", e.cardMasked()),
+                new Field("amount", e.amount() == null ? null : amount(e)), new Field("message", e.messageKey()),
+                new Field("credit", e.creditId()), new Field("detail", e.detail()), new Field("assignee", e.assignee()),
+                new Field("resolution", e.resolution() == null ? null : e.resolution() + " by " + e.resolvedBy() + " at "
+                        + e.resolvedAt() + ": " + e.resolutionReason()))) {
+            b.append("<tr><th>").append(f.name()).append("</th><td id='f-").append(f.name()).append("'>")
+                    .append(esc(f.value())).append("</td></tr>");
         }
         b.append("</table><h2>Resolve</h2>").append(resolveForm(ses, e));
         b.append("<form method=post action='").append(PATH).append("/exceptions/").append(id).append("/assign'>")
@@ -354,7 +369,7 @@ final class Console {
         String cardId = ctx.pathParam("cardId").isBlank() ? String.valueOf(ctx.queryParam("card")) : ctx.pathParam("cardId");
         var card = enrollment.find(null, cardId).orElseThrow(() -> Problem.notFound("card"));
         long row = enrollment.internalId(null, cardId).orElseThrow();
-        YearMonth month = YearMonth.now(ZoneOffset.UTC);
+        YearMonth month = YearMonth.from(clock.instant().atZone(ZoneOffset.UTC));
         var st = s.statements().of(row, month);
         StringBuilder b = new StringBuilder("<p>").append(esc(card.panMasked())).append(" · issuer ").append(esc(card.issuerId()))
                 .append(" · account ").append(esc(card.accountRef())).append(" · ").append(esc(card.status())).append("</p>");

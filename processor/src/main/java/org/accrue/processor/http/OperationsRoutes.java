@@ -34,7 +34,10 @@ public final class OperationsRoutes {
     private OperationsRoutes() {
     }
 
-    /** What the routes serve; a null service leaves its routes answering 404. */
+    /**
+     * What the routes serve; a null service leaves its routes answering 404. The DataSource is only for the console's
+     * two reward and ledger reads until rewardbook.RewardBook serves them (issue 14); no route uses it.
+     */
     public record Services(Jobs jobs, Statements statements, Points points, MerchantInvoicing invoicing,
                            StatementFiles files, org.accrue.processor.miles.MilesAccrual miles,
                            org.accrue.processor.confirmations.ConfirmationImports imports,
