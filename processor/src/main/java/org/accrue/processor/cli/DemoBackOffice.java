@@ -113,6 +113,13 @@ final class DemoBackOffice {
         confirm(node, http, issuerKey, opsKey, bankKey, pass, out);
     }
 
+    /** A credit the demo bank received in a statement file, as the bank's confirmation answers it. */
+    private record FiledCredit(String creditId, String accountRef, long amount, String currency, String fileId) {
+        static FiledCredit of(Object[] r) {
+            return new FiledCredit((String) r[0], (String) r[1], ((Number) r[2]).longValue(), (String) r[3], (String) r[4]);
+        }
+    }
+
     /**
      * The bank answers with a confirmation file (encrypted to us, signed by the bank) that posts every credit but
      * three: one posted with another amount, one rejected, one left out. Reconciliation (with the clock moved past
@@ -120,29 +127,31 @@ final class DemoBackOffice {
      */
     private static void confirm(Processor node, HttpClient http, String issuerKey, String opsKey, PgpKeys.Generated bankKey,
                                 char[] pass, Consumer<String> out) throws Exception {
-        List<Object[]> credits = node.store().sessionFactory().fromSession(s -> s.createNativeQuery("select credit_id, "
+        List<FiledCredit> credits = node.store().sessionFactory().fromSession(s -> s.createNativeQuery("select credit_id, "
                 + "account_ref, amount, currency, file_id from statement_credit where issuer_id = 'DEMOBANK' and status = 'FILED' "
-                + "order by credit_id", Object[].class).getResultList());
+                + "order by credit_id", Object[].class).getResultStream().map(FiledCredit::of).toList());
         if (credits.size() < 4) {
             return;
         }
         StringBuilder f = new StringBuilder("H|STMTCONF|DEMOBANK|CONF_DEMOBANK_1|" + Instant.now().truncatedTo(
-                java.time.temporal.ChronoUnit.SECONDS) + "|" + credits.getFirst()[4] + "\n");
+                java.time.temporal.ChronoUnit.SECONDS) + "|" + credits.getFirst().fileId() + "\n");
         long sum = 0;
         int lines = 0;
         for (int i = 0; i < credits.size(); i++) {
-            Object[] c = credits.get(i);
-            long amount = ((Number) c[2]).longValue();
+            FiledCredit c = credits.get(i);
+            long amount = c.amount();
             String line;
             if (i == 0) {
                 continue; // never confirmed: MISSING once the window has passed
             } else if (i == 1) {
                 amount -= 1; // posted one cent short: AMOUNT_MISMATCH
-                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|POSTED|-|" + java.time.LocalDate.now();
+                line = "D|" + c.creditId() + "|" + c.accountRef() + "|" + amount + "|" + c.currency() + "|POSTED|-|"
+                        + java.time.LocalDate.now();
             } else if (i == 2) {
-                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|REJECTED|ACCOUNT_CLOSED|-";
+                line = "D|" + c.creditId() + "|" + c.accountRef() + "|" + amount + "|" + c.currency() + "|REJECTED|ACCOUNT_CLOSED|-";
             } else {
-                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|POSTED|-|" + java.time.LocalDate.now();
+                line = "D|" + c.creditId() + "|" + c.accountRef() + "|" + amount + "|" + c.currency() + "|POSTED|-|"
+                        + java.time.LocalDate.now();
             }
             f.append(line).append('\n');
             sum += amount;
