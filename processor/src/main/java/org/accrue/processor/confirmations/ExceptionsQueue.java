@@ -35,6 +35,7 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 import org.accrue.processor.Refusal;
+import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.exceptions.Exceptions.Resolution;
 import org.accrue.processor.exceptions.Exceptions.Status;
 import org.accrue.processor.exceptions.Exceptions.Type;
@@ -42,7 +43,6 @@ import org.accrue.processor.rewardbook.LedgerRows;
 import org.accrue.processor.rewardbook.StoredRewards;
 import org.accrue.processor.matcher.RewardMatcher;
 import org.accrue.processor.store.Sql;
-import org.accrue.rewards.money.Money;
 
 public final class ExceptionsQueue {
     /** What ops resolve an exception with; each is recorded as the Resolution of the same name. */
@@ -78,10 +78,6 @@ public final class ExceptionsQueue {
     static Set<Action> allowed(Type type) {
         return ALLOWED.getOrDefault(type, Set.of(Action.WRITE_OFF));
     }
-
-    /** The airline's exceptions: their key is the accrual's (accrual id, "-R<n>" for a reversal), not a credit. */
-    private static final Set<Type> AIRLINE = java.util.EnumSet.of(Type.AIRLINE_REFUSED, Type.AIRLINE_UNRESOLVED,
-            Type.AIRLINE_REVERSAL_REFUSED, Type.AIRLINE_CREDENTIALS);
 
     /** A refused request on the queue, with a stable code for problem+json. */
     public static final class QueueException extends Refusal {
@@ -181,49 +177,20 @@ public final class ExceptionsQueue {
 
     private static Item read(ResultSet rs, Instant now) throws SQLException {
         Instant created = Sql.instant(rs, 13);
-        Type type = type(rs.getString(2));
-        Status status = status(rs.getString(3));
+        Type type = Type.stored(rs.getString(2));
+        Status status = Status.stored(rs.getString(3));
         return new Item(rs.getLong(1), type, status, rs.getString(4), (Long) rs.getObject(5, Long.class),
                 rs.getString(6) == null ? null : "**** " + rs.getString(6), (Long) rs.getObject(7, Long.class),
-                alpha(rs.getString(8)), rs.getString(9), rs.getString(10), (Long) rs.getObject(11, Long.class),
-                rs.getString(12), created, Math.max(0, Duration.between(created, now).toSeconds()), resolution(rs.getString(14)),
+                Exceptions.alphaCurrency(rs.getString(8)), rs.getString(9), rs.getString(10), (Long) rs.getObject(11, Long.class),
+                rs.getString(12), created, Math.max(0, Duration.between(created, now).toSeconds()),
+                Resolution.stored(rs.getString(14)),
                 rs.getString(15), rs.getString(16), Sql.instant(rs, 17), action(rs.getString(18)), rs.getString(19),
                 status == Status.RESOLVED ? Set.of() : allowed(type), rs.getString(20));
-    }
-
-    /** A stored type; only Exceptions.Type names are ever written, so another is a broken row. */
-    private static Type type(String stored) {
-        return Type.parse(stored).orElseThrow(() -> new IllegalStateException("processing_exception type " + stored));
-    }
-
-    private static Status status(String stored) {
-        return Status.parse(stored).orElseThrow(() -> new IllegalStateException("processing_exception status " + stored));
     }
 
     /** A stored proposal: an Action's name, or null. */
     private static Action action(String stored) {
         return stored == null ? null : Action.valueOf(stored);
-    }
-
-    /** A stored resolution: a Resolution's name, or null (not resolved). */
-    private static Resolution resolution(String stored) {
-        return stored == null ? null : Resolution.valueOf(stored);
-    }
-
-    /**
-     * The ISO 4217 alpha code of a stored currency. Exceptions raised from a card message (94 conflicts, and MID
-     * suggestions before V14) hold its numeric DE49 ("840"); shown over HTTP it is "USD" like every other amount.
-     * A miles program or an alpha code stays as it is; a numeric code no currency has is shown as stored.
-     */
-    static String alpha(String stored) {
-        if (stored == null || stored.length() != 3 || !stored.chars().allMatch(Character::isDigit)) {
-            return stored;
-        }
-        try {
-            return Money.alphaOf(stored);
-        } catch (IllegalArgumentException e) {
-            return stored;
-        }
     }
 
     public Item assign(long id, String assignee, String actor) {
@@ -323,7 +290,8 @@ public final class ExceptionsQueue {
                 if (!rs.next()) {
                     throw new QueueException(404, "NOT_FOUND", "exception not found");
                 }
-                return new Row(rs.getLong(1), type(rs.getString(2)), status(rs.getString(3)), (Long) rs.getObject(4, Long.class),
+                return new Row(rs.getLong(1), Type.stored(rs.getString(2)), Status.stored(rs.getString(3)),
+                        (Long) rs.getObject(4, Long.class),
                         rs.getString(5), rs.getString(6), (Long) rs.getObject(7, Long.class), rs.getString(8),
                         action(rs.getString(9)), rs.getString(10), rs.getString(11), (Long) rs.getObject(12, Long.class));
             }
@@ -376,7 +344,7 @@ public final class ExceptionsQueue {
         if (e.rewardId == null) {
             return "no money moves (" + e.type + ")";
         }
-        boolean airline = AIRLINE.contains(e.type);
+        boolean airline = e.type.airline();
         boolean reversal = airline && e.fingerprint.contains("-R");
         if (reversal && action == Action.WRITE_OFF) {
             return "the bank absorbs the miles the member already spent; the reward stands";
@@ -517,7 +485,7 @@ public final class ExceptionsQueue {
             try (PreparedStatement ps = c.prepareStatement("select type, count(*) from processing_exception where status <> "
                     + "'RESOLVED' group by type order by type"); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(type(rs.getString(1)), rs.getLong(2));
+                    out.put(Type.stored(rs.getString(1)), rs.getLong(2));
                 }
             }
             return out;

@@ -39,6 +39,17 @@ public final class Exceptions {
         public static Optional<Type> parse(String name) {
             return Arrays.stream(values()).filter(t -> t.name().equals(name)).findFirst();
         }
+
+        /** A stored type: only Type names are ever written, so another is a broken row. */
+        public static Type stored(String name) {
+            return parse(name).orElseThrow(() -> new IllegalStateException("processing_exception type " + name));
+        }
+
+        /** The airline's exceptions: keyed by the accrual (accrual id, "-R<n>" for a reversal), not by a credit. */
+        public boolean airline() {
+            return this == AIRLINE_REFUSED || this == AIRLINE_UNRESOLVED || this == AIRLINE_REVERSAL_REFUSED
+                    || this == AIRLINE_CREDENTIALS;
+        }
     }
 
     /** Where an exception is in its resolution (processing_exception.status). */
@@ -49,6 +60,11 @@ public final class Exceptions {
         public static Optional<Status> parse(String name) {
             return Arrays.stream(values()).filter(t -> t.name().equals(name)).findFirst();
         }
+
+        /** A stored status: only Status names are ever written, so another is a broken row. */
+        public static Status stored(String name) {
+            return parse(name).orElseThrow(() -> new IllegalStateException("processing_exception status " + name));
+        }
     }
 
     /**
@@ -56,7 +72,12 @@ public final class Exceptions {
      * same name, or LATE: a MISSING credit the issuer confirmed after all (reconciliation resolves it).
      */
     public enum Resolution {
-        RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK, RETRY, LATE
+        RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK, RETRY, LATE;
+
+        /** A stored resolution, or null (not resolved). */
+        public static Resolution stored(String name) {
+            return name == null ? null : valueOf(name);
+        }
     }
 
     /**
@@ -74,6 +95,22 @@ public final class Exceptions {
         public Raise(Type type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
                      String currency, String detail) {
             this(type, fingerprint, issuerId, cardId, last4, amount, currency, detail, null, null);
+        }
+    }
+
+    /**
+     * The ISO 4217 alpha code of a stored currency. Exceptions raised from a card message (94 conflicts, and MID
+     * suggestions before V14) hold its numeric DE49 ("840"); shown over HTTP it is "USD" like every other amount.
+     * A miles program or an alpha code stays as it is; a numeric code no currency has is shown as stored.
+     */
+    public static String alphaCurrency(String stored) {
+        if (stored == null || stored.length() != 3 || !stored.chars().allMatch(Character::isDigit)) {
+            return stored;
+        }
+        try {
+            return org.accrue.rewards.money.Money.alphaOf(stored);
+        } catch (IllegalArgumentException e) {
+            return stored;
         }
     }
 
