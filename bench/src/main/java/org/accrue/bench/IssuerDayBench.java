@@ -40,6 +40,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.accrue.bench.node.NodeDir;
 import org.accrue.bench.node.ServedNode;
+import org.accrue.config.JobName;
 
 public final class IssuerDayBench {
     static final long PURCHASES_MAX = 20_000_000;
@@ -121,11 +122,11 @@ public final class IssuerDayBench {
             long matchedEnd = System.nanoTime();
             phases.put("matching", (matchedEnd - wireEnd) / 1e9);
             System.out.printf("matching: the backlog was empty %.1f s after the last answer%n", phases.get("matching"));
-            String posting = job("posting");
+            String posting = job(JobName.POSTING);
             long postingEnd = System.nanoTime();
             phases.put("posting", (postingEnd - matchedEnd) / 1e9);
             System.out.printf("posting: %.1f s: %s%n", phases.get("posting"), posting);
-            String file = job("statement-file");
+            String file = job(JobName.STATEMENT_FILE);
             long fileEnd = System.nanoTime();
             phases.put("statement file", (fileEnd - postingEnd) / 1e9);
             System.out.printf("statement file: %.1f s: %s%n", phases.get("statement file"), file);
@@ -140,7 +141,8 @@ public final class IssuerDayBench {
     }
 
     /** Requests a run of the job through the API and waits until it ends; its summary. */
-    private String job(String name) throws IOException, InterruptedException {
+    private String job(JobName job) throws IOException, InterruptedException {
+        String name = job.id();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/jobs/" + name + "/runs"))
                 .header("Authorization", "Bearer " + apiKey).POST(HttpRequest.BodyPublishers.noBody())
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());

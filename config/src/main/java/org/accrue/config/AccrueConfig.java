@@ -120,15 +120,11 @@ public record AccrueConfig(
     public record Issuer(String id, String name, boolean debitsAllowed, Path pgpPublicKey, int confirmationWindowDays) {
     }
 
-    /** Every scheduled job, by the name the API and CLI use. */
-    public static final List<String> JOB_NAMES = List.of("posting", "statement-file", "miles-accrual", "reconciliation",
-            "expiry", "tiers", "merchant-invoicing");
-
     /**
      * The Quartz scheduler: off on nodes that only take traffic; instanceId AUTO makes a unique one per node; a cron
      * of "-" leaves a job to manual runs only.
      */
-    public record Jobs(boolean enabled, String instanceId, int threads, Map<String, String> crons, int postingBatchSizeMax,
+    public record Jobs(boolean enabled, String instanceId, int threads, Map<JobName, String> crons, int postingBatchSizeMax,
                        int postingWorkers) {
     }
 
@@ -306,19 +302,16 @@ public record AccrueConfig(
             apiKeys.add(new ApiKey(name, hash, role, issuer));
         }
 
-        Map<String, String> crons = new LinkedHashMap<>();
-        Map<String, String> defaultCrons = Map.of("posting", "0 0 2 * * ?", "statement-file", "0 30 2 * * ?",
-                "miles-accrual", "0 */15 * * * ?", "reconciliation", "0 0 6 * * ?", "expiry", "0 0 1 * * ?",
-                "tiers", "0 0 3 * * ?", "merchant-invoicing", "0 0 4 1 * ?");
+        Map<JobName, String> crons = new java.util.EnumMap<>(JobName.class);
         for (String job : s.children("accrue.jobs.schedule.")) {
-            if (!JOB_NAMES.contains(job)) {
-                throw new ConfigException("accrue.jobs.schedule." + job + ": no such job; jobs are " + JOB_NAMES);
+            if (JobName.parse(job).isEmpty()) {
+                throw new ConfigException("accrue.jobs.schedule." + job + ": no such job; jobs are " + JobName.ids());
             }
         }
-        for (String job : JOB_NAMES) {
-            String cron = s.string("accrue.jobs.schedule." + job, defaultCrons.get(job)).strip();
+        for (JobName job : JobName.values()) {
+            String cron = s.string("accrue.jobs.schedule." + job.id(), job.defaultCron()).strip();
             if (!cron.equals("-") && !org.quartz.CronExpression.isValidExpression(cron)) {
-                throw new ConfigException("accrue.jobs.schedule." + job + " is not a Quartz cron expression (or - for manual only): " + cron);
+                throw new ConfigException("accrue.jobs.schedule." + job.id() + " is not a Quartz cron expression (or - for manual only): " + cron);
             }
             crons.put(job, cron);
         }
@@ -327,7 +320,7 @@ public record AccrueConfig(
             throw new ConfigException("accrue.jobs.instance-id must be AUTO or 1-100 of A-Z a-z 0-9 . _ -");
         }
         Jobs jobs = new Jobs(s.bool("accrue.jobs.enabled", true), instanceId, s.integer("accrue.jobs.threads", 4, 1, 32),
-                Map.copyOf(crons), s.integer("accrue.jobs.posting.batch-size-max", 1000, 1, 10_000),
+                java.util.Collections.unmodifiableMap(crons), s.integer("accrue.jobs.posting.batch-size-max", 1000, 1, 10_000),
                 s.integer("accrue.jobs.posting.workers", 2, 1, 16));
 
         byte[] pgpKey = s.string("accrue.pgp.secret-key", null) == null ? null : s.secret("accrue.pgp.secret-key");

@@ -163,8 +163,8 @@ class AccrueConfigTest {
         m.put("accrue.jobs.schedule.posting", "0 15 1 * * ?");
         m.put("accrue.jobs.schedule.tiers", "-");
         AccrueConfig c = AccrueConfig.from(Settings.of(m));
-        assertThat(c.jobs().crons()).containsEntry("posting", "0 15 1 * * ?").containsEntry("tiers", "-")
-                .containsEntry("statement-file", "0 30 2 * * ?").containsOnlyKeys(AccrueConfig.JOB_NAMES);
+        assertThat(c.jobs().crons()).containsEntry(JobName.POSTING, "0 15 1 * * ?").containsEntry(JobName.TIERS, "-")
+                .containsEntry(JobName.STATEMENT_FILE, "0 30 2 * * ?").containsOnlyKeys(JobName.values());
         assertThat(c.jobs().enabled()).isTrue();
         assertThat(c.jobs().instanceId()).isEqualTo("AUTO");
     }

@@ -8,12 +8,14 @@ package org.accrue.processor;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import javax.sql.DataSource;
 
 import org.accrue.config.AccrueConfig;
+import org.accrue.config.JobName;
 import org.accrue.processor.invoicing.MerchantInvoicing;
 import org.accrue.processor.jobs.ScheduledJob;
 import org.accrue.processor.miles.AirlinePartner;
@@ -61,16 +63,20 @@ public final class Operations implements AutoCloseable {
         this.exceptions = new org.accrue.processor.confirmations.ExceptionsQueue(ds, clock, config.exceptions().writeOffApprovalMinor());
     }
 
-    /** Every job this build has, by name (AccrueConfig.JOB_NAMES). */
-    public Map<String, ScheduledJob> jobs() {
-        Map<String, ScheduledJob> m = new LinkedHashMap<>();
-        m.put("posting", posting);
-        m.put("statement-file", files);
-        m.put("miles-accrual", miles);
-        m.put("expiry", points.expiryJob());
-        m.put("tiers", tiers);
-        m.put("merchant-invoicing", invoicing);
-        m.put("reconciliation", reconciliation);
+    /** Every job this build has: what each JobName runs. */
+    public Map<JobName, ScheduledJob> jobs() {
+        Map<JobName, ScheduledJob> m = new EnumMap<>(JobName.class);
+        for (JobName job : JobName.values()) {
+            m.put(job, switch (job) { // a new JobName fails to compile here until it is given its work
+                case POSTING -> posting;
+                case STATEMENT_FILE -> files;
+                case MILES_ACCRUAL -> miles;
+                case EXPIRY -> points.expiryJob();
+                case TIERS -> tiers;
+                case MERCHANT_INVOICING -> invoicing;
+                case RECONCILIATION -> reconciliation;
+            });
+        }
         return m;
     }
 

@@ -116,7 +116,7 @@ public final class Processor implements AutoCloseable {
                     new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock), stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
-                    operations.exceptions(), store.dataSource())) : null;
+                    operations.exceptions(), store.dataSource()), clock) : null;
         } catch (RuntimeException e) {
             jobs.close();
             if (matcher != null) {

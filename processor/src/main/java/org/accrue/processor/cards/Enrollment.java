@@ -127,7 +127,7 @@ public final class Enrollment {
 
     /** One PAN_CONTESTED exception per claim (a card enrolled, or enrolled again, while another card holds its number). */
     private void contested(Session s, CardEntity claimant, CardEntity holder) {
-        s.doWork(c -> Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.PAN_CONTESTED.name(),
+        s.doWork(c -> Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.PAN_CONTESTED,
                 claimant.publicId() + "@" + claimant.enrolledAt().toEpochMilli(), claimant.issuerId(), claimant.id(),
                 claimant.last4(), null, null, "card " + claimant.publicId() + " of issuer " + claimant.issuerId()
                 + " was enrolled with the card number of card " + holder.publicId() + " of issuer " + holder.issuerId()

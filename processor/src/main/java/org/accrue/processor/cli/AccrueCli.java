@@ -183,11 +183,12 @@ public final class AccrueCli implements Runnable {
                  Operations ops = new Operations(c, store.dataSource(), InstantSource.system())) {
                 var jobs = org.accrue.processor.jobs.Jobs.manual(store.dataSource(), InstantSource.system(), ops.jobs(),
                         c.jobs().crons());
-                if (!jobs.knows(job)) {
-                    System.err.println("accrue: no job " + job + "; jobs are " + ops.jobs().keySet());
+                var name = org.accrue.config.JobName.parse(job).filter(jobs::knows);
+                if (name.isEmpty()) {
+                    System.err.println("accrue: no job " + job + "; jobs are " + org.accrue.config.JobName.ids());
                     return 2;
                 }
-                var run = jobs.runHere(job, "cli");
+                var run = jobs.runHere(name.get(), "cli");
                 System.out.println(job + " " + run.status() + " (" + run.runId() + "): " + run.summary());
                 return run.status() == org.accrue.processor.jobs.Jobs.RunStatus.SUCCEEDED ? 0 : 1;
             }
@@ -207,7 +208,7 @@ public final class AccrueCli implements Runnable {
                 var jobs = org.accrue.processor.jobs.Jobs.manual(store.dataSource(), InstantSource.system(), ops.jobs(),
                         c.jobs().crons());
                 for (var l : jobs.list()) {
-                    System.out.printf("%-20s %-18s %s%n", l.name(), l.schedule(), l.lastRun() == null ? "never run"
+                    System.out.printf("%-20s %-18s %s%n", l.job().id(), l.schedule(), l.lastRun() == null ? "never run"
                             : l.lastRun().status() + " " + l.lastRun().finishedAt() + ": " + l.lastRun().summary());
                 }
                 return 0;
@@ -266,10 +267,11 @@ public final class AccrueCli implements Runnable {
         return true;
     }
 
+    /** The job names picocli completes and lists: JobName's ids. */
     static final class JobNames implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
-            return AccrueConfig.JOB_NAMES.iterator();
+            return org.accrue.config.JobName.ids().iterator();
         }
     }
 

@@ -23,6 +23,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.accrue.config.JobName;
 import org.accrue.processor.Processor;
 import org.accrue.processor.jobs.Jobs;
 import org.accrue.reconciliation.pgp.PgpDecryption;
@@ -48,15 +49,15 @@ final class DemoBackOffice {
         out.accept(String.format("  %d rewards AVAILABLE, %d authorizations never cleared and EXPIRED", available, expired));
         out.accept("");
         out.accept("Scheduled jobs (clustered Quartz on the same MariaDB), each run asked for through the API:");
-        for (String job : List.of("posting", "statement-file", "miles-accrual", "tiers")) {
-            HttpResponse<String> r = send(http, node.httpPort(), "POST", "/jobs/" + job + "/runs", opsKey);
+        for (JobName job : List.of(JobName.POSTING, JobName.STATEMENT_FILE, JobName.MILES_ACCRUAL, JobName.TIERS)) {
+            HttpResponse<String> r = send(http, node.httpPort(), "POST", "/jobs/" + job.id() + "/runs", opsKey);
             String runId = JSON.readTree(r.body()).get("runId").asText();
             Jobs.Run run = node.jobs().await(runId, Duration.ofMinutes(2).toMillis());
             out.accept(String.format("  %-15s %-9s %s", job, run.status(), run.summary()));
         }
         var invoices = node.operations().invoicing().invoice(YearMonth.now(ZoneOffset.UTC));
         out.accept(String.format("  %-15s %-9s invoiced %d merchant(s) for %s (the scheduled run invoices the month before)",
-                "merchant-invoicing", "SUCCEEDED", invoices.size(), YearMonth.now(ZoneOffset.UTC)));
+                JobName.MERCHANT_INVOICING.id(), "SUCCEEDED", invoices.size(), YearMonth.now(ZoneOffset.UTC)));
         for (var inv : invoices) {
             for (var l : inv.lines()) {
                 out.accept(String.format("      %-10s %-5s %-4s rewards %8d + commission %6d - clawbacks %6d = %8d", inv.merchantId(),
@@ -113,6 +114,13 @@ final class DemoBackOffice {
         confirm(node, http, issuerKey, opsKey, bankKey, pass, out);
     }
 
+    /** A credit the demo bank received in a statement file, as the bank's confirmation answers it. */
+    private record FiledCredit(String creditId, String accountRef, long amount, String currency, String fileId) {
+        static FiledCredit of(Object[] r) {
+            return new FiledCredit((String) r[0], (String) r[1], ((Number) r[2]).longValue(), (String) r[3], (String) r[4]);
+        }
+    }
+
     /**
      * The bank answers with a confirmation file (encrypted to us, signed by the bank) that posts every credit but
      * three: one posted with another amount, one rejected, one left out. Reconciliation (with the clock moved past
@@ -120,30 +128,32 @@ final class DemoBackOffice {
      */
     private static void confirm(Processor node, HttpClient http, String issuerKey, String opsKey, PgpKeys.Generated bankKey,
                                 char[] pass, Consumer<String> out) throws Exception {
-        List<Object[]> credits = node.store().sessionFactory().fromSession(s -> s.createNativeQuery("select s.credit_id, "
+        List<FiledCredit> credits = node.store().sessionFactory().fromSession(s -> s.createNativeQuery("select s.credit_id, "
                 + "s.account_ref, s.amount, s.currency, f.file_id from statement_credit s join statement_file f on f.issuer_id = "
                 + "s.issuer_id and s.batch between f.batch_from and f.batch_to where s.issuer_id = 'DEMOBANK' "
-                + "and s.status = 'TO_FILE' order by s.credit_id", Object[].class).getResultList());
+                + "and s.status = 'TO_FILE' order by s.credit_id", Object[].class).getResultStream().map(FiledCredit::of).toList());
         if (credits.size() < 4) {
             return;
         }
         StringBuilder f = new StringBuilder("H|STMTCONF|DEMOBANK|CONF_DEMOBANK_1|" + Instant.now().truncatedTo(
-                java.time.temporal.ChronoUnit.SECONDS) + "|" + credits.getFirst()[4] + "\n");
+                java.time.temporal.ChronoUnit.SECONDS) + "|" + credits.getFirst().fileId() + "\n");
         long sum = 0;
         int lines = 0;
         for (int i = 0; i < credits.size(); i++) {
-            Object[] c = credits.get(i);
-            long amount = ((Number) c[2]).longValue();
+            FiledCredit c = credits.get(i);
+            long amount = c.amount();
             String line;
             if (i == 0) {
                 continue; // never confirmed: MISSING once the window has passed
             } else if (i == 1) {
                 amount -= 1; // posted one cent short: AMOUNT_MISMATCH
-                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|POSTED|-|" + java.time.LocalDate.now();
+                line = "D|" + c.creditId() + "|" + c.accountRef() + "|" + amount + "|" + c.currency() + "|POSTED|-|"
+                        + java.time.LocalDate.now();
             } else if (i == 2) {
-                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|REJECTED|ACCOUNT_CLOSED|-";
+                line = "D|" + c.creditId() + "|" + c.accountRef() + "|" + amount + "|" + c.currency() + "|REJECTED|ACCOUNT_CLOSED|-";
             } else {
-                line = "D|" + c[0] + "|" + c[1] + "|" + amount + "|" + c[3] + "|POSTED|-|" + java.time.LocalDate.now();
+                line = "D|" + c.creditId() + "|" + c.accountRef() + "|" + amount + "|" + c.currency() + "|POSTED|-|"
+                        + java.time.LocalDate.now();
             }
             f.append(line).append('\n');
             sum += amount;

@@ -72,8 +72,8 @@ final class DemoCommand implements Callable<Integer> {
         // The back office: the scheduler runs the jobs when the demo asks (no cron fires during a demo), the
         // issuer gets OpenPGP files, miles go to a stand-in airline, bank points and tiers are configured.
         v.put("accrue.jobs.instance-id", "demo-node");
-        for (String job : AccrueConfig.JOB_NAMES) {
-            v.put("accrue.jobs.schedule." + job, "-");
+        for (org.accrue.config.JobName job : org.accrue.config.JobName.values()) {
+            v.put("accrue.jobs.schedule." + job.id(), "-");
         }
         char[] demoPass = "demo passphrase".toCharArray();
         org.accrue.reconciliation.pgp.PgpKeys.Generated ourKey = org.accrue.reconciliation.pgp.PgpKeys.generate(

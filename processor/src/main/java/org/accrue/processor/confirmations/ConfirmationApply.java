@@ -43,9 +43,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 import org.accrue.processor.exceptions.Exceptions;
+import org.accrue.processor.exceptions.Exceptions.Type;
 import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
@@ -128,9 +128,11 @@ final class ConfirmationApply implements AutoCloseable {
         // LATE resolves the MISSING exception, with its audit line (the audit first: it names the open exception).
         this.lateAudit = c.prepareStatement("insert into exception_audit (exception_id, action, actor, reason, detail, at) "
                 + "select e.id, 'RESOLVE_LATE', 'reconciliation', ?, null, ? from processing_exception e "
-                + "where e.type = 'RECON_MISSING' and e.fingerprint = ? and e.status <> 'RESOLVED'");
-        this.lateResolve = c.prepareStatement("update processing_exception set status = 'RESOLVED', resolution = 'LATE', "
-                + "resolution_reason = ?, resolved_by = 'reconciliation', resolved_at = ? where type = 'RECON_MISSING' "
+                + "where e.type = '" + Type.RECON_MISSING.name() + "' and e.fingerprint = ? and e.status <> 'RESOLVED'");
+        this.lateResolve = c.prepareStatement("update processing_exception set status = 'RESOLVED', resolution = '"
+                + Exceptions.Resolution.LATE.name() + "', "
+                + "resolution_reason = ?, resolved_by = 'reconciliation', resolved_at = ? where type = '"
+                + Type.RECON_MISSING.name() + "' "
                 + "and fingerprint = ? and status <> 'RESOLVED'");
     }
 
@@ -143,10 +145,8 @@ final class ConfirmationApply implements AutoCloseable {
     }
 
     /** The lines applied so far, by outcome (a LATE line counts as LATE whatever it says). */
-    Map<String, Integer> counts() {
-        Map<String, Integer> out = new TreeMap<>();
-        counts.forEach((o, n) -> out.put(o.name(), Math.toIntExact(n)));
-        return out;
+    OutcomeCounts counts() {
+        return new OutcomeCounts(counts);
     }
 
     long lines() {
@@ -197,14 +197,14 @@ final class ConfirmationApply implements AutoCloseable {
             judgedCounts.merge(outcome, 1L, Long::sum);
             if (outcome == Outcome.UNKNOWN) {
                 evidence(line, outcome, null);
-                Exceptions.add(exceptions, new Exceptions.Raise("RECON_UNKNOWN", importId + ":" + line.lineNumber(), issuerId,
+                Exceptions.add(exceptions, new Exceptions.Raise(Type.RECON_UNKNOWN, importId + ":" + line.lineNumber(), issuerId,
                         null, null, line.amount(), line.currency(), "confirmation for credit id " + line.creditId()
                         + " (line " + line.lineNumber() + "), which was never sent to " + issuerId, line.creditId(), null), now);
                 continue;
             }
             if (outcome == Outcome.DUPLICATE) {
                 evidence(line, outcome, null);
-                pending.add(new Pending(s, "RECON_DUPLICATE", s.creditId + ":" + importId + ":" + line.lineNumber(),
+                pending.add(new Pending(s, Type.RECON_DUPLICATE, s.creditId + ":" + importId + ":" + line.lineNumber(),
                         line.amount(), line.currency(), "credit " + s.creditId + " confirmed again (" + line.status()
                         + ", line " + line.lineNumber() + ")"));
                 continue;
@@ -239,7 +239,7 @@ final class ConfirmationApply implements AutoCloseable {
                 if (judged == Outcome.REJECTED) {
                     refused.add(s.rewardId);
                 }
-                pending.add(new Pending(s, "RECON_" + judged, s.creditId, s.amount, s.currency, detail(judged, s, line)));
+                pending.add(new Pending(s, exceptionType(judged), s.creditId, s.amount, s.currency, detail(judged, s, line)));
             }
         }
         long t2 = System.nanoTime();
@@ -349,7 +349,21 @@ final class ConfirmationApply implements AutoCloseable {
     }
 
     /** An exception for a sent credit, raised once the card behind the credit is read. */
-    private record Pending(Sent credit, String type, String fingerprint, Long amount, String currency, String detail) {
+    private record Pending(Sent credit, Type type, String fingerprint, Long amount, String currency, String detail) {
+    }
+
+    /** The exception a credit's judged outcome raises for ops; a MATCHED credit raises none. */
+    static Type exceptionType(Outcome judged) {
+        return switch (judged) {
+            case REJECTED -> Type.RECON_REJECTED;
+            case AMOUNT_MISMATCH -> Type.RECON_AMOUNT_MISMATCH;
+            case ACCOUNT_MISMATCH -> Type.RECON_ACCOUNT_MISMATCH;
+            case MISSING -> Type.RECON_MISSING;
+            case DUPLICATE -> Type.RECON_DUPLICATE;
+            case UNKNOWN -> Type.RECON_UNKNOWN;
+            case LATE -> Type.RECON_LATE;
+            case MATCHED -> throw new IllegalArgumentException("a MATCHED credit is no exception");
+        };
     }
 
     /** The card (id, last four) of the credits that raise exceptions: read only for them, the rare ones. */

@@ -69,7 +69,7 @@ public final class ConfirmationImports {
     /** An import as recorded. */
     public record Import(String importId, String issuerId, String source, String originalName, boolean encrypted,
                          String fileId, String answersFileId, Status status, String reason, String detail,
-                         Long lineCount, Long amountSum, String outcomes, Instant receivedAt, Instant finishedAt) {
+                         Long lineCount, Long amountSum, OutcomeCounts outcomes, Instant receivedAt, Instant finishedAt) {
     }
 
     private final DataSource ds;
@@ -355,13 +355,13 @@ public final class ConfirmationImports {
 
     private void raiseFileException(Import imp, FileRejectedException.Reason reason, String detail) {
         Instant now = clock.instant();
-        Sql.inTransaction(ds, c -> Exceptions.raise(c, new Exceptions.Raise("FILE_REJECTED", imp.importId(), imp.issuerId(),
+        Sql.inTransaction(ds, c -> Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.FILE_REJECTED, imp.importId(), imp.issuerId(),
                 null, null, null, null, "confirmation file " + (imp.originalName() == null ? imp.importId() : imp.originalName())
                 + " rejected whole (" + reason + "): " + detail), now));
     }
 
     private void finish(String importId, Status status, String reason, String detail, ConfirmationFileReader.Summary s,
-                        Map<String, Integer> outcomes) {
+                        OutcomeCounts outcomes) {
         Sql.inTransaction(ds, c -> {
             finish(c, importId, status, reason, detail, s, outcomes);
             return null;
@@ -369,7 +369,7 @@ public final class ConfirmationImports {
     }
 
     private void finish(Connection c, String importId, Status status, String reason, String detail,
-                        ConfirmationFileReader.Summary s, Map<String, Integer> outcomes) throws SQLException {
+                        ConfirmationFileReader.Summary s, OutcomeCounts outcomes) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("update confirmation_import set status = ?, reason = ?, detail = ?, "
                 + "sha256 = ?, file_id = ?, answers_file_id = ?, line_count = ?, amount_sum = ?, outcomes = ?, finished_at = ? "
                 + "where import_id = ?")) {
@@ -381,7 +381,7 @@ public final class ConfirmationImports {
             ps.setString(6, s == null ? null : s.answersFileId());
             ps.setObject(7, s == null ? null : s.count());
             ps.setObject(8, s == null ? null : s.sum());
-            ps.setString(9, outcomes == null ? null : outcomes.toString());
+            ps.setString(9, outcomes == null ? null : outcomes.toJson());
             ps.setTimestamp(10, Sql.ts(clock.instant()));
             ps.setString(11, importId);
             ps.executeUpdate();
@@ -416,7 +416,7 @@ public final class ConfirmationImports {
                     return java.util.Optional.of(new Import(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getBoolean(5), rs.getString(6), rs.getString(7), Status.valueOf(rs.getString(8)), rs.getString(9),
                             rs.getString(10), (Long) rs.getObject(11, Long.class), (Long) rs.getObject(12, Long.class),
-                            rs.getString(13), Sql.instant(rs, 14), Sql.instant(rs, 15)));
+                            OutcomeCounts.fromJson(rs.getString(13)), Sql.instant(rs, 14), Sql.instant(rs, 15)));
                 }
             }
         });
@@ -460,7 +460,8 @@ public final class ConfirmationImports {
         m.put("detail", i.detail());
         m.put("lines", i.lineCount());
         m.put("amountSum", i.amountSum());
-        m.put("outcomes", i.outcomes());
+        // The API's outcomes stay the string it documents ("{MATCHED=10, REJECTED=1}"), whatever the stored form.
+        m.put("outcomes", i.outcomes() == null ? null : i.outcomes().toString());
         m.put("receivedAt", i.receivedAt());
         m.put("finishedAt", i.finishedAt());
         return m;

@@ -36,7 +36,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -57,7 +56,7 @@ final class ConfirmationParts {
 
     /** What became of a file: applied, refused by the reader, or the same content as an applied file. */
     sealed interface Result {
-        record Applied(ConfirmationFileReader.Summary summary, Map<String, Integer> outcomes) implements Result {
+        record Applied(ConfirmationFileReader.Summary summary, OutcomeCounts outcomes) implements Result {
         }
 
         record Rejected(FileRejectedException reason) implements Result {
@@ -70,7 +69,7 @@ final class ConfirmationParts {
     /** Writes the import's final status in the last part's transaction. */
     @FunctionalInterface
     interface Finish {
-        void applied(Connection c, ConfirmationFileReader.Summary summary, Map<String, Integer> outcomes) throws SQLException;
+        void applied(Connection c, ConfirmationFileReader.Summary summary, OutcomeCounts outcomes) throws SQLException;
     }
 
     /** Finds an applied import with the same content, or null. */
@@ -233,19 +232,20 @@ final class ConfirmationParts {
                 rollback(open);
                 return new Result.Replay(summary, appliedBy);
             }
-            Map<String, Integer> outcomes = new TreeMap<>();
+            OutcomeCounts all = OutcomeCounts.NONE;
             long lines = 0;
             for (Marker m : done.values()) {
-                m.outcomes.forEach((k, v) -> outcomes.merge(k, v, Integer::sum));
+                all = all.plus(m.outcomes);
                 lines += m.lines;
             }
             for (Part part : open) {
-                part.apply.counts().forEach((k, v) -> outcomes.merge(k, v, Integer::sum));
+                all = all.plus(part.apply.counts());
                 lines += part.apply.lines();
                 if (log.isDebugEnabled()) {
                     log.debug("applied {} part {}: {}", importId, part.no, part.apply.timings());
                 }
             }
+            OutcomeCounts outcomes = all;
             if (lines != summary.count()) {
                 rollback(open);
                 throw new IllegalStateException("applied " + lines + " lines of a file of " + summary.count());
@@ -301,7 +301,7 @@ final class ConfirmationParts {
     }
 
     /** A part committed earlier: its lines and outcomes. */
-    private record Marker(int parts, long lines, Map<String, Integer> outcomes) {
+    private record Marker(int parts, long lines, OutcomeCounts outcomes) {
     }
 
     private Map<Integer, Marker> markers(String importId) {
@@ -312,7 +312,7 @@ final class ConfirmationParts {
                 ps.setString(1, importId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.put(rs.getInt(1), new Marker(rs.getInt(2), rs.getLong(3), parseOutcomes(rs.getString(4))));
+                        out.put(rs.getInt(1), new Marker(rs.getInt(2), rs.getLong(3), OutcomeCounts.fromJson(rs.getString(4))));
                     }
                 }
             }
@@ -321,33 +321,16 @@ final class ConfirmationParts {
     }
 
     private static void mark(Connection c, String importId, int part, int parts, long lines,
-                             Map<String, Integer> outcomes, Instant now) throws SQLException {
+                             OutcomeCounts outcomes, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("insert into confirmation_part (import_id, part, parts, line_count, "
                 + "outcomes, applied_at) values (?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, importId);
             ps.setInt(2, part);
             ps.setInt(3, parts);
             ps.setLong(4, lines);
-            ps.setString(5, formatOutcomes(outcomes));
+            ps.setString(5, outcomes.toJson());
             ps.setTimestamp(6, Sql.ts(now));
             ps.executeUpdate();
         }
-    }
-
-    static String formatOutcomes(Map<String, Integer> outcomes) {
-        StringBuilder b = new StringBuilder();
-        new TreeMap<>(outcomes).forEach((k, v) -> b.append(b.isEmpty() ? "" : ",").append(k).append('=').append(v));
-        return b.toString();
-    }
-
-    static Map<String, Integer> parseOutcomes(String s) {
-        Map<String, Integer> out = new TreeMap<>();
-        if (s != null && !s.isEmpty()) {
-            for (String kv : s.split(",")) {
-                int eq = kv.indexOf('=');
-                out.put(kv.substring(0, eq), Integer.parseInt(kv.substring(eq + 1)));
-            }
-        }
-        return out;
     }
 }

@@ -35,16 +35,24 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 import org.accrue.processor.Refusal;
+import org.accrue.processor.exceptions.Exceptions;
+import org.accrue.processor.exceptions.Exceptions.Resolution;
 import org.accrue.processor.exceptions.Exceptions.Status;
 import org.accrue.processor.exceptions.Exceptions.Type;
 import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.matcher.RewardMatcher;
 import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
-import org.accrue.rewards.money.Money;
 
 public final class ExceptionsQueue {
-    public enum Action { RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK, RETRY }
+    /** What ops resolve an exception with; each is recorded as the Resolution of the same name. */
+    public enum Action {
+        RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK, RETRY;
+
+        Resolution resolution() {
+            return Resolution.valueOf(name());
+        }
+    }
 
     private static final int REASON_CHARS_MAX = 500;
     private static final int LIST_LIMIT_MAX = 500;
@@ -67,8 +75,8 @@ public final class ExceptionsQueue {
             Map.entry(Type.MATCH_QUARANTINED, Set.of(Action.RETRY, Action.WRITE_OFF)),
             Map.entry(Type.PAN_CONTESTED, Set.of(Action.WRITE_OFF)));
 
-    static Set<Action> allowed(String type) {
-        return Type.parse(type).map(ALLOWED::get).orElse(Set.of(Action.WRITE_OFF));
+    static Set<Action> allowed(Type type) {
+        return ALLOWED.getOrDefault(type, Set.of(Action.WRITE_OFF));
     }
 
     /** A refused request on the queue, with a stable code for problem+json. */
@@ -82,10 +90,10 @@ public final class ExceptionsQueue {
      * An exception as ops see it: card masked, age in seconds, currency as an ISO 4217 alpha code (or a miles program),
      * and for a message's exception its key (never its PAN).
      */
-    public record Item(long id, String type, String status, String issuerId, Long cardId, String cardMasked, Long amount,
+    public record Item(long id, Type type, Status status, String issuerId, Long cardId, String cardMasked, Long amount,
                        String currency, String detail, String creditId, Long rewardId, String assignee, Instant createdAt,
-                       long ageSeconds, String resolution, String resolutionReason, String resolvedBy, Instant resolvedAt,
-                       String proposedAction, String proposedBy, Set<Action> actions, String messageKey) {
+                       long ageSeconds, Resolution resolution, String resolutionReason, String resolvedBy, Instant resolvedAt,
+                       Action proposedAction, String proposedBy, Set<Action> actions, String messageKey) {
     }
 
     public record AuditEntry(String action, String actor, String reason, String detail, Instant at) {
@@ -108,19 +116,16 @@ public final class ExceptionsQueue {
     /** The queue, oldest first; filters may be null. An issuer scope limits it to one issuer. */
     public List<Item> list(Status status, Type type, String issuerId, String assignee, int limit) {
         StringBuilder where = new StringBuilder(" where 1 = 1");
-        List<Object> params = new ArrayList<>();
-        for (Object[] f : new Object[][] {{"e.status", status == null ? null : status.name()},
-                {"e.type", type == null ? null : type.name()}, {"e.issuer_id", issuerId}, {"e.assignee", assignee}}) {
-            if (f[1] != null) {
-                where.append(" and ").append(f[0]).append(" = ?");
-                params.add(f[1]);
-            }
-        }
+        List<String> params = new ArrayList<>();
+        filter(where, params, "e.status", status == null ? null : status.name());
+        filter(where, params, "e.type", type == null ? null : type.name());
+        filter(where, params, "e.issuer_id", issuerId);
+        filter(where, params, "e.assignee", assignee);
         return Sql.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SELECT + where + " order by e.created_at, e.id limit "
                     + Math.min(Math.max(limit, 1), LIST_LIMIT_MAX))) {
                 for (int i = 0; i < params.size(); i++) {
-                    ps.setObject(i + 1, params.get(i));
+                    ps.setString(i + 1, params.get(i));
                 }
                 List<Item> out = new ArrayList<>();
                 Instant now = clock.instant();
@@ -132,6 +137,14 @@ public final class ExceptionsQueue {
                 return out;
             }
         });
+    }
+
+    /** Adds "and column = ?" for a filter that is set. */
+    private static void filter(StringBuilder where, List<String> params, String column, String value) {
+        if (value != null) {
+            where.append(" and ").append(column).append(" = ?");
+            params.add(value);
+        }
     }
 
     public Optional<Item> find(long id) {
@@ -164,30 +177,20 @@ public final class ExceptionsQueue {
 
     private static Item read(ResultSet rs, Instant now) throws SQLException {
         Instant created = Sql.instant(rs, 13);
-        String type = rs.getString(2);
-        String status = rs.getString(3);
+        Type type = Type.stored(rs.getString(2));
+        Status status = Status.stored(rs.getString(3));
         return new Item(rs.getLong(1), type, status, rs.getString(4), (Long) rs.getObject(5, Long.class),
                 rs.getString(6) == null ? null : "**** " + rs.getString(6), (Long) rs.getObject(7, Long.class),
-                alpha(rs.getString(8)), rs.getString(9), rs.getString(10), (Long) rs.getObject(11, Long.class),
-                rs.getString(12), created, Math.max(0, Duration.between(created, now).toSeconds()), rs.getString(14),
-                rs.getString(15), rs.getString(16), Sql.instant(rs, 17), rs.getString(18), rs.getString(19),
-                status.equals(Status.RESOLVED.name()) ? Set.of() : allowed(type), rs.getString(20));
+                Exceptions.alphaCurrency(rs.getString(8)), rs.getString(9), rs.getString(10), (Long) rs.getObject(11, Long.class),
+                rs.getString(12), created, Math.max(0, Duration.between(created, now).toSeconds()),
+                Resolution.stored(rs.getString(14)),
+                rs.getString(15), rs.getString(16), Sql.instant(rs, 17), action(rs.getString(18)), rs.getString(19),
+                status == Status.RESOLVED ? Set.of() : allowed(type), rs.getString(20));
     }
 
-    /**
-     * The ISO 4217 alpha code of a stored currency. Exceptions raised from a card message (94 conflicts, and MID
-     * suggestions before V14) hold its numeric DE49 ("840"); shown over HTTP it is "USD" like every other amount.
-     * A miles program or an alpha code stays as it is; a numeric code no currency has is shown as stored.
-     */
-    static String alpha(String stored) {
-        if (stored == null || stored.length() != 3 || !stored.chars().allMatch(Character::isDigit)) {
-            return stored;
-        }
-        try {
-            return Money.alphaOf(stored);
-        } catch (IllegalArgumentException e) {
-            return stored;
-        }
+    /** A stored proposal: an Action's name, or null. */
+    private static Action action(String stored) {
+        return stored == null ? null : Action.valueOf(stored);
     }
 
     public Item assign(long id, String assignee, String actor) {
@@ -238,7 +241,7 @@ public final class ExceptionsQueue {
                 return null;
             }
             String detail = apply(c, e, action, now);
-            close(c, id, action.name(), reason, actor, now);
+            close(c, id, action.resolution(), reason, actor, now);
             audit(c, id, action.name(), actor, reason, detail, now);
             return null;
         });
@@ -250,7 +253,7 @@ public final class ExceptionsQueue {
         Instant now = clock.instant();
         Sql.inTransaction(ds, c -> {
             Row e = lock(c, id);
-            if (!e.status.equals(Status.PENDING_APPROVAL.name())) {
+            if (e.status != Status.PENDING_APPROVAL) {
                 throw new QueueException(409, "NOT_PENDING_APPROVAL", "exception " + id + " waits for no approval");
             }
             if (actor.equals(e.proposedBy)) {
@@ -265,17 +268,17 @@ public final class ExceptionsQueue {
                 audit(c, id, "REFUSE_PROPOSAL", actor, reason, null, now);
                 return null;
             }
-            Action action = Action.valueOf(e.proposedAction);
+            Action action = e.proposedAction;
             String detail = apply(c, e, action, now);
-            close(c, id, action.name(), e.proposedReason, e.proposedBy, now);
+            close(c, id, action.resolution(), e.proposedReason, e.proposedBy, now);
             audit(c, id, "APPROVE_" + action.name(), actor, reason, detail, now);
             return null;
         });
         return find(id).orElseThrow();
     }
 
-    private record Row(long id, String type, String status, Long amount, String currency, String creditId, Long rewardId,
-                       String fingerprint, String proposedAction, String proposedReason, String proposedBy, Long messageId) {
+    private record Row(long id, Type type, Status status, Long amount, String currency, String creditId, Long rewardId,
+                       String fingerprint, Action proposedAction, String proposedReason, String proposedBy, Long messageId) {
     }
 
     private static Row lock(Connection c, long id) throws SQLException {
@@ -287,26 +290,27 @@ public final class ExceptionsQueue {
                 if (!rs.next()) {
                     throw new QueueException(404, "NOT_FOUND", "exception not found");
                 }
-                return new Row(rs.getLong(1), rs.getString(2), rs.getString(3), (Long) rs.getObject(4, Long.class),
-                        rs.getString(5), rs.getString(6), (Long) rs.getObject(7, Long.class), rs.getString(8), rs.getString(9),
-                        rs.getString(10), rs.getString(11), (Long) rs.getObject(12, Long.class));
+                return new Row(rs.getLong(1), Type.stored(rs.getString(2)), Status.stored(rs.getString(3)),
+                        (Long) rs.getObject(4, Long.class),
+                        rs.getString(5), rs.getString(6), (Long) rs.getObject(7, Long.class), rs.getString(8),
+                        action(rs.getString(9)), rs.getString(10), rs.getString(11), (Long) rs.getObject(12, Long.class));
             }
         }
     }
 
     private static Row lockOpen(Connection c, long id) throws SQLException {
         Row r = lock(c, id);
-        if (!r.status.equals(Status.OPEN.name())) {
+        if (r.status != Status.OPEN) {
             throw new QueueException(409, "NOT_OPEN", "exception " + id + " is " + r.status);
         }
         return r;
     }
 
-    private static void close(Connection c, long id, String resolution, String reason, String by, Instant now)
+    private static void close(Connection c, long id, Resolution resolution, String reason, String by, Instant now)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("update processing_exception set status = 'RESOLVED', resolution = ?, "
                 + "resolution_reason = ?, resolved_by = ?, resolved_at = ? where id = ?")) {
-            ps.setString(1, resolution);
+            ps.setString(1, resolution.name());
             ps.setString(2, reason);
             ps.setString(3, by);
             ps.setTimestamp(4, Sql.ts(now));
@@ -340,7 +344,7 @@ public final class ExceptionsQueue {
         if (e.rewardId == null) {
             return "no money moves (" + e.type + ")";
         }
-        boolean airline = e.type.startsWith("AIRLINE_");
+        boolean airline = e.type.airline();
         boolean reversal = airline && e.fingerprint.contains("-R");
         if (reversal && action == Action.WRITE_OFF) {
             return "the bank absorbs the miles the member already spent; the reward stands";
@@ -426,7 +430,7 @@ public final class ExceptionsQueue {
     private static long overCredit(Connection c, Row e, RewardBook.Row row) throws SQLException {
         long amount = row.reward().amount();
         long over = switch (e.type) {
-            case "RECON_AMOUNT_MISMATCH" -> confirmedAmount(c, e.creditId) - amount;
+            case RECON_AMOUNT_MISMATCH -> confirmedAmount(c, e.creditId) - amount;
             default -> e.amount == null ? amount : Math.abs(e.amount);
         };
         if (over <= 0) {
@@ -436,13 +440,13 @@ public final class ExceptionsQueue {
     }
 
     /** The queue's size by type, for the console and metrics. */
-    public Map<String, Long> openByType() {
+    public Map<Type, Long> openByType() {
         return Sql.inTransaction(ds, c -> {
-            Map<String, Long> out = new LinkedHashMap<>();
+            Map<Type, Long> out = new LinkedHashMap<>(); // in the order of the types' names, as the console shows them
             try (PreparedStatement ps = c.prepareStatement("select type, count(*) from processing_exception where status <> "
                     + "'RESOLVED' group by type order by type"); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(rs.getString(1), rs.getLong(2));
+                    out.put(Type.stored(rs.getString(1)), rs.getLong(2));
                 }
             }
             return out;

@@ -101,7 +101,8 @@ public final class Reconciliation implements ScheduledJob {
                 + "where s.issuer_id = ? and f.file_id = ? and s.status = 'TO_FILE' and r.credit_id is null";
         try (PreparedStatement raise = c.prepareStatement("insert ignore into processing_exception (id, type, "
                 + "fingerprint, message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, "
-                + "credit_id, reward_id) select next value for processing_exception_seq, 'RECON_MISSING', s.credit_id, null, "
+                + "credit_id, reward_id) select next value for processing_exception_seq, '"
+                + org.accrue.processor.exceptions.Exceptions.Type.RECON_MISSING.name() + "', s.credit_id, null, "
                 + "s.issuer_id, s.card_id, s.last4, s.amount, s.currency, concat('credit ', s.credit_id, ' in file ', "
                 + "f.file_id, ' was not confirmed within ', ?, ' day(s)'), 'OPEN', ?, s.credit_id, s.reward_id" + unconfirmed);
              PreparedStatement mark = c.prepareStatement("insert into credit_reconciliation (credit_id, outcome, "

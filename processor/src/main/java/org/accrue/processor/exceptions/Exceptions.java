@@ -39,6 +39,17 @@ public final class Exceptions {
         public static Optional<Type> parse(String name) {
             return Arrays.stream(values()).filter(t -> t.name().equals(name)).findFirst();
         }
+
+        /** A stored type: only Type names are ever written, so another is a broken row. */
+        public static Type stored(String name) {
+            return parse(name).orElseThrow(() -> new IllegalStateException("processing_exception type " + name));
+        }
+
+        /** The airline's exceptions: keyed by the accrual (accrual id, "-R<n>" for a reversal), not by a credit. */
+        public boolean airline() {
+            return this == AIRLINE_REFUSED || this == AIRLINE_UNRESOLVED || this == AIRLINE_REVERSAL_REFUSED
+                    || this == AIRLINE_CREDENTIALS;
+        }
     }
 
     /** Where an exception is in its resolution (processing_exception.status). */
@@ -49,23 +60,57 @@ public final class Exceptions {
         public static Optional<Status> parse(String name) {
             return Arrays.stream(values()).filter(t -> t.name().equals(name)).findFirst();
         }
+
+        /** A stored status: only Status names are ever written, so another is a broken row. */
+        public static Status stored(String name) {
+            return parse(name).orElseThrow(() -> new IllegalStateException("processing_exception status " + name));
+        }
+    }
+
+    /**
+     * How an exception was resolved (processing_exception.resolution): by ops, with one of the queue's actions of the
+     * same name, or LATE: a MISSING credit the issuer confirmed after all (reconciliation resolves it).
+     */
+    public enum Resolution {
+        RESEND, WRITE_OFF, ACCEPT_ISSUER_AMOUNT, CLAWBACK, RETRY, LATE;
+
+        /** A stored resolution, or null (not resolved). */
+        public static Resolution stored(String name) {
+            return name == null ? null : valueOf(name);
+        }
     }
 
     /**
      * An exception to raise; amount and currency (ISO 4217 alpha, or a miles program) may be null. A message's
      * exception names it by key and row id (messageKey, messageId); others leave both null.
      */
-    public record Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+    public record Raise(Type type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
                         String currency, String detail, String creditId, Long rewardId, String messageKey,
                         Long messageId) {
-        public Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+        public Raise(Type type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
                      String currency, String detail, String creditId, Long rewardId) {
             this(type, fingerprint, issuerId, cardId, last4, amount, currency, detail, creditId, rewardId, null, null);
         }
 
-        public Raise(String type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
+        public Raise(Type type, String fingerprint, String issuerId, Long cardId, String last4, Long amount,
                      String currency, String detail) {
             this(type, fingerprint, issuerId, cardId, last4, amount, currency, detail, null, null);
+        }
+    }
+
+    /**
+     * The ISO 4217 alpha code of a stored currency. Exceptions raised from a card message (94 conflicts, and MID
+     * suggestions before V14) hold its numeric DE49 ("840"); shown over HTTP it is "USD" like every other amount.
+     * A miles program or an alpha code stays as it is; a numeric code no currency has is shown as stored.
+     */
+    public static String alphaCurrency(String stored) {
+        if (stored == null || stored.length() != 3 || !stored.chars().allMatch(Character::isDigit)) {
+            return stored;
+        }
+        try {
+            return org.accrue.rewards.money.Money.alphaOf(stored);
+        } catch (IllegalArgumentException e) {
+            return stored;
         }
     }
 
@@ -90,10 +135,11 @@ public final class Exceptions {
 
     private static final String INSERT = "insert ignore into processing_exception (id, type, fingerprint, "
             + "message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, credit_id, reward_id, "
-            + "message_id) values (next value for processing_exception_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?, ?)";
+            + "message_id) values (next value for processing_exception_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, '" + Status.OPEN.name()
+            + "', ?, ?, ?, ?)";
 
     private static void bind(PreparedStatement ps, Raise r, Instant now) throws SQLException {
-        ps.setString(1, r.type());
+        ps.setString(1, r.type().name());
         ps.setString(2, r.fingerprint());
         ps.setString(3, r.messageKey());
         ps.setString(4, r.issuerId());

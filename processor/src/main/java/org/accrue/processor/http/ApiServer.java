@@ -9,6 +9,7 @@ package org.accrue.processor.http;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,7 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, Catalog catalog,
                      org.accrue.processor.matcher.RewardQueries rewards,
                      org.accrue.processor.matcher.Activations activations, IntakeStats stats, Health health,
-                     PrometheusMeterRegistry metrics, OperationsRoutes.Services operations) {
+                     PrometheusMeterRegistry metrics, OperationsRoutes.Services operations, InstantSource clock) {
         this.json = newJsonMapper();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -166,7 +167,8 @@ public final class ApiServer implements AutoCloseable {
             ctx.json(stats.snapshot());
         });
         OperationsRoutes.register(this, app, enrollment, operations);
-        Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.dataSource(), health);
+        Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.dataSource(), health,
+                clock);
 
         app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
         app.exception(org.accrue.processor.Refusal.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));

@@ -7,11 +7,18 @@
  * ageing and resolution (and the ledger of the exception's reward), a card's
  * rewards and statement (masked), offers and merchants, job runs, and health
  * (listener, scheduler, partners). Everything shown is escaped.
+ *
+ * Reads go through the features (the queue, jobs, statements, catalog,
+ * enrollment); time comes from the node's InstantSource (sessions, the
+ * statement month). The two reads of the reward and ledger_entry tables
+ * below are the exception: they move to rewardbook.RewardBook with the
+ * reward tables' owner (issue 14), and until then are the only SQL here.
  */
 package org.accrue.processor.http;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -26,6 +33,8 @@ import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.catalog.Catalog;
 import org.accrue.processor.confirmations.ExceptionsQueue;
 import org.accrue.processor.rewardbook.RewardBook;
+import org.accrue.processor.exceptions.Exceptions.Status;
+import org.accrue.processor.exceptions.Exceptions.Type;
 import org.eclipse.jetty.util.StringUtil;
 
 import io.javalin.Javalin;
@@ -40,6 +49,10 @@ final class Console {
     private record Session(Principal principal, String csrf, Instant expires) {
     }
 
+    /** One line of an exception's page: its name (also the cell's id, f-<name>) and what it shows. */
+    private record Field(String name, Object value) {
+    }
+
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final ApiKeys keys;
     private final OperationsRoutes.Services s;
@@ -51,9 +64,11 @@ final class Console {
     private static final int CARD_REWARDS_SHOWN = 200;
     /** The reward and ledger views the console shows (the book owns those tables). */
     private final RewardBook rewards;
+    private final InstantSource clock;
 
     private Console(ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment, DataSource ds,
-                    ApiServer.Health health) {
+                    ApiServer.Health health, InstantSource clock) {
+        this.clock = clock;
         this.keys = keys;
         this.s = s;
         this.catalog = catalog;
@@ -64,11 +79,11 @@ final class Console {
     }
 
     static void register(Javalin app, ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment,
-                         DataSource ds, ApiServer.Health health) {
+                         DataSource ds, ApiServer.Health health, InstantSource clock) {
         if (s == null || ds == null) {
             return;
         }
-        Console c = new Console(keys, s, catalog, enrollment, ds, health);
+        Console c = new Console(keys, s, catalog, enrollment, ds, health, clock);
         app.get(PATH + "/login", ctx -> c.page(ctx, "Sign in", null, c.loginForm(ctx.queryParam("error"))));
         app.post(PATH + "/login", c::login);
         app.post(PATH + "/logout", ctx -> {
@@ -113,11 +128,12 @@ final class Console {
             ctx.redirect(PATH + "/login?error=1");
             return;
         }
+        Instant now = clock.instant();
         if (sessions.size() >= SESSIONS_MAX) {
-            sessions.values().removeIf(x -> x.expires().isBefore(Instant.now()));
+            sessions.values().removeIf(x -> x.expires().isBefore(now));
         }
         String id = token();
-        sessions.put(id, new Session(p, token(), Instant.now().plus(SESSION_TTL)));
+        sessions.put(id, new Session(p, token(), now.plus(SESSION_TTL)));
         ctx.res().addHeader("Set-Cookie", COOKIE + "=" + id + "; Path=" + PATH + "; HttpOnly; SameSite=Strict; Max-Age="
                 + SESSION_TTL.toSeconds());
         ctx.redirect(PATH);
@@ -127,7 +143,7 @@ final class Console {
     private Session session(Context ctx) {
         String id = ctx.cookie(COOKIE);
         Session ses = id == null ? null : sessions.get(id);
-        if (ses == null || ses.expires().isBefore(Instant.now())) {
+        if (ses == null || ses.expires().isBefore(clock.instant())) {
             if (id != null) {
                 sessions.remove(id);
             }
@@ -180,23 +196,21 @@ final class Console {
         if (ses == null) {
             return;
         }
-        String status = ctx.queryParamAsClass("status", String.class).getOrDefault("OPEN");
-        String type = ctx.queryParam("type");
         // The API's parsing: an unknown status or type is a 400 naming the allowed values, not an empty queue.
-        List<ExceptionsQueue.Item> items = s.exceptions().list(ctx.queryParam("status") == null
-                ? org.accrue.processor.exceptions.Exceptions.Status.OPEN : OperationsRoutes.exceptionStatus(ctx),
-                OperationsRoutes.exceptionType(ctx), null, null, 500);
+        // No status parameter is the open queue; an empty one (the form's "any") is every status.
+        Status status = ctx.queryParam("status") == null ? Status.OPEN : OperationsRoutes.exceptionStatus(ctx);
+        Type type = OperationsRoutes.exceptionType(ctx);
+        List<ExceptionsQueue.Item> items = s.exceptions().list(status, type, null, null, 500);
         StringBuilder b = new StringBuilder();
         if (ctx.queryParam("done") != null) {
             b.append("<p class=ok id=flash>").append(esc(ctx.queryParam("done"))).append("</p>");
         }
         b.append("<p>Open by type: ").append(esc(s.exceptions().openByType())).append("</p>");
         b.append("<form method=get action='").append(PATH).append("'>Status <select name=status>");
-        for (String st : List.of("OPEN", "PENDING_APPROVAL", "RESOLVED", "")) {
-            b.append("<option").append(st.equals(status) ? " selected" : "").append(" value='").append(st).append("'>")
-                    .append(st.isEmpty() ? "any" : st).append("</option>");
-        }
-        b.append("</select> Type <input name=type value='").append(esc(type)).append("'> <button>Filter</button></form>");
+        options(b, Status.values(), status);
+        b.append("</select> Type <select name=type>");
+        options(b, Type.values(), type);
+        b.append("</select> <button>Filter</button></form>");
         b.append("<table id=queue><tr><th>#</th><th>age</th><th>type</th><th>issuer</th><th>card</th><th>amount</th>"
                 + "<th>detail</th><th>assignee</th><th>resolve</th></tr>");
         for (ExceptionsQueue.Item e : items) {
@@ -212,6 +226,15 @@ final class Console {
         page(ctx, "Exceptions", ses, b.toString());
     }
 
+    /** The options of a filter: each value by name, then "any" (an empty value), the one shown selected. */
+    private static <E extends Enum<E>> void options(StringBuilder b, E[] values, E shown) {
+        for (E v : values) {
+            b.append("<option").append(v == shown ? " selected" : "").append(" value='").append(v.name()).append("'>")
+                    .append(v.name()).append("</option>");
+        }
+        b.append("<option").append(shown == null ? " selected" : "").append(" value=''>any</option>");
+    }
+
     /** "12.50 USD" for money (the queue gives ISO 4217 alpha codes), "1200 SKY" for miles. */
     static String amount(ExceptionsQueue.Item e) {
         try {
@@ -222,7 +245,7 @@ final class Console {
     }
 
     private String resolveForm(Session ses, ExceptionsQueue.Item e) {
-        if (e.status().equals("PENDING_APPROVAL")) {
+        if (e.status() == Status.PENDING_APPROVAL) {
             return "<form method=post action='" + PATH + "/exceptions/" + e.id() + "/approve'>" + csrf(ses)
                     + esc(e.proposedAction()) + " by " + esc(e.proposedBy()) + " <input name=reason placeholder=reason required> "
                     + "<button name=approve value=true>Approve</button><button name=approve value=false>Refuse</button></form>";
@@ -301,13 +324,14 @@ final class Console {
             b.append("<p class=ok id=flash>").append(esc(ctx.queryParam("done"))).append("</p>");
         }
         b.append("<table id=exception>");
-        for (Object[] row : new Object[][] {{"type", e.type()}, {"status", e.status()}, {"age", age(e.ageSeconds())},
-                {"issuer", e.issuerId()}, {"card", e.cardMasked()}, {"amount", e.amount() == null ? null : amount(e)},
-                {"message", e.messageKey()}, {"credit", e.creditId()}, {"detail", e.detail()}, {"assignee", e.assignee()},
-                {"resolution", e.resolution() == null ? null : e.resolution() + " by " + e.resolvedBy() + " at "
-                        + e.resolvedAt() + ": " + e.resolutionReason()}}) {
-            b.append("<tr><th>").append(row[0]).append("</th><td id='f-").append(row[0]).append("'>").append(esc(row[1]))
-                    .append("</td></tr>");
+        for (Field f : List.of(new Field("type", e.type()), new Field("status", e.status()),
+                new Field("age", age(e.ageSeconds())), new Field("issuer", e.issuerId()), new Field("card", e.cardMasked()),
+                new Field("amount", e.amount() == null ? null : amount(e)), new Field("message", e.messageKey()),
+                new Field("credit", e.creditId()), new Field("detail", e.detail()), new Field("assignee", e.assignee()),
+                new Field("resolution", e.resolution() == null ? null : e.resolution() + " by " + e.resolvedBy() + " at "
+                        + e.resolvedAt() + ": " + e.resolutionReason()))) {
+            b.append("<tr><th>").append(f.name()).append("</th><td id='f-").append(f.name()).append("'>")
+                    .append(esc(f.value())).append("</td></tr>");
         }
         b.append("</table><h2>Resolve</h2>").append(resolveForm(ses, e));
         b.append("<form method=post action='").append(PATH).append("/exceptions/").append(id).append("/assign'>")
@@ -342,7 +366,7 @@ final class Console {
         String cardId = ctx.pathParam("cardId").isBlank() ? String.valueOf(ctx.queryParam("card")) : ctx.pathParam("cardId");
         var card = enrollment.find(null, cardId).orElseThrow(() -> Problem.notFound("card"));
         long row = enrollment.internalId(null, cardId).orElseThrow();
-        YearMonth month = YearMonth.now(ZoneOffset.UTC);
+        YearMonth month = YearMonth.from(clock.instant().atZone(ZoneOffset.UTC));
         var st = s.statements().of(row, month);
         StringBuilder b = new StringBuilder("<p>").append(esc(card.panMasked())).append(" · issuer ").append(esc(card.issuerId()))
                 .append(" · account ").append(esc(card.accountRef())).append(" · ").append(esc(card.status())).append("</p>");
@@ -391,10 +415,10 @@ final class Console {
                 + "<th></th></tr>");
         for (var j : s.jobs().list()) {
             var r = j.lastRun();
-            b.append("<tr><td>").append(esc(j.name())).append("</td><td>").append(esc(j.schedule())).append("</td><td>")
+            b.append("<tr><td>").append(esc(j.job().id())).append("</td><td>").append(esc(j.schedule())).append("</td><td>")
                     .append(esc(j.nextRunAt())).append("</td><td>").append(r == null ? "never" : esc(r.status() + " "
                             + r.finishedAt() + ": " + r.summary())).append("</td><td><form method=post action='").append(PATH)
-                    .append("/jobs/").append(esc(j.name())).append("/run'>").append(csrf(ses))
+                    .append("/jobs/").append(esc(j.job().id())).append("/run'>").append(csrf(ses))
                     .append("<button>Run now</button></form></td></tr>");
         }
         b.append("</table>");
@@ -406,11 +430,8 @@ final class Console {
         if (ses == null) {
             return;
         }
-        String name = ctx.pathParam("name");
-        if (!s.jobs().knows(name)) {
-            throw Problem.notFound("job");
-        }
-        s.jobs().request(name, "console:" + ses.principal().keyName());
+        var job = OperationsRoutes.job(s.jobs(), ctx.pathParam("name")).orElseThrow(() -> Problem.notFound("job"));
+        s.jobs().request(job, "console:" + ses.principal().keyName());
         ctx.redirect(PATH + "/jobs");
     }
 

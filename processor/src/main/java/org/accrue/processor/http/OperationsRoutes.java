@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.accrue.config.AccrueConfig.Role;
+import org.accrue.config.JobName;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.invoicing.MerchantInvoicing;
@@ -32,7 +34,10 @@ public final class OperationsRoutes {
     private OperationsRoutes() {
     }
 
-    /** What the routes serve; a null service leaves its routes answering 404. */
+    /**
+     * What the routes serve; a null service leaves its routes answering 404. The DataSource is only for the console's
+     * two reward and ledger reads until rewardbook.RewardBook serves them (issue 14); no route uses it.
+     */
     public record Services(Jobs jobs, Statements statements, Points points, MerchantInvoicing invoicing,
                            StatementFiles files, org.accrue.processor.miles.MilesAccrual miles,
                            org.accrue.processor.confirmations.ConfirmationImports imports,
@@ -50,21 +55,21 @@ public final class OperationsRoutes {
         app.post(BASE + "/jobs/{jobName}/runs", ctx -> {
             Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             String name = ctx.pathParam("jobName");
-            if (!s.jobs().knows(name)) {
-                throw Problem.notFound("job " + name);
-            }
-            String runId = s.jobs().request(name, "api:" + p.keyName());
-            ctx.status(202).header("Location", BASE + "/jobs/" + name + "/runs/" + runId)
-                    .json(Map.of("runId", runId, "job", name, "status", "QUEUED"));
+            JobName job = job(s.jobs(), name).orElseThrow(() -> Problem.notFound("job " + name));
+            String runId = s.jobs().request(job, "api:" + p.keyName());
+            ctx.status(202).header("Location", BASE + "/jobs/" + job.id() + "/runs/" + runId)
+                    .json(Map.of("runId", runId, "job", job.id(), "status", Jobs.RunStatus.QUEUED.name()));
         });
         app.get(BASE + "/jobs/{jobName}/runs", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
-            ctx.json(Map.of("runs", s.jobs().runs(ctx.pathParam("jobName")).stream().map(OperationsRoutes::run).toList()));
+            // A name that is no job has had no runs: an empty list, as before jobs were named by JobName.
+            ctx.json(Map.of("runs", JobName.parse(ctx.pathParam("jobName")).map(j -> s.jobs().runs(j)).orElse(List.of())
+                    .stream().map(OperationsRoutes::run).toList()));
         });
         app.get(BASE + "/jobs/{jobName}/runs/{runId}", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             Jobs.Run r = s.jobs().run(ctx.pathParam("runId"));
-            if (r == null || !r.jobName().equals(ctx.pathParam("jobName"))) {
+            if (r == null || !r.job().id().equals(ctx.pathParam("jobName"))) {
                 throw Problem.notFound("run");
             }
             ctx.json(run(r));
@@ -205,7 +210,7 @@ public final class OperationsRoutes {
                         + names(org.accrue.processor.confirmations.ExceptionsQueue.Action.values()));
             }
             var e = s.exceptions().resolve(exceptionId(ctx), action, ApiServer.text(b, "reason"), p.keyName());
-            ctx.status(e.status().equals("PENDING_APPROVAL") ? 202 : 200).json(exception(e));
+            ctx.status(e.status() == Exceptions.Status.PENDING_APPROVAL ? 202 : 200).json(exception(e));
         });
         app.post(BASE + "/exceptions/{id}/approval", ctx -> {
             Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
@@ -288,8 +293,8 @@ public final class OperationsRoutes {
     static Map<String, Object> exception(org.accrue.processor.confirmations.ExceptionsQueue.Item e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
-        m.put("type", e.type());
-        m.put("status", e.status());
+        m.put("type", e.type().name());
+        m.put("status", e.status().name());
         m.put("issuerId", e.issuerId());
         m.put("card", e.cardMasked());
         if (e.messageKey() != null) {
@@ -303,11 +308,11 @@ public final class OperationsRoutes {
         m.put("ageSeconds", e.ageSeconds());
         m.put("actions", e.actions().stream().map(Enum::name).sorted().toList());
         if (e.resolution() != null) {
-            m.put("resolution", Map.of("action", e.resolution(), "reason", String.valueOf(e.resolutionReason()),
+            m.put("resolution", Map.of("action", e.resolution().name(), "reason", String.valueOf(e.resolutionReason()),
                     "by", String.valueOf(e.resolvedBy()), "at", String.valueOf(e.resolvedAt())));
         }
         if (e.proposedAction() != null) {
-            m.put("proposed", Map.of("action", e.proposedAction(), "by", e.proposedBy()));
+            m.put("proposed", Map.of("action", e.proposedAction().name(), "by", e.proposedBy()));
         }
         return m;
     }
@@ -316,9 +321,14 @@ public final class OperationsRoutes {
         return Map.of("minor", minor, "currency", currency);
     }
 
+    /** The job a path names, if it is one this node has. */
+    static java.util.Optional<JobName> job(Jobs jobs, String name) {
+        return JobName.parse(name).filter(jobs::knows);
+    }
+
     private static Map<String, Object> listing(Jobs.Listing l) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", l.name());
+        m.put("name", l.job().id());
         m.put("schedule", l.schedule());
         m.put("nextRunAt", l.nextRunAt());
         m.put("lastRun", l.lastRun() == null ? null : run(l.lastRun()));
@@ -328,7 +338,7 @@ public final class OperationsRoutes {
     private static Map<String, Object> run(Jobs.Run r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("runId", r.runId());
-        m.put("job", r.jobName());
+        m.put("job", r.job().id());
         m.put("status", r.status().name());
         m.put("requestedBy", r.requestedBy());
         m.put("node", r.node());

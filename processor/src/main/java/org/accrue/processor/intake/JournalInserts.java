@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.accrue.processor.exceptions.Exceptions;
 import org.hibernate.StatelessSession;
 
 final class JournalInserts {
@@ -82,10 +83,10 @@ final class JournalInserts {
                             + "(id, type, fingerprint, message_key, last4, amount_minor, currency, detail, status, created_at) "
                             + "values (next value for processing_exception_seq, :type, :fp, :key, :last4, :amount, :cur, "
                             + ":detail, :status, :at)")
-                    .setParameter("type", ProcessingExceptionEntity.TYPE_MESSAGE_CONFLICT)
+                    .setParameter("type", Exceptions.Type.MESSAGE_CONFLICT.name())
                     .setParameter("fp", r.fingerprint()).setParameter("key", r.messageKey()).setParameter("last4", r.last4())
                     .setParameter("amount", r.amountMinor()).setParameter("cur", r.currency()).setParameter("detail", r.detail())
-                    .setParameter("status", ProcessingExceptionEntity.STATUS_OPEN).setParameter("at", r.createdAt())
+                    .setParameter("status", Exceptions.Status.OPEN.name()).setParameter("at", r.createdAt())
                     .executeUpdate();
         }
     }

@@ -10,13 +10,13 @@ import jakarta.persistence.Id;
 import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 
-/** A processing exception for ops (so far: a duplicate key with conflicting content, answered 94). */
+/**
+ * The processing_exception table as Hibernate validates it at start. Its types and statuses are
+ * exceptions.Exceptions.Type and Status; rows are written and read by Exceptions and ExceptionsQueue.
+ */
 @Entity
 @Table(name = "processing_exception")
 public class ProcessingExceptionEntity {
-    public static final String TYPE_MESSAGE_CONFLICT = "MESSAGE_CONFLICT";
-    public static final String STATUS_OPEN = "OPEN";
-
     @Id
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "processing_exception_seq")
     @SequenceGenerator(name = "processing_exception_seq", sequenceName = "processing_exception_seq", allocationSize = 50)

@@ -152,9 +152,9 @@ public final class MerchantInvoicing implements ScheduledJob {
     }
 
     /** Invoices of one merchant (or all, merchantId null), newest period first. */
-    public List<Map<String, Object>> list(String merchantId) {
+    public List<Invoice> list(String merchantId) {
         return Sql.inTransaction(ds, c -> {
-            List<Map<String, Object>> out = new ArrayList<>();
+            List<Invoice> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("select invoice_id, merchant_id, period_start, period_end, file_name, "
                     + "body, created_at from merchant_invoice" + (merchantId == null ? "" : " where merchant_id = ?")
                     + " order by period_start desc, merchant_id limit 500")) {
@@ -163,15 +163,9 @@ public final class MerchantInvoicing implements ScheduledJob {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("invoiceId", rs.getString(1));
-                        m.put("merchantId", rs.getString(2));
-                        m.put("periodStart", rs.getObject(3, LocalDate.class).toString());
-                        m.put("periodEnd", rs.getObject(4, LocalDate.class).toString());
-                        m.put("fileName", rs.getString(5));
-                        m.put("lines", parseLines(rs.getString(6)));
-                        m.put("createdAt", Sql.instant(rs, 7).toString());
-                        out.add(m);
+                        out.add(new Invoice(rs.getString(1), rs.getString(2), rs.getObject(3, LocalDate.class),
+                                rs.getObject(4, LocalDate.class), parseLines(rs.getString(6)), rs.getString(5),
+                                Sql.instant(rs, 7)));
                     }
                 }
             }
@@ -191,19 +185,14 @@ public final class MerchantInvoicing implements ScheduledJob {
         });
     }
 
-    private static List<Map<String, Object>> parseLines(String body) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    /** The lines of a stored invoice, read back from its file's L records (written by the method above). */
+    private static List<Line> parseLines(String body) {
+        List<Line> out = new ArrayList<>();
         for (String line : body.split("\n")) {
             if (line.startsWith("L|")) {
                 String[] f = line.split("\\|");
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("unitKind", f[1]);
-                m.put("unit", f[2]);
-                m.put("rewards", Long.parseLong(f[3]));
-                m.put("commission", Long.parseLong(f[4]));
-                m.put("clawbacks", Long.parseLong(f[5]));
-                m.put("total", Long.parseLong(f[6]));
-                out.add(m);
+                out.add(new Line(f[1], f[2], Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
+                        Long.parseLong(f[6])));
             }
         }
         return out;

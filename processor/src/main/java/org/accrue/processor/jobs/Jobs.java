@@ -12,21 +12,19 @@
  * drops. The jobs themselves are idempotent: whatever a killed run committed
  * stays done, the rest is done by the next run.
  *
- * Every run, scheduled or requested, is a job_run row: QUEUED -> RUNNING ->
+ * Every run, scheduled or requested, is a job_run row (JobRuns): QUEUED -> RUNNING ->
  * SUCCEEDED | FAILED | SKIPPED (another node held the lock) | ABANDONED (its
  * node died; noticed when the lock is free again).
  */
 package org.accrue.processor.jobs;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -37,9 +35,9 @@ import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
 
-import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
-import org.accrue.processor.store.Sql;
+import org.accrue.config.JobName;
+import org.accrue.processor.ids.Ids;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
@@ -65,32 +63,32 @@ public final class Jobs implements AutoCloseable {
     private static final String GROUP = "accrue";
     private static final String SCHEDULER_NAME = "accrue";
     private static final String CONTEXT_KEY = "accrue.jobs";
-    private static final int SUMMARY_CHARS_MAX = 2000;
-    private static final int RUNS_LISTED_MAX = 50;
     private static final long AWAIT_RECHECK_MS = 200;
 
     public enum RunStatus { QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED, ABANDONED }
 
     /** A run as recorded. */
-    public record Run(String runId, String jobName, String requestedBy, String node, RunStatus status, String summary,
+    public record Run(String runId, JobName job, String requestedBy, String node, RunStatus status, String summary,
                       Instant createdAt, Instant startedAt, Instant finishedAt) {
     }
 
     /** A job as listed: its schedule, next fire time (when the scheduler runs here) and last run. */
-    public record Listing(String name, String schedule, Instant nextRunAt, Run lastRun) {
+    public record Listing(JobName job, String schedule, Instant nextRunAt, Run lastRun) {
     }
 
     private final DataSource dataSource;
     private final InstantSource clock;
-    private final Map<String, ScheduledJob> jobs;
-    private final Map<String, String> schedules;
+    private final JobRuns runs;
+    private final Map<JobName, ScheduledJob> jobs;
+    private final Map<JobName, String> schedules;
     private final Scheduler scheduler; // null: this node runs jobs only when asked (CLI, or scheduler disabled)
     private final String node;
     private final Map<String, CompletableFuture<Run>> waiting = new ConcurrentHashMap<>();
 
-    private Jobs(DataSource dataSource, InstantSource clock, Map<String, ScheduledJob> jobs, Map<String, String> schedules,
+    private Jobs(DataSource dataSource, InstantSource clock, Map<JobName, ScheduledJob> jobs, Map<JobName, String> schedules,
                  Scheduler scheduler, String node) {
         this.dataSource = dataSource;
+        this.runs = new JobRuns(dataSource);
         this.clock = clock;
         this.jobs = jobs;
         this.schedules = schedules;
@@ -99,14 +97,15 @@ public final class Jobs implements AutoCloseable {
     }
 
     /** Jobs run in this process only when asked: the CLI's `accrue jobs run`, or nodes with the scheduler off. */
-    public static Jobs manual(DataSource ds, InstantSource clock, Map<String, ScheduledJob> jobs, Map<String, String> schedules) {
+    public static Jobs manual(DataSource ds, InstantSource clock, Map<JobName, ScheduledJob> jobs,
+                              Map<JobName, String> schedules) {
         Jobs j = new Jobs(ds, clock, Map.copyOf(jobs), schedules, null, Ids.next("cli"));
         j.abandonOrphans();
         return j;
     }
 
     /** Starts the clustered Quartz scheduler on the store and (re)schedules every job from configuration. */
-    public static Jobs start(DataSource ds, InstantSource clock, AccrueConfig.Jobs config, Map<String, ScheduledJob> jobs) {
+    public static Jobs start(DataSource ds, InstantSource clock, AccrueConfig.Jobs config, Map<JobName, ScheduledJob> jobs) {
         String providerName = Ids.next("accrue");
         DBConnectionManager.getInstance().addConnectionProvider(providerName, new ConnectionProvider() {
             @Override
@@ -145,12 +144,12 @@ public final class Jobs implements AutoCloseable {
             Jobs j = new Jobs(ds, clock, Map.copyOf(jobs), config.crons(), s, s.getSchedulerInstanceId());
             s.getContext().put(CONTEXT_KEY, j);
             j.abandonOrphans();
-            for (String name : jobs.keySet()) {
-                JobDetail detail = JobBuilder.newJob(QuartzJob.class).withIdentity(name, GROUP).storeDurably()
-                        .requestRecovery().withDescription("accrue " + name).build();
+            for (JobName job : jobs.keySet()) {
+                JobDetail detail = JobBuilder.newJob(QuartzJob.class).withIdentity(job.id(), GROUP).storeDurably()
+                        .requestRecovery().withDescription("accrue " + job.id()).build();
                 s.addJob(detail, true);
-                TriggerKey tk = TriggerKey.triggerKey(name + "-schedule", GROUP);
-                String cron = config.crons().get(name);
+                TriggerKey tk = TriggerKey.triggerKey(job.id() + "-schedule", GROUP);
+                String cron = config.crons().get(job);
                 if (cron == null || cron.equals("-")) {
                     s.unscheduleJob(tk);
                     continue;
@@ -189,40 +188,41 @@ public final class Jobs implements AutoCloseable {
         return node;
     }
 
-    public boolean knows(String jobName) {
-        return jobs.containsKey(jobName);
+    /** Whether this node has the job (every JobName, unless a build leaves one out). */
+    public boolean knows(JobName job) {
+        return jobs.containsKey(job);
     }
 
     /**
      * Records a run of {@code jobName} and starts it: through the scheduler (any node of the cluster may take it)
      * or, without a scheduler, on a virtual thread here. Returns the run id at once.
      */
-    public String request(String jobName, String requestedBy) {
-        if (!jobs.containsKey(jobName)) {
-            throw new IllegalArgumentException("no job " + jobName);
+    public String request(JobName job, String requestedBy) {
+        if (!jobs.containsKey(job)) {
+            throw new IllegalArgumentException("no job " + job);
         }
         String runId = Ids.next("run");
-        insertRun(runId, jobName, requestedBy);
+        runs.insert(runId, job, requestedBy, clock.instant());
         if (scheduler != null) {
             try {
                 JobDataMap data = new JobDataMap();
                 data.put("runId", runId);
-                scheduler.triggerJob(JobKey.jobKey(jobName, GROUP), data);
+                scheduler.triggerJob(JobKey.jobKey(job.id(), GROUP), data);
             } catch (SchedulerException e) {
                 finish(runId, RunStatus.FAILED, "the scheduler did not take the run: " + e.getMessage());
                 throw new IllegalStateException("the scheduler did not take the run", e);
             }
         } else {
-            Thread.ofVirtual().name("accrue-job-" + jobName).start(() -> execute(jobName, runId, requestedBy));
+            Thread.ofVirtual().name("accrue-job-" + job.id()).start(() -> execute(job, runId, requestedBy));
         }
         return runId;
     }
 
     /** Runs a job now on this thread (the CLI) and returns the finished run. */
-    public Run runHere(String jobName, String requestedBy) {
+    public Run runHere(JobName job, String requestedBy) {
         String runId = Ids.next("run");
-        insertRun(runId, jobName, requestedBy);
-        execute(jobName, runId, requestedBy);
+        runs.insert(runId, job, requestedBy, clock.instant());
+        execute(job, runId, requestedBy);
         return run(runId);
     }
 
@@ -261,8 +261,8 @@ public final class Jobs implements AutoCloseable {
     }
 
     /** Requests a run and waits for it. */
-    public Run runAndWait(String jobName, String requestedBy, long timeoutMs) throws TimeoutException, InterruptedException {
-        return await(request(jobName, requestedBy), timeoutMs);
+    public Run runAndWait(JobName job, String requestedBy, long timeoutMs) throws TimeoutException, InterruptedException {
+        return await(request(job, requestedBy), timeoutMs);
     }
 
     /** Quartz's entry: one class for every job; the job's name is the JobDetail's. */
@@ -272,7 +272,9 @@ public final class Jobs implements AutoCloseable {
         public void execute(JobExecutionContext context) throws JobExecutionException {
             try {
                 Jobs jobs = (Jobs) context.getScheduler().getContext().get(CONTEXT_KEY);
-                String name = context.getJobDetail().getKey().getName();
+                JobName job = JobName.parse(context.getJobDetail().getKey().getName()).orElseThrow(() ->
+                        new JobExecutionException("Quartz fired a job this build does not have: "
+                                + context.getJobDetail().getKey().getName()));
                 String runId = context.getMergedJobDataMap().getString("runId");
                 String by = context.isRecovering() ? "recovery" : "schedule";
                 if (runId == null || context.isRecovering()) {
@@ -280,127 +282,61 @@ public final class Jobs implements AutoCloseable {
                         jobs.finish(runId, RunStatus.ABANDONED, "its node stopped mid-run; recovered by " + jobs.node);
                     }
                     runId = Ids.next("run");
-                    jobs.insertRun(runId, name, by);
+                    jobs.runs.insert(runId, job, by, jobs.clock.instant());
                 }
-                jobs.execute(name, runId, by);
+                jobs.execute(job, runId, by);
             } catch (SchedulerException e) {
                 throw new JobExecutionException(e);
             }
         }
     }
 
-    void execute(String jobName, String runId, String requestedBy) {
-        ScheduledJob job = jobs.get(jobName);
+    void execute(JobName job, String runId, String requestedBy) {
+        ScheduledJob work = jobs.get(job);
         try (Connection lock = dataSource.getConnection()) {
-            if (!acquire(lock, jobName)) {
+            if (!JobRuns.acquire(lock, job)) {
                 finish(runId, RunStatus.SKIPPED, "already running on another node");
                 return;
             }
             try {
                 Instant started = clock.instant();
-                markRunning(runId, started);
-                String summary = job.run(new ScheduledJob.RunContext(runId, jobName, requestedBy, started));
+                runs.markRunning(runId, node, started);
+                String summary = work.run(new ScheduledJob.RunContext(runId, job, requestedBy, started));
                 finish(runId, RunStatus.SUCCEEDED, summary);
-                log.info("job {} run {} done: {}", jobName, runId, summary);
+                log.info("job {} run {} done: {}", job, runId, summary);
             } catch (Exception e) {
-                log.warn("job {} run {} failed: {}", jobName, runId, e.toString());
+                log.warn("job {} run {} failed: {}", job, runId, e.toString());
                 finish(runId, RunStatus.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
             } finally {
-                release(lock, jobName);
+                release(lock, job);
             }
         } catch (SQLException e) {
-            log.warn("job {} run {}: store unavailable: {}", jobName, runId, e.toString());
+            log.warn("job {} run {}: store unavailable: {}", job, runId, e.toString());
             finishQuietly(runId, e);
         }
     }
 
-    private static boolean acquire(Connection c, String jobName) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select get_lock(?, 0)")) {
-            ps.setString(1, lockName(c, jobName));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getInt(1) == 1;
-            }
-        }
-    }
-
-    private static void release(Connection c, String jobName) {
-        try (PreparedStatement ps = c.prepareStatement("select release_lock(?)")) {
-            ps.setString(1, lockName(c, jobName));
-            ps.executeQuery().close();
+    private static void release(Connection c, JobName job) {
+        try {
+            JobRuns.release(c, job);
         } catch (SQLException e) {
-            log.warn("could not release the lock of job {}: {}", jobName, e.toString()); // dropped with the connection
+            log.warn("could not release the lock of job {}: {}", job, e.toString()); // dropped with the connection
         }
-    }
-
-    /** Named locks are server-wide: the database name keeps two deployments on one server apart. */
-    private static String lockName(Connection c, String jobName) throws SQLException {
-        return "accrue." + c.getCatalog() + ".job." + jobName;
     }
 
     /** Runs left RUNNING or QUEUED by a node that died: abandoned once nobody holds their job's lock. */
     private void abandonOrphans() {
-        try (Connection c = dataSource.getConnection()) {
-            List<String[]> orphans = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select run_id, job_name from job_run where status = 'RUNNING'");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    orphans.add(new String[] {rs.getString(1), rs.getString(2)});
-                }
-            }
-            for (String[] o : orphans) {
-                try (PreparedStatement ps = c.prepareStatement("select is_used_lock(?)")) {
-                    ps.setString(1, lockName(c, o[1]));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        if (rs.getObject(1) == null) {
-                            finish(o[0], RunStatus.ABANDONED, "its node stopped mid-run; the next run finishes the work");
-                        }
-                    }
-                }
+        try {
+            for (JobRuns.Running o : runs.orphans()) {
+                finish(o.runId(), RunStatus.ABANDONED, "its node stopped mid-run; the next run finishes the work");
             }
         } catch (SQLException e) {
             log.warn("could not look for abandoned job runs: {}", e.toString());
         }
     }
 
-    private void insertRun(String runId, String jobName, String requestedBy) {
-        Sql.inTransaction(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("insert into job_run (run_id, job_name, requested_by, status, "
-                    + "created_at) values (?, ?, ?, 'QUEUED', ?)")) {
-                ps.setString(1, runId);
-                ps.setString(2, jobName);
-                ps.setString(3, requestedBy.length() > 64 ? requestedBy.substring(0, 64) : requestedBy);
-                ps.setTimestamp(4, Sql.ts(clock.instant()));
-                return ps.executeUpdate();
-            }
-        });
-    }
-
-    private void markRunning(String runId, Instant at) {
-        Sql.inTransaction(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("update job_run set status = 'RUNNING', node = ?, started_at = ? "
-                    + "where run_id = ?")) {
-                ps.setString(1, node);
-                ps.setTimestamp(2, Sql.ts(at));
-                ps.setString(3, runId);
-                return ps.executeUpdate();
-            }
-        });
-    }
-
     private void finish(String runId, RunStatus status, String summary) {
-        String s = summary == null ? "" : summary;
-        Sql.inTransaction(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("update job_run set status = ?, summary = ?, finished_at = ?, "
-                    + "node = coalesce(node, ?) where run_id = ?")) {
-                ps.setString(1, status.name());
-                ps.setString(2, s.length() > SUMMARY_CHARS_MAX ? s.substring(0, SUMMARY_CHARS_MAX) : s);
-                ps.setTimestamp(3, Sql.ts(clock.instant()));
-                ps.setString(4, node);
-                ps.setString(5, runId);
-                return ps.executeUpdate();
-            }
-        });
+        runs.finish(runId, status, summary, node, clock.instant());
         CompletableFuture<Run> f = waiting.get(runId);
         if (f != null) {
             f.complete(run(runId));
@@ -416,72 +352,43 @@ public final class Jobs implements AutoCloseable {
 
     /** A run by id, or null. */
     public Run run(String runId) {
-        return Sql.inTransaction(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement(RUN_SELECT + " where run_id = ?")) {
-                ps.setString(1, runId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? readRun(rs) : null;
-                }
-            }
-        });
+        return runs.run(runId);
     }
 
-    /** The latest runs, newest first, of one job or (name null) all. */
-    public List<Run> runs(String jobName) {
-        return Sql.inTransaction(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement(RUN_SELECT + (jobName == null ? "" : " where job_name = ?")
-                    + " order by created_at desc limit " + RUNS_LISTED_MAX)) {
-                if (jobName != null) {
-                    ps.setString(1, jobName);
-                }
-                List<Run> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(readRun(rs));
-                    }
-                }
-                return out;
-            }
-        });
+    /** The latest runs, newest first, of one job or (job null) all. */
+    public List<Run> runs(JobName job) {
+        return runs.runs(job);
     }
 
-    /** Every job with its schedule, next fire time and last run. */
+    /** Every job with its schedule, next fire time and last run, in JobName's order. */
     public List<Listing> list() {
         List<Listing> out = new ArrayList<>();
-        Map<String, Run> last = new LinkedHashMap<>();
-        for (Run r : runs(null)) {
-            last.putIfAbsent(r.jobName(), r);
+        Map<JobName, Run> last = new EnumMap<>(JobName.class);
+        for (Run r : runs.runs(null)) {
+            last.putIfAbsent(r.job(), r);
         }
-        for (String name : AccrueConfig.JOB_NAMES) {
-            if (!jobs.containsKey(name)) {
+        for (JobName job : JobName.values()) {
+            if (!jobs.containsKey(job)) {
                 continue;
             }
             Instant next = null;
             if (scheduler != null) {
                 try {
-                    Trigger t = scheduler.getTrigger(TriggerKey.triggerKey(name + "-schedule", GROUP));
+                    Trigger t = scheduler.getTrigger(TriggerKey.triggerKey(job.id() + "-schedule", GROUP));
                     Date d = t == null ? null : t.getNextFireTime();
                     next = d == null ? null : d.toInstant();
                 } catch (SchedulerException e) {
-                    log.warn("could not read the trigger of {}: {}", name, e.toString());
+                    log.warn("could not read the trigger of {}: {}", job, e.toString());
                 }
             }
-            Run lastRun = last.get(name);
+            Run lastRun = last.get(job);
             if (lastRun == null) {
-                List<Run> r = runs(name);
+                List<Run> r = runs.runs(job);
                 lastRun = r.isEmpty() ? null : r.getFirst();
             }
-            out.add(new Listing(name, schedules.getOrDefault(name, "-"), next, lastRun));
+            out.add(new Listing(job, schedules.getOrDefault(job, "-"), next, lastRun));
         }
         return out;
-    }
-
-    private static final String RUN_SELECT = "select run_id, job_name, requested_by, node, status, summary, created_at, "
-            + "started_at, finished_at from job_run";
-
-    private static Run readRun(ResultSet rs) throws SQLException {
-        return new Run(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), RunStatus.valueOf(rs.getString(5)),
-                rs.getString(6), Sql.instant(rs, 7), Sql.instant(rs, 8), Sql.instant(rs, 9));
     }
 
     @Override

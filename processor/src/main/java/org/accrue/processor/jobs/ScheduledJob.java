@@ -7,6 +7,6 @@ public interface ScheduledJob {
     String run(RunContext run) throws Exception;
 
     /** What a run knows about itself. */
-    record RunContext(String runId, String jobName, String requestedBy, java.time.Instant startedAt) {
+    record RunContext(String runId, org.accrue.config.JobName job, String requestedBy, java.time.Instant startedAt) {
     }
 }

@@ -235,7 +235,7 @@ final class MatchBatch {
     void midSuggestion(MatchResult.MidSuggestion s, StoredMessage m) throws SQLException {
         // One per (acquirer, MID) however many purchases show it; the amount is the first purchase's, in its
         // ISO 4217 alpha code like every other exception's.
-        Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.MID_SUGGESTION.name(), s.acquirerId() + "|" + s.mid(),
+        Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.MID_SUGGESTION, s.acquirerId() + "|" + s.mid(),
                 null, m.cardId(), null, m.amount().minor(), m.amount().currency(), "acquirer " + s.acquirerId()
                 + " MID " + s.mid() + " (\"" + s.descriptor() + "\") looks like merchant " + s.merchantId()
                 + ": add the MID to it?"), now);

@@ -180,7 +180,7 @@ final class MatchQueue {
                 + failures + " times and left the queue: " + reason + stored + ". Once the cause is fixed, RETRY puts it "
                 + "back in the queue; WRITE_OFF leaves it unmatched.";
         // A message RETRIED and quarantined again is a new exception (the resolved one stays as it was).
-        Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.MATCH_QUARANTINED.name(),
+        Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.MATCH_QUARANTINED,
                 "message " + messageId + " #" + (earlier + 1), issuerId, cardId, last4, alpha == null ? null : amount, alpha,
                 detail, null, null, key, messageId), now);
     }

@@ -234,7 +234,7 @@ public final class MilesAccrual implements ScheduledJob {
             case Outcome.Unresolved unresolved -> {
                 Sql.inTransaction(ds, c -> {
                     update(c, o, "UNRESOLVED", null, unresolved.lastProblem(), now);
-                    Exceptions.raise(c, new Exceptions.Raise("AIRLINE_UNRESOLVED", key(o), o.issuerId(), o.cardId(),
+                    Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.AIRLINE_UNRESOLVED, key(o), o.issuerId(), o.cardId(),
                             o.last4(), o.miles(), o.program(), key(o) + ": no answer after " + unresolved.attempts()
                             + " attempt(s) (" + unresolved.lastProblem() + "); resend with the same key", null, o.rewardId()), now);
                     return null;
@@ -255,7 +255,7 @@ public final class MilesAccrual implements ScheduledJob {
      */
     private void credentialsRefused(String program, String problem) {
         Instant now = clock.instant();
-        Sql.inTransaction(ds, c -> Exceptions.raise(c, new Exceptions.Raise("AIRLINE_CREDENTIALS", program + ":"
+        Sql.inTransaction(ds, c -> Exceptions.raise(c, new Exceptions.Raise(Exceptions.Type.AIRLINE_CREDENTIALS, program + ":"
                 + LocalDate.ofInstant(now, java.time.ZoneOffset.UTC), null, null, null, null, null, "the airline "
                 + program + " refused our credentials (" + problem + "); no accrual was sent or refused, the owed ones "
                 + "go in the next run once accrue.airline." + program + ".api-key is right"), now));
@@ -272,7 +272,8 @@ public final class MilesAccrual implements ScheduledJob {
             if (o.reversalNo() == 0) {
                 rewardRejected(c, o.rewardId(), now);
             }
-            Exceptions.raise(c, new Exceptions.Raise(o.reversalNo() == 0 ? "AIRLINE_REFUSED" : "AIRLINE_REVERSAL_REFUSED",
+            Exceptions.raise(c, new Exceptions.Raise(o.reversalNo() == 0 ? Exceptions.Type.AIRLINE_REFUSED
+                            : Exceptions.Type.AIRLINE_REVERSAL_REFUSED,
                     key(o), o.issuerId(), o.cardId(), o.last4(), o.miles(), o.program(), key(o) + ": " + detail, null, o.rewardId()), now);
             return null;
         });

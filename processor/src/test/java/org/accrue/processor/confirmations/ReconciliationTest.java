@@ -25,6 +25,7 @@ import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
 import org.accrue.processor.testing.RewardStream;
 import org.accrue.reconciliation.files.Confirmation;
+import org.accrue.reconciliation.matching.Outcome;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -207,7 +208,7 @@ class ReconciliationTest {
                     LocalDate.parse("2026-11-23")));
         }
 
-        Map<String, Integer> counts;
+        OutcomeCounts counts;
         try (Connection conn = node.processor().store().dataSource().getConnection()) {
             conn.setAutoCommit(false);
             try (ConfirmationApply apply = new ConfirmationApply(conn, importId, "BANK_A", Instant.now(), 2)) {
@@ -220,8 +221,8 @@ class ReconciliationTest {
             conn.commit();
         }
 
-        assertThat(counts).as("lines 5 and 7 repeat lines 2 and 3, two chunks later").containsEntry("MATCHED", 4)
-                .containsEntry("DUPLICATE", 2);
+        assertThat(counts.counts()).as("lines 5 and 7 repeat lines 2 and 3, two chunks later")
+                .containsEntry(Outcome.MATCHED, 4L).containsEntry(Outcome.DUPLICATE, 2L);
         assertThat(sql("select count(*) from processing_exception where type = 'RECON_DUPLICATE' and fingerprint like '%:"
                 + importId + ":%'")).isEqualTo(2);
         assertThat(sql("select count(*) from credit_reconciliation where confirmation_import_id = '" + importId + "'"))
@@ -281,7 +282,7 @@ class ReconciliationTest {
                 .filter(i -> i.importId().equals(id)).findFirst().orElseThrow();
 
         assertThat(done.status()).isEqualTo(ConfirmationImports.Status.APPLIED);
-        assertThat(done.outcomes()).isEqualTo("{DUPLICATE=1, MATCHED=10}");
+        assertThat(done.outcomes()).isEqualTo(new OutcomeCounts(Map.of(Outcome.DUPLICATE, 1L, Outcome.MATCHED, 10L)));
         assertThat(sql("select count(*) from credit_reconciliation where confirmation_import_id = '" + id + "'"))
                 .isEqualTo(10);
         for (Sent s : c) {
@@ -334,7 +335,24 @@ class ReconciliationTest {
             release.countDown(); // before the pool waits for its tasks: the first import is held until then
             pool.close();
         }
-        assertThat(imports.find(idB).orElseThrow().outcomes()).isEqualTo("{MATCHED=5}");
+        assertThat(imports.find(idB).orElseThrow().outcomes()).isEqualTo(new OutcomeCounts(Map.of(Outcome.MATCHED, 5L)));
+    }
+
+    @Test
+    void anImportsOutcomesAreStoredAsJsonKeyedByOutcomeReadBackTypedAndShownByTheApiAsBefore() {
+        List<Sent> c = fiveSentCredits("ACC-TYPED-1");
+        JsonNode imp = upload(file("CONF-TYPED-" + UUID.randomUUID().toString().replaceAll("[0-9-]", ""),
+                List.of(posted(c.get(0), "ACC-TYPED-1", c.get(0).amount()), posted(c.get(1), "ACC-TYPED-1", c.get(1).amount()),
+                        posted(c.get(2), "ACC-TYPED-1", c.get(2).amount() + 1), posted(c.get(0), "ACC-TYPED-1",
+                                c.get(0).amount()))));
+        String id = imp.get("importId").asText();
+
+        assertThat(text("select outcomes from confirmation_import where import_id = '" + id + "'"))
+                .isEqualTo("{\"MATCHED\":2,\"AMOUNT_MISMATCH\":1,\"DUPLICATE\":1}");
+        assertThat(node.processor().operations().imports().find(id).orElseThrow().outcomes())
+                .isEqualTo(new OutcomeCounts(Map.of(Outcome.MATCHED, 2L, Outcome.AMOUNT_MISMATCH, 1L, Outcome.DUPLICATE, 1L)));
+        assertThat(imp.get("outcomes").asText()).as("the API's documented string")
+                .isEqualTo("{AMOUNT_MISMATCH=1, DUPLICATE=1, MATCHED=2}");
     }
 
     @Test

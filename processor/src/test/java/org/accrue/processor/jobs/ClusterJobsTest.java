@@ -93,7 +93,7 @@ class ClusterJobsTest {
         assertThat(sql(node, "select count(*) from statement_credit where card_id = " + card))
                 .as("no half-written batch: credits match sent rewards").isEqualTo(sent);
 
-        Jobs.Run rerun = node.processor().jobs().runAndWait("posting", "test", Duration.ofMinutes(3).toMillis());
+        Jobs.Run rerun = node.processor().jobs().runAndWait(org.accrue.config.JobName.POSTING, "test", Duration.ofMinutes(3).toMillis());
 
         assertThat(rerun.status()).isIn(Jobs.RunStatus.SUCCEEDED, Jobs.RunStatus.SKIPPED);
         assertThat(sql(node, "select count(*) from reward where card_id = " + card + " and status = 'AVAILABLE'")).isZero();
@@ -109,7 +109,7 @@ class ClusterJobsTest {
             List<String> remote = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 remote.add(child.api().post("/jobs/posting/runs", KEY_OPS, "").json().get("runId").asText());
-                local.add(node.processor().jobs().request("posting", "test"));
+                local.add(node.processor().jobs().request(org.accrue.config.JobName.POSTING, "test"));
             }
             for (String id : local) {
                 node.processor().jobs().await(id, Duration.ofMinutes(3).toMillis());

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.accrue.config.AccrueConfig;
 import org.accrue.processor.testing.Api;
 import org.accrue.processor.testing.NodeSettings;
 import org.accrue.processor.testing.ProcessorExtension;
@@ -44,7 +43,7 @@ class JobsApiTest {
         }
         assertThat(names).containsAll(List.of("posting", "statement-file", "miles-accrual", "expiry", "tiers",
                 "merchant-invoicing"));
-        assertThat(AccrueConfig.JOB_NAMES).containsAll(names);
+        assertThat(org.accrue.config.JobName.ids()).containsAll(names);
     }
 
     @Test

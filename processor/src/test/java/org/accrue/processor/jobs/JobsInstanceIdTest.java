@@ -11,6 +11,6 @@ class JobsInstanceIdTest {
         String second = Jobs.autoInstanceId();
 
         assertThat(first).isNotEqualTo(second);
-        assertThat(first).matches("[A-Za-z0-9.-]{1,60}-[a-p]{12}").doesNotContainPattern("[0-9]{13}");
+        assertThat(first).matches("[A-Za-z0-9.-]{1,60}-[a-z]{12}").doesNotContainPattern("[0-9]{13}");
     }
 }

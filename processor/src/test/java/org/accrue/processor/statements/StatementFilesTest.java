@@ -146,7 +146,22 @@ class StatementFilesTest {
         String body = api.get("/invoices/" + made.getFirst().invoiceId(), KEY_OPS).body();
         assertThat(body).startsWith("H|INVOICE|" + made.getFirst().invoiceId() + "|blue-bottle|");
         assertThat(Files.exists(node.dataDir().resolve("files/invoices/" + made.getFirst().fileName()))).isTrue();
-        assertThat(api.get("/merchants/blue-bottle/invoices", KEY_OPS).json().get("invoices")).hasSize(1);
+        var listed = api.get("/merchants/blue-bottle/invoices", KEY_OPS).json().get("invoices");
+        assertThat(listed).hasSize(1);
+        var invoice = listed.get(0);
+        assertThat(invoice.get("invoiceId").asText()).isEqualTo(made.getFirst().invoiceId());
+        assertThat(invoice.get("merchantId").asText()).isEqualTo("blue-bottle");
+        assertThat(invoice.get("periodStart").asText()).isEqualTo(month.atDay(1).toString());
+        assertThat(invoice.get("periodEnd").asText()).isEqualTo(made.getFirst().periodEnd().toString());
+        assertThat(invoice.get("fileName").asText()).isEqualTo(made.getFirst().fileName());
+        assertThat(java.time.Instant.parse(invoice.get("createdAt").asText())).isNotNull();
+        var listedCash = invoice.get("lines").get(made.getFirst().lines().indexOf(cash));
+        assertThat(listedCash.get("unitKind").asText()).isEqualTo("CASH");
+        assertThat(listedCash.get("unit").asText()).isEqualTo(cash.unit());
+        assertThat(listedCash.get("rewards").asLong()).isEqualTo(cash.rewards());
+        assertThat(listedCash.get("commission").asLong()).isEqualTo(cash.commission());
+        assertThat(listedCash.get("clawbacks").asLong()).isEqualTo(cash.clawbacks());
+        assertThat(listedCash.get("total").asLong()).isEqualTo(cash.total());
     }
 
     private long sentCashbackThisMonth() {

@@ -1,7 +1,8 @@
 /*
  * Gives a test class a running processor node on a fresh database of the
  * shared MariaDB: real ISO listener socket, real HTTP port. One node per
- * test class, closed after it.
+ * test class, closed after it. On a MovableClock when the class asks for
+ * one (@MovableClock.Used), else on the system clock.
  */
 package org.accrue.processor.testing;
 
@@ -40,6 +41,9 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
     private static Node node(ExtensionContext context) {
         ExtensionContext classContext = context.getParent().filter(p -> p.getTestClass().isPresent()
                 && context.getTestMethod().isPresent()).orElse(context);
+        // The clock first: the node is started on it, and the store computes one value at a time.
+        InstantSource clock = context.getTestClass().filter(c -> c.isAnnotationPresent(MovableClock.Used.class))
+                .<InstantSource>map(c -> clock(context)).orElse(InstantSource.system());
         return classContext.getStore(NS).getOrComputeIfAbsent(Node.class, k -> {
             try {
                 // A name without long digit runs: paths show up in logs, and the PAN scans read the logs.
@@ -57,20 +61,33 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
                 EmbeddedMariaDb.Credentials credentials = shared.credentials();
                 Store store = Store.connect(null, url, credentials.user(), credentials.password(), config.store(),
                         Processor.ENTITIES);
-                return new Node(Processor.start(config, store, InstantSource.system()), values, dir, url, credentials);
+                return new Node(Processor.start(config, store, clock), values, dir, url, credentials);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
         }, Node.class);
     }
 
+    /** The test class's movable clock (one per class, as its node). */
+    private static MovableClock clock(ExtensionContext context) {
+        ExtensionContext classContext = context.getParent().filter(p -> p.getTestClass().isPresent()
+                && context.getTestMethod().isPresent()).orElse(context);
+        return classContext.getStore(NS).getOrComputeIfAbsent(MovableClock.class, k -> new MovableClock(),
+                MovableClock.class);
+    }
+
     @Override
     public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
-        return p.getParameter().getType() == Node.class;
+        return p.getParameter().getType() == Node.class || p.getParameter().getType() == MovableClock.class
+                && e.getTestClass().filter(c -> c.isAnnotationPresent(MovableClock.Used.class)).isPresent();
     }
 
     @Override
     public Object resolveParameter(ParameterContext p, ExtensionContext e) {
+        if (p.getParameter().getType() == MovableClock.class) {
+            node(e); // the node runs on the clock it is given
+            return clock(e);
+        }
         return node(e);
     }
 }
