@@ -37,7 +37,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -217,7 +216,7 @@ public final class IngestBench {
 
     /** The stopped node's store opened here: what it holds (the matcher off, so nothing moves while it counts). */
     private static String storeCheck(NodeDir dir) {
-        try (Processor p = Processor.start(dir.offline(false), InstantSource.system())) {
+        try (Processor p = dir.startOffline(false)) {
             var sf = p.store().sessionFactory();
             long messages = count(sf, "select count(*) from card_message");
             long queued = count(sf, "select count(*) from match_queue");

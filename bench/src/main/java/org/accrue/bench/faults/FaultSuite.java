@@ -20,7 +20,7 @@
  *               those past the limit are refused at once, none hangs
  *
  * Every scenario ends with the store checked in this JVM (the same wiring as
- * every node: Processor.start) and prints one line of figures; the exit code
+ * every node: Processor.builder) and prints one line of figures; the exit code
  * is the number of broken promises. Bounded throughout: kill points, seconds,
  * connections and answer timeouts all have limits.
  */
@@ -32,7 +32,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -501,7 +500,7 @@ public final class FaultSuite {
     }
 
     private Stored readStore() throws Exception {
-        try (Processor node = Processor.start(this.node.offline(true), InstantSource.system())) {
+        try (Processor node = this.node.startOffline(true)) {
             var sf = node.store().sessionFactory();
             // Matching through the store runs at a few thousand purchases a second (issue 13): wait while it makes
             // progress, and give up only when it stalls.

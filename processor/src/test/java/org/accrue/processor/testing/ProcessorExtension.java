@@ -7,7 +7,6 @@ package org.accrue.processor.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.Map;
 
 import org.accrue.config.AccrueConfig;
@@ -57,7 +56,7 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
                 EmbeddedMariaDb.Credentials credentials = shared.credentials();
                 Store store = Store.connect(null, url, credentials.user(), credentials.password(), config.store(),
                         Processor.ENTITIES);
-                return new Node(Processor.start(config, store, InstantSource.system()), values, dir, url, credentials);
+                return new Node(Processor.builder(config).store(store).start(), values, dir, url, credentials);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
