@@ -11,7 +11,6 @@ package org.accrue.bench;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -60,18 +59,17 @@ public final class BenchMain {
             Map<String, String> v = new HashMap<>();
             v.put("accrue.data-dir", dir.toString());
             v.put("accrue.iso.port", "0");
-            v.put("accrue.http.enabled", "false");
             v.put("accrue.log.level", "WARN");
             v.put("accrue.pan.key.1", "base64:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
             v.put("accrue.issuer.BENCH.name", "Bench Bank");
-            v.put("accrue.rewards.matcher.enabled", a.getOrDefault("matcher", "true"));
             for (String k : List.of("batch-size-max", "queue-capacity", "writers")) {
                 if (a.containsKey(k)) {
                     v.put("accrue.journal." + k, a.get(k));
                 }
             }
             AccrueConfig config = AccrueConfig.from(Settings.of(BenchFiles.withOverrides(v)));
-            try (Processor node = Processor.start(config, InstantSource.system())) {
+            try (Processor node = Processor.builder(config).http(false)
+                    .matcher(Boolean.parseBoolean(a.getOrDefault("matcher", "true"))).start()) {
                 for (String pan : pans) {
                     node.enrollment().enroll("BENCH", new Enrollment.Request(pan, "BENCH-ACCT", "BENCH", null, null));
                 }

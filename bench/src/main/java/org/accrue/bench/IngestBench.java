@@ -29,15 +29,8 @@
 package org.accrue.bench;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -57,7 +50,6 @@ public final class IngestBench {
     public static final int RUNS_MAX = 20;
     public static final int CARDS_MAX = 100_000;
     public static final int DRAIN_SECONDS_MAX = 1_800;
-    private static final long CHILD_WAIT_SECONDS = 60;
     /** JFR's profile settings plus JDK 25's CPU-time sampler (native and kernel time of Java threads included). */
     static final String JFR_OPTIONS = "settings=profile jdk.CPUTimeSample#enabled=true jdk.CPUTimeSample#throttle=2ms";
     private static final long POLL_MS = 100;
@@ -70,14 +62,6 @@ public final class IngestBench {
             + "\"reward\":{\"type\":\"PERCENT\",\"rateBps\":1000},\"currency\":\"USD\","
             + "\"maxRewardPerTransaction\":{\"minor\":75,\"currency\":\"USD\"},\"returnPeriodDays\":7,\"commissionBps\":300,"
             + "\"startsAt\":\"2026-01-01T00:00:00Z\"}";
-    /** MariaDB global status counters shown per message. */
-    private static final List<String> DB_COUNTERS = List.of("Questions", "Com_commit", "Com_select", "Com_insert",
-            "Com_update", "Com_delete", "Innodb_rows_read", "Innodb_rows_inserted", "Innodb_rows_updated",
-            "Innodb_rows_deleted", "Handler_read_key", "Handler_read_next", "Handler_write", "Handler_update",
-            "Handler_delete", "Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_write_requests",
-            "Innodb_buffer_pool_pages_flushed", "Innodb_data_fsyncs", "Innodb_log_writes", "Innodb_os_log_written",
-            "Bytes_received", "Bytes_sent");
-
     public record Options(List<Integer> connections, int inFlight, int warmupSeconds, int durationSeconds, int runs,
                           int cards, Path dir, int drainSeconds, List<String> serverJvmOptions, String nodeClassPath,
                           Path jfrDir, String jfrOptions, boolean check, Map<String, String> overrides, int timelineSeconds) {
@@ -102,15 +86,9 @@ public final class IngestBench {
         }
     }
 
-    /** Counters of the machine at one moment: CPU time of each process, MariaDB's status, the node's metrics. */
-    private record Sample(long nanos, Duration serverCpu, Duration dbCpu, Duration clientCpu, Map<String, Long> db,
-                          Map<String, Double> metrics) {
-    }
-
     private final Options o;
     private final List<String> pans;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private boolean dbStatusWarned;
+    private final ServerCounters counters = new ServerCounters();
 
     private IngestBench(Options o) {
         this.o = o;
@@ -151,10 +129,10 @@ public final class IngestBench {
         int port = NodeDir.freePort();
         String name = "bare-c" + connections + "-r" + run;
         try (ServedNode server = ServedNode.bare(port, d, name, o.serverJvmOptions())) {
-            Window w = load(server, port, connections, name, null);
+            ServerCounters.Window w = load(server, port, connections, name, null);
             Map<String, String> f = new LinkedHashMap<>();
             f.put("CPU per message", w.cpuPerMessage());
-            return new Measured("bare", run, w.result, f);
+            return new Measured("bare", run, w.result(), f);
         }
     }
 
@@ -168,23 +146,23 @@ public final class IngestBench {
         double prepareSeconds = (System.nanoTime() - t0) / 1e9;
         Map<String, String> f = new LinkedHashMap<>();
         String name = "node-c" + connections + "-r" + run;
-        Window w;
+        ServerCounters.Window w;
         long backlogAtEnd;
         double drainSeconds;
         try (ServedNode node = ServedNode.serve(dir.config(), dir.dir(), name, o.serverJvmOptions(), o.nodeClassPath())) {
             f.put("node", String.format("prepared in %.1f s (%d cards, 1 merchant, 1 offer), served after %.1f s",
                     prepareSeconds, o.cards(), node.startSeconds()));
-            metrics(dir.httpPort()); // the first scrape of a fresh node is slow: not inside the window
+            counters.metrics(dir.httpPort()); // the first scrape of a fresh node is slow: not inside the window
             w = load(node, dir.isoPort(), connections, name, dir.httpPort());
-            Map<String, Double> end = w.end.metrics();
+            Map<String, Double> end = w.end().metrics();
             backlogAtEnd = backlog(end);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.drainSeconds());
             long left = backlogAtEnd;
             while (left > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(POLL_MS); // polling a condition with a deadline
-                left = backlog(metrics(dir.httpPort()));
+                left = backlog(counters.metrics(dir.httpPort()));
             }
-            drainSeconds = (System.nanoTime() - w.end.nanos()) / 1e9;
+            drainSeconds = (System.nanoTime() - w.end().nanos()) / 1e9;
             double stored = delta(w, "accrue_iso_messages_stored_total");
             double batches = delta(w, "accrue_journal_batches_total");
             f.put("journal", String.format("%,.0f rows stored in %,.0f commits in the window (%.1f rows per commit)",
@@ -201,7 +179,7 @@ public final class IngestBench {
         if (o.check()) {
             f.put("store", storeCheck(dir));
         }
-        return new Measured("node", run, w.result, f);
+        return new Measured("node", run, w.result(), f);
     }
 
     /** Queue rows a fresh node has not matched yet: every stored message has one until the matcher takes it. */
@@ -211,13 +189,13 @@ public final class IngestBench {
                 - m.getOrDefault("accrue_rewards_messages_quarantined_total", 0.0));
     }
 
-    private static double delta(Window w, String metric) {
-        return w.end.metrics().getOrDefault(metric, 0.0) - w.start.metrics().getOrDefault(metric, 0.0);
+    private static double delta(ServerCounters.Window w, String metric) {
+        return w.end().metrics().getOrDefault(metric, 0.0) - w.start().metrics().getOrDefault(metric, 0.0);
     }
 
     /** The stopped node's store opened here: what it holds (the matcher off, so nothing moves while it counts). */
     private static String storeCheck(NodeDir dir) {
-        try (Processor p = Processor.start(dir.offline(false), InstantSource.system())) {
+        try (Processor p = dir.startOffline(false)) {
             var sf = p.store().sessionFactory();
             long messages = count(sf, "select count(*) from card_message");
             long queued = count(sf, "select count(*) from match_queue");
@@ -234,56 +212,18 @@ public final class IngestBench {
 
     // ---------------------------------------------------------------- the load and its window
 
-    /** The generator's result and the counters at the start and end of its measured window. */
-    private record Window(LoadGenerator.Result result, Sample start, Sample end) {
-        double seconds() {
-            return (end.nanos() - start.nanos()) / 1e9;
-        }
-
-        /** Messages answered between the two samples, at the rate the generator measured over its window. */
-        double messages() {
-            return Math.max(result.messagesPerSecond() * seconds(), 1);
-        }
-
-        String cpuPerMessage() {
-            double n = messages();
-            return String.format("server JVM %.1f µs, its mariadbd %.1f µs, client JVM %.1f µs (window %.1f s)",
-                    micros(end.serverCpu().minus(start.serverCpu())) / n, micros(end.dbCpu().minus(start.dbCpu())) / n,
-                    micros(end.clientCpu().minus(start.clientCpu())) / n, seconds());
-        }
-
-        String dbPerMessage() {
-            if (start.db().isEmpty() || end.db().isEmpty()) {
-                return "not read";
-            }
-            double n = messages();
-            StringBuilder b = new StringBuilder();
-            for (String k : DB_COUNTERS) {
-                if (start.db().containsKey(k) && end.db().containsKey(k)) {
-                    b.append(b.isEmpty() ? "" : ", ").append(k).append(' ')
-                            .append(String.format("%.2f", (end.db().get(k) - start.db().get(k)) / n));
-                }
-            }
-            return b.toString();
-        }
-
-        private static double micros(Duration d) {
-            return d.toNanos() / 1e3;
-        }
-    }
-
     /**
      * Drives the server with the generator; samples the counters when the warm-up ends and again when the load
      * does, and, with --jfr, records the server's measured window.
      */
-    private Window load(ServedNode server, int port, int connections, String name, Integer httpPort) throws Exception {
+    private ServerCounters.Window load(ServedNode server, int port, int connections, String name, Integer httpPort) throws Exception {
         String recording = null;
         if (o.jfrDir() != null) {
             Files.createDirectories(o.jfrDir());
             recording = "ingest";
-            jcmd(server.pid(), "JFR.start", "name=" + recording, "delay=" + o.warmupSeconds() + "s", o.jfrOptions());
+            ServerCounters.jcmd(server.pid(), "JFR.start", "name=" + recording, "delay=" + o.warmupSeconds() + "s", o.jfrOptions());
         }
-        CompletableFuture<Sample> start = new CompletableFuture<>();
+        CompletableFuture<ServerCounters.Sample> start = new CompletableFuture<>();
         // --timeline S: the node's stored, matched and backlog every S seconds while the load runs (sustained runs).
         Thread timeline = httpPort == null || o.timelineSeconds() <= 0 ? null : Thread.ofVirtual().start(() -> {
             long t0 = System.nanoTime();
@@ -292,7 +232,7 @@ public final class IngestBench {
             try {
                 while (true) {
                     Thread.sleep(o.timelineSeconds() * 1000L); // the period of the timeline, not a synchronization
-                    Map<String, Double> m = metrics(httpPort);
+                    Map<String, Double> m = counters.metrics(httpPort);
                     double st = m.getOrDefault("accrue_iso_messages_stored_total", 0.0);
                     double ma = m.getOrDefault("accrue_rewards_messages_matched_total", 0.0);
                     System.out.printf("           t=%4.0f s: stored %,.0f (%,.0f/s), matched %,.0f (%,.0f/s), backlog %,d, "
@@ -309,7 +249,7 @@ public final class IngestBench {
         LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Options("127.0.0.1", port, connections, o.inFlight(),
                 o.warmupSeconds(), o.durationSeconds(), Long.MAX_VALUE, pans), () -> {
                     try {
-                        start.complete(sample(server, httpPort));
+                        start.complete(counters.sample(server, httpPort));
                     } catch (Exception e) {
                         start.completeExceptionally(e);
                     }
@@ -318,103 +258,12 @@ public final class IngestBench {
             timeline.interrupt();
             timeline.join();
         }
-        Sample end = sample(server, httpPort);
+        ServerCounters.Sample end = counters.sample(server, httpPort);
         if (recording != null) {
             Path file = o.jfrDir().resolve(name + ".jfr").toAbsolutePath();
-            jcmd(server.pid(), "JFR.stop", "name=" + recording, "filename=" + file);
+            ServerCounters.jcmd(server.pid(), "JFR.stop", "name=" + recording, "filename=" + file);
         }
-        return new Window(r, start.get(), end);
-    }
-
-    /** CPU times first (each a read of /proc, taken together), then the node's metrics and MariaDB's status. */
-    private Sample sample(ServedNode server, Integer httpPort) throws IOException, InterruptedException {
-        long nanos = System.nanoTime();
-        Optional<ProcessHandle> db = server.mariadbd();
-        Duration dbCpu = db.flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO);
-        Duration serverCpu = server.cpu();
-        Duration clientCpu = ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
-        Map<String, Double> metrics = httpPort == null ? Map.of() : metrics(httpPort);
-        Map<String, Long> status = db.isPresent() ? dbStatus(db.get()) : Map.of();
-        return new Sample(nanos, serverCpu, dbCpu, clientCpu, status, metrics);
-    }
-
-    private Map<String, Double> metrics(int httpPort) throws IOException, InterruptedException {
-        return metrics(http, httpPort);
-    }
-
-    /** A node's Prometheus scrape, unlabelled series only, by name. */
-    static Map<String, Double> metrics(HttpClient http, int httpPort) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("GET /api/v1/metrics answered " + r.statusCode());
-        }
-        Map<String, Double> m = new HashMap<>();
-        for (String line : r.body().split("\n")) {
-            if (line.isEmpty() || line.startsWith("#") || line.contains("{")) {
-                continue;
-            }
-            int sp = line.lastIndexOf(' ');
-            if (sp > 0) {
-                m.put(line.substring(0, sp), Double.parseDouble(line.substring(sp + 1)));
-            }
-        }
-        return m;
-    }
-
-    /**
-     * SHOW GLOBAL STATUS of the node's mariadbd, with its own client over its unix socket as root (root keeps only
-     * its unix_socket login: this works when the bench runs as root); empty, with one warning, when it does not.
-     */
-    private Map<String, Long> dbStatus(ProcessHandle mariadbd) throws InterruptedException {
-        Optional<String> command = mariadbd.info().command();
-        Optional<String> socket = mariadbd.info().arguments().flatMap(a -> Arrays.stream(a)
-                .filter(s -> s.startsWith("--socket=")).map(s -> s.substring("--socket=".length())).findFirst());
-        if (command.isEmpty() || socket.isEmpty()) {
-            return warnOnce("the node's mariadbd command line is not readable");
-        }
-        Path client = Path.of(command.get()).resolveSibling("mariadb");
-        try {
-            Process p = new ProcessBuilder(client.toString(), "--no-defaults", "--skip-ssl", "--socket=" + socket.get(), "-uroot",
-                    "-N", "-B", "-e", "show global status").redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(CHILD_WAIT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                return warnOnce("mariadb client: " + text.strip());
-            }
-            Map<String, Long> m = new HashMap<>();
-            for (String line : text.split("\n")) {
-                String[] kv = line.split("\t");
-                if (kv.length == 2 && DB_COUNTERS.contains(kv[0])) {
-                    m.put(kv[0], Long.parseLong(kv[1]));
-                }
-            }
-            return m;
-        } catch (IOException e) {
-            return warnOnce("mariadb client: " + e);
-        }
-    }
-
-    private Map<String, Long> warnOnce(String why) {
-        if (!dbStatusWarned) {
-            System.err.println("ingest bench: MariaDB status not read (" + why + ")");
-            dbStatusWarned = true;
-        }
-        return Map.of();
-    }
-
-    private static void jcmd(long pid, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid)));
-        for (String a : args) {
-            cmd.addAll(Arrays.asList(a.trim().split("\\s+")));
-        }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(CHILD_WAIT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", cmd) + " failed: " + text.strip());
-        }
+        return new ServerCounters.Window(r, start.get(), end);
     }
 
     // ---------------------------------------------------------------- the summary

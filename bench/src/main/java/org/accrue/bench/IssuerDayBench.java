@@ -173,7 +173,7 @@ public final class IssuerDayBench {
     }
 
     private Map<String, Double> metrics() throws IOException, InterruptedException {
-        return IngestBench.metrics(http, httpPort);
+        return ServerCounters.metrics(http, httpPort);
     }
 
     private static String sha256(String s) throws Exception {

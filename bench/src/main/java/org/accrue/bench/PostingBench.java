@@ -48,10 +48,6 @@ public final class PostingBench {
         Files.createDirectories(dir);
         Map<String, String> v = new HashMap<>();
         v.put("accrue.data-dir", dir.toString());
-        v.put("accrue.iso.enabled", "false");
-        v.put("accrue.http.enabled", "false");
-        v.put("accrue.jobs.enabled", "false");
-        v.put("accrue.rewards.matcher.enabled", "false");
         v.put("accrue.log.level", "WARN");
         v.put("accrue.store.pool-size-max", "4");
         v.put("accrue.reconciliation.apply-parts", "2"); // no file is applied here; a part count the small pool can hold
@@ -70,7 +66,7 @@ public final class PostingBench {
             v.put("accrue.pgp.passphrase", "base64:" + Base64.getEncoder().encodeToString("bench".getBytes()));
         }
         AccrueConfig config = AccrueConfig.from(Settings.of(BenchFiles.withOverrides(v)));
-        try (Processor node = Processor.start(config, InstantSource.system())) {
+        try (Processor node = Processor.builder(config).offline().start()) { // jobs' code is called directly
             long firstCard = -1;
             for (String pan : BenchMain.pans(cards)) {
                 var r = node.enrollment().enroll("BENCH", new Enrollment.Request(pan, "ACCT-" + pan.substring(pan.length() - 6),

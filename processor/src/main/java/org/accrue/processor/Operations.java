@@ -1,8 +1,9 @@
 /*
  * The back office of a node: the services behind the scheduled jobs
  * (posting, statement files, miles, points and tiers, invoicing) and the
- * job table by name. Built the same way by a running node (Quartz runs the
- * jobs) and by the CLI's `accrue jobs run NAME` (runs one here and exits).
+ * job table by name. Built only by Processor (the one wiring point): a
+ * serving node's Quartz runs the jobs, and `accrue jobs run NAME` runs one on
+ * an offline node and exits.
  */
 package org.accrue.processor;
 
@@ -40,7 +41,7 @@ public final class Operations implements AutoCloseable {
     private final org.accrue.processor.confirmations.Reconciliation reconciliation;
     private final org.accrue.processor.confirmations.ExceptionsQueue exceptions;
 
-    public Operations(AccrueConfig config, DataSource ds, InstantSource clock) {
+    Operations(AccrueConfig config, DataSource ds, InstantSource clock) {
         this.posting = new Posting(ds, clock, config.issuers(), config.jobs().postingBatchSizeMax(),
                 config.jobs().postingWorkers());
         this.files = new StatementFiles(ds, clock, config.issuers(), config.pgp(),

@@ -3,6 +3,13 @@
  * listener and the HTTP API, started in that order and stopped in reverse.
  * Stopping first closes the listener (no new messages), then lets the journal
  * answer what it holds, then closes the store.
+ *
+ * The one wiring point (ARCHITECTURE.md): `serve`, every CLI command, the
+ * demo, the bench and the tests build their node here, through builder();
+ * the services (enrollment, catalog, matcher, jobs, Operations) are
+ * constructed nowhere else. A command asks for the parts it needs off
+ * (offline(): no listener, API, matcher or scheduler) instead of wiring a
+ * store and services of its own.
  */
 package org.accrue.processor;
 
@@ -55,7 +62,9 @@ public final class Processor implements AutoCloseable {
     private final ApiServer api;
     private final List<AutoCloseable> closeInOrder = new ArrayList<>();
 
-    private Processor(AccrueConfig config, Store store, InstantSource clock) {
+    private Processor(Builder parts, Store store) {
+        AccrueConfig config = parts.config;
+        InstantSource clock = parts.clock;
         this.config = config;
         this.store = store;
         PanTokenizer tokenizer = new PanTokenizer(config.panKeys().currentVersion(), config.panKeys().keys());
@@ -74,7 +83,7 @@ public final class Processor implements AutoCloseable {
                 java.time.Duration.ofMillis(config.journal().commitDeadlineMs()), pace::awaitMatcher);
         metrics.gauge("accrue.journal.queued", journal, MessageJournal::queued);
         metrics.gauge("accrue.store.up", journal, j -> j.storeUp() ? 1 : 0);
-        this.matcher = config.rewards().matcherEnabled()
+        this.matcher = parts.matcher && config.rewards().matcherEnabled()
                 ? new org.accrue.processor.matcher.RewardMatcher(store.sessionFactory(), catalog, clock,
                 java.time.Duration.ofDays(config.rewards().clearingWindowDays()), config.rewards().tierCurrency(),
                 config.rewards().tierThresholds(), config.rewards().matcherWorkers()).pacedBy(pace).start()
@@ -96,7 +105,7 @@ public final class Processor implements AutoCloseable {
                 new org.accrue.processor.rewardbook.RewardBook(store.dataSource()));
         this.operations = new Operations(config, store.dataSource(), clock);
         try {
-            this.jobs = config.jobs().enabled()
+            this.jobs = parts.scheduler && config.jobs().enabled()
                     ? org.accrue.processor.jobs.Jobs.start(store.dataSource(), clock, config.jobs(), operations.jobs())
                     : org.accrue.processor.jobs.Jobs.manual(store.dataSource(), clock, operations.jobs(), config.jobs().crons());
         } catch (RuntimeException e) {
@@ -108,9 +117,9 @@ public final class Processor implements AutoCloseable {
             throw e;
         }
         try {
-            this.listener = config.iso().enabled()
+            this.listener = parts.listener && config.iso().enabled()
                     ? IsoListener.start(config, resolvePort(config.iso().port()), journal) : null;
-            this.api = config.http().enabled()
+            this.api = parts.http && config.http().enabled()
                     ? new ApiServer(config.http().bindAddress(), config.http().port(), new ApiKeys(config.apiKeys()),
                     enrollment, catalog, rewardQueries,
                     new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock), stats, this::health,
@@ -148,22 +157,83 @@ public final class Processor implements AutoCloseable {
         }
     }
 
-    /** Starts a node on the configured store. */
-    public static Processor start(AccrueConfig config, InstantSource clock) {
-        Store store = Store.open(config, ENTITIES);
-        return start(config, store, clock);
+    /** A node to build on {@code config}: every part as configured until the builder turns one off. */
+    public static Builder builder(AccrueConfig config) {
+        return new Builder(config);
     }
 
-    /** Starts a node on a store that is already open; the node closes it when it closes. */
-    public static Processor start(AccrueConfig config, Store store, InstantSource clock) {
-        try {
-            Processor p = new Processor(config, store, clock);
-            log.info("Accrue processor up: ISO 8583 on {}, HTTP on {}, store {}",
-                    p.isoPort(), p.httpPort(), config.store().mode().name().toLowerCase());
-            return p;
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
+    /**
+     * The parts of a node to start. A part turned off here stays off whatever the configuration says; one left on
+     * runs when its accrue.*.enabled key says so (an operator's intake-only node keeps its matcher off).
+     */
+    public static final class Builder {
+        private final AccrueConfig config;
+        private InstantSource clock = InstantSource.system();
+        private Store store; // null: the node opens the configured one
+        private boolean listener = true;
+        private boolean http = true;
+        private boolean matcher = true;
+        private boolean scheduler = true;
+
+        private Builder(AccrueConfig config) {
+            this.config = java.util.Objects.requireNonNull(config, "config");
+        }
+
+        public Builder clock(InstantSource clock) {
+            this.clock = java.util.Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** A store already open (tests give each class a database on one shared server); the node closes it. */
+        public Builder store(Store store) {
+            this.store = java.util.Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** The ISO 8583 listener (accrue.iso.enabled). */
+        public Builder listener(boolean on) {
+            this.listener = on;
+            return this;
+        }
+
+        /** The HTTP API and console (accrue.http.enabled). */
+        public Builder http(boolean on) {
+            this.http = on;
+            return this;
+        }
+
+        /** The reward matcher's workers (accrue.rewards.matcher.enabled). */
+        public Builder matcher(boolean on) {
+            this.matcher = on;
+            return this;
+        }
+
+        /** The clustered Quartz scheduler (accrue.jobs.enabled); off, jobs run only when asked (Jobs.runHere). */
+        public Builder scheduler(boolean on) {
+            this.scheduler = on;
+            return this;
+        }
+
+        /**
+         * A node for a command or a check: the store and the services, nothing that serves or works on its own
+         * (no listener, API, matcher or scheduler), so it neither takes a port nor competes with the cluster.
+         */
+        public Builder offline() {
+            return listener(false).http(false).matcher(false).scheduler(false);
+        }
+
+        /** Opens the store (unless given one) and starts the parts; on failure closes what it opened. */
+        public Processor start() {
+            Store s = store != null ? store : Store.open(config, ENTITIES);
+            try {
+                Processor p = new Processor(this, s);
+                log.info("Accrue processor up: ISO 8583 on {}, HTTP on {}, store {}",
+                        p.isoPort(), p.httpPort(), config.store().mode().name().toLowerCase());
+                return p;
+            } catch (RuntimeException e) {
+                s.close();
+                throw e;
+            }
         }
     }
 

@@ -19,29 +19,23 @@
  *   storm       more connections at once than accrue.iso.connections-max:
  *               those past the limit are refused at once, none hangs
  *
- * Every scenario ends with the store checked in this JVM (the same wiring as
- * every node: Processor.start) and prints one line of figures; the exit code
+ * Every scenario prints one line of figures; then the store is checked in
+ * this JVM (StoreCheck: the same wiring as every node, Processor.builder)
+ * and everything sent is replayed to a restarted node; the exit code
  * is the number of broken promises. Bounded throughout: kill points, seconds,
  * connections and answer timeouts all have limits.
  */
 package org.accrue.bench.faults;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -50,14 +44,11 @@ import org.accrue.bench.faults.RecordingClient.Answer;
 import org.accrue.bench.faults.RecordingClient.Sent;
 import org.accrue.bench.node.NodeDir;
 import org.accrue.bench.node.ServedNode;
-import org.accrue.processor.Processor;
 import org.accrue.iso8583.simulator.IssuerConnection;
 
 public final class FaultSuite {
     public static final int KILL_POINTS_MAX = 500;
     static final String ISSUER = "FAULT";
-    /** The matcher must take at least one message off its queue in this long, or the check gives up. */
-    private static final long DRAIN_STALL_MS = 120_000;
     /** A 00 answered this soon after the store was paused may be a commit that finished just before. */
     private static final long PAUSE_GRACE_MS = 200;
     /** "At once" for a connection past the limit, with room for a busy 2-core machine accepting 300 of them. */
@@ -133,7 +124,7 @@ public final class FaultSuite {
         }
         Map<String, Object> f = new LinkedHashMap<>();
         List<String> broken = new ArrayList<>();
-        suite.checkAndReplay(suite.sent, f, broken);
+        new StoreCheck(suite.node, suite::serve, Math.min(16, o.connections() * 2), out).checkAndReplay(suite.sent, f, broken);
         Result check = new Result("check", f, broken);
         out.accept(check.describe());
         results.add(check);
@@ -328,93 +319,6 @@ public final class FaultSuite {
         return l.length == 0 ? 0 : l[Math.min(l.length - 1, (int) Math.ceil(l.length * 0.99) - 1)] / 1000.0;
     }
 
-    /** Connections that send what no issuer should: random bytes, frames cut short, lengths past the limit. */
-    private static final class Garbage {
-        private final List<Thread> threads = new ArrayList<>();
-        private final java.util.concurrent.atomic.LongAdder frames = new java.util.concurrent.atomic.LongAdder();
-        private final java.util.concurrent.atomic.LongAdder closed = new java.util.concurrent.atomic.LongAdder();
-        private final java.util.concurrent.atomic.LongAdder heldLong = new java.util.concurrent.atomic.LongAdder();
-        private volatile boolean stopped;
-
-        Garbage(int port, int connections, long seed) {
-            for (int i = 0; i < connections; i++) {
-                Random r = new Random(seed * 31 + i);
-                threads.add(Thread.ofVirtual().start(() -> {
-                    while (!stopped) {
-                        try (Socket s = new Socket()) {
-                            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-                            s.setSoTimeout(10_000);
-                            once(s, r);
-                        } catch (IOException e) {
-                            closed.increment();
-                        }
-                    }
-                }));
-            }
-        }
-
-        private void once(Socket s, Random r) throws IOException {
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            int kind = r.nextInt(3);
-            frames.increment();
-            if (kind == 0) { // a whole frame of random bytes
-                byte[] body = new byte[20 + r.nextInt(200)];
-                r.nextBytes(body);
-                out.write(new byte[] {(byte) (body.length >> 8), (byte) body.length});
-                out.write(body);
-                out.flush();
-                readUntilClosed(in);
-            } else if (kind == 1) { // a frame cut short: the declared length never arrives
-                out.write(new byte[] {0, (byte) 200, '0', '2', '0', '0'});
-                out.flush();
-                long t0 = System.nanoTime();
-                try {
-                    readUntilClosed(in);
-                } catch (java.net.SocketTimeoutException held) {
-                    heldLong.increment();
-                }
-                if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(10)) {
-                    heldLong.increment();
-                }
-            } else { // a length past the largest frame
-                out.write(new byte[] {(byte) 0xff, (byte) 0xff, 'x'});
-                out.flush();
-                readUntilClosed(in);
-            }
-        }
-
-        /** Reads whatever the node answers until it closes the connection. */
-        private void readUntilClosed(InputStream in) throws IOException {
-            byte[] buf = new byte[512];
-            while (in.read(buf) >= 0) {
-                if (stopped) {
-                    return;
-                }
-            }
-            closed.increment();
-        }
-
-        void stop() throws InterruptedException {
-            stopped = true;
-            for (Thread t : threads) {
-                t.join(15_000);
-            }
-        }
-
-        long frames() {
-            return frames.sum();
-        }
-
-        long closedByNode() {
-            return closed.sum();
-        }
-
-        long heldLong() {
-            return heldLong.sum();
-        }
-    }
-
     // ---------------------------------------------------------------- a connection storm
 
     private Result storm() throws Exception {
@@ -494,108 +398,6 @@ public final class FaultSuite {
         long none = messages.stream().filter(m -> m.code() == null).count();
         f.put("sent", messages.size());
         f.put("00/96/other/none", acked + "/" + refused96 + "/" + (messages.size() - acked - refused96 - none) + "/" + none);
-    }
-
-    /** What the store holds for the suite's messages, read after the matcher has drained its queue. */
-    private record Stored(Set<String> messages, long rows, long rewardsDoubled, long messagesWithoutReward, long quarantined) {
-    }
-
-    private Stored readStore() throws Exception {
-        try (Processor node = Processor.start(this.node.offline(true), InstantSource.system())) {
-            var sf = node.store().sessionFactory();
-            // Matching through the store runs at a few thousand purchases a second (issue 13): wait while it makes
-            // progress, and give up only when it stalls.
-            long left = count(sf, "select count(*) from match_queue");
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_STALL_MS);
-            while (left > 0) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the matcher took nothing off its queue in " + DRAIN_STALL_MS
-                            + " ms; " + left + " messages left");
-                }
-                Thread.sleep(200); // polling a condition with a deadline
-                long now = count(sf, "select count(*) from match_queue");
-                if (now < left) {
-                    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_STALL_MS);
-                }
-                left = now;
-            }
-            List<Object[]> rows = sf.fromSession(s -> s.createNativeQuery(
-                    "select terminal_id, stan from card_message", Object[].class).getResultList());
-            Set<String> ids = new HashSet<>();
-            for (Object[] r : rows) {
-                ids.add(RecordingClient.idOf((String) r[0], (String) r[1]));
-            }
-            long doubled = count(sf, "select count(*) from (select source_message_id from reward "
-                    + "group by source_message_id having count(*) > 1) d");
-            long without = count(sf, "select count(*) from card_message m "
-                    + "where not exists (select 1 from reward r where r.source_message_id = m.id)");
-            return new Stored(ids, rows.size(), doubled, without, 0);
-        }
-    }
-
-    private static long count(org.hibernate.SessionFactory sf, String sql) {
-        return sf.fromSession(s -> ((Number) s.createNativeQuery(sql, Object.class).getSingleResult()).longValue());
-    }
-
-    /**
-     * The promises, checked twice: after the faults (every 00 stored once, every stored purchase rewarded once)
-     * and after a replay of everything sent (a 00 again for every 00, everything stored now, still once).
-     */
-    private void checkAndReplay(List<Sent> sent, Map<String, Object> f, List<String> broken) throws Exception {
-        long acked = sent.stream().filter(s -> "00".equals(s.code())).count();
-        long refused96 = sent.stream().filter(s -> "96".equals(s.code())).count();
-        long none = sent.stream().filter(s -> s.code() == null).count();
-        long other = sent.size() - acked - refused96 - none;
-        f.put("sent", sent.size());
-        f.put("00/96/other/none", acked + "/" + refused96 + "/" + other + "/" + none);
-        Stored before = readStore();
-        long lost = sent.stream().filter(s -> "00".equals(s.code()) && !before.messages().contains(s.id())).count();
-        f.put("stored", before.rows());
-        f.put("lost 00s", lost);
-        f.put("doubled", before.rows() - before.messages().size());
-        f.put("rewards doubled / missing", before.rewardsDoubled() + "/" + before.messagesWithoutReward());
-        if (lost > 0) {
-            broken.add(lost + " messages answered 00 are not stored");
-        }
-        if (before.rows() != before.messages().size()) {
-            broken.add((before.rows() - before.messages().size()) + " messages stored twice");
-        }
-        if (before.rewardsDoubled() > 0 || before.messagesWithoutReward() > 0) {
-            broken.add(before.rewardsDoubled() + " purchases rewarded twice, " + before.messagesWithoutReward() + " not rewarded");
-        }
-        out.accept("check before the replay: " + f);
-        Map<String, String> replayed;
-        try (ServedNode node = serve()) {
-            replayed = RecordingClient.replay("127.0.0.1", isoPort, sent, Math.min(16, o.connections() * 2));
-            node.close();
-        }
-        long differs = 0;
-        long notStoredNow = 0;
-        for (Sent s : sent) {
-            String again = replayed.get(s.id());
-            if ("00".equals(s.code()) && !"00".equals(again)) {
-                differs++;
-            } else if (!"00".equals(again)) {
-                notStoredNow++;
-            }
-        }
-        Stored after = readStore();
-        Set<String> all = new HashSet<>();
-        sent.forEach(s -> all.add(s.id()));
-        long missing = all.stream().filter(id -> !after.messages().contains(id)).count();
-        f.put("replayed", sent.size());
-        f.put("replay differs", differs);
-        f.put("stored after replay", (all.size() - missing) + " of " + all.size());
-        if (differs > 0 || notStoredNow > 0) {
-            broken.add("replay: " + differs + " 00s answered otherwise, " + notStoredNow + " others not 00");
-        }
-        if (missing > 0 || after.rows() != after.messages().size()) {
-            broken.add("after the replay " + missing + " messages missing, " + (after.rows() - after.messages().size()) + " doubled");
-        }
-        if (after.rewardsDoubled() > 0 || after.messagesWithoutReward() > 0) {
-            broken.add("after the replay " + after.rewardsDoubled() + " rewarded twice, " + after.messagesWithoutReward()
-                    + " not rewarded");
-        }
     }
 
     // ---------------------------------------------------------------- small things

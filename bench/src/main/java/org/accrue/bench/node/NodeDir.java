@@ -3,7 +3,7 @@
  * token key in a file only its owner reads, a properties file (data under
  * dir/node, free ISO and HTTP ports, one issuer, plus the caller's settings),
  * and then, in this JVM through the same wiring as every node
- * (Processor.start, listener, API and matcher off), the cards enrolled and a
+ * (Processor.builder, offline: no listener, API, matcher or scheduler), the cards enrolled and a
  * merchant with an offer created. The fault suite and the ingest bench both
  * start their served nodes (ServedNode) on it, and open its store here again
  * once the node is stopped to check what it holds.
@@ -15,10 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.time.InstantSource;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -82,7 +80,7 @@ public final class NodeDir {
      */
     public void prepare(List<String> pans, String merchantJson, String offerJson) throws Exception {
         ObjectMapper json = new ObjectMapper();
-        try (Processor node = Processor.start(offline(false), InstantSource.system())) {
+        try (Processor node = startOffline(false)) {
             for (String pan : pans) {
                 node.enrollment().enroll(issuerId, new Enrollment.Request(pan, issuerId + "-ACCT", issuerId, null, null));
             }
@@ -92,13 +90,12 @@ public final class NodeDir {
         }
     }
 
-    /** The node's configuration for this JVM: no listener, no API, the matcher as asked (the store must be free). */
-    public AccrueConfig offline(boolean matcher) {
-        Map<String, String> v = new HashMap<>(settings);
-        v.put("accrue.iso.enabled", "false");
-        v.put("accrue.http.enabled", "false");
-        v.put("accrue.rewards.matcher.enabled", Boolean.toString(matcher));
-        return AccrueConfig.from(Settings.of(v));
+    /**
+     * The node started in this JVM on its store (the served node must be stopped): no listener, API or scheduler,
+     * the matcher as asked (to drain the queue before a check, or off so nothing moves while one counts).
+     */
+    public Processor startOffline(boolean matcher) {
+        return Processor.builder(AccrueConfig.from(Settings.of(settings))).offline().matcher(matcher).start();
     }
 
     /** The properties file {@code accrue serve --config} takes. */

@@ -2,14 +2,16 @@
  * The `accrue` command line (the ./accrue launcher runs this). Each
  * subcommand loads the typed configuration the same way: a properties file
  * (--config, default ./accrue.properties when present), then ACCRUE_*
- * environment variables, then -Daccrue.* system properties.
+ * environment variables, then -Daccrue.* system properties. Every command
+ * that touches the store builds its node through Processor.builder, the
+ * same wiring as `serve`: offline (no listener, API, matcher or scheduler)
+ * for a command that does one thing and exits.
  */
 package org.accrue.processor.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
@@ -19,13 +21,9 @@ import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.config.ConfigException;
 import org.accrue.config.Settings;
-import org.accrue.processor.Operations;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.BulkEnrollment;
-import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.http.ApiKeys;
-import org.accrue.processor.store.Store;
-import org.accrue.rewards.enrollment.PanTokenizer;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
@@ -87,7 +85,7 @@ public final class AccrueCli implements Runnable {
         @Override
         public Integer call() throws InterruptedException {
             AccrueConfig c = config.load();
-            Processor p = Processor.start(c, InstantSource.system());
+            Processor p = Processor.builder(c).start();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 p.close();
@@ -117,10 +115,8 @@ public final class AccrueCli implements Runnable {
             if (!issuerAndFileOk(c, issuer, file)) {
                 return 2;
             }
-            try (Store store = Store.open(c, Processor.ENTITIES)) {
-                Enrollment enrollment = new Enrollment(store.sessionFactory(),
-                        new PanTokenizer(c.panKeys().currentVersion(), c.panKeys().keys()), InstantSource.system());
-                BulkEnrollment.Report r = BulkEnrollment.run(file, issuer, enrollment);
+            try (Processor node = offlineNode(c)) {
+                BulkEnrollment.Report r = BulkEnrollment.run(file, issuer, node.enrollment());
                 System.out.println(r.describe());
                 return r.rejected() == 0 ? 0 : 1;
             }
@@ -146,10 +142,8 @@ public final class AccrueCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             AccrueConfig c = config.load();
-            try (Store store = Store.open(c, Processor.ENTITIES)) {
-                var catalog = new org.accrue.processor.catalog.Catalog(store.sessionFactory(), InstantSource.system(),
-                        org.accrue.processor.http.ApiServer.newJsonMapper());
-                var r = catalog.importFile(file);
+            try (Processor node = offlineNode(c)) {
+                var r = node.catalog().importFile(file);
                 System.out.println("imported " + r.merchants() + " merchants and " + r.offers() + " offers");
                 return 0;
             } catch (org.accrue.processor.catalog.CatalogException e) {
@@ -179,10 +173,8 @@ public final class AccrueCli implements Runnable {
         @Override
         public Integer call() {
             AccrueConfig c = config.load();
-            try (Store store = Store.open(c, Processor.ENTITIES);
-                 Operations ops = new Operations(c, store.dataSource(), InstantSource.system())) {
-                var jobs = org.accrue.processor.jobs.Jobs.manual(store.dataSource(), InstantSource.system(), ops.jobs(),
-                        c.jobs().crons());
+            try (Processor node = offlineNode(c)) {
+                var jobs = node.jobs();
                 var name = org.accrue.config.JobName.parse(job).filter(jobs::knows);
                 if (name.isEmpty()) {
                     System.err.println("accrue: no job " + job + "; jobs are " + org.accrue.config.JobName.ids());
@@ -203,11 +195,8 @@ public final class AccrueCli implements Runnable {
         @Override
         public Integer call() {
             AccrueConfig c = config.load();
-            try (Store store = Store.open(c, Processor.ENTITIES);
-                 Operations ops = new Operations(c, store.dataSource(), InstantSource.system())) {
-                var jobs = org.accrue.processor.jobs.Jobs.manual(store.dataSource(), InstantSource.system(), ops.jobs(),
-                        c.jobs().crons());
-                for (var l : jobs.list()) {
+            try (Processor node = offlineNode(c)) {
+                for (var l : node.jobs().list()) {
                     System.out.printf("%-20s %-18s %s%n", l.job().id(), l.schedule(), l.lastRun() == null ? "never run"
                             : l.lastRun().status() + " " + l.lastRun().finishedAt() + ": " + l.lastRun().summary());
                 }
@@ -242,16 +231,23 @@ public final class AccrueCli implements Runnable {
             if (!issuerAndFileOk(c, issuer, file)) {
                 return 2;
             }
-            try (Store store = Store.open(c, Processor.ENTITIES);
-                 Operations ops = new Operations(c, store.dataSource(), InstantSource.system());
+            try (Processor node = offlineNode(c);
                  var in = Files.newInputStream(file)) {
-                var imports = ops.imports();
+                var imports = node.operations().imports();
                 var i = imports.process(imports.receive(issuer, in, "CLI", file.getFileName().toString(), "cli"));
                 System.out.println(i.importId() + " " + i.status() + (i.reason() == null ? "" : " " + i.reason() + ": "
                         + i.detail()) + (i.outcomes() == null ? "" : " outcomes " + i.outcomes()));
                 return i.status() == org.accrue.processor.confirmations.ConfirmationImports.Status.APPLIED ? 0 : 1;
             }
         }
+    }
+
+    /**
+     * The node a command works with: the configured store and the services, started through the same wiring as
+     * `serve`, with nothing that serves or works on its own (jobs run only when the command asks).
+     */
+    static Processor offlineNode(AccrueConfig c) {
+        return Processor.builder(c).offline().start();
     }
 
     /** A command on one issuer's file: both must exist, or it says which does not. */

@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -100,7 +99,7 @@ final class DemoCommand implements Callable<Integer> {
 
         say("Starting an Accrue node on an embedded MariaDB under " + dataDir + " ...");
         long t0 = System.nanoTime();
-        try (airline; Processor node = Processor.start(config, InstantSource.system())) {
+        try (airline; Processor node = Processor.builder(config).start()) {
             say(String.format("  up in %.1f s: ISO 8583 on port %d, HTTP API on http://127.0.0.1:%d/api/v1",
                     (System.nanoTime() - t0) / 1e9, node.isoPort(), node.httpPort()));
 

@@ -1,12 +1,18 @@
 /*
- * Runs the issuers' ISO 8583 listener inside jPOS Q2. The deploy descriptors
- * live in the config module (classpath deploy/); they are written into the
- * node's deploy directory at start, and their ${q2.accrue.*} properties are
- * filled from the typed configuration. Any other descriptor an operator puts
- * in that directory (another issuer's dialect on another port) is deployed too.
- * The handler the descriptors name is registered in jPOS's NameRegistrar, and
- * so are the listener's ConnectionStats (connections open, accepted, refused
- * over connections-max, closed for a slow, oversize or missing frame), which
+ * Runs the issuers' ISO 8583 listener inside jPOS Q2, one Q2 per node. The
+ * deploy descriptors live in the config module (classpath deploy/); at start
+ * they are written into the node's own deploy directory with their
+ * ${q2.accrue.*} placeholders already replaced by the node's values
+ * (Q2Descriptors), so nothing goes through system properties and two nodes in
+ * one JVM (tests, a bench) never see each other's ports or limits. Any other
+ * descriptor an operator puts in that directory (another issuer's dialect on
+ * another port) is deployed too.
+ *
+ * jPOS keeps QBeans, loggers, servers and handlers in JVM-wide registries
+ * (the platform MBeanServer, NameRegistrar), so every name a descriptor
+ * declares carries the node's id: the QServer, its logger, the handler and
+ * the listener's ConnectionStats (connections open, accepted, refused over
+ * connections-max, closed for a slow, oversize or missing frame), which
  * bindTo publishes as accrue_iso_* metrics.
  */
 package org.accrue.processor.listener;
@@ -17,8 +23,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
@@ -56,31 +64,36 @@ public final class IsoListener implements AutoCloseable {
         String node = Ids.next("node");
         String handlerName = "accrue.handler." + node;
         String statsName = "accrue.iso.connections." + node;
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("q2.accrue.iso.name", "accrue-iso-listener-" + node);
+        values.put("q2.accrue.logger", "accrue-q2-" + node);
+        values.put("q2.accrue.iso.port", Integer.toString(port));
+        values.put("q2.accrue.iso.connections-max", Integer.toString(config.iso().connectionsMax()));
+        values.put("q2.accrue.iso.max-frame-bytes", Integer.toString(config.iso().frameBytesMax()));
+        values.put("q2.accrue.iso.idle-timeout-ms", Integer.toString(config.iso().idleTimeoutMs()));
+        values.put("q2.accrue.iso.frame-timeout-ms", Integer.toString(config.iso().frameTimeoutMs()));
+        values.put("q2.accrue.iso.backlog", Integer.toString(config.iso().backlog()));
+        values.put("q2.accrue.iso.handler", handlerName);
+        values.put("q2.accrue.iso.connection-stats", statsName);
+        values.put("q2.accrue.log-dir", logs.toString());
+        values.put("q2.accrue.log.protect", Q2Descriptors.PROTECTED_FIELDS);
         try {
             Files.createDirectories(deploy);
             Files.createDirectories(logs);
             for (String d : DESCRIPTORS) {
+                String template;
                 try (InputStream in = IsoListener.class.getResourceAsStream("/deploy/" + d)) {
                     if (in == null) {
                         throw new IllegalStateException("deploy descriptor " + d + " missing from the classpath");
                     }
-                    Files.copy(in, deploy.resolve(d), StandardCopyOption.REPLACE_EXISTING);
+                    template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 }
+                Files.writeString(deploy.resolve(d), Q2Descriptors.fill(d, template, values), StandardCharsets.UTF_8);
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot write Q2 deploy directory " + deploy + ": " + e.getMessage(), e);
         }
-        // jPOS resolves ${...} in descriptors from system properties; the q2. prefix keeps
-        // them apart from Accrue's own accrue.* settings.
-        System.setProperty("q2.accrue.iso.port", Integer.toString(port));
-        System.setProperty("q2.accrue.iso.connections-max", Integer.toString(config.iso().connectionsMax()));
-        System.setProperty("q2.accrue.iso.max-frame-bytes", Integer.toString(config.iso().frameBytesMax()));
-        System.setProperty("q2.accrue.iso.idle-timeout-ms", Integer.toString(config.iso().idleTimeoutMs()));
-        System.setProperty("q2.accrue.iso.frame-timeout-ms", Integer.toString(config.iso().frameTimeoutMs()));
-        System.setProperty("q2.accrue.iso.backlog", Integer.toString(config.iso().backlog()));
-        System.setProperty("q2.accrue.iso.handler", handlerName);
-        System.setProperty("q2.accrue.iso.connection-stats", statsName);
-        System.setProperty("q2.accrue.log-dir", logs.toString());
+        Q2Descriptors.forwardQ2LogToSlf4j();
         NameRegistrar.register(handlerName, handler);
         ConnectionStats connections = new ConnectionStats();
         NameRegistrar.register(statsName, connections);

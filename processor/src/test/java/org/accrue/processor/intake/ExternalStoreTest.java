@@ -3,7 +3,6 @@ package org.accrue.processor.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.InstantSource;
 
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.Processor;
@@ -35,10 +34,8 @@ class ExternalStoreTest {
         values.put("accrue.store.url", url);
         values.put("accrue.store.user", credentials.user());
         values.put("accrue.store.password", credentials.password());
-        values.put("accrue.iso.enabled", "false");
-        values.put("accrue.http.enabled", "false");
         AccrueConfig config = TestConfig.config(values);
-        try (Processor node = Processor.start(config, InstantSource.system())) {
+        try (Processor node = Processor.builder(config).listener(false).http(false).start()) {
             assertThat(node.store().embedded()).isNull();
             var r = node.enrollment().enroll(TestConfig.ISSUER_A,
                     new Enrollment.Request("4000056655665556", "ACC", "DOE", null, null));

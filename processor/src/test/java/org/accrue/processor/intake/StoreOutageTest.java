@@ -4,7 +4,6 @@ import static org.accrue.processor.testing.Messages.purchase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +49,6 @@ class StoreOutageTest {
     void whileTheStoreIsDownTheIssuerGets96NothingIsHalfWrittenAndTheResendIsAFirst() throws Exception {
         var values = TestConfig.values(dataDir);
         values.put("accrue.store.connect-timeout-ms", "1000");
-        values.put("accrue.http.enabled", "false");
         var config = TestConfig.config(values);
         WireMessage before = Requests.of("0200", PAN, 100);
         List<WireMessage> during = new ArrayList<>();
@@ -58,7 +56,7 @@ class StoreOutageTest {
             during.add(Requests.of(i % 2 == 0 ? "0100" : "0400", PAN, 200 + i));
         }
 
-        try (Processor node = Processor.start(config, InstantSource.system());
+        try (Processor node = Processor.builder(config).http(false).start();
              IssuerConnection issuer = new IssuerConnection("127.0.0.1", node.isoPort())) {
             node.enrollment().enroll(TestConfig.ISSUER_A, new Enrollment.Request(PAN, "ACC-1", "DOE", null, null));
             assertThat(answer(issuer, before)).isEqualTo("00");
@@ -98,7 +96,7 @@ class StoreOutageTest {
         values.put("accrue.journal.commit-deadline-ms", Long.toString(deadlineMs));
         var config = TestConfig.config(values);
 
-        try (Processor node = Processor.start(config, InstantSource.system());
+        try (Processor node = Processor.builder(config).start();
              IssuerConnection loaded = new IssuerConnection("127.0.0.1", node.isoPort());
              IssuerConnection other = new IssuerConnection("127.0.0.1", node.isoPort())) {
             Api api = new Api(node.httpPort());
@@ -291,12 +289,11 @@ class StoreOutageTest {
     void aMariaDbKilledHardIsStartedAgainByTheNodeWhichAnswers00AgainWithoutARestart() throws Exception {
         var values = TestConfig.values(dataDir);
         values.put("accrue.store.connect-timeout-ms", "1000");
-        values.put("accrue.http.enabled", "false");
         var config = TestConfig.config(values);
         WireMessage before = Requests.of("0200", PAN, 100);
         WireMessage after = Requests.of("0200", PAN, 300);
 
-        try (Processor node = Processor.start(config, InstantSource.system());
+        try (Processor node = Processor.builder(config).http(false).start();
              IssuerConnection issuer = new IssuerConnection("127.0.0.1", node.isoPort())) {
             node.enrollment().enroll(TestConfig.ISSUER_A, new Enrollment.Request(PAN, "ACC-1", "DOE", null, null));
             assertThat(answer(issuer, before)).isEqualTo("00");
@@ -334,17 +331,15 @@ class StoreOutageTest {
     @Test
     void aRestartedNodeKeepsCardsAndMessagesAndKnowsItsDuplicates() {
         var values = TestConfig.values(dataDir);
-        values.put("accrue.iso.enabled", "false");
-        values.put("accrue.http.enabled", "false");
         var config = TestConfig.config(values);
         CardMessage m = purchase(PAN, 4200);
         String cardId;
-        try (Processor node = Processor.start(config, InstantSource.system())) {
+        try (Processor node = Processor.builder(config).listener(false).http(false).start()) {
             cardId = node.enrollment().enroll(TestConfig.ISSUER_A,
                     new Enrollment.Request(PAN, "ACC-1", "DOE", null, null)).card().cardId();
             assertThat(send(node.intake(), m).code()).isEqualTo(ResponseCode.RECORDED);
         }
-        try (Processor node = Processor.start(config, InstantSource.system())) {
+        try (Processor node = Processor.builder(config).listener(false).http(false).start()) {
             assertThat(node.enrollment().find(TestConfig.ISSUER_A, cardId)).isPresent();
             assertThat(send(node.intake(), m).code()).isEqualTo(ResponseCode.RECORDED);
             assertThat(node.stats().snapshot().duplicates()).isEqualTo(1);

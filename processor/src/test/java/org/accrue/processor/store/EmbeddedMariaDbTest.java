@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +59,7 @@ class EmbeddedMariaDbTest {
                 .as("the killed node's mariadbd (pid %d) has exited", server.pid()).isTrue();
         assertThat(TestDataDirs.processesOn(dir)).isEmpty();
 
-        try (Processor node = Processor.start(TestConfig.config(inProcess(values)), InstantSource.system())) {
+        try (Processor node = inProcess(values)) {
             assertThat(node.enrollment().find(TestConfig.ISSUER_A, cardId)).isPresent();
             assertThat(node.store().embedded().state()).isEqualTo(EmbeddedMariaDb.State.RUNNING);
         }
@@ -83,7 +82,7 @@ class EmbeddedMariaDbTest {
         }
         assertThat(orphan.isAlive()).as("the orphaned mariadbd still runs").isTrue();
 
-        try (Processor node = Processor.start(TestConfig.config(inProcess(values)), InstantSource.system())) {
+        try (Processor node = inProcess(values)) {
             assertThat(orphan.isAlive()).as("the orphan was stopped").isFalse();
             assertThat(node.enrollment().find(TestConfig.ISSUER_A, cardId)).isPresent();
         }
@@ -172,10 +171,9 @@ class EmbeddedMariaDbTest {
         return values;
     }
 
-    private static Map<String, String> inProcess(Map<String, String> values) {
-        Map<String, String> v = new java.util.HashMap<>(values);
-        v.put("accrue.http.enabled", "false");
-        return v;
+    /** The node started again in this JVM on the child's settings, its API off (the child's port may linger). */
+    private static Processor inProcess(Map<String, String> values) {
+        return Processor.builder(TestConfig.config(values)).http(false).start();
     }
 
     private static ProcessHandle serverOf(ChildNode child) {

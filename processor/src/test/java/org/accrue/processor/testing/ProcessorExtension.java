@@ -61,7 +61,7 @@ public final class ProcessorExtension implements BeforeAllCallback, ParameterRes
                 EmbeddedMariaDb.Credentials credentials = shared.credentials();
                 Store store = Store.connect(null, url, credentials.user(), credentials.password(), config.store(),
                         Processor.ENTITIES);
-                return new Node(Processor.start(config, store, clock), values, dir, url, credentials);
+                return new Node(Processor.builder(config).store(store).clock(clock).start(), values, dir, url, credentials);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
