@@ -57,6 +57,7 @@ public final class Processor implements AutoCloseable {
     private final org.accrue.processor.catalog.Catalog catalog;
     private final org.accrue.processor.matcher.RewardMatcher matcher;
     private final Operations operations;
+    private final org.accrue.processor.matcher.RewardQueries rewardQueries;
     private final org.accrue.processor.jobs.Jobs jobs;
     private final IsoListener listener;
     private final ApiServer api;
@@ -101,7 +102,7 @@ public final class Processor implements AutoCloseable {
             metrics.more().counter("accrue.rewards.messages.quarantined", List.of(), matcher,
                     org.accrue.processor.matcher.RewardMatcher::quarantined);
         }
-        var rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(),
+        this.rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(),
                 new org.accrue.processor.rewardbook.RewardBook(store.dataSource()));
         this.operations = new Operations(config, store.dataSource(), clock);
         try {
@@ -302,6 +303,11 @@ public final class Processor implements AutoCloseable {
     /** The scheduled jobs: run one now, wait for it, list runs. */
     public org.accrue.processor.jobs.Jobs jobs() {
         return jobs;
+    }
+
+    /** A card's rewards and purchases as the API answers them; every purchase's outcome. */
+    public org.accrue.processor.matcher.RewardQueries rewardQueries() {
+        return rewardQueries;
     }
 
     public Operations operations() {

@@ -26,6 +26,8 @@ import java.util.function.Consumer;
 import org.accrue.config.JobName;
 import org.accrue.processor.Processor;
 import org.accrue.processor.jobs.Jobs;
+import org.accrue.processor.statements.StatementCredits;
+import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.pgp.PgpDecryption;
 import org.accrue.reconciliation.pgp.PgpKeys;
 
@@ -114,13 +116,6 @@ final class DemoBackOffice {
         confirm(node, http, issuerKey, opsKey, bankKey, pass, out);
     }
 
-    /** A credit the demo bank received in a statement file, as the bank's confirmation answers it. */
-    private record FiledCredit(String creditId, String accountRef, long amount, String currency, String fileId) {
-        static FiledCredit of(Object[] r) {
-            return new FiledCredit((String) r[0], (String) r[1], ((Number) r[2]).longValue(), (String) r[3], (String) r[4]);
-        }
-    }
-
     /**
      * The bank answers with a confirmation file (encrypted to us, signed by the bank) that posts every credit but
      * three: one posted with another amount, one rejected, one left out. Reconciliation (with the clock moved past
@@ -128,10 +123,8 @@ final class DemoBackOffice {
      */
     private static void confirm(Processor node, HttpClient http, String issuerKey, String opsKey, PgpKeys.Generated bankKey,
                                 char[] pass, Consumer<String> out) throws Exception {
-        List<FiledCredit> credits = node.store().sessionFactory().fromSession(s -> s.createNativeQuery("select s.credit_id, "
-                + "s.account_ref, s.amount, s.currency, f.file_id from statement_credit s join statement_file f on f.issuer_id = "
-                + "s.issuer_id and s.batch between f.batch_from and f.batch_to where s.issuer_id = 'DEMOBANK' "
-                + "and s.status = 'TO_FILE' order by s.credit_id", Object[].class).getResultStream().map(FiledCredit::of).toList());
+        List<StatementCredits.Filed> credits = Sql.inTransaction(node.store().dataSource(),
+                c -> StatementCredits.filed(c, "DEMOBANK", 10_000));
         if (credits.size() < 4) {
             return;
         }
@@ -140,7 +133,7 @@ final class DemoBackOffice {
         long sum = 0;
         int lines = 0;
         for (int i = 0; i < credits.size(); i++) {
-            FiledCredit c = credits.get(i);
+            StatementCredits.Filed c = credits.get(i);
             long amount = c.amount();
             String line;
             if (i == 0) {

@@ -57,9 +57,6 @@ final class DemoCatalog {
     private static final Pattern DECLINED = Pattern.compile("([A-Za-z0-9._-]+): ([A-Z_]+);");
 
     /** A message's match_outcome: why offers declined it, and how many rewards it earned. */
-    private record Matched(String detail, int earned) {
-    }
-
     static void printRewards(Processor node, Consumer<String> out) {
         var sf = node.store().sessionFactory();
         out.accept(String.format("  %-24s %8s %14s %10s", "offer", "rewards", "total", "reversed"));
@@ -71,11 +68,10 @@ final class DemoCatalog {
             };
             out.accept(String.format("  %-24s %8d %14s %10d", t.offerId(), t.rewards(), shown, t.reversed()));
         }
-        List<Matched> details = sf.fromSession(s -> s.createNativeQuery("select detail, earned from match_outcome",
-                Object[].class).getResultStream().map(r -> new Matched((String) r[0], ((Number) r[1]).intValue())).toList());
+        var details = node.rewardQueries().allOutcomes();
         Map<String, Integer> reasons = new TreeMap<>();
         long nothing = 0;
-        for (Matched d : details) {
+        for (var d : details) {
             Matcher m = DECLINED.matcher(d.detail());
             while (m.find()) {
                 reasons.merge(m.group(2) + " (" + m.group(1) + ")", 1, Integer::sum);

@@ -60,6 +60,24 @@ public final class RewardQueries {
     }
 
     /** The card's rewards, newest first. */
+    /** What a purchase earned and the engine's words on what it did not (match_outcome), for every purchase matched. */
+    public record Outcome(String detail, int earned) {
+    }
+
+    /** Every purchase's outcome, in no order: the demo's summary of why purchases earned nothing. */
+    public List<Outcome> allOutcomes() {
+        return sessions.fromSession(s -> s.doReturningWork(c -> {
+            List<Outcome> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("select detail, earned from match_outcome");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Outcome(rs.getString(1), rs.getInt(2)));
+                }
+            }
+            return out;
+        }));
+    }
+
     public List<RewardBody> rewards(long cardId, int limit) {
         return book.cardRewards(cardId, Math.min(limit, LIMIT_MAX)).stream().map(RewardBody::of).toList();
     }

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.accrue.processor.store.Sql;
+import org.accrue.rewards.ledger.Ledger;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
 import org.accrue.rewards.matching.RewardUnit;
@@ -97,6 +98,8 @@ public final class MatcherRewards implements AutoCloseable {
     private PreparedStatement updates;
     private int updatesPending;
     private LedgerRows ledger;
+    /** Reward public id -> the ledger its state implied when last read or written here: each change is checked from it. */
+    private final Map<String, Ledger> ledgers = new HashMap<>();
 
     public MatcherRewards(Connection c, Instant now) {
         this.c = c;
@@ -157,6 +160,7 @@ public final class MatcherRewards implements AutoCloseable {
                 rs.getLong(8), Sql.instant(rs, 9), Duration.ofDays(rs.getInt(10)), rs.getLong(11), rs.getLong(12),
                 Reward.Status.valueOf(rs.getString(13).trim()), Sql.instant(rs, 14));
         known.put(publicId, r);
+        ledgers.put(publicId, r.ledger());
         rowIds.put(publicId, rs.getLong(15));
         purchases.put(publicId, Money.of(rs.getLong(16), rs.getString(19)));
         return r;
@@ -270,6 +274,9 @@ public final class MatcherRewards implements AutoCloseable {
 
     /** A new reward on row {@code rowId}: its insert and ledger rows join the batches, and the maps have it at once. */
     public void insert(long rowId, Reward r, Origin o, List<LedgerTransaction> txns) throws SQLException {
+        // The ledger rules at post time, before anything of it is batched: a new reward's transactions start from nothing.
+        r.checkTransition(new Ledger(), txns);
+        ledgers.put(r.id(), r.ledger());
         if (inserts == null) {
             inserts = c.prepareStatement("insert into reward (id, public_id, card_id, issuer_id, offer_id, "
                     + "merchant_id, source_message_id, lifecycle_key, rrn_key, unit_kind, unit_code, amount, original_amount, "
@@ -319,6 +326,12 @@ public final class MatcherRewards implements AutoCloseable {
 
     /** A reward changed through its own transitions: its row update and ledger rows join the batches. Returns its row id. */
     public long update(Reward r, List<LedgerTransaction> txns) throws SQLException {
+        Ledger before = ledgers.get(r.id());
+        if (before == null) {
+            throw new IllegalStateException("reward " + r.id() + " changed without being read in this batch");
+        }
+        r.checkTransition(before, txns); // the ledger rules at post time, from its ledger as last read or written
+        ledgers.put(r.id(), r.ledger());
         long rowId = rowId(r.id());
         if (updates == null) {
             updates = c.prepareStatement("update reward set amount = ?, remaining_base = ?, status = ?, cleared_at = ?, "

@@ -17,7 +17,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -229,6 +231,27 @@ public final class StatementCredits {
                 return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
             }
         }
+    }
+
+    /** A credit as the issuer received it: in which file, to which account, how much. */
+    public record Filed(String creditId, String accountRef, long amount, String currency, String fileId) {
+    }
+
+    /** The issuer's credits that went out in a file, by credit id (at most {@code limit}). */
+    public static List<Filed> filed(Connection c, String issuerId, int limit) throws SQLException {
+        List<Filed> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select s.credit_id, s.account_ref, s.amount, s.currency, f.file_id "
+                + "from statement_credit s join statement_file f on f.issuer_id = s.issuer_id and s.batch between "
+                + "f.batch_from and f.batch_to where s.issuer_id = ? and s.status = 'TO_FILE' order by s.credit_id limit ?")) {
+            ps.setString(1, issuerId);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Filed(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5)));
+                }
+            }
+        }
+        return out;
     }
 
     /**
