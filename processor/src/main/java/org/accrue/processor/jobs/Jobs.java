@@ -140,6 +140,13 @@ public final class Jobs implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
         p.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
         try {
+            // Quartz keeps one scheduler per name per JVM, and the name is the cluster's: a second node in this JVM
+            // would be handed the first node's scheduler and run its jobs with the first node's services.
+            Scheduler running = org.quartz.impl.SchedulerRepository.getInstance().lookup(SCHEDULER_NAME);
+            if (running != null && !running.isShutdown()) {
+                throw new IllegalStateException("a job scheduler already runs in this JVM (another node's); start this "
+                        + "node with Processor.builder(config).scheduler(false), or run it in a JVM of its own");
+            }
             Scheduler s = new StdSchedulerFactory(p).getScheduler();
             Jobs j = new Jobs(ds, clock, Map.copyOf(jobs), config.crons(), s, s.getSchedulerInstanceId());
             s.getContext().put(CONTEXT_KEY, j);

@@ -4,6 +4,7 @@ import static org.accrue.processor.testing.TestConfig.KEY_ADMIN;
 import static org.accrue.processor.testing.TestConfig.KEY_ISSUER_A;
 import static org.accrue.processor.testing.TestConfig.KEY_OPS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,17 @@ class JobsApiTest {
         assertThat(names).containsAll(List.of("posting", "statement-file", "miles-accrual", "expiry", "tiers",
                 "merchant-invoicing"));
         assertThat(org.accrue.config.JobName.ids()).containsAll(names);
+    }
+
+    @Test
+    void aSecondNodesSchedulerInTheSameJvmIsRefusedInsteadOfSharingTheFirstNodes(Node node) {
+        var config = node.processor().config();
+
+        assertThatThrownBy(() -> Jobs.start(node.processor().store().dataSource(), java.time.InstantSource.system(),
+                config.jobs(), java.util.Map.of()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("scheduler(false)");
+        assertThat(new Api(node.processor().httpPort()).get("/jobs", KEY_OPS).status())
+                .as("the first node's scheduler runs on").isEqualTo(200);
     }
 
     @Test
