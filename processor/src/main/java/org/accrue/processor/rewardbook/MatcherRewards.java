@@ -15,6 +15,10 @@
  *   - a read the maps cannot answer (a refund without a DE37 match, a lifecycle the prefetch did not name, a card's
  *     rewards for an offer, asked after writes) first sends the pending writes, so the store answers it as the
  *     one-statement-at-a-time matcher did.
+ * The ledger rules run at post time here too, as in RewardBook: each reward's transactions are applied through the
+ * domain's Ledger from the ledger its state implied when it was read or last written here (nothing for a new one),
+ * must keep every account on its right side and end at the ledger its new state implies; otherwise the change is
+ * refused before any of it joins a batch.
  * It lives as long as its transaction (rows locked FOR UPDATE where they are written), so a second node matching at
  * the same time sees nothing stale. Not thread-safe: one worker's transaction.
  */
