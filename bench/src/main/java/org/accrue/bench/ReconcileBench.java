@@ -52,6 +52,7 @@ import org.accrue.processor.Processor;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.confirmations.ConfirmationImports;
 import org.accrue.processor.rewardbook.RewardBook;
+import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.pgp.PgpEncryption;
 import org.accrue.reconciliation.pgp.PgpKeys;
@@ -99,18 +100,9 @@ public final class ReconcileBench {
             if (seeded.firstRowId() != 1 || seeded.rowIdStep() != 50) {
                 throw new IllegalStateException("the confirmation files name rewards 1, 51, 101 ...; seeded " + seeded);
             }
-            node.store().sessionFactory().inTransaction(s -> {
-                s.createNativeMutationQuery("insert into statement_credit (credit_id, reward_id, kind, issuer_id, card_id, "
-                        + "account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
-                        + "status, batch, created_at) select concat('C', id), id, 'CREDIT', 'BENCH', card_id, "
-                        + "'ACCT-BENCH', '4242', amount, 0, amount, 'USD', 'CASHBACK BENCH', offer_id, local_date, 'TO_FILE', "
-                        + "1, utc_timestamp(6) from reward where offer_id = 'bench-offer'").executeUpdate();
-                // Batch 1 filed, as the statement-file job leaves it (StatementCredits).
-                s.createNativeMutationQuery("insert into statement_batch (issuer_id, open_batch) values ('BENCH', 2)")
-                        .executeUpdate();
-                s.createNativeMutationQuery("insert into statement_filing (issuer_id, filed_through) values ('BENCH', 1)")
-                        .executeUpdate();
-            });
+            // Their credits ("C<reward row>"), sent in a file: batch 1, filed (the statement credits' owner writes them).
+            Sql.inTransaction(node.store().dataSource(), c -> StatementCredits.seedFiled(c, "BENCH", "bench-offer",
+                    "ACCT-BENCH", "4242", "CASHBACK BENCH", Instant.now()));
             System.out.printf("seeded %,d sent credits in %.1f s%n", lines + warmup, (System.nanoTime() - t0) / 1e9);
             if (warmup > 0) { // a node that has applied a file before: its code compiled, as on a node that runs for days
                 Path file = dir.resolve("STMTCONF_BENCH_20261122_001.txt" + (pgp ? ".pgp" : ""));

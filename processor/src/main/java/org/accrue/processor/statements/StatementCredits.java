@@ -233,6 +233,37 @@ public final class StatementCredits {
         }
     }
 
+    /**
+     * Benches only: a credit ("C<reward row>") for every reward of {@code offerId}, at its amount, in one statement,
+     * in batch 1 of an issuer that has no credit yet, and batch 1 filed: what posting and one statement file leave.
+     * Returns how many credits were written.
+     */
+    public static int seedFiled(Connection c, String issuerId, String offerId, String accountRef, String last4,
+                                String statementText, Instant now) throws SQLException {
+        int n;
+        try (PreparedStatement ps = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, "
+                + "issuer_id, card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, "
+                + "purchase_date, status, batch, created_at) select concat('C', id), id, 'CREDIT', ?, card_id, ?, ?, "
+                + "amount, 0, amount, unit_code, ?, offer_id, local_date, 'TO_FILE', 1, ? from reward where offer_id = ?")) {
+            ps.setString(1, issuerId);
+            ps.setString(2, accountRef);
+            ps.setString(3, last4);
+            ps.setString(4, statementText);
+            ps.setTimestamp(5, Sql.ts(now));
+            ps.setString(6, offerId);
+            n = ps.executeUpdate();
+        }
+        try (PreparedStatement batch = c.prepareStatement("insert into statement_batch (issuer_id, open_batch) values (?, 2)");
+             PreparedStatement filing = c.prepareStatement("insert into statement_filing (issuer_id, filed_through) "
+                     + "values (?, 1)")) {
+            batch.setString(1, issuerId);
+            batch.executeUpdate();
+            filing.setString(1, issuerId);
+            filing.executeUpdate();
+        }
+        return n;
+    }
+
     /** A credit as the issuer received it: in which file, to which account, how much. */
     public record Filed(String creditId, String accountRef, long amount, String currency, String fileId) {
     }

@@ -1,7 +1,8 @@
 /*
  * One owner per table (issue 14): no source file of processor or bench
  * outside the rewardbook package holds SQL that writes reward or
- * ledger_entry. The sources are read as text, comments removed and string
+ * ledger_entry, and none but statements.StatementCredits writes
+ * statement_credit or its batches. The sources are read as text, comments removed and string
  * literals joined across "+" (SQL is split over lines that way), then searched
  * for insert into / update / delete from / replace into either table.
  */
@@ -66,6 +67,27 @@ class RewardBookOwnershipTest {
         }
         assertThat(scanned).as("the sources were found").isGreaterThan(50);
         assertThat(writers).as("files outside rewardbook that write reward or ledger_entry").isEmpty();
+    }
+
+    private static final Pattern CREDIT_WRITE = Pattern.compile(
+            "\\b(insert\\s+(ignore\\s+)?into|update|delete\\s+from|replace\\s+into)\\s+`?"
+                    + "(statement_credit|statement_batch|statement_filing)`?\\b", Pattern.CASE_INSENSITIVE);
+    private static final String CREDITS_OWNER = "org/accrue/processor/statements/StatementCredits.java";
+
+    @Test
+    void onlyStatementCreditsWritesStatementCreditsAndTheirBatches() throws IOException {
+        List<String> writers = new java.util.ArrayList<>();
+        for (String module : List.of("processor", "bench")) {
+            Path base = root().resolve(module).resolve("src/main/java");
+            for (Path p : sources(module)) {
+                String rel = base.relativize(p).toString().replace('\\', '/');
+                String code = JOINT.matcher(COMMENT.matcher(Files.readString(p)).replaceAll(" ")).replaceAll("");
+                if (!rel.equals(CREDITS_OWNER) && CREDIT_WRITE.matcher(code).find()) {
+                    writers.add(module + ": " + rel);
+                }
+            }
+        }
+        assertThat(writers).as("files other than StatementCredits that write statement credits or batches").isEmpty();
     }
 
     @Test
