@@ -58,7 +58,6 @@ final class DemoCatalog {
 
     /** A message's match_outcome: why offers declined it, and how many rewards it earned. */
     static void printRewards(Processor node, Consumer<String> out) {
-        var sf = node.store().sessionFactory();
         out.accept(String.format("  %-24s %8s %14s %10s", "offer", "rewards", "total", "reversed"));
         for (var t : new org.accrue.processor.rewardbook.RewardBook(node.store().dataSource()).totalsByOffer()) {
             String shown = switch (t.unit().kind()) {
@@ -83,10 +82,9 @@ final class DemoCatalog {
         out.accept("  " + details.size() + " messages matched; " + nothing + " earned nothing new (clearings, repeats, "
                 + "reversals and refunds adjust earlier rewards). Why offers declined:");
         reasons.forEach((k, n) -> out.accept(String.format("    %5d  %s", n, k)));
-        List<Object> suggestions = sf.fromSession(s -> s.createNativeQuery("select detail from processing_exception "
-                + "where type = 'MID_SUGGESTION'", Object.class).getResultList());
-        for (Object sug : suggestions) {
-            out.accept("  MID suggestion for ops: " + sug);
+        for (var sug : node.operations().exceptions().list(null,
+                org.accrue.processor.exceptions.Exceptions.Type.MID_SUGGESTION, null, null, 100)) {
+            out.accept("  MID suggestion for ops: " + sug.detail());
         }
     }
 }
