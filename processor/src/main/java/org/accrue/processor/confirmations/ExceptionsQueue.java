@@ -408,7 +408,7 @@ public final class ExceptionsQueue {
         return detail;
     }
 
-    /** A new credit id for the same reward ("C<reward>-R<n>"), READY for the next file, at the reward's amount. */
+    /** A new credit id for the same reward ("C<reward>-R<n>"), in the open batch for the next file, at the reward's amount. */
     private static String resendCredit(Connection c, String creditId, RewardBook.Row row, Instant now) throws SQLException {
         return StatementCredits.resend(c, creditId, row.rowId(), row.reward().amount(), now)
                 .orElseThrow(() -> new QueueException(409, "NO_CREDIT", "credit " + creditId + " is gone"));

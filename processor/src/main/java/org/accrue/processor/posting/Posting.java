@@ -103,8 +103,8 @@ public final class Posting implements ScheduledJob {
             }
         }
         if (log.isDebugEnabled()) { // where a run's time went, summed over workers
-            log.debug("posting steps: take rewards {} ms, lookups and ledger rows built {} ms, credits inserted {} ms, "
-                    + "rewards updated {} ms, ledger inserted {} ms", steps.sumMillis(0), steps.sumMillis(1),
+            log.debug("posting steps: take rewards {} ms, lookups and transitions {} ms, credits inserted {} ms, "
+                    + "ledger rules checked, ledger rows and reward updates written {} ms, clawbacks settled {} ms", steps.sumMillis(0), steps.sumMillis(1),
                     steps.sumMillis(2), steps.sumMillis(3), steps.sumMillis(4));
         }
         return new Result(credits, netted, debits, byCurrency);

@@ -74,7 +74,7 @@ public final class StatementFiles implements ScheduledJob {
     public String run(RunContext run) {
         List<FileInfo> written = writeAll();
         if (written.isEmpty()) {
-            return "no READY credits: no file";
+            return "no credits to file: no file";
         }
         StringBuilder b = new StringBuilder("wrote ");
         for (FileInfo f : written) {
