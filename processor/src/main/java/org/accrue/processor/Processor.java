@@ -102,8 +102,8 @@ public final class Processor implements AutoCloseable {
             metrics.more().counter("accrue.rewards.messages.quarantined", List.of(), matcher,
                     org.accrue.processor.matcher.RewardMatcher::quarantined);
         }
-        this.rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(),
-                new org.accrue.processor.rewardbook.RewardBook(store.dataSource()));
+        var rewardBook = new org.accrue.processor.rewardbook.RewardBook(store.dataSource());
+        this.rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(), rewardBook);
         this.operations = new Operations(config, store.dataSource(), clock);
         try {
             this.jobs = parts.scheduler && config.jobs().enabled()
@@ -126,7 +126,7 @@ public final class Processor implements AutoCloseable {
                     new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock), stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
-                    operations.exceptions(), store.dataSource()), clock) : null;
+                    operations.exceptions(), rewardBook), clock) : null;
         } catch (RuntimeException e) {
             jobs.close();
             if (matcher != null) {

@@ -167,7 +167,7 @@ public final class ApiServer implements AutoCloseable {
             ctx.json(stats.snapshot());
         });
         OperationsRoutes.register(this, app, enrollment, operations);
-        Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.dataSource(), health,
+        Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.rewards(), health,
                 clock);
 
         app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import javax.sql.DataSource;
 
 import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig.Role;
@@ -58,7 +57,6 @@ final class Console {
     private final OperationsRoutes.Services s;
     private final Catalog catalog;
     private final Enrollment enrollment;
-    private final DataSource ds;
     private final ApiServer.Health health;
     /** Rewards on a card's page, newest first. */
     private static final int CARD_REWARDS_SHOWN = 200;
@@ -66,24 +64,23 @@ final class Console {
     private final RewardBook rewards;
     private final InstantSource clock;
 
-    private Console(ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment, DataSource ds,
+    private Console(ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment, RewardBook rewards,
                     ApiServer.Health health, InstantSource clock) {
         this.clock = clock;
         this.keys = keys;
         this.s = s;
         this.catalog = catalog;
         this.enrollment = enrollment;
-        this.ds = ds;
         this.health = health;
-        this.rewards = new RewardBook(ds);
+        this.rewards = rewards;
     }
 
     static void register(Javalin app, ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment,
-                         DataSource ds, ApiServer.Health health, InstantSource clock) {
-        if (s == null || ds == null) {
+                         RewardBook rewards, ApiServer.Health health, InstantSource clock) {
+        if (s == null || rewards == null) {
             return;
         }
-        Console c = new Console(keys, s, catalog, enrollment, ds, health, clock);
+        Console c = new Console(keys, s, catalog, enrollment, rewards, health, clock);
         app.get(PATH + "/login", ctx -> c.page(ctx, "Sign in", null, c.loginForm(ctx.queryParam("error"))));
         app.post(PATH + "/login", c::login);
         app.post(PATH + "/logout", ctx -> {

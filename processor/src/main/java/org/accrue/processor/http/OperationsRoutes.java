@@ -35,13 +35,14 @@ public final class OperationsRoutes {
     }
 
     /**
-     * What the routes serve; a null service leaves its routes answering 404. The DataSource is only for the console's
-     * two reward and ledger reads until rewardbook.RewardBook serves them (issue 14); no route uses it.
+     * What the routes serve; a null service leaves its routes answering 404. The reward book's views serve the
+     * console's rewards and ledger pages.
      */
     public record Services(Jobs jobs, Statements statements, Points points, MerchantInvoicing invoicing,
                            StatementFiles files, org.accrue.processor.miles.MilesAccrual miles,
                            org.accrue.processor.confirmations.ConfirmationImports imports,
-                           org.accrue.processor.confirmations.ExceptionsQueue exceptions, javax.sql.DataSource dataSource) {
+                           org.accrue.processor.confirmations.ExceptionsQueue exceptions,
+                           org.accrue.processor.rewardbook.RewardBook rewards) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
