@@ -24,6 +24,7 @@ import javax.sql.DataSource;
 
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.jobs.ScheduledJob;
+import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
 
 public final class Reconciliation implements ScheduledJob {
@@ -95,9 +96,9 @@ public final class Reconciliation implements ScheduledJob {
                 }
             }
         }
-        // The file's credits: its issuer's, in its batch range (StatementCredits), that were sent.
-        String unconfirmed = " from statement_file f join statement_credit s on s.issuer_id = f.issuer_id and s.batch "
-                + "between f.batch_from and f.batch_to left join credit_reconciliation r on r.credit_id = s.credit_id "
+        // The file's credits that were sent and have no outcome yet.
+        String unconfirmed = " from statement_file f join statement_credit s on " + StatementCredits.FILE_OF_CREDIT
+                + " left join credit_reconciliation r on r.credit_id = s.credit_id "
                 + "where s.issuer_id = ? and f.file_id = ? and s.status = 'TO_FILE' and r.credit_id is null";
         try (PreparedStatement raise = c.prepareStatement("insert ignore into processing_exception (id, type, "
                 + "fingerprint, message_key, issuer_id, card_id, last4, amount_minor, currency, detail, status, created_at, "

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.accrue.processor.store.Sql;
@@ -31,6 +32,21 @@ public final class StatementCredits {
 
     /** A credit (positive) or a debit (negative: a clawback at an issuer that takes debits). */
     public enum Kind { CREDIT, DEBIT }
+
+    /**
+     * The join condition that names a credit's file ({@code s} a statement_credit, {@code f} a statement_file): the
+     * issuer's file whose batch range holds the credit's batch. The one statement of that rule for every reader.
+     */
+    public static final String FILE_OF_CREDIT = "f.issuer_id = s.issuer_id and s.batch between f.batch_from and f.batch_to";
+
+    /** Every column a credit is written with, in the order of each insert below. */
+    private static final String INSERT = "insert into statement_credit (credit_id, reward_id, kind, issuer_id, card_id, "
+            + "account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, status, "
+            + "batch, created_at) ";
+
+    /** The credits to file in the batches (filedThrough, through] of an issuer: three parameters, bound by {@link #bind}. */
+    private static final String UNFILED = " from statement_credit where issuer_id = ? and batch > ? and batch <= ? "
+            + "and status = 'TO_FILE'";
 
     /** A credit to write; {@code creditId} is "C<reward row>" (or "-R<n>" for a resend), "D<clawback>" for debits. */
     public record NewCredit(String creditId, long rewardId, Kind kind, String issuerId, long cardId, String accountRef,
@@ -57,9 +73,7 @@ public final class StatementCredits {
 
         private Writer(Connection c) throws SQLException {
             this.c = c;
-            this.insert = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, issuer_id, card_id, "
-                    + "account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
-                    + "status, batch, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            this.insert = c.prepareStatement(INSERT + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         }
 
         public void add(NewCredit n, Instant now) throws SQLException {
@@ -124,14 +138,22 @@ public final class StatementCredits {
         throw new IllegalStateException("no statement batch row for issuer " + issuerId);
     }
 
+    /** An issuer's first credit: batch 1 open, nothing filed (another transaction may have made them meanwhile). */
     private static void startIssuer(Connection c, String issuerId) throws SQLException {
-        try (PreparedStatement batch = c.prepareStatement("insert ignore into statement_batch (issuer_id, open_batch) "
-                + "values (?, 1)");
-             PreparedStatement filing = c.prepareStatement("insert ignore into statement_filing (issuer_id, filed_through) "
-                     + "values (?, 0)")) {
+        issuerRows(c, "insert ignore", issuerId, 1, 0);
+    }
+
+    private static void issuerRows(Connection c, String insert, String issuerId, long openBatch, long filedThrough)
+            throws SQLException {
+        try (PreparedStatement batch = c.prepareStatement(insert + " into statement_batch (issuer_id, open_batch) "
+                + "values (?, ?)");
+             PreparedStatement filing = c.prepareStatement(insert + " into statement_filing (issuer_id, filed_through) "
+                     + "values (?, ?)")) {
             batch.setString(1, issuerId);
+            batch.setLong(2, openBatch);
             batch.executeUpdate();
             filing.setString(1, issuerId);
+            filing.setLong(2, filedThrough);
             filing.executeUpdate();
         }
     }
@@ -168,17 +190,11 @@ public final class StatementCredits {
 
     /** Locks the issuer's filing (one file writer at a time per issuer, on any node) and says what is to file. */
     static Unfiled lockUnfiled(Connection c, String issuerId) throws SQLException {
-        long filed;
-        try (PreparedStatement ps = c.prepareStatement("select filed_through from statement_filing where issuer_id = ? "
-                + "for update")) {
-            ps.setString(1, issuerId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new Unfiled(0, 0);
-                }
-                filed = rs.getLong(1);
-            }
+        OptionalLong through = filedThrough(c, issuerId, " for update");
+        if (through.isEmpty()) {
+            return new Unfiled(0, 0);
         }
+        long filed = through.getAsLong();
         try (PreparedStatement ps = c.prepareStatement("select open_batch from statement_batch where issuer_id = ?")) {
             ps.setString(1, issuerId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -189,11 +205,8 @@ public final class StatementCredits {
 
     /** True when the batches hold a credit to file (netted ones are never filed). */
     static boolean anyToFile(Connection c, String issuerId, Unfiled u) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select 1 from statement_credit where issuer_id = ? and batch > ? "
-                + "and batch <= ? and status = 'TO_FILE' limit 1")) {
-            ps.setString(1, issuerId);
-            ps.setLong(2, u.filedThrough());
-            ps.setLong(3, u.through());
+        try (PreparedStatement ps = c.prepareStatement("select 1" + UNFILED + " limit 1")) {
+            bind(ps, issuerId, u);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
@@ -203,13 +216,16 @@ public final class StatementCredits {
     /** The credits of the batches, in batch and credit id order, streamed from the server. */
     static PreparedStatement streamToFile(Connection c, String issuerId, Unfiled u, int fetchRows) throws SQLException {
         PreparedStatement ps = c.prepareStatement("select credit_id, account_ref, last4, amount, currency, statement_text, "
-                + "offer_id, purchase_date from statement_credit where issuer_id = ? and batch > ? and batch <= ? "
-                + "and status = 'TO_FILE' order by batch, credit_id");
+                + "offer_id, purchase_date" + UNFILED + " order by batch, credit_id");
         ps.setFetchSize(fetchRows);
+        bind(ps, issuerId, u);
+        return ps;
+    }
+
+    private static void bind(PreparedStatement ps, String issuerId, Unfiled u) throws SQLException {
         ps.setString(1, issuerId);
         ps.setLong(2, u.filedThrough());
         ps.setLong(3, u.through());
-        return ps;
     }
 
     static void markFiled(Connection c, String issuerId, long through) throws SQLException {
@@ -225,7 +241,12 @@ public final class StatementCredits {
      * when the issuer never had a credit.
      */
     public static OptionalLong filedThrough(Connection c, String issuerId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select filed_through from statement_filing where issuer_id = ?")) {
+        return filedThrough(c, issuerId, "");
+    }
+
+    private static OptionalLong filedThrough(Connection c, String issuerId, String lock) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select filed_through from statement_filing where issuer_id = ?"
+                + lock)) {
             ps.setString(1, issuerId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
@@ -241,9 +262,7 @@ public final class StatementCredits {
     public static int seedFiled(Connection c, String issuerId, String offerId, String accountRef, String last4,
                                 String statementText, Instant now) throws SQLException {
         int n;
-        try (PreparedStatement ps = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, "
-                + "issuer_id, card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, "
-                + "purchase_date, status, batch, created_at) select concat('C', id), id, 'CREDIT', ?, card_id, ?, ?, "
+        try (PreparedStatement ps = c.prepareStatement(INSERT + "select concat('C', id), id, 'CREDIT', ?, card_id, ?, ?, "
                 + "amount, 0, amount, unit_code, ?, offer_id, local_date, 'TO_FILE', 1, ? from reward where offer_id = ?")) {
             ps.setString(1, issuerId);
             ps.setString(2, accountRef);
@@ -253,14 +272,7 @@ public final class StatementCredits {
             ps.setString(6, offerId);
             n = ps.executeUpdate();
         }
-        try (PreparedStatement batch = c.prepareStatement("insert into statement_batch (issuer_id, open_batch) values (?, 2)");
-             PreparedStatement filing = c.prepareStatement("insert into statement_filing (issuer_id, filed_through) "
-                     + "values (?, 1)")) {
-            batch.setString(1, issuerId);
-            batch.executeUpdate();
-            filing.setString(1, issuerId);
-            filing.executeUpdate();
-        }
+        issuerRows(c, "insert", issuerId, 2, 1); // a plain insert: an issuer with credits already is a misuse
         return n;
     }
 
@@ -272,8 +284,8 @@ public final class StatementCredits {
     public static List<Filed> filed(Connection c, String issuerId, int limit) throws SQLException {
         List<Filed> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select s.credit_id, s.account_ref, s.amount, s.currency, f.file_id "
-                + "from statement_credit s join statement_file f on f.issuer_id = s.issuer_id and s.batch between "
-                + "f.batch_from and f.batch_to where s.issuer_id = ? and s.status = 'TO_FILE' order by s.credit_id limit ?")) {
+                + "from statement_credit s join statement_file f on " + FILE_OF_CREDIT + " where s.issuer_id = ? "
+                + "and s.status = 'TO_FILE' order by s.credit_id limit ?")) {
             ps.setString(1, issuerId);
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -289,7 +301,7 @@ public final class StatementCredits {
      * A new credit for the reward of {@code creditId} ("C<reward>-R<n>", n counting the reward's credits), into the
      * open batch at {@code amount}; the card's current account reference. Empty when the credit is unknown.
      */
-    public static java.util.Optional<String> resend(Connection c, String creditId, long rewardId, long amount, Instant now)
+    public static Optional<String> resend(Connection c, String creditId, long rewardId, long amount, Instant now)
             throws SQLException {
         String issuerId;
         int n;
@@ -299,7 +311,7 @@ public final class StatementCredits {
             ps.setString(2, creditId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return java.util.Optional.empty();
+                    return Optional.empty();
                 }
                 issuerId = rs.getString(1);
                 n = rs.getInt(2);
@@ -307,9 +319,7 @@ public final class StatementCredits {
         }
         long batch = openBatch(c, issuerId);
         String newId = "C" + rewardId + "-R" + n;
-        try (PreparedStatement ps = c.prepareStatement("insert into statement_credit (credit_id, reward_id, kind, issuer_id, "
-                + "card_id, account_ref, last4, gross_amount, netted, amount, currency, statement_text, offer_id, purchase_date, "
-                + "status, batch, created_at) select ?, s.reward_id, s.kind, s.issuer_id, s.card_id, k.account_ref, k.last4, "
+        try (PreparedStatement ps = c.prepareStatement(INSERT + "select ?, s.reward_id, s.kind, s.issuer_id, s.card_id, k.account_ref, k.last4, "
                 + "?, 0, ?, s.currency, s.statement_text, s.offer_id, s.purchase_date, 'TO_FILE', ?, ? from statement_credit s "
                 + "join card k on k.id = s.card_id where s.credit_id = ?")) {
             ps.setString(1, newId);
@@ -318,7 +328,7 @@ public final class StatementCredits {
             ps.setLong(4, batch);
             ps.setTimestamp(5, Sql.ts(now));
             ps.setString(6, creditId);
-            return ps.executeUpdate() == 1 ? java.util.Optional.of(newId) : java.util.Optional.empty();
+            return ps.executeUpdate() == 1 ? Optional.of(newId) : Optional.empty();
         }
     }
 }

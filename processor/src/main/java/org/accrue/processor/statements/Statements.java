@@ -48,11 +48,10 @@ public final class Statements {
         return Sql.inTransaction(ds, c -> {
             List<CashLine> cash = new ArrayList<>();
             Map<String, Long> cashTotals = new TreeMap<>();
-            // A credit's file is the issuer's file whose batch range holds the credit's batch (StatementCredits).
             String columns = "select s.credit_id, s.kind, s.statement_text, s.amount, s.netted, s.currency, s.offer_id, "
                     + "s.purchase_date, ";
             try (PreparedStatement ps = c.prepareStatement(columns + "f.created_at, f.file_id from statement_credit s "
-                    + "join statement_file f on f.issuer_id = s.issuer_id and s.batch between f.batch_from and f.batch_to "
+                    + "join statement_file f on " + StatementCredits.FILE_OF_CREDIT + " "
                     + "where s.card_id = ? and s.status = 'TO_FILE' and f.created_at >= ? and f.created_at < ? "
                     + "union all " + columns + "s.created_at, null from statement_credit s where s.card_id = ? "
                     + "and s.status = 'NETTED' and s.created_at >= ? and s.created_at < ? order by 9, 1")) {
