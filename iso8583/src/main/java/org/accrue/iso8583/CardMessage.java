@@ -55,11 +55,15 @@ public record CardMessage(
     }
 
     public boolean isRefund() {
-        return processingCode.startsWith("20");
+        return kind() == TransactionKind.REFUND;
     }
 
     public boolean isPurchase() {
-        return processingCode.startsWith("00") || processingCode.startsWith("09");
+        return kind() == TransactionKind.PURCHASE;
+    }
+
+    public TransactionKind kind() {
+        return TransactionKind.of(processingCode);
     }
 
     /** Card-not-present: DE22 starting with 81 is e-commerce. */

@@ -58,6 +58,7 @@ public final class Processor implements AutoCloseable {
     private final org.accrue.processor.matcher.RewardMatcher matcher;
     private final Operations operations;
     private final org.accrue.processor.matcher.RewardQueries rewardQueries;
+    private final org.accrue.processor.rewardbook.RewardBook rewardBook;
     private final org.accrue.processor.jobs.Jobs jobs;
     private final IsoListener listener;
     private final ApiServer api;
@@ -102,7 +103,7 @@ public final class Processor implements AutoCloseable {
             metrics.more().counter("accrue.rewards.messages.quarantined", List.of(), matcher,
                     org.accrue.processor.matcher.RewardMatcher::quarantined);
         }
-        var rewardBook = new org.accrue.processor.rewardbook.RewardBook(store.dataSource());
+        this.rewardBook = new org.accrue.processor.rewardbook.RewardBook(store.dataSource());
         this.rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(), rewardBook);
         this.operations = new Operations(config, store.dataSource(), clock);
         try {
@@ -303,6 +304,11 @@ public final class Processor implements AutoCloseable {
     /** The scheduled jobs: run one now, wait for it, list runs. */
     public org.accrue.processor.jobs.Jobs jobs() {
         return jobs;
+    }
+
+    /** The rewards and their ledger, as the API, the console and the demo read them. */
+    public org.accrue.processor.rewardbook.RewardBook rewardBook() {
+        return rewardBook;
     }
 
     /** A card's rewards and purchases as the API answers them; every purchase's outcome. */

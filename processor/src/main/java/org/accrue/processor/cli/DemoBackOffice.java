@@ -45,7 +45,7 @@ final class DemoBackOffice {
                     DemoAirline airline, Consumer<String> out) throws Exception {
         out.accept("Thirty-one days later (the demo moves the matcher's clock: clearing windows and return periods pass):");
         node.matcher().sweep(Instant.now().plus(FAST_FORWARD));
-        var book = new org.accrue.processor.rewardbook.RewardBook(node.store().dataSource());
+        var book = node.rewardBook();
         long available = book.count(org.accrue.rewards.ledger.Reward.Status.AVAILABLE);
         long expired = book.count(org.accrue.rewards.ledger.Reward.Status.EXPIRED);
         out.accept(String.format("  %d rewards AVAILABLE, %d authorizations never cleared and EXPIRED", available, expired));

@@ -59,7 +59,7 @@ final class DemoCatalog {
     /** A message's match_outcome: why offers declined it, and how many rewards it earned. */
     static void printRewards(Processor node, Consumer<String> out) {
         out.accept(String.format("  %-24s %8s %14s %10s", "offer", "rewards", "total", "reversed"));
-        for (var t : new org.accrue.processor.rewardbook.RewardBook(node.store().dataSource()).totalsByOffer()) {
+        for (var t : node.rewardBook().totalsByOffer()) {
             String shown = switch (t.unit().kind()) {
                 case CASH -> org.accrue.rewards.money.Money.of(t.amount(), t.unit().code()).toString();
                 case MILES -> t.amount() + " miles";

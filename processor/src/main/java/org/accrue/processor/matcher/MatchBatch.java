@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.accrue.iso8583.TransactionKind;
 import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.posting.Clawbacks;
 import org.accrue.processor.rewardbook.MatcherRewards;
@@ -72,11 +73,11 @@ final class MatchBatch {
             if (m.mti().isReversal()) {
                 continue;
             }
-            if (m.kind() == StoredMessage.Kind.REFUND && m.mti().isFinancial()) {
+            if (m.kind() == TransactionKind.REFUND && m.mti().isFinancial()) {
                 if (m.rrnKey() != null) {
                     rrns.add(m.rrnKey());
                 }
-            } else if (m.kind() == StoredMessage.Kind.PURCHASE) {
+            } else if (m.kind() == TransactionKind.PURCHASE) {
                 lifecycles.add(m.lifecycleKey());
             }
         }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.accrue.iso8583.PurchaseChannel;
+import org.accrue.iso8583.TransactionKind;
 import org.accrue.processor.ids.Ids;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
@@ -59,9 +60,9 @@ final class RewardLifecycle {
         if (m.mti().isReversal()) {
             return reverse(m);
         }
-        if (m.kind() == StoredMessage.Kind.REFUND && m.mti().isFinancial()) {
+        if (m.kind() == TransactionKind.REFUND && m.mti().isFinancial()) {
             refund(m);
-        } else if (m.kind() != StoredMessage.Kind.PURCHASE) {
+        } else if (m.kind() != TransactionKind.PURCHASE) {
             w.outcome(m, null, "NONE", 0, "processing code " + m.processingCode() + " is not rewarded");
         } else {
             purchase(m);

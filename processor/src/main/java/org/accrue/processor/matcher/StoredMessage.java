@@ -26,23 +26,14 @@ import java.util.Map;
 
 import org.accrue.iso8583.Mti;
 import org.accrue.iso8583.PurchaseChannel;
+import org.accrue.iso8583.TransactionKind;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.money.Money;
 
 record StoredMessage(long id, Mti mti, long cardId, String issuerId, String panToken, String processingCode,
-                     Kind kind, Money amount, Money billing, long tipMinor, LocalTime localTime, MonthDay localDate,
+                     TransactionKind kind, Money amount, Money billing, long tipMinor, LocalTime localTime, MonthDay localDate,
                      String mcc, PurchaseChannel channel, String acquirerId, String rrn, String authId, String merchantId,
                      String acceptorName, Original original, Long replacementAmountMinor, Instant receivedAt) {
-
-    /** What DE3 makes of a message here: 00xxxx and 09xxxx purchases, 20xxxx refunds, the rest not rewarded. */
-    enum Kind {
-        PURCHASE, REFUND, OTHER;
-
-        static Kind of(String processingCode) {
-            return processingCode.startsWith("00") || processingCode.startsWith("09") ? PURCHASE
-                    : processingCode.startsWith("20") ? REFUND : OTHER;
-        }
-    }
 
     /** DE90 of a reversal: the original's MTI, STAN, DE7 and acquirer, as stored. */
     record Original(Mti mti, String stan, String transmitted, String acquirerId) {
@@ -106,7 +97,7 @@ record StoredMessage(long id, Mti mti, long cardId, String issuerId, String panT
         String localDate = rs.getString(11);
         String origMti = rs.getString(20);
         return new StoredMessage(id, Mti.of(rs.getString(2)), rs.getLong(3), null, rs.getString(4), processingCode,
-                Kind.of(processingCode), money(id, 49, rs.getLong(6), rs.getString(7)),
+                TransactionKind.of(processingCode), money(id, 49, rs.getLong(6), rs.getString(7)),
                 billingMinor == null ? null : money(id, 51, billingMinor, rs.getString(9)), rs.getLong(19),
                 localTime == null ? null : LocalTime.of(Integer.parseInt(localTime.substring(0, 2)),
                         Integer.parseInt(localTime.substring(2, 4)), Integer.parseInt(localTime.substring(4))),
