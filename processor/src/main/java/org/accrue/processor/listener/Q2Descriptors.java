@@ -60,20 +60,9 @@ final class Q2Descriptors {
         return "$verb{" + value + "}";
     }
 
+    /** The value as XML text or attribute: the escaping the console uses too (Jetty's, on the classpath). */
     static String xmlEscape(String value) {
-        StringBuilder b = new StringBuilder(value.length());
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '&' -> b.append("&amp;");
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&apos;");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
+        return org.eclipse.jetty.util.StringUtil.sanitizeXmlString(value);
     }
 
     /**
