@@ -34,6 +34,19 @@ public record AccrueConfig(
     public enum StoreMode { EMBEDDED, EXTERNAL }
 
     /**
+     * TLS to an external store: none, or the server's certificate checked against a CA file (VERIFY_CA), and its
+     * host name too (VERIFY_FULL). Connector/J's sslMode of the same names.
+     */
+    public enum StoreTls {
+        DISABLE, VERIFY_CA, VERIFY_FULL;
+
+        /** The key's value as written in configuration, and Connector/J's sslMode value. */
+        public String value() {
+            return name().toLowerCase().replace('_', '-');
+        }
+    }
+
+    /**
      * The embedded server's redo log: large enough that a burst of a million purchases (about 1.6 KB of redo each,
      * stored and matched) does not force checkpoints while it lasts (issue 13: 512 MB did).
      */
@@ -56,14 +69,15 @@ public record AccrueConfig(
     /**
      * Where the MariaDB is. Embedded: a server this node runs under dataDir/mariadb on embeddedPort (0 = any free
      * port), started again when it dies (at most embeddedRestartAttemptsMax times in a row), each start given
-     * embeddedStartTimeoutMs to be ready.
+     * embeddedStartTimeoutMs to be ready. External: url, user and password; tls and tlsCaFile (null unless tls is
+     * a verify mode) say how the connection is secured.
      */
     public record Store(StoreMode mode, int embeddedPort, String url, String user, String password,
                         int poolSizeMax, int connectTimeoutMs, int embeddedBufferPoolMb, int embeddedRedoLogMb,
-                        int embeddedRestartAttemptsMax, int embeddedStartTimeoutMs) {
+                        int embeddedRestartAttemptsMax, int embeddedStartTimeoutMs, StoreTls tls, Path tlsCaFile) {
         @Override
         public String toString() {
-            return "Store[mode=" + mode + ", url=" + url + ", user=" + user + ", password=***]";
+            return "Store[mode=" + mode + ", url=" + url + ", user=" + user + ", password=***, tls=" + tls.value() + "]";
         }
     }
 
@@ -171,6 +185,33 @@ public record AccrueConfig(
 
     public static final int PAN_KEY_BYTES_MIN = 32;
 
+    private static Path storeTlsCaFile(Settings s) {
+        String v = s.string("accrue.store.tls-ca-file", null);
+        return v == null ? null : Path.of(v).toAbsolutePath();
+    }
+
+    /** TLS is for an external store, and a verify mode needs a CA file the node can read; a CA alone is a mistake. */
+    private static void checkStoreTls(Store store) {
+        if (store.tls() != StoreTls.DISABLE && store.mode() != StoreMode.EXTERNAL) {
+            throw new ConfigException("accrue.store.tls=" + store.tls().value()
+                    + " needs accrue.store.mode=external (the embedded store is loopback and socket only)");
+        }
+        if (store.tls() == StoreTls.DISABLE) {
+            if (store.tlsCaFile() != null) {
+                throw new ConfigException("accrue.store.tls-ca-file is set but accrue.store.tls=disable: "
+                        + "set accrue.store.tls=verify-ca or verify-full, or remove the CA file");
+            }
+            return;
+        }
+        if (store.tlsCaFile() == null) {
+            throw new ConfigException("accrue.store.tls=" + store.tls().value()
+                    + " needs accrue.store.tls-ca-file: the CA certificate (PEM) that signed the server's certificate");
+        }
+        if (!java.nio.file.Files.isRegularFile(store.tlsCaFile()) || !java.nio.file.Files.isReadable(store.tlsCaFile())) {
+            throw new ConfigException("accrue.store.tls-ca-file " + store.tlsCaFile() + " is not a readable file");
+        }
+    }
+
     public static AccrueConfig from(Settings s) {
         Path dataDir = Path.of(s.string("accrue.data-dir", "data")).toAbsolutePath();
         String logLevel = s.string("accrue.log.level", "INFO").toUpperCase();
@@ -182,16 +223,19 @@ public record AccrueConfig(
                 s.integer("accrue.store.embedded.port", 0, 0, 65535),
                 s.string("accrue.store.url", null),
                 s.string("accrue.store.user", "accrue"),
-                s.string("accrue.store.password", ""),
+                s.secretText("accrue.store.password", ""),
                 s.integer("accrue.store.pool-size-max", 8, 2, 256),
                 s.integer("accrue.store.connect-timeout-ms", 2000, 250, 60_000),
                 s.integer("accrue.store.embedded.buffer-pool-mb", defaultBufferPoolMb(), 16, 65_536),
                 s.integer("accrue.store.embedded.redo-log-mb", DEFAULT_REDO_LOG_MB, 16, 65_536),
                 s.integer("accrue.store.embedded.restart-attempts-max", 10, 0, 1000),
-                s.integer("accrue.store.embedded.start-timeout-ms", 120_000, 5_000, 3_600_000));
+                s.integer("accrue.store.embedded.start-timeout-ms", 120_000, 5_000, 3_600_000),
+                s.choice("accrue.store.tls", StoreTls.DISABLE),
+                storeTlsCaFile(s));
         if (store.mode() == StoreMode.EXTERNAL && store.url() == null) {
             throw new ConfigException("accrue.store.url is required when accrue.store.mode=external");
         }
+        checkStoreTls(store);
         Iso iso = new Iso(
                 s.bool("accrue.iso.enabled", true),
                 s.integer("accrue.iso.port", 8583, 0, 65535),

@@ -153,6 +153,33 @@ public final class Settings {
         }
     }
 
+    /**
+     * A secret that is text, such as a database password: {@code env:NAME} reads an environment variable,
+     * {@code file:PATH} a file (its content, trailing line end removed); anything else is the value itself (kept for
+     * configurations written before the indirection; a file then holds the secret, which the README advises against).
+     */
+    public String secretText(String key, String defaultValue) {
+        String v = string(key, null);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v.startsWith("env:")) {
+            String value = env.apply(v.substring(4));
+            if (value == null) {
+                throw new ConfigException(key + " names environment variable " + v.substring(4) + ", which is not set");
+            }
+            return value;
+        }
+        if (v.startsWith("file:")) {
+            try {
+                return Files.readString(Path.of(v.substring(5))).stripTrailing();
+            } catch (IOException e) {
+                throw new ConfigException(key + " names a file that cannot be read: " + v.substring(5));
+            }
+        }
+        return v;
+    }
+
     /** Keys under a prefix, e.g. children("accrue.issuer.") -> {"BANK1", ...} (first segment). */
     public Set<String> children(String prefix) {
         Set<String> out = new TreeSet<>();

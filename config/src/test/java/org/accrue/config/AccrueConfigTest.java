@@ -145,6 +145,63 @@ class AccrueConfigTest {
     }
 
     @Test
+    void storeTlsVerifiesAgainstTheGivenCaFile(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        Map<String, String> m = external();
+        m.put("accrue.store.tls", "verify-ca");
+        m.put("accrue.store.tls-ca-file", ca.toString());
+        AccrueConfig.Store store = AccrueConfig.from(Settings.of(m)).store();
+        assertThat(store.tls()).isEqualTo(AccrueConfig.StoreTls.VERIFY_CA);
+        assertThat(store.tlsCaFile()).isEqualTo(ca.toAbsolutePath());
+        assertThat(AccrueConfig.from(Settings.of(external())).store().tls()).isEqualTo(AccrueConfig.StoreTls.DISABLE);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            verify-full | <none>          | accrue.store.tls=verify-full needs accrue.store.tls-ca-file
+            verify-ca   | /nonexistent.pem | accrue.store.tls-ca-file /nonexistent.pem is not a readable file
+            disable     | /nonexistent.pem | accrue.store.tls-ca-file is set but accrue.store.tls=disable
+            required    | <none>          | accrue.store.tls must be one of [disable, verify_ca, verify_full]
+            """)
+    void aStoreTlsSettingThatCannotWorkStopsTheNodeNamingTheKey(String tls, String caFile, String message) {
+        Map<String, String> m = external();
+        m.put("accrue.store.tls", tls);
+        if (!caFile.equals("<none>")) {
+            m.put("accrue.store.tls-ca-file", caFile);
+        }
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void storeTlsIsForAnExternalStoreOnly(@TempDir Path dir) throws Exception {
+        Map<String, String> m = minimal();
+        m.put("accrue.store.tls", "verify-ca");
+        m.put("accrue.store.tls-ca-file", Files.writeString(dir.resolve("ca.pem"), "x").toString());
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("needs accrue.store.mode=external");
+    }
+
+    @Test
+    void theStorePasswordIsReadFromAFileOrTheEnvironmentAndNeverPrinted(@TempDir Path dir) throws Exception {
+        Map<String, String> m = external();
+        m.put("accrue.store.password", "file:" + Files.writeString(dir.resolve("db.password"), "s3cret-from-file\n"));
+        AccrueConfig.Store store = AccrueConfig.from(Settings.of(m)).store();
+        assertThat(store.password()).isEqualTo("s3cret-from-file");
+        assertThat(store.toString()).doesNotContain("s3cret");
+        m.put("accrue.store.password", "env:ACCRUE_TEST_NO_SUCH_VARIABLE");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m)))
+                .hasMessageContaining("accrue.store.password names environment variable ACCRUE_TEST_NO_SUCH_VARIABLE");
+        m.put("accrue.store.password", "file:" + dir.resolve("missing"));
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.store.password names a file");
+    }
+
+    private static Map<String, String> external() {
+        Map<String, String> m = minimal();
+        m.put("accrue.store.mode", "external");
+        m.put("accrue.store.url", "jdbc:mariadb://db.example:3306/accrue");
+        return m;
+    }
+
+    @Test
     void aConfirmationFileIsAppliedInFourPartsUnlessThePoolCannotHoldThem() {
         assertThat(AccrueConfig.from(Settings.of(minimal())).reconciliation().applyParts()).isEqualTo(4);
         Map<String, String> m = minimal();
