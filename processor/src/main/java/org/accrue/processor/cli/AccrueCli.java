@@ -24,6 +24,7 @@ import org.accrue.config.Settings;
 import org.accrue.processor.Processor;
 import org.accrue.processor.cards.BulkEnrollment;
 import org.accrue.processor.http.ApiKeys;
+import org.accrue.processor.store.StoreStartException;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
@@ -38,16 +39,28 @@ import picocli.CommandLine.Parameters;
                 AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class, AccrueCli.JobsCommand.class, AccrueCli.Recon.class})
 public final class AccrueCli implements Runnable {
 
+    /** Exit codes: 0 done, 1 the command failed, 2 bad usage or configuration, 3 the store could not be opened. */
+    static final int STORE_FAILED = 3;
+
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: the exit code of a run is what execute returns. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new AccrueCli());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException) {
                 cmd.getErr().println("accrue: configuration: " + e.getMessage());
                 return 2;
             }
+            if (e instanceof StoreStartException) {
+                cmd.getErr().println("accrue: store: " + e.getMessage());
+                return STORE_FAILED;
+            }
             throw e;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     @Override

