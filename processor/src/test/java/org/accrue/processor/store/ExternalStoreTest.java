@@ -34,9 +34,19 @@ class ExternalStoreTest {
     private DebianMariaDb tls;
 
     @BeforeAll
-    void startServers() throws IOException {
-        plain = DebianMariaDb.start(DebianMariaDb.Options.plain());
-        tls = DebianMariaDb.start(DebianMariaDb.Options.plain().withTls());
+    void startServers() throws Exception {
+        // Side by side: each is mostly waiting for mariadb-install-db and the server's start.
+        var tlsStart = java.util.concurrent.CompletableFuture.supplyAsync(() -> start(DebianMariaDb.Options.plain().withTls().notDurable()));
+        plain = start(DebianMariaDb.Options.plain().notDurable());
+        tls = tlsStart.get();
+    }
+
+    private static DebianMariaDb start(DebianMariaDb.Options options) {
+        try {
+            return DebianMariaDb.start(options);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @AfterAll
