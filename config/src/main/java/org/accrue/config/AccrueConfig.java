@@ -236,6 +236,11 @@ public record AccrueConfig(
             throw new ConfigException("accrue.store.url is required when accrue.store.mode=external");
         }
         checkStoreTls(store);
+        if (store.url() != null && store.url().toLowerCase().matches(".*[?&](password|sslmode|serversslcert)=.*")) {
+            // The URL is printed (Store.toString) and its TLS options would fight the keys': each has a key of its own.
+            throw new ConfigException("accrue.store.url must not carry password, sslMode or serverSslCert: use "
+                    + "accrue.store.password, accrue.store.tls and accrue.store.tls-ca-file");
+        }
         Iso iso = new Iso(
                 s.bool("accrue.iso.enabled", true),
                 s.integer("accrue.iso.port", 8583, 0, 65535),

@@ -173,6 +173,17 @@ class AccrueConfigTest {
     }
 
     @Test
+    void theStoreUrlCarriesNeitherPasswordNorTlsOptions() {
+        for (String options : new String[] {"?password=x", "?useBulkStmts=true&sslMode=trust", "?serverSslCert=/ca.pem"}) {
+            Map<String, String> m = external();
+            m.put("accrue.store.url", "jdbc:mariadb://db.example:3306/accrue" + options);
+            assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m)))
+                    .hasMessageStartingWith("accrue.store.url must not carry password, sslMode or serverSslCert")
+                    .hasMessageNotContaining("=x");
+        }
+    }
+
+    @Test
     void storeTlsIsForAnExternalStoreOnly(@TempDir Path dir) throws Exception {
         Map<String, String> m = minimal();
         m.put("accrue.store.tls", "verify-ca");

@@ -104,12 +104,16 @@ final class ExternalStore {
         String account = "user '" + s.user() + "'";
         Throwable cause = rootOf(e, ConnectException.class, SocketTimeoutException.class, UnknownHostException.class,
                 SSLException.class, java.security.cert.CertificateException.class);
-        if (cause instanceof ConnectException) {
+        if (cause instanceof ConnectException && String.valueOf(cause.getMessage()).toLowerCase().contains("refused")) {
             return "connection refused by " + where + " (is MariaDB running there, on that port?)";
         }
-        if (cause instanceof SocketTimeoutException) {
+        if (cause instanceof SocketTimeoutException
+                || cause instanceof ConnectException && String.valueOf(cause.getMessage()).toLowerCase().contains("timed out")) {
             return "connecting to " + where + " timed out after " + s.connectTimeoutMs()
-                    + " ms (accrue.store.connect-timeout-ms; a firewall, or a host that is down)";
+                    + " ms (accrue.store.connect-timeout-ms): no answer from the server (down, hung, or a firewall)";
+        }
+        if (cause instanceof ConnectException) {
+            return "cannot reach " + where + ": " + firstLine(masked(cause, s.password()));
         }
         if (cause instanceof UnknownHostException) {
             return "unknown host in accrue.store.url: " + where;

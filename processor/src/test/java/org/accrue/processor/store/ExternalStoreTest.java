@@ -105,6 +105,21 @@ class ExternalStoreTest {
     }
 
     @Test
+    void aServerThatNeverAnswersTimesOutInOneLine(@TempDir Path dir) throws IOException {
+        // The kernel completes the handshake into the backlog; nobody accepts, so no greeting ever comes.
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Map<String, String> values = TestConfig.values(dir);
+            values.put("accrue.store.mode", "external");
+            values.put("accrue.store.url", "jdbc:mariadb://127.0.0.1:" + silent.getLocalPort() + "/accrue");
+            values.put("accrue.store.connect-timeout-ms", "250");
+            assertThatThrownBy(() -> Processor.builder(TestConfig.config(values)).listener(false).http(false).start())
+                    .isInstanceOf(StoreStartException.class)
+                    .hasMessage("connecting to 127.0.0.1:" + silent.getLocalPort() + " timed out after 250 ms "
+                            + "(accrue.store.connect-timeout-ms): no answer from the server (down, hung, or a firewall)");
+        }
+    }
+
+    @Test
     void aDatabaseThatDoesNotExistIsNamed(@TempDir Path dir) {
         AccrueConfig c = config(dir, plain, "no_such_db", Map.of());
         assertThatThrownBy(() -> Processor.builder(c).listener(false).http(false).start())
