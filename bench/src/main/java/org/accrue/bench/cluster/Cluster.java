@@ -41,7 +41,6 @@ import org.accrue.bench.servers.StoreServer;
 public final class Cluster implements AutoCloseable {
     static final String ISSUER = "CLUSTER";
     private static final int PAN_KEY_BYTES = 32;
-    private static final List<String> NODE_JVM_OPTIONS = List.of("-Xmx512m");
     private static final Duration METRICS_TIMEOUT = Duration.ofSeconds(1);
 
     private final ClusterOptions o;
@@ -112,7 +111,7 @@ public final class Cluster implements AutoCloseable {
             List<CompletableFuture<ServedNode>> starting = new ArrayList<>();
             for (int i = 0; i < o.nodes(); i++) {
                 NodeDir d = dirs.get(i);
-                starting.add(CompletableFuture.supplyAsync(() -> serve(d, "serve-1", cp)));
+                starting.add(CompletableFuture.supplyAsync(() -> serve(d, "serve-1", o.nodeJvmOptions(), cp)));
             }
             for (int i = 0; i < o.nodes(); i++) {
                 nodes[i] = starting.get(i).join();
@@ -140,9 +139,9 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    private static ServedNode serve(NodeDir d, String logName, String classPath) {
+    private static ServedNode serve(NodeDir d, String logName, List<String> jvmOptions, String classPath) {
         try {
-            return ServedNode.serve(d.config(), d.dir(), logName, NODE_JVM_OPTIONS, classPath, d.environment());
+            return ServedNode.serve(d.config(), d.dir(), logName, jvmOptions, classPath, d.environment());
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
@@ -173,7 +172,7 @@ public final class Cluster implements AutoCloseable {
     /** Node {@code i} served again on its config; returns once it serves. */
     public void restartNode(int i) {
         runs[i]++;
-        nodes[i] = serve(dirs.get(i), "serve-" + (runs[i] + 1), classPath);
+        nodes[i] = serve(dirs.get(i), "serve-" + (runs[i] + 1), o.nodeJvmOptions(), classPath);
     }
 
     public boolean nodeAlive(int i) {
@@ -224,6 +223,32 @@ public final class Cluster implements AutoCloseable {
     public NodeDir firstDir() {
         return dirs.getFirst();
     }
+
+    /**
+     * Rows of card_message per message (terminal|stan), read with the nodes stopped: one query over JDBC on a
+     * shared store (a node's whole wiring would only add its start to the check), through the first node's
+     * directory on an embedded one.
+     */
+    public Map<String, Integer> storedRowsPerMessage() throws java.sql.SQLException {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        if (store == null) {
+            try (org.accrue.processor.Processor node = firstDir().startOffline(false)) {
+                List<Object[]> rows = node.store().sessionFactory().fromSession(s -> s.createNativeQuery(
+                        STORED_SQL, Object[].class).getResultList());
+                rows.forEach(r -> out.merge(org.accrue.bench.faults.RecordingClient.idOf((String) r[0], (String) r[1]), 1, Integer::sum));
+            }
+            return out;
+        }
+        try (var c = java.sql.DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             var st = c.createStatement(); var rs = st.executeQuery(STORED_SQL)) {
+            while (rs.next()) {
+                out.merge(org.accrue.bench.faults.RecordingClient.idOf(rs.getString(1), rs.getString(2)), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    private static final String STORED_SQL = "select terminal_id, stan from card_message";
 
     @Override
     public void close() throws InterruptedException {

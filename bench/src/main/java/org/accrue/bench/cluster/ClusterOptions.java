@@ -14,7 +14,7 @@ import java.util.TreeMap;
 
 public record ClusterOptions(Path dir, int nodes, StoreKind store, int durationSeconds, int connections, int inFlight,
                              int rate, double killNodeAt, double restartNodeAt, double killDbAt, double restartDbAt,
-                             int cards, long seed, Map<String, String> overrides) {
+                             int cards, long seed, java.util.List<String> nodeJvmOptions, Map<String, String> overrides) {
     public static final int NODES_MAX = 3;
     public static final int DURATION_SECONDS_MAX = 3600;
 
@@ -47,6 +47,7 @@ public record ClusterOptions(Path dir, int nodes, StoreKind store, int durationS
         require(restartNodeAt < 0 || (killNodeAt >= 0 && restartNodeAt > killNodeAt), "--restart-node-at comes after --kill-node-at");
         require(restartDbAt < 0 || (killDbAt >= 0 && restartDbAt > killDbAt), "--restart-db-at comes after --kill-db-at");
         require(killNodeAt < 0 || nodes >= 2 || restartNodeAt >= 0, "--kill-node-at with one node needs --restart-node-at");
+        nodeJvmOptions = java.util.List.copyOf(nodeJvmOptions);
         overrides = Map.copyOf(overrides);
     }
 
@@ -77,7 +78,8 @@ public record ClusterOptions(Path dir, int nodes, StoreKind store, int durationS
                 Integer.parseInt(take(a, "in-flight", "4")), Integer.parseInt(take(a, "rate", "0")),
                 Double.parseDouble(take(a, "kill-node-at", "20")), Double.parseDouble(take(a, "restart-node-at", "-1")),
                 Double.parseDouble(take(a, "kill-db-at", "-1")), Double.parseDouble(take(a, "restart-db-at", "-1")),
-                Integer.parseInt(take(a, "cards", "200")), Long.parseLong(take(a, "seed", "2026")), overrides);
+                Integer.parseInt(take(a, "cards", "200")), Long.parseLong(take(a, "seed", "2026")),
+                java.util.List.of(take(a, "node-jvm-options", "-Xmx512m").trim().split("\\s+")), overrides);
         if (!a.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + a.keySet() + " (bench/README.md, Cluster)");
         }

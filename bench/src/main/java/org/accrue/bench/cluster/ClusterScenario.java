@@ -10,8 +10,7 @@
  * restart (--restart-node-at), kill -9 of the store (--kill-db-at) and its
  * restart (--restart-db-at). A monitor reads HAProxy's view of each node and
  * each node's received-messages counter every 200 ms. After the load the
- * nodes are stopped and the store is read through the first node's directory
- * (the same wiring as every node, offline): rows per message key.
+ * nodes are stopped and the store is read: rows per message key.
  *
  * Figures: sent, acked 00 (first or repeat), repeats, stored, doubled (a key
  * stored twice), lost (acked, not stored), outage (kill to the last message
@@ -32,7 +31,6 @@ import java.util.function.Consumer;
 import org.accrue.bench.faults.FaultSuite;
 import org.accrue.bench.faults.RecordingClient;
 import org.accrue.bench.servers.HaProxy;
-import org.accrue.processor.Processor;
 
 public final class ClusterScenario {
     private static final long MONITOR_EVERY_MS = 200;
@@ -173,7 +171,7 @@ public final class ClusterScenario {
             long repeatsAcked = sent.stream().filter(s -> s.repeats() > 0 && "00".equals(s.repeatCode())).count();
             long unanswered = sent.stream().filter(s -> s.code() == null && s.repeatCode() == null).count();
             long other = sent.stream().filter(s -> !s.acked() && (s.code() != null || s.repeatCode() != null)).count();
-            Map<String, Integer> rows = storedRows(cluster);
+            Map<String, Integer> rows = cluster.storedRowsPerMessage();
             long doubled = rows.values().stream().filter(n -> n > 1).count();
             long lost = sent.stream().filter(s -> s.acked() && !rows.containsKey(s.id())).count();
             Set<String> ackedIds = new HashSet<>();
@@ -240,19 +238,6 @@ public final class ClusterScenario {
             return h.serverStates();
         } catch (java.io.IOException e) {
             return Map.of();
-        }
-    }
-
-    /** Rows of card_message per message (terminal|stan), read with the nodes stopped. */
-    private static Map<String, Integer> storedRows(Cluster cluster) {
-        try (Processor node = cluster.firstDir().startOffline(false)) {
-            List<Object[]> rows = node.store().sessionFactory().fromSession(s -> s.createNativeQuery(
-                    "select terminal_id, stan from card_message", Object[].class).getResultList());
-            Map<String, Integer> out = new java.util.HashMap<>();
-            for (Object[] r : rows) {
-                out.merge(RecordingClient.idOf((String) r[0], (String) r[1]), 1, Integer::sum);
-            }
-            return out;
         }
     }
 

@@ -12,8 +12,6 @@
 package org.accrue.bench.cluster;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -95,10 +93,10 @@ final class TemporaryMariaDb implements StoreServer {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mariadbd.log").toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_WAIT_MS);
         while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            // Ready when the nodes' account logs in: the init file has run (the port opens before it does).
+            try (var c = java.sql.DriverManager.getConnection(jdbcUrl() + "?connectTimeout=1000", USER, password)) {
                 return;
-            } catch (IOException notYet) {
+            } catch (java.sql.SQLException notYet) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     process.destroyForcibly();
                     throw new IOException("mariadbd did not listen on " + port + "; see " + dir.resolve("mariadbd.log"));
