@@ -80,6 +80,7 @@ public final class Cluster implements AutoCloseable {
     public static Cluster start(ClusterOptions o, List<String> pans, Consumer<String> out) throws Exception {
         NodeDir.emptyDirectory(o.dir());
         Files.createDirectories(o.dir());
+        long t0 = System.nanoTime();
         StoreServer store = store(o.store(), o.dir().resolve("store"));
         List<NodeDir> dirs = new ArrayList<>();
         ServedNode[] nodes = new ServedNode[o.nodes()];
@@ -106,7 +107,9 @@ public final class Cluster implements AutoCloseable {
             for (int i = 0; i < o.nodes(); i++) {
                 dirs.add(NodeDir.create(o.dir().resolve("n" + (i + 1)), ISSUER, "Cluster Bank", s, secrets));
             }
+            long t1 = System.nanoTime();
             FaultSuite.prepare(dirs.getFirst(), pans);
+            long t2 = System.nanoTime();
             String cp = System.getProperty("java.class.path");
             List<CompletableFuture<ServedNode>> starting = new ArrayList<>();
             for (int i = 0; i < o.nodes(); i++) {
@@ -120,11 +123,14 @@ public final class Cluster implements AutoCloseable {
             for (int i = 0; i < o.nodes(); i++) {
                 backends.add(new HaProxy.Backend(name(i), "127.0.0.1", dirs.get(i).isoPort(), dirs.get(i).httpPort()));
             }
+            long t3 = System.nanoTime();
             HaProxy haproxy = HaProxy.start(o.dir().resolve("haproxy"), NodeDir.freePort(), backends);
             Cluster c = new Cluster(o, store, dirs, nodes, cp, haproxy);
             out.accept("cluster: " + o.nodes() + " node(s) on store " + o.store().name().toLowerCase()
                     + (store == null ? "" : " " + store.jdbcUrl()) + ", HAProxy on 127.0.0.1:" + haproxy.port()
-                    + " (" + o.dir().resolve("haproxy/haproxy.cfg") + ")");
+                    + " (" + o.dir().resolve("haproxy/haproxy.cfg") + "); started in s: store "
+                    + String.format("%.1f, schema and cards %.1f, nodes %.1f, HAProxy %.1f", (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                    (t3 - t2) / 1e9, (System.nanoTime() - t3) / 1e9));
             return c;
         } catch (Exception | Error e) {
             for (ServedNode n : nodes) {
