@@ -213,10 +213,10 @@ public final class ClusterScenario {
             for (int i = 0; i < cluster.size(); i++) {
                 HaProxy.ServerStat st = finalStats.get(Cluster.name(i));
                 perNode.append(Cluster.name(i)).append(' ').append(m.received(i)).append(" msgs/")
-                        .append(st == null ? "?" : st.totalSessions()).append(" links/")
+                        .append(st == null ? "?" : st.totalSessions()).append(" sessions/")
                         .append(st == null ? "?" : st.downtimeSeconds()).append(" s down; ");
             }
-            f.put("per node (messages received, links, HAProxy downtime)", perNode.toString().strip());
+            f.put("per node (messages received, sessions HAProxy opened incl. failed connects, HAProxy downtime)", perNode.toString().strip());
 
             if (lost > 0) {
                 broken.add(lost + " messages acknowledged 00 are not stored");
