@@ -37,8 +37,11 @@ public final class RecordingClient implements AutoCloseable {
     static final long ANSWER_TIMEOUT_MS = 30_000;
     private static final long RECONNECT_PAUSE_MS = 100;
     private static final long BACK_OFF_MS = 50;
-    /** How often one message is sent again as a repeat before the lane gives it up. */
-    static final int REPEATS_MAX = 20;
+    /**
+     * How often one message is sent again as a repeat before the lane gives it up: with the back-off below, at
+     * least a minute of links that end at once (HAProxy with no node UP accepts a link and closes it).
+     */
+    static final int REPEATS_MAX = 600;
     /** On stop, how long a lane may still try to get its unanswered message answered. */
     private static final long DRAIN_MS = 20_000;
     /** The suite's merchant (the load generator's): the offer the suite creates rewards every purchase there. */
@@ -251,6 +254,9 @@ public final class RecordingClient implements AutoCloseable {
                     // link gets a new connection (and a new terminal) for what comes next.
                     conn.close();
                     pending = resend && s.repeats < REPEATS_MAX ? s : null;
+                    if (pending != null && s.repeats > 0) {
+                        Thread.sleep(RECONNECT_PAUSE_MS); // a repeat's link ended too: no storm of links while nothing serves
+                    }
                 }
             }
         } catch (InterruptedException e) {
