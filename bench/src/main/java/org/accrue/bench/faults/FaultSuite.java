@@ -133,6 +133,11 @@ public final class FaultSuite {
 
     /** Enrolls every card and creates the merchant and an offer that rewards each of its purchases, in this JVM. */
     private void prepare() throws Exception {
+        prepare(node, pans);
+    }
+
+    /** The suite's cards enrolled, and its merchant and 1% offer created, in {@code node}'s store (the node stopped). */
+    public static void prepare(NodeDir node, List<String> pans) throws Exception {
         node.prepare(pans, "{\"merchantId\":\"fault-cafe\",\"name\":\"Fault Cafe\","
                 + "\"mids\":[{\"acquirerId\":\"" + RecordingClient.ACQUIRER + "\",\"mid\":\"" + RecordingClient.MID
                 + "\"}],\"descriptors\":[\"FAULT SUITE*\"],\"mccs\":[\"" + RecordingClient.MCC + "\"]}",
@@ -410,7 +415,8 @@ public final class FaultSuite {
         return String.format("%.2f/%.2f", a[a.length / 2], a[a.length - 1]);
     }
 
-    static List<String> pans(int n, long seed) {
+    /** {@code n} card numbers (valid check digits) from {@code seed}. */
+    public static List<String> pans(int n, long seed) {
         Random r = new Random(seed);
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

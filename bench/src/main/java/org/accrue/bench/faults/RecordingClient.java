@@ -8,6 +8,14 @@
  * with the restarted node. Every answer is also kept on a time line, so a
  * fault's window can be read afterwards (what came back while the store was
  * paused, when the first 00 came after it).
+ *
+ * Resending (the cluster scenario's issuer): a message whose connection ended
+ * before its answer is sent again on the next connection as the repeat MTI
+ * (0200 -> 0201, same key: DE7, DE11, DE32, DE41), as the interface asks an
+ * issuer to do; the node answers a repeat as it answered the first (00 when
+ * the first was stored) or stores it now as a first. Each lane resends its
+ * own message before sending anything new, a bounded number of times, and
+ * on stop finishes the one it holds. Optionally paced to a total rate.
  */
 package org.accrue.bench.faults;
 
@@ -29,6 +37,13 @@ public final class RecordingClient implements AutoCloseable {
     static final long ANSWER_TIMEOUT_MS = 30_000;
     private static final long RECONNECT_PAUSE_MS = 100;
     private static final long BACK_OFF_MS = 50;
+    /**
+     * How often one message is sent again as a repeat before the lane gives it up: with the back-off below, at
+     * least a minute of links that end at once (HAProxy with no node UP accepts a link and closes it).
+     */
+    static final int REPEATS_MAX = 600;
+    /** On stop, how long a lane may still try to get its unanswered message answered. */
+    private static final long DRAIN_MS = 20_000;
     /** The suite's merchant (the load generator's): the offer the suite creates rewards every purchase there. */
     static final String ACQUIRER = LoadGenerator.ACQUIRER;
     static final String MID = LoadGenerator.MID;
@@ -40,6 +55,9 @@ public final class RecordingClient implements AutoCloseable {
         final long sentNanos;
         volatile String code;
         volatile long answeredNanos;
+        volatile int repeats;
+        volatile String repeatCode;
+        volatile long repeatAnsweredNanos;
 
         Sent(WireMessage message, long sentNanos) {
             this.message = message;
@@ -52,6 +70,29 @@ public final class RecordingClient implements AutoCloseable {
 
         public String code() {
             return code;
+        }
+
+        /** The code of the last repeat (null when none was sent or none was answered). */
+        public String repeatCode() {
+            return repeatCode;
+        }
+
+        public int repeats() {
+            return repeats;
+        }
+
+        /** Acknowledged: 00 to the first or to a repeat. */
+        public boolean acked() {
+            return "00".equals(code) || "00".equals(repeatCode);
+        }
+
+        public long sentNanos() {
+            return sentNanos;
+        }
+
+        /** When the repeat that got an answer was answered (0 when none). */
+        public long repeatAnsweredNanos() {
+            return repeatAnsweredNanos;
         }
 
         public WireMessage message() {
@@ -74,17 +115,33 @@ public final class RecordingClient implements AutoCloseable {
     private final ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final List<Thread> lanes = new ArrayList<>();
+    private final boolean resend;
+    /** Nanoseconds between two sends of one lane; 0 = as fast as answers come. */
+    private final long laneIntervalNanos;
     private volatile boolean stopped;
+    private volatile long drainDeadlineNanos;
 
-    private RecordingClient(String host, int port, List<String> pans) {
+    private RecordingClient(String host, int port, List<String> pans, boolean resend, long laneIntervalNanos) {
         this.host = host;
         this.port = port;
         this.pans = List.copyOf(pans);
+        this.resend = resend;
+        this.laneIntervalNanos = laneIntervalNanos;
     }
 
     /** Starts {@code connections} x {@code inFlight} lanes of traffic; they run until {@link #stop()}. */
     public static RecordingClient start(String host, int port, List<String> pans, int connections, int inFlight, long seed) {
-        RecordingClient c = new RecordingClient(host, port, pans);
+        return start(host, port, pans, connections, inFlight, seed, false, 0);
+    }
+
+    /**
+     * As above; with {@code resend} a message left unanswered by a connection that ended is sent again as a repeat
+     * (0201) on the next one; {@code ratePerSecond} paces all lanes together (0 = unpaced).
+     */
+    public static RecordingClient start(String host, int port, List<String> pans, int connections, int inFlight, long seed,
+                                        boolean resend, int ratePerSecond) {
+        long interval = ratePerSecond <= 0 ? 0 : 1_000_000_000L * connections * inFlight / ratePerSecond;
+        RecordingClient c = new RecordingClient(host, port, pans, resend, interval);
         for (int i = 0; i < connections; i++) {
             Link link = c.new Link();
             for (int w = 0; w < inFlight; w++) {
@@ -96,7 +153,7 @@ public final class RecordingClient implements AutoCloseable {
         return c;
     }
 
-    static String idOf(String terminal, String stan) {
+    public static String idOf(String terminal, String stan) {
         return terminal.strip() + "|" + Integer.parseInt(stan.strip());
     }
 
@@ -111,8 +168,9 @@ public final class RecordingClient implements AutoCloseable {
             lanes++;
         }
 
-        synchronized Object[] next() throws InterruptedException {
-            while (!stopped && (connection == null || !connection.isConnected())) {
+        /** The connection and the next terminal and STAN; null once stopped (unless {@code draining} and in time). */
+        synchronized Object[] next(boolean draining) throws InterruptedException {
+            while (going(draining) && (connection == null || !connection.isConnected())) {
                 if (connection != null) {
                     connection.close();
                     connection = null;
@@ -125,11 +183,15 @@ public final class RecordingClient implements AutoCloseable {
                     wait(RECONNECT_PAUSE_MS); // the node is restarting: try again shortly
                 }
             }
-            if (stopped) {
+            if (!going(draining)) {
                 return null;
             }
             stan++;
             return new Object[] {connection, terminal, String.format("%06d", stan)};
+        }
+
+        private boolean going(boolean draining) {
+            return !stopped || (draining && System.nanoTime() < drainDeadlineNanos);
         }
 
         /** A lane is done; the last one closes the connection (closing it earlier would cut the others' answers). */
@@ -141,29 +203,60 @@ public final class RecordingClient implements AutoCloseable {
     }
 
     private void lane(Link link, Random random) {
+        Sent pending = null; // sent, its connection ended before an answer: resent as a repeat first
+        long nextSend = System.nanoTime();
         try {
-            while (!stopped) {
-                Object[] n = link.next();
+            while (!stopped || pending != null) {
+                Object[] n = link.next(pending != null);
                 if (n == null) {
                     break;
                 }
+                if (laneIntervalNanos > 0 && pending == null) {
+                    nextSend += laneIntervalNanos;
+                    long wait = nextSend - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing to the asked rate
+                    } else {
+                        nextSend = System.nanoTime(); // behind: no burst to catch up
+                    }
+                }
                 IssuerConnection conn = (IssuerConnection) n[0];
-                WireMessage m = purchase(pans.get(random.nextInt(pans.size())), (String) n[1], (String) n[2], random);
-                Sent s = new Sent(m, System.nanoTime());
-                sent.add(s);
+                Sent s;
+                WireMessage m;
+                if (pending != null) {
+                    s = pending;
+                    m = s.message.withMti(repeatMti(s.message.mti()));
+                    s.repeats++;
+                } else {
+                    m = purchase(pans.get(random.nextInt(pans.size())), (String) n[1], (String) n[2], random);
+                    s = new Sent(m, System.nanoTime());
+                    sent.add(s);
+                }
+                long at = System.nanoTime();
                 try {
                     WireMessage r = conn.send(m).get(ANSWER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                     long now = System.nanoTime();
-                    s.code = r.get(39);
-                    s.answeredNanos = now;
-                    answers.add(new Answer(now, s.code, (now - s.sentNanos) / 1_000));
-                    if (!"00".equals(s.code)) {
+                    String code = r.get(39);
+                    if (s == pending) {
+                        s.repeatCode = code;
+                        s.repeatAnsweredNanos = now;
+                        pending = null;
+                    } else {
+                        s.code = code;
+                        s.answeredNanos = now;
+                    }
+                    answers.add(new Answer(now, code, (now - at) / 1_000));
+                    if (!"00".equals(code)) {
                         Thread.sleep(BACK_OFF_MS); // as an issuer does after a 96: not a storm of messages into a store that is down
                     }
                 } catch (TimeoutException | java.util.concurrent.ExecutionException noAnswer) {
                     // Kept with no code: the connection ended, or the node gave no answer in time. Either way the
                     // link gets a new connection (and a new terminal) for what comes next.
                     conn.close();
+                    pending = resend && s.repeats < REPEATS_MAX ? s : null;
+                    if (pending != null && s.repeats > 0) {
+                        Thread.sleep(RECONNECT_PAUSE_MS); // a repeat's link ended too: no storm of links while nothing serves
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -173,11 +266,20 @@ public final class RecordingClient implements AutoCloseable {
         }
     }
 
-    /** Stops sending; waits for every lane's last message to be answered or given up. */
+    /** The repeat of a request MTI: 0200 -> 0201, 0220 -> 0221 (a repeat stays a repeat). */
+    static String repeatMti(String mti) {
+        return mti.substring(0, 3) + "1";
+    }
+
+    /**
+     * Stops sending; waits for every lane's last message to be answered or given up (a lane holding an unanswered
+     * message, when resending, tries it again for a bounded time).
+     */
     public void stop() throws InterruptedException {
+        drainDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MS);
         stopped = true;
         for (Thread t : lanes) {
-            t.join(ANSWER_TIMEOUT_MS + 5_000);
+            t.join(ANSWER_TIMEOUT_MS + DRAIN_MS + 5_000);
         }
     }
 

@@ -34,14 +34,17 @@ public final class NodeDir {
     private final Path dir;
     private final String issuerId;
     private final Map<String, String> settings;
+    private final Map<String, String> secrets;
     private final Path config;
     private final int isoPort;
     private final int httpPort;
 
-    private NodeDir(Path dir, String issuerId, Map<String, String> settings, Path config, int isoPort, int httpPort) {
+    private NodeDir(Path dir, String issuerId, Map<String, String> settings, Map<String, String> secrets, Path config,
+                    int isoPort, int httpPort) {
         this.dir = dir;
         this.issuerId = issuerId;
         this.settings = settings;
+        this.secrets = secrets;
         this.config = config;
         this.isoPort = isoPort;
         this.httpPort = httpPort;
@@ -52,6 +55,21 @@ public final class NodeDir {
      * the issuer; {@code settings} come last and win.
      */
     public static NodeDir create(Path dir, String issuerId, String issuerName, Map<String, String> settings) throws IOException {
+        return create(dir, issuerId, issuerName, settings, Map.of());
+    }
+
+    /**
+     * As above, and {@code secrets} (such as accrue.store.password, which the configuration reads as a plain value)
+     * kept out of the properties file: the served node gets them as environment variables ({@link #environment()}),
+     * the offline node here in memory.
+     */
+    public static NodeDir create(Path dir, String issuerId, String issuerName, Map<String, String> settings,
+                                 Map<String, String> secrets) throws IOException {
+        for (String k : secrets.keySet()) {
+            if (!k.matches("accrue\\.[a-z0-9.]+")) {
+                throw new IllegalArgumentException("a secret setting has no environment variable name: " + k);
+            }
+        }
         emptyDirectory(dir);
         Files.createDirectories(dir);
         Path key = dir.resolve("pan.key");
@@ -70,7 +88,7 @@ public final class NodeDir {
         StringBuilder props = new StringBuilder();
         s.forEach((k, v) -> props.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
         Files.writeString(config, props);
-        return new NodeDir(dir, issuerId, Map.copyOf(s), config,
+        return new NodeDir(dir, issuerId, Map.copyOf(s), Map.copyOf(secrets), config,
                 Integer.parseInt(s.get("accrue.iso.port")), Integer.parseInt(s.get("accrue.http.port")));
     }
 
@@ -95,7 +113,16 @@ public final class NodeDir {
      * the matcher as asked (to drain the queue before a check, or off so nothing moves while one counts).
      */
     public Processor startOffline(boolean matcher) {
-        return Processor.builder(AccrueConfig.from(Settings.of(settings))).offline().matcher(matcher).start();
+        Map<String, String> all = new TreeMap<>(settings);
+        all.putAll(secrets);
+        return Processor.builder(AccrueConfig.from(Settings.of(all))).offline().matcher(matcher).start();
+    }
+
+    /** The secret settings as the environment variables the node reads them from (accrue.store.password: ACCRUE_STORE_PASSWORD). */
+    public Map<String, String> environment() {
+        Map<String, String> env = new TreeMap<>();
+        secrets.forEach((k, v) -> env.put(k.toUpperCase().replace('.', '_'), v));
+        return env;
     }
 
     /** The properties file {@code accrue serve --config} takes. */

@@ -56,18 +56,28 @@ public final class ServedNode implements AutoCloseable {
      */
     public static ServedNode serve(Path config, Path dataDir, String logName, List<String> jvmOptions, String classPath)
             throws IOException {
+        return serve(config, dataDir, logName, jvmOptions, classPath, java.util.Map.of());
+    }
+
+    /**
+     * As above, with {@code environment} added to the node's: settings kept out of its properties file, such as a
+     * store password (ACCRUE_STORE_PASSWORD), which the node reads from its environment.
+     */
+    public static ServedNode serve(Path config, Path dataDir, String logName, List<String> jvmOptions, String classPath,
+                                   java.util.Map<String, String> environment) throws IOException {
         return launch(dataDir, logName, jvmOptions, classPath, NODE_MAIN, List.of("serve", "--config", config.toString()),
-                SERVING, "accrue serve");
+                SERVING, "accrue serve", environment);
     }
 
     /** Starts the bare jPOS acknowledging server on {@code port} with this JVM's class path; returns once it listens. */
     public static ServedNode bare(int port, Path dir, String logName, List<String> jvmOptions) throws IOException {
         return launch(dir, logName, jvmOptions, System.getProperty("java.class.path"), BARE_MAIN,
-                List.of(Integer.toString(port)), BARE_LISTENING, "the bare jPOS server");
+                List.of(Integer.toString(port)), BARE_LISTENING, "the bare jPOS server", java.util.Map.of());
     }
 
     private static ServedNode launch(Path dir, String logName, List<String> jvmOptions, String classPath, String main,
-                                     List<String> args, Pattern ready, String what) throws IOException {
+                                     List<String> args, Pattern ready, String what,
+                                     java.util.Map<String, String> environment) throws IOException {
         Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
         Path log = dir.resolve(logName + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -76,7 +86,9 @@ public final class ServedNode implements AutoCloseable {
         cmd.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-cp", classPath, main));
         cmd.addAll(args);
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(environment);
+        Process p = pb.start();
         CompletableFuture<Boolean> serving = new CompletableFuture<>();
         Thread.ofPlatform().daemon(true).name("output-" + logName).start(() -> copyOutput(p, log, ready, serving));
         try {
