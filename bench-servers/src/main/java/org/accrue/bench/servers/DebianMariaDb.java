@@ -50,18 +50,23 @@ public final class DebianMariaDb implements StoreServer {
      * otherwise commits reach the OS at once and the disk later, which survives kill -9 of the server (only a
      * machine crash loses them) and lets tests create and migrate schemas three times faster.
      */
-    public record Options(boolean tls, int maxConnections, boolean durable) {
+    public record Options(boolean tls, int maxConnections, boolean durable, int bufferPoolMb, int redoLogMb) {
         public static Options plain() {
-            return new Options(false, 151, true);
+            return new Options(false, 151, true, 64, 32);
         }
 
         public Options withTls() {
-            return new Options(true, maxConnections, durable);
+            return new Options(true, maxConnections, durable, bufferPoolMb, redoLogMb);
         }
 
         /** For tests: not fsynced (see above). */
         public Options notDurable() {
-            return new Options(tls, maxConnections, false);
+            return new Options(tls, maxConnections, false, bufferPoolMb, redoLogMb);
+        }
+
+        /** A server sized for load (the cluster scenario and its measurements), as an operator would size one. */
+        public Options sized(int bufferPoolMb, int redoLogMb, int maxConnections) {
+            return new Options(tls, maxConnections, durable, bufferPoolMb, redoLogMb);
         }
     }
 
@@ -113,8 +118,8 @@ public final class DebianMariaDb implements StoreServer {
                 // What matters of the embedded store's settings: durable commits, packet size, a small footprint.
                 "--innodb-flush-log-at-trx-commit=" + (options.durable() ? 1 : 2),
                 "--max_allowed_packet=64M",
-                "--innodb-buffer-pool-size=64M",
-                "--innodb-log-file-size=32M",
+                "--innodb-buffer-pool-size=" + options.bufferPoolMb() + "M",
+                "--innodb-log-file-size=" + options.redoLogMb() + "M",
                 "--max-connections=" + options.maxConnections()));
         if (!options.durable()) {
             command.addAll(List.of("--skip-innodb-doublewrite", "--innodb-flush-method=nosync"));

@@ -63,13 +63,13 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * The one switch where stores plug in. external: TEMPORARY, a Debian mariadbd of this package's own until
-     * servers.DebianMariaDb lands (then: {@code new DebianMariaDb(dir)} or its factory, and TemporaryMariaDb goes);
-     * galera: servers.GaleraCluster, not on this branch yet; embedded: no shared server (the one node runs its own).
+     * The one switch where stores plug in. external: one Debian mariadbd (servers.DebianMariaDb), durable commits,
+     * sized for load; galera: servers.GaleraCluster; embedded: no shared server (the one node runs its own).
      */
     static StoreServer store(StoreKind kind, Path dir) throws IOException {
         return switch (kind) {
-            case EXTERNAL -> TemporaryMariaDb.start(dir);
+            case EXTERNAL -> org.accrue.bench.servers.DebianMariaDb.start(
+                    org.accrue.bench.servers.DebianMariaDb.Options.plain().sized(512, 512, 500));
             case GALERA -> throw new UnsupportedOperationException(
                     "--store galera needs servers.GaleraCluster, which is not on this branch yet; plug it in at Cluster.store");
             case EMBEDDED -> null;
