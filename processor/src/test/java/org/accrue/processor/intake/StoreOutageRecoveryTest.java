@@ -34,13 +34,19 @@ import org.junit.jupiter.api.Test;
  */
 class StoreOutageRecoveryTest {
     private static final String PAN = "4000056655665556";
-    /** What the test allows between the store being ready again and the node's first 00 (the target is ~2 s). */
-    private static final long FIRST_00_AFTER_RESTART_MS_MAX = 10_000;
+    /**
+     * What the test allows between the store being ready again and the node's first 00: measured 0.1-0.3 s, generous
+     * for a loaded CI host, and below the 5 s the pool's own backoff could take.
+     */
+    private static final long FIRST_00_AFTER_RESTART_MS_MAX = 5_000;
     /** The issuer's timeout: no message may wait longer for its answer. */
     private static final long ANSWER_WITHIN_MS = 10_000;
     private static final long TRICKLE_EVERY_MS = 20;
-    /** How long the store stays dead before it is started again. */
-    private static final long STORE_DOWN_MS = 8_000;
+    /**
+     * How long the store stays dead before it is started again: past 5 s, when HikariCP's own adder had backed off to
+     * trying once every 5 s (ACCRUE_TEST_STORE_DOWN_MS in the environment changes it, to measure).
+     */
+    private static final long STORE_DOWN_MS = Long.parseLong(System.getenv().getOrDefault("ACCRUE_TEST_STORE_DOWN_MS", "6000"));
 
     private final Path nodeDir = TestDataDirs.fresh("recovery-node");
     private final Path storeDir = TestDataDirs.fresh("recovery-store");
@@ -80,7 +86,7 @@ class StoreOutageRecoveryTest {
 
                 store = EmbeddedMariaDb.start(storeDir, new EmbeddedMariaDb.Options(port, 128, 64, 0, 60_000));
                 long readyAt = System.nanoTime();
-                awaitTrue("the node answers 00 again", () -> trickle.count("00", readyAt) >= 20);
+                awaitTrue("the node answers 00 again", () -> trickle.count("00", readyAt) >= 10);
                 trickle.stop();
                 List<Trickle.Sent> sent = trickle.awaitAll(ANSWER_WITHIN_MS);
 
@@ -98,9 +104,8 @@ class StoreOutageRecoveryTest {
                 assertThat(first00Ms).isLessThan(FIRST_00_AFTER_RESTART_MS_MAX);
 
                 // Every message again: each 00 is a duplicate now, each 96 a first; none is stored twice.
-                for (Trickle.Sent m : sent) {
-                    assertThat(issuer.send(m.request).orTimeout(30, TimeUnit.SECONDS).join().get(39)).isEqualTo("00");
-                }
+                List<CompletableFuture<WireMessage>> again = sent.stream().map(m -> issuer.send(m.request)).toList();
+                assertThat(again).allSatisfy(a -> assertThat(a.orTimeout(30, TimeUnit.SECONDS).join().get(39)).isEqualTo("00"));
                 long stored00 = sent.stream().filter(m -> m.is("00")).count();
                 assertThat(node.stats().snapshot().duplicates()).isGreaterThanOrEqualTo(stored00);
                 assertThat(count(node, "select count(*) from card_message")).isEqualTo(sent.size());
