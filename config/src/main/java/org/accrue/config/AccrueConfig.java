@@ -51,6 +51,8 @@ public record AccrueConfig(
      * stored and matched) does not force checkpoints while it lasts (issue 13: 512 MB did).
      */
     public static final int DEFAULT_REDO_LOG_MB = 1024;
+    /** The shortest accrue.store.socket-timeout-ms but 0 (none): no legitimate statement is cut short. */
+    public static final int STORE_SOCKET_TIMEOUT_MS_MIN = 10_000;
 
     /**
      * The embedded server's buffer pool: a quarter of the machine's memory, at least 512 MB and at most 16 GB. A node
@@ -74,7 +76,8 @@ public record AccrueConfig(
      */
     public record Store(StoreMode mode, int embeddedPort, String url, String user, String password,
                         int poolSizeMax, int connectTimeoutMs, int embeddedBufferPoolMb, int embeddedRedoLogMb,
-                        int embeddedRestartAttemptsMax, int embeddedStartTimeoutMs, StoreTls tls, Path tlsCaFile) {
+                        int embeddedRestartAttemptsMax, int embeddedStartTimeoutMs, StoreTls tls, Path tlsCaFile,
+                        int socketTimeoutMs) {
         @Override
         public String toString() {
             return "Store[mode=" + mode + ", url=" + url + ", user=" + user + ", password=***, tls=" + tls.value() + "]";
@@ -231,7 +234,13 @@ public record AccrueConfig(
                 s.integer("accrue.store.embedded.restart-attempts-max", 10, 0, 1000),
                 s.integer("accrue.store.embedded.start-timeout-ms", 120_000, 5_000, 3_600_000),
                 s.choice("accrue.store.tls", StoreTls.DISABLE),
-                storeTlsCaFile(s));
+                storeTlsCaFile(s),
+                s.integer("accrue.store.socket-timeout-ms", 600_000, 0, 3_600_000));
+        if (store.socketTimeoutMs() != 0 && store.socketTimeoutMs() < STORE_SOCKET_TIMEOUT_MS_MIN) {
+            // Shorter would cut legitimate statements (a posting batch, a confirmation file's chunk) short.
+            throw new ConfigException("accrue.store.socket-timeout-ms must be 0 (none) or at least "
+                    + STORE_SOCKET_TIMEOUT_MS_MIN + " ms, was " + store.socketTimeoutMs());
+        }
         if (store.mode() == StoreMode.EXTERNAL && store.url() == null) {
             throw new ConfigException("accrue.store.url is required when accrue.store.mode=external");
         }

@@ -213,6 +213,20 @@ class AccrueConfigTest {
     }
 
     @Test
+    void theStoreSocketTimeoutIsTenMinutesByDefaultNoneAtZeroAndNeverUnderTenSeconds() {
+        assertThat(AccrueConfig.from(Settings.of(minimal())).store().socketTimeoutMs()).isEqualTo(600_000);
+        Map<String, String> m = minimal();
+        m.put("accrue.store.socket-timeout-ms", "0");
+        assertThat(AccrueConfig.from(Settings.of(m)).store().socketTimeoutMs()).isZero();
+        m.put("accrue.store.socket-timeout-ms", "10000");
+        assertThat(AccrueConfig.from(Settings.of(m)).store().socketTimeoutMs()).isEqualTo(10_000);
+        m.put("accrue.store.socket-timeout-ms", "9999");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.store.socket-timeout-ms");
+        m.put("accrue.store.socket-timeout-ms", "3600001");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.store.socket-timeout-ms");
+    }
+
+    @Test
     void aConfirmationFileIsAppliedInFourPartsUnlessThePoolCannotHoldThem() {
         assertThat(AccrueConfig.from(Settings.of(minimal())).reconciliation().applyParts()).isEqualTo(4);
         Map<String, String> m = minimal();

@@ -69,9 +69,14 @@ public final class Store implements AutoCloseable {
                                 AccrueConfig.Store s, List<Class<?>> entities) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("accrue-store");
-        hc.setJdbcUrl(url + (url.contains("?") ? "&" : "?") + "useBulkStmts=true&cachePrepStmts=true&useServerPrepStmts=true");
-        hc.setUsername(user);
-        hc.setPassword(password);
+        // Connections come from StoreConnections, which retries an unreachable server every 100 ms instead of the
+        // pool's own backoff (up to 5 s): the node answers 00 again right after a store outage. Each connect is
+        // bounded by connectTimeout, each statement by socketTimeout (a server gone without a reset).
+        String jdbcUrl = url + (url.contains("?") ? "&" : "?") + "useBulkStmts=true&cachePrepStmts=true&useServerPrepStmts=true"
+                + (url.contains("connectTimeout=") ? "" : "&connectTimeout=" + s.connectTimeoutMs())
+                + (url.contains("socketTimeout=") ? "" : "&socketTimeout=" + s.socketTimeoutMs());
+        var pool = new java.util.concurrent.atomic.AtomicReference<HikariDataSource>();
+        hc.setDataSource(new StoreConnections(jdbcUrl, user, password, () -> pool.get() != null && pool.get().isClosed()));
         hc.setMaximumPoolSize(s.poolSizeMax());
         hc.setConnectionTimeout(s.connectTimeoutMs());
         hc.setValidationTimeout(Math.min(s.connectTimeoutMs(), 1000));
@@ -80,6 +85,7 @@ public final class Store implements AutoCloseable {
         // Start even when the database is not up yet; requests then fail with 96, not the process.
         hc.setInitializationFailTimeout(-1);
         HikariDataSource ds = new HikariDataSource(hc);
+        pool.set(ds);
         try {
             Flyway flyway = Flyway.configure()
                     .dataSource(ds)
