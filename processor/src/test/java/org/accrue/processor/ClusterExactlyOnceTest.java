@@ -157,6 +157,49 @@ class ClusterExactlyOnceTest {
     }
 
     @Test
+    void theNodesOwnMatchersWorkingAsTrafficArrivesSpendABudgetAndACardCapExactly(@TempDir Path dirA, @TempDir Path dirB)
+            throws Exception {
+        List<String> pans = pans(9);
+        int budgetPurchases = 120;
+        int cappedPurchases = 120;
+        try (Processor a = nodes.start(dirA, Map.of(), x -> x.scheduler(false))) {
+            // The catalog before B starts: a node reads a catalog changed elsewhere within its reload period (30 s).
+            setUp(a, dirA, pans);
+            try (Processor b = nodes.start(dirB, Map.of(), x -> x.scheduler(false))) {
+                trafficToBoth(a, b, pans, budgetPurchases, cappedPurchases);
+            }
+        }
+    }
+
+    private static void trafficToBoth(Processor a, Processor b, List<String> pans, int budgetPurchases, int cappedPurchases) {
+        try (IssuerConnection toA = new IssuerConnection("127.0.0.1", a.isoPort());
+             IssuerConnection toB = new IssuerConnection("127.0.0.1", b.isoPort())) {
+            List<CompletableFuture<WireMessage>> answers = new ArrayList<>();
+            for (int i = 0; i < Math.max(budgetPurchases, cappedPurchases); i++) {
+                IssuerConnection to = i % 2 == 0 ? toA : toB;
+                if (i < budgetPurchases) {
+                    answers.add(to.send(message("0200", pans.get(1 + i % 8), PURCHASE_MINOR, MID_BUDGET)));
+                }
+                if (i < cappedPurchases) {
+                    answers.add(to.send(message("0200", pans.get(0), PURCHASE_MINOR, MID_CAPPED)));
+                }
+            }
+            for (CompletableFuture<WireMessage> f : answers) {
+                assertThat(f.orTimeout(30, TimeUnit.SECONDS).join().get(39)).isEqualTo("00");
+            }
+            long all = budgetPurchases + cappedPurchases + 0L;
+            await("the nodes' matchers have matched every purchase", () ->
+                    sql(a, "select count(*) from match_outcome") == all && sql(a, "select count(*) from match_queue") == 0);
+
+            assertThat(a.matcher().matched() + b.matcher().matched()).as("each matched once, by one node").isEqualTo(all);
+            assertThat(sql(a, "select coalesce(sum(amount), 0) from reward where offer_id = 'bb-budget'")).isEqualTo(10_000);
+            assertThat(sql(a, "select coalesce(sum(amount), 0) from reward where offer_id = 'rd-capped'")).isEqualTo(1_000);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void aSchedulerOnEachNodeRunsAJobOncePerFireTimeAndAStartingNodeLeavesItsTriggerAsItWas(@TempDir Path dirA,
                                                                                           @TempDir Path dirB) {
         Map<String, String> everySecond = Map.of("accrue.jobs.enabled", "true", "accrue.jobs.schedule.expiry", "* * * * * ?",

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.accrue.processor.testing.Api;
+import org.accrue.config.JobName;
 import org.accrue.processor.testing.NodeSettings;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
@@ -59,6 +60,21 @@ class JobsApiTest {
         }
         assertThat(first.isRunning()).as("closing the second leaves the first's scheduler running").isTrue();
         assertThat(new Api(node.processor().httpPort()).get("/jobs", KEY_OPS).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aScheduleFireTimeIsRecordedOnceSoTheSecondNodeToFireItDoesNotRunIt(Node node) {
+        JobRuns runs = new JobRuns(node.processor().store().dataSource());
+        java.time.Instant fireTime = java.time.Instant.parse("2026-12-03T03:00:00Z");
+        java.time.Instant now = java.time.Instant.now();
+
+        assertThat(runs.insertScheduled(org.accrue.processor.ids.Ids.next("run"), JobName.TIERS, now, fireTime)).isTrue();
+        assertThat(runs.insertScheduled(org.accrue.processor.ids.Ids.next("run"), JobName.TIERS, now, fireTime))
+                .as("the same fire time fired by another node").isFalse();
+        assertThat(runs.insertScheduled(org.accrue.processor.ids.Ids.next("run"), JobName.TIERS, now,
+                fireTime.plusSeconds(3600))).as("the next fire time").isTrue();
+        assertThat(runs.insertScheduled(org.accrue.processor.ids.Ids.next("run"), JobName.EXPIRY, now, fireTime))
+                .as("another job's").isTrue();
     }
 
     @Test
