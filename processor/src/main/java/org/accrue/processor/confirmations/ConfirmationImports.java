@@ -86,6 +86,8 @@ public final class ConfirmationImports {
      * share the same cores. Another waits its turn (in arrival order).
      */
     private final java.util.concurrent.Semaphore applying = new java.util.concurrent.Semaphore(1, true);
+    /** How long an upload waits for another import of the same issuer file id (on another node) to finish applying. */
+    static final int FILE_LOCK_WAIT_SECONDS = 600;
 
     /**
      * "imp_" and 20 random lowercase letters (94 bits). Letters only: a hex id holds digit runs, and one of 13 or more
@@ -180,7 +182,7 @@ public final class ConfirmationImports {
                 return find(importId).orElseThrow(() -> new IllegalArgumentException("no import " + importId));
             }
             try {
-                return processHeld(importId);
+                return processHeld(importId, lock);
             } finally {
                 namedLock(lock, "release_lock(?)", importId);
             }
@@ -228,7 +230,7 @@ public final class ConfirmationImports {
         return out;
     }
 
-    private Import processHeld(String importId) {
+    private Import processHeld(String importId, Connection lock) throws SQLException {
         Import imp = find(importId).orElseThrow(() -> new IllegalArgumentException("no import " + importId));
         if (imp.status() != Status.RECEIVED) {
             return imp;
@@ -262,28 +264,22 @@ public final class ConfirmationImports {
                 Files.copy(raw, plain, StandardCopyOption.REPLACE_EXISTING);
             }
             log.debug("{} decrypted and verified at {} ms", importId, (System.nanoTime() - started) / 1_000_000);
-            String replayOf = replayOf(imp.issuerId(), headerFileId(plain), null);
-            if (replayOf != null) { // known from the header: no need to read further than a validation
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
-                    return duplicate(imp, ConfirmationFileReader.validate(in, imp.issuerId()), replayOf);
-                } catch (FileRejectedException e) {
-                    return reject(imp, raw, e.reason(), e.getMessage());
+            // The same file uploaded to two nodes is two imports, each under its own import lock, and each would find
+            // no applied copy before the other committed: both applied (issue 15). The check and the apply go under a
+            // lock of the (issuer, file id) too, so the second waits for the first and then finds it APPLIED.
+            String fileId = headerFileId(plain);
+            if (fileId != null && !fileLock(lock, "get_lock(?, " + FILE_LOCK_WAIT_SECONDS + ")", imp.issuerId(), fileId)) {
+                log.warn("confirmation import {}: file {} of {} is being applied elsewhere for over {} s; left RECEIVED, "
+                        + "processed again later", importId, fileId, imp.issuerId(), FILE_LOCK_WAIT_SECONDS);
+                return imp;
+            }
+            try {
+                return checkAndApply(imp, raw, plain, fileId, started);
+            } finally {
+                if (fileId != null) {
+                    fileLock(lock, "release_lock(?)", imp.issuerId(), fileId);
                 }
             }
-            ConfirmationParts.Result result = new ConfirmationParts(ds, applyParts, ConfirmationApply.CHUNK_LINES,
-                    partCommitted).apply(
-                    importId, imp.issuerId(), plain, clock.instant(), summary -> replayOf(imp.issuerId(), summary),
-                    (c, summary, outcomes) -> finish(c, importId, Status.APPLIED, null, null, summary, outcomes));
-            return switch (result) {
-                case ConfirmationParts.Result.Rejected r -> reject(imp, raw, r.reason().reason(), r.reason().getMessage());
-                case ConfirmationParts.Result.Replay r -> duplicate(imp, r.summary(), r.appliedBy());
-                case ConfirmationParts.Result.Applied a -> {
-                    Files.deleteIfExists(raw);
-                    log.info("confirmation file {} of {} applied in {} ms: {}", a.summary().fileId(), imp.issuerId(),
-                            (System.nanoTime() - started) / 1_000_000, a.outcomes());
-                    yield find(importId).orElseThrow();
-                }
-            };
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("confirmation import " + importId, e);
         } finally {
@@ -293,6 +289,54 @@ public final class ConfirmationImports {
                 log.warn("could not delete the work copy of {}: {}", importId, e.toString());
             }
         }
+    }
+
+    /**
+     * A MariaDB named lock of an issuer's file id (names are at most 64 characters, so the database, issuer and file id
+     * are hashed); dropped by the server with a dead node's connection.
+     */
+    private static boolean fileLock(Connection c, String call, String issuerId, String fileId) throws SQLException {
+        String name;
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((c.getCatalog() + "|" + issuerId + "|" + fileId)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            name = "accrue.recon." + java.util.HexFormat.of().formatHex(h, 0, 20);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        try (PreparedStatement ps = c.prepareStatement("select " + call)) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) == 1;
+            }
+        }
+    }
+
+    /** The replay check and the apply of a decrypted file, under its (issuer, file id) lock when it names one. */
+    private Import checkAndApply(Import imp, Path raw, Path plain, String fileId, long started) throws IOException {
+        String importId = imp.importId();
+        String replayOf = replayOf(imp.issuerId(), fileId, null);
+        if (replayOf != null) { // known from the header: no need to read further than a validation
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
+                return duplicate(imp, ConfirmationFileReader.validate(in, imp.issuerId()), replayOf);
+            } catch (FileRejectedException e) {
+                return reject(imp, raw, e.reason(), e.getMessage());
+            }
+        }
+        ConfirmationParts.Result result = new ConfirmationParts(ds, applyParts, ConfirmationApply.CHUNK_LINES,
+                partCommitted).apply(
+                importId, imp.issuerId(), plain, clock.instant(), summary -> replayOf(imp.issuerId(), summary),
+                (c, summary, outcomes) -> finish(c, importId, Status.APPLIED, null, null, summary, outcomes));
+        return switch (result) {
+            case ConfirmationParts.Result.Rejected r -> reject(imp, raw, r.reason().reason(), r.reason().getMessage());
+            case ConfirmationParts.Result.Replay r -> duplicate(imp, r.summary(), r.appliedBy());
+            case ConfirmationParts.Result.Applied a -> {
+                Files.deleteIfExists(raw);
+                log.info("confirmation file {} of {} applied in {} ms: {}", a.summary().fileId(), imp.issuerId(),
+                        (System.nanoTime() - started) / 1_000_000, a.outcomes());
+                yield find(importId).orElseThrow();
+            }
+        };
     }
 
     /** The issuer's whole public key ring: its signing key verifies the files it sends. */

@@ -24,10 +24,13 @@ import java.util.List;
 import java.util.Set;
 
 import org.accrue.processor.exceptions.Exceptions;
+import org.accrue.processor.store.Sql;
 import org.hibernate.StatelessSession;
 
 final class JournalInserts {
     static final int ID_BLOCK = 1000;
+    /** Message ids in one outbox INSERT ... SELECT (well under MariaDB's 65,535 placeholders). */
+    private static final int OUTBOX_IN_LIST_MAX = 1000;
 
     // The writer thread's own.
     private long nextId;
@@ -38,19 +41,28 @@ final class JournalInserts {
             return;
         }
         s.doWork(c -> {
-            try (PreparedStatement ps = c.prepareStatement(CardMessageEntity.INSERT_SQL);
-                 PreparedStatement outbox = c.prepareStatement("insert into match_queue (message_id, lane) values (?, ?)")) {
-                for (CardMessageEntity e : rows) {
-                    long id = nextId(c);
-                    e.bind(ps, id);
+            long[] ids = new long[rows.size()];
+            try (PreparedStatement ps = c.prepareStatement(CardMessageEntity.INSERT_SQL)) {
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = nextId(c);
+                    rows.get(i).bind(ps, ids[i]);
                     ps.addBatch();
-                    outbox.setLong(1, id);
-                    outbox.setInt(2, MessageJournal.matchLane(e.cardId()));
-                    outbox.addBatch();
                 }
                 ps.executeBatch();
-                // The outbox row commits with the message: matching sees every stored message exactly once.
-                outbox.executeBatch();
+            }
+            // The outbox rows commit with the messages: matching sees every stored message exactly once. Each carries
+            // its message's seq (the store's arrival order, V18), read back in the same statement: ids are not in
+            // arrival order across writers and nodes, seq is, and the matcher goes by it.
+            for (int from = 0; from < ids.length; from += OUTBOX_IN_LIST_MAX) {
+                int to = Math.min(ids.length, from + OUTBOX_IN_LIST_MAX);
+                try (PreparedStatement outbox = c.prepareStatement("insert into match_queue (message_id, lane, seq) "
+                        + "select id, mod(card_id, ?), seq from card_message where id in (" + Sql.marks(to - from) + ")")) {
+                    outbox.setInt(1, MessageJournal.MATCH_LANES);
+                    for (int i = from; i < to; i++) {
+                        outbox.setLong(i - from + 2, ids[i]);
+                    }
+                    outbox.executeUpdate();
+                }
             }
         });
     }

@@ -100,7 +100,7 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
         watchdog.start(commitDeadline);
     }
 
-    /** The matcher lane of a card's messages. */
+    /** The matcher lane of a card's messages (JournalInserts computes the same in SQL: mod(card_id, MATCH_LANES)). */
     public static int matchLane(long cardId) {
         return (int) Math.floorMod(cardId, (long) MATCH_LANES);
     }

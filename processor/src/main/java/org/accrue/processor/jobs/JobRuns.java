@@ -1,6 +1,7 @@
 /*
  * The job_run table, its one owner: every run, scheduled or requested, is a
- * row QUEUED -> RUNNING -> SUCCEEDED | FAILED | SKIPPED | ABANDONED, read
+ * row QUEUED -> RUNNING -> SUCCEEDED | FAILED | SKIPPED | ABANDONED (a
+ * scheduled one with the fire time it was for, one row per fire time), read
  * back as a typed Run (the job a JobName, the status a RunStatus). Jobs
  * decides when a run moves; this class only records it. The named lock that
  * keeps a job to one run at a time across the cluster lives here too, since
@@ -41,15 +42,36 @@ final class JobRuns {
     }
 
     void insert(String runId, JobName job, String requestedBy, Instant at) {
+        insert(runId, job, requestedBy, at, null);
+    }
+
+    /**
+     * Records the run of a schedule's fire time, unless a run of that fire time is recorded already (another node fired
+     * it too: uk_job_run_fire, V18); false then, and this node must not run it.
+     */
+    boolean insertScheduled(String runId, JobName job, Instant at, Instant scheduledFor) {
+        try {
+            insert(runId, job, "schedule", at, java.util.Objects.requireNonNull(scheduledFor, "scheduledFor"));
+            return true;
+        } catch (Sql.StoreException e) {
+            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void insert(String runId, JobName job, String requestedBy, Instant at, Instant scheduledFor) {
         Sql.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("insert into job_run (run_id, job_name, requested_by, status, "
-                    + "created_at) values (?, ?, ?, ?, ?)")) {
+                    + "created_at, scheduled_at) values (?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, runId);
                 ps.setString(2, job.id());
                 ps.setString(3, requestedBy.length() > REQUESTED_BY_CHARS_MAX
                         ? requestedBy.substring(0, REQUESTED_BY_CHARS_MAX) : requestedBy);
                 ps.setString(4, RunStatus.QUEUED.name());
                 ps.setTimestamp(5, Sql.ts(at));
+                ps.setTimestamp(6, scheduledFor == null ? null : Sql.ts(scheduledFor));
                 return ps.executeUpdate();
             }
         });

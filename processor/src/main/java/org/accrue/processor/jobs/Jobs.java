@@ -12,6 +12,13 @@
  * drops. The jobs themselves are idempotent: whatever a killed run committed
  * stays done, the rest is done by the next run.
  *
+ * Once per fire time: a node starting leaves a trigger whose cron is unchanged as
+ * it is (replacing it fired again a time another node had just fired), and a
+ * scheduled run's job_run row carries its fire time under a unique key, so a
+ * fire time that two nodes fire anyway is run by the one that recorded it.
+ * Each node has a scheduler instance of its own, also when two nodes share a
+ * JVM (newScheduler).
+ *
  * Every run, scheduled or requested, is a job_run row (JobRuns): QUEUED -> RUNNING ->
  * SUCCEEDED | FAILED | SKIPPED (another node held the lock) | ABANDONED (its
  * node died; noticed when the lock is free again).
@@ -64,6 +71,9 @@ public final class Jobs implements AutoCloseable {
     private static final String SCHEDULER_NAME = "accrue";
     private static final String CONTEXT_KEY = "accrue.jobs";
     private static final long AWAIT_RECHECK_MS = 200;
+    private static final java.util.TimeZone SCHEDULE_ZONE = java.util.TimeZone.getTimeZone("UTC");
+    /** Guards Quartz's JVM-wide SchedulerRepository while a node makes its scheduler (newScheduler). */
+    private static final Object REPOSITORY = new Object();
 
     public enum RunStatus { QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED, ABANDONED }
 
@@ -140,14 +150,7 @@ public final class Jobs implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
         p.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
         try {
-            // Quartz keeps one scheduler per name per JVM, and the name is the cluster's: a second node in this JVM
-            // would be handed the first node's scheduler and run its jobs with the first node's services.
-            Scheduler running = org.quartz.impl.SchedulerRepository.getInstance().lookup(SCHEDULER_NAME);
-            if (running != null && !running.isShutdown()) {
-                throw new IllegalStateException("a job scheduler already runs in this JVM (another node's); start this "
-                        + "node with Processor.builder(config).scheduler(false), or run it in a JVM of its own");
-            }
-            Scheduler s = new StdSchedulerFactory(p).getScheduler();
+            Scheduler s = newScheduler(p);
             Jobs j = new Jobs(ds, clock, Map.copyOf(jobs), config.crons(), s, s.getSchedulerInstanceId());
             s.getContext().put(CONTEXT_KEY, j);
             j.abandonOrphans();
@@ -162,16 +165,26 @@ public final class Jobs implements AutoCloseable {
                     continue;
                 }
                 Trigger t = TriggerBuilder.newTrigger().withIdentity(tk).forJob(detail)
-                        .withSchedule(CronScheduleBuilder.cronSchedule(cron).inTimeZone(java.util.TimeZone.getTimeZone("UTC"))
+                        .withSchedule(CronScheduleBuilder.cronSchedule(cron).inTimeZone(SCHEDULE_ZONE)
                                 .withMisfireHandlingInstructionFireAndProceed())
                         .build();
-                if (s.checkExists(tk)) {
+                Trigger stored = s.getTrigger(tk);
+                if (stored != null && sameSchedule(stored, cron, detail.getKey())) {
+                    // Left alone: replacing it recomputes its next fire time from now, which fires again a time
+                    // another node fired a moment ago (or skips one it had acquired). Every node starts this way.
+                    continue;
+                }
+                if (stored != null) {
                     s.rescheduleJob(tk, t);
                 } else {
                     try {
                         s.scheduleJob(t);
                     } catch (org.quartz.ObjectAlreadyExistsException raced) {
-                        s.rescheduleJob(tk, t); // another node scheduled it at the same moment
+                        // another node scheduled it at the same moment: theirs stays unless the schedule differs
+                        Trigger theirs = s.getTrigger(tk);
+                        if (theirs == null || !sameSchedule(theirs, cron, detail.getKey())) {
+                            s.rescheduleJob(tk, t);
+                        }
                     }
                 }
             }
@@ -181,6 +194,31 @@ public final class Jobs implements AutoCloseable {
         } catch (SchedulerException e) {
             throw new IllegalStateException("the job scheduler did not start: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * This node's own scheduler. Quartz keeps schedulers in a JVM-wide SchedulerRepository by name, and the name is the
+     * cluster's (QRTZ_ rows are the cluster's by SCHED_NAME), so a second node in one JVM (tests, the bench) would be
+     * handed the first node's scheduler, running jobs with the first node's services, or refused. The factory binds
+     * the new scheduler under the name; it is unbound at once, under a lock, so each node's is its own instance (its
+     * own instance id, threads and context) while all of them are the one clustered scheduler in the store.
+     */
+    private static Scheduler newScheduler(Properties p) throws SchedulerException {
+        synchronized (REPOSITORY) {
+            org.quartz.impl.SchedulerRepository repository = org.quartz.impl.SchedulerRepository.getInstance();
+            Scheduler s = new StdSchedulerFactory(p).getScheduler();
+            if (repository.lookup(SCHEDULER_NAME) == s) {
+                repository.remove(SCHEDULER_NAME);
+            }
+            return s;
+        }
+    }
+
+    /** Whether a stored trigger already fires the job on this cron in UTC (then it is kept as it is). */
+    private static boolean sameSchedule(Trigger stored, String cron, JobKey job) {
+        return stored instanceof org.quartz.CronTrigger ct && cron.equals(ct.getCronExpression())
+                && ct.getTimeZone() != null && SCHEDULE_ZONE.getID().equals(ct.getTimeZone().getID())
+                && job.equals(stored.getJobKey());
     }
 
     public boolean isRunning() {
@@ -284,6 +322,17 @@ public final class Jobs implements AutoCloseable {
                                 + context.getJobDetail().getKey().getName()));
                 String runId = context.getMergedJobDataMap().getString("runId");
                 String by = context.isRecovering() ? "recovery" : "schedule";
+                if (runId == null && !context.isRecovering() && context.getScheduledFireTime() != null) {
+                    // A fire time of the schedule: one run per fire time, whichever node fires it (uk_job_run_fire).
+                    runId = Ids.next("run");
+                    Instant fireTime = context.getScheduledFireTime().toInstant();
+                    if (!jobs.runs.insertScheduled(runId, job, jobs.clock.instant(), fireTime)) {
+                        log.info("job {} fire time {} already run by another node; not run here", job, fireTime);
+                        return;
+                    }
+                    jobs.execute(job, runId, by);
+                    return;
+                }
                 if (runId == null || context.isRecovering()) {
                     if (runId != null) {
                         jobs.finish(runId, RunStatus.ABANDONED, "its node stopped mid-run; recovered by " + jobs.node);

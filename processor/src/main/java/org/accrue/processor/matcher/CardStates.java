@@ -72,9 +72,9 @@ final class CardStates {
         cards.add(cardId);
     }
 
-    /** The card's history for the engine, for message {@code beforeMessageId}. */
-    CardState of(long cardId, long beforeMessageId) {
-        return new BatchCardState(cardId, beforeMessageId);
+    /** The card's history for the engine, for the message whose seq (arrival order, V18) is {@code beforeSeq}. */
+    CardState of(long cardId, long beforeSeq) {
+        return new BatchCardState(cardId, beforeSeq);
     }
 
     /** A reward the batch earned: it counts toward its card's caps from now on, when the offer's list is read already. */
@@ -160,16 +160,19 @@ final class CardStates {
     /** A card's state as the engine asks for it, answered from the batch's caches (tier and last purchase from the store). */
     private final class BatchCardState implements CardState {
         private final long cardId;
-        private final long beforeMessageId;
+        private final long beforeSeq;
         private String tier;
         private boolean tierKnown;
 
-        BatchCardState(long cardId, long beforeMessageId) {
+        BatchCardState(long cardId, long beforeSeq) {
             this.cardId = cardId;
-            this.beforeMessageId = beforeMessageId;
+            this.beforeSeq = beforeSeq;
         }
 
-        /** The highest tier whose threshold the card's cleared spend over the trailing 12 months, before this purchase, reaches. */
+        /**
+         * The highest tier whose threshold the card's cleared spend over the trailing 12 months, before this purchase,
+         * reaches. "Before" is arrival order (seq): message ids are not, across nodes (V18).
+         */
         @Override
         public String tier() {
             if (tierKnown || tierThresholds.isEmpty()) {
@@ -179,12 +182,12 @@ final class CardStates {
             long spend;
             try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(case when processing_code like '20%' "
                     + "then -amount_minor else amount_minor end), 0) from card_message where card_id = ? and currency = ? "
-                    + "and received_at >= ? and id < ? and (mti like '020%' or mti like '022%') "
+                    + "and received_at >= ? and seq < ? and (mti like '020%' or mti like '022%') "
                     + "and (processing_code like '00%' or processing_code like '09%' or processing_code like '20%')")) {
                 ps.setLong(1, cardId);
                 ps.setString(2, tierCurrency);
                 ps.setTimestamp(3, Sql.ts(now.minus(Duration.ofDays(365))));
-                ps.setLong(4, beforeMessageId);
+                ps.setLong(4, beforeSeq);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     spend = rs.getLong(1);

@@ -118,6 +118,36 @@ final class MatchBatch {
         return !done.contains(messageId) && MatchQueue.queued(c, messageId);
     }
 
+    /**
+     * The purchase a refund names by DE37 (token + DE37, not a refund or reversal itself) that is stored but not matched
+     * yet: its message id, or null. Stored on another node, or put back for later, it may not have rewards yet.
+     */
+    Long unmatchedPurchase(StoredMessage refund) throws SQLException {
+        if (refund.rrn() == null) {
+            return null;
+        }
+        try (PreparedStatement ps = c.prepareStatement("select m.id from card_message m join match_queue q on q.message_id = m.id "
+                + "where m.pan_token = ? and m.rrn = ? and m.id <> ? and m.mti not like '04%' "
+                + "and m.processing_code not like '20%' order by m.seq")) {
+            ps.setString(1, refund.panToken());
+            ps.setString(2, refund.rrn());
+            ps.setLong(3, refund.id());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!done.contains(rs.getLong(1))) {
+                        return rs.getLong(1);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** When a message still queued is due: null when it is not queued (or matched earlier in this batch). */
+    Instant dueAt(long messageId) throws SQLException {
+        return done.contains(messageId) ? null : MatchQueue.dueAt(c, messageId);
+    }
+
     void retry(long messageId, Instant notBefore) throws SQLException {
         MatchQueue.retry(c, messageId, notBefore);
     }
@@ -144,28 +174,32 @@ final class MatchBatch {
         }
     }
 
+    /** Whether an auth of the message's purchase arrived before it (seq: arrival order, whatever node stored it). */
     boolean authSeen(StoredMessage m) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select 1 from card_message where pan_token = ? and rrn <=> ? "
-                + "and auth_id <=> ? and mti like '01%' and id < ? limit 1")) {
+                + "and auth_id <=> ? and mti like '01%' and seq < ? limit 1")) {
             ps.setString(1, m.panToken());
             ps.setString(2, m.rrn());
             ps.setString(3, m.authId());
-            ps.setLong(4, m.id());
+            ps.setLong(4, m.seq());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
         }
     }
 
-    /** The purchase a reversal names (DE90, or token + DE37 + DE38 + amount when DE90 is zero-filled); null if not here. */
+    /**
+     * The purchase a reversal names (DE90, or token + DE37 + DE38 + amount when DE90 is zero-filled), the first to
+     * arrive (seq) when several match; null if not here.
+     */
     Original original(StoredMessage m) throws SQLException {
         StoredMessage.Original de90 = m.original();
         boolean zeroFilled = de90.zeroFilledKey();
         String sql = zeroFilled
                 ? "select pan_token, rrn, auth_id, amount_minor, acquirer_id, id from card_message where pan_token = ? "
-                + "and rrn <=> ? and auth_id <=> ? and amount_minor = ? and (mti like '01%' or mti like '02%') order by id limit 1"
+                + "and rrn <=> ? and auth_id <=> ? and amount_minor = ? and (mti like '01%' or mti like '02%') order by seq limit 1"
                 : "select pan_token, rrn, auth_id, amount_minor, acquirer_id, id from card_message where mti like ? and stan = ? "
-                + "and transmitted = ? and (mti like '01%' or mti like '02%') order by id";
+                + "and transmitted = ? and (mti like '01%' or mti like '02%') order by seq";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             if (zeroFilled) {
                 ps.setString(1, m.panToken());
@@ -271,8 +305,8 @@ final class MatchBatch {
         }
     }
 
-    /** The card's history for the engine, for message {@code beforeMessageId}: caps and activations from the batch. */
-    CardState cardState(long cardId, long beforeMessageId) {
-        return cardStates.of(cardId, beforeMessageId);
+    /** The card's history for the engine, for the message that arrived {@code beforeSeq}: caps and activations from the batch. */
+    CardState cardState(long cardId, long beforeSeq) {
+        return cardStates.of(cardId, beforeSeq);
     }
 }

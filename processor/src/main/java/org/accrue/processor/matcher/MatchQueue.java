@@ -1,8 +1,8 @@
 /*
- * The matcher's side of match_queue, the journal's outbox: taking due rows lane by lane (locked, SKIP LOCKED so
- * another node takes others), putting a row back for later, charging a message that failed alone, and moving it out
- * as a MATCH_QUARANTINED exception after RewardMatcher.FAILURES_MAX failures (RewardMatcher's header: why 3). Every
- * method runs in the caller's transaction.
+ * The matcher's side of match_queue, the journal's outbox: taking due rows lane by lane (a lane's match_lane row
+ * locked, SKIP LOCKED, so one worker of the cluster has it) in arrival (seq) order, putting a row back for later,
+ * charging a message that failed alone, and moving it out as a MATCH_QUARANTINED exception after
+ * RewardMatcher.FAILURES_MAX failures (RewardMatcher's header: why 3). Every method runs in the caller's transaction.
  */
 package org.accrue.processor.matcher;
 
@@ -28,42 +28,93 @@ final class MatchQueue {
     private MatchQueue() {
     }
 
-    /** A due queue row as taken: the message, and how often it failed alone before. */
-    record Queued(long messageId, int failures) {
+    /** A due queue row as taken: the message, its place in arrival order (seq, V18), how often it failed alone. */
+    record Queued(long messageId, long seq, int failures) {
     }
 
     /**
-     * Due queue rows of the lanes, oldest first in each lane (ix_match_queue_lane), locked for this transaction
-     * (another node skips them); in id order, so each card's messages are handled in the order they were stored.
+     * Due queue rows of those of {@code lanes} that no other worker holds, oldest first (ix_match_queue_lane_seq), in
+     * seq order: the store's arrival order, whatever node stored each message (ids are not: V18). A lane is taken by
+     * locking its match_lane row (SKIP LOCKED: a lane another worker, of this node or another, is matching is left to
+     * it) for the caller's transaction, so one worker in the cluster matches a lane at a time and a card's messages
+     * are matched one after the other, in the order they arrived, and its caps read and spent by one transaction.
      */
     static List<Queued> takeDue(Connection c, Instant now, int[] lanes, int batchSizeMax) throws SQLException {
+        List<Integer> held = lockLanes(c, lanes);
+        if (held.isEmpty()) {
+            return List.of();
+        }
         List<Queued> due = new ArrayList<>();
-        int perLane = Math.max(1, batchSizeMax / lanes.length);
-        try (PreparedStatement ps = c.prepareStatement("select message_id, failures from match_queue where lane = ? "
-                + "and not_before <= ? order by message_id limit ? for update skip locked")) {
-            for (int lane : lanes) {
+        int perLane = Math.max(1, batchSizeMax / held.size());
+        try (PreparedStatement ps = c.prepareStatement("select message_id, seq, failures from match_queue where lane = ? "
+                + "and not_before <= ? order by seq limit ? for update")) {
+            for (int lane : held) {
                 ps.setInt(1, lane);
                 ps.setTimestamp(2, Sql.ts(now));
                 ps.setInt(3, perLane);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        due.add(new Queued(rs.getLong(1), rs.getInt(2)));
+                        due.add(new Queued(rs.getLong(1), rs.getLong(2), rs.getInt(3)));
                     }
                 }
             }
         }
-        due.sort(java.util.Comparator.comparingLong(Queued::messageId));
+        due.sort(java.util.Comparator.comparingLong(Queued::seq));
         return due;
     }
 
-    /** Locks one queue row if it is still due and no other node has it. */
+    /** Locks the match_lane rows of {@code lanes} nobody holds, for this transaction; returns the lanes it holds. */
+    private static List<Integer> lockLanes(Connection c, int[] lanes) throws SQLException {
+        List<Integer> held = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select lane from match_lane where lane in (" + Sql.marks(lanes.length)
+                + ") order by lane for update skip locked")) {
+            for (int i = 0; i < lanes.length; i++) {
+                ps.setInt(i + 1, lanes[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    held.add(rs.getInt(1));
+                }
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Locks one queue row if it is still due and its lane is free (the lane then held for this transaction, as
+     * takeDue holds it): a message matched alone never overtakes its card's messages on another worker.
+     */
     static boolean takeOne(Connection c, long messageId, Instant now) throws SQLException {
+        int lane;
+        try (PreparedStatement ps = c.prepareStatement("select lane from match_queue where message_id = ? and not_before <= ?")) {
+            ps.setLong(1, messageId);
+            ps.setTimestamp(2, Sql.ts(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false; // matched meanwhile, or not due
+                }
+                lane = rs.getInt(1);
+            }
+        }
+        if (lockLanes(c, new int[] {lane}).isEmpty()) {
+            return false; // another worker is matching the lane: tried again with the next batch
+        }
         try (PreparedStatement ps = c.prepareStatement("select 1 from match_queue where message_id = ? and not_before <= ? "
-                + "for update skip locked")) {
+                + "for update")) {
             ps.setLong(1, messageId);
             ps.setTimestamp(2, Sql.ts(now));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
+            }
+        }
+    }
+
+    /** When a queued message is due (null: it is not queued). */
+    static Instant dueAt(Connection c, long messageId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select not_before from match_queue where message_id = ?")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Sql.instant(rs, 1) : null;
             }
         }
     }
@@ -205,11 +256,12 @@ final class MatchQueue {
                 cardId = rs.getLong(1);
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, lane, not_before, attempts, failures) "
-                + "values (?, ?, ?, 0, 0) on duplicate key update failures = 0, not_before = values(not_before)")) {
-            ps.setLong(1, messageId);
-            ps.setInt(2, MessageJournal.matchLane(cardId));
-            ps.setTimestamp(3, Sql.ts(now));
+        try (PreparedStatement ps = c.prepareStatement("insert into match_queue (message_id, lane, seq, not_before, attempts, "
+                + "failures) select id, ?, seq, ?, 0, 0 from card_message where id = ? "
+                + "on duplicate key update failures = 0, not_before = values(not_before)")) {
+            ps.setInt(1, MessageJournal.matchLane(cardId));
+            ps.setTimestamp(2, Sql.ts(now));
+            ps.setLong(3, messageId);
             ps.executeUpdate();
         }
         return true;

@@ -7,7 +7,8 @@
  *   0220 clearing            -> clears the auth's rewards (or earns, when no auth came)
  *   02xx refund (DE3 20)     -> reduces the purchase's rewards in proportion (same DE37; failing that, the card's
  *                               latest purchase at the MID within its return period), the share measured in the
- *                               currency of each reward's base (DE4, or DE6 when the base was the billed amount)
+ *                               currency of each reward's base (DE4, or DE6 when the base was the billed amount);
+ *                               a purchase with its DE37 stored but not matched yet is waited for
  *   04xx reversal            -> finds the original by DE90 (or, zero-filled, by token + DE37 + DE38 + amount);
  *                               DE95 reduces in proportion, otherwise all; an original not yet here is retried
  * and the sweep's: cleared rewards AVAILABLE after their return period, auths never cleared EXPIRED.
@@ -61,7 +62,7 @@ final class RewardLifecycle {
             return reverse(m);
         }
         if (m.kind() == TransactionKind.REFUND && m.mti().isFinancial()) {
-            refund(m);
+            return refund(m);
         } else if (m.kind() != TransactionKind.PURCHASE) {
             w.outcome(m, null, "NONE", 0, "processing code " + m.processingCode() + " is not rewarded");
         } else {
@@ -77,14 +78,20 @@ final class RewardLifecycle {
         }
     }
 
-    private void refund(StoredMessage m) throws SQLException {
+    private Handled refund(StoredMessage m) throws SQLException {
+        // Its purchase stored but not matched yet (stored on another node and put back, or failed once and waiting):
+        // its rewards do not exist yet, so the refund would reduce nothing, or the card's previous purchase at the MID.
+        Long unmatched = w.unmatchedPurchase(m);
+        if (unmatched != null) {
+            return waitFor(unmatched);
+        }
         List<Reward> rewards = w.rewardsByRrn(m.rrnKey());
         if (rewards.isEmpty()) {
             rewards = w.rewardsOfLatestPurchaseAt(m); // failing DE37: same card and MID, within the return period
         }
         if (rewards.isEmpty()) {
             w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37, or at this MID within its return period");
-            return;
+            return Handled.DONE;
         }
         int reduced = 0;
         List<String> unmeasured = new ArrayList<>();
@@ -110,6 +117,17 @@ final class RewardLifecycle {
                     + "(DE4 is " + m.amount().currency() + (m.billing() == null ? ", no DE6" : ", DE6 " + m.billing().currency()) + ")";
         }
         w.outcome(m, null, "NONE", 0, detail);
+        return Handled.DONE;
+    }
+
+    /**
+     * A refund or reversal whose purchase is queued, not matched: looked at again as soon as the purchase is due
+     * (SOON: the next batch, which matches the purchase first, being earlier in seq or due now), or after RETRY_AFTER
+     * while the purchase waits for a later try (it failed alone), rather than at every batch meanwhile.
+     */
+    private Handled waitFor(long purchaseMessageId) throws SQLException {
+        Instant due = w.dueAt(purchaseMessageId);
+        return due == null || !due.isAfter(now) ? Handled.SOON : Handled.LATER;
     }
 
     /** An auth, a 0200 or a clearing: clears the lifecycle's rewards when it has some (or had an auth), else earns. */
@@ -130,7 +148,7 @@ final class RewardLifecycle {
 
     private void earn(StoredMessage m, boolean cleared) throws SQLException {
         Purchase p = purchaseOf(m);
-        MatchResult r = engine.match(p, w.cardState(m.cardId(), m.id()), w::budgetSpent);
+        MatchResult r = engine.match(p, w.cardState(m.cardId(), m.seq()), w::budgetSpent);
         StringBuilder detail = new StringBuilder();
         for (Earned e : r.earned()) {
             Offer o = e.offer();
@@ -180,9 +198,9 @@ final class RewardLifecycle {
             return Handled.LATER; // the original may still come: look again later
         }
         if (w.queued(orig.messageId())) {
-            // The original is stored but not matched yet (it came later, so it has a higher id): its rewards do not
-            // exist yet. Look again as soon as this batch has matched it.
-            return Handled.SOON;
+            // The original is stored but not matched yet (stored later, or on another node, or waiting after a failure):
+            // its rewards do not exist yet. Look again once it is matched.
+            return waitFor(orig.messageId());
         }
         List<Reward> rewards = w.rewardsByLifecycle(orig.lifecycleKey());
         for (Reward r : rewards) {

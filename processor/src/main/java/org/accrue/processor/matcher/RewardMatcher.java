@@ -1,7 +1,7 @@
 /*
  * Turns stored card messages into rewards, off the acknowledgement path. The
  * journal leaves an outbox row (match_queue) with every stored message; this
- * worker takes due rows in id order, runs the pure matching engine and the
+ * worker takes due rows in arrival (seq) order, runs the pure matching engine and the
  * reward lifecycle on them, and writes rewards, ledger entries and the
  * "why" of each purchase in the same transaction that removes the rows from
  * the queue: a crash repeats a batch, never half of it, and a purchase is
@@ -106,7 +106,8 @@ public final class RewardMatcher implements AutoCloseable {
 
     /**
      * {@code workerCount} workers (1..LANES), each on its own connection, each taking only its own lanes of the queue
-     * (lane % workerCount == its index): a card's messages are always matched by one worker, in id order.
+     * (lane % workerCount == its index), and of those the lanes no other worker of the cluster holds (MatchQueue.takeDue):
+     * a card's messages are always matched by one worker at a time, in arrival order, whichever node stored them.
      */
     public RewardMatcher(SessionFactory sessions, Catalog catalog, InstantSource clock, Duration clearingWindow,
                          String tierCurrency, Map<String, Long> tierThresholds, int workerCount) {
@@ -343,7 +344,7 @@ public final class RewardMatcher implements AutoCloseable {
      * The matcher's transactions read what is committed when each statement runs (the pool restores the default after):
      * workers match side by side, and an offer's budget is summed after its row lock is held (MatchBatch.budgetSpent),
      * so the sum must see what the worker that held the lock before has committed, not a snapshot from before it.
-     * A card's own messages never race: one lane, one worker.
+     * A card's own messages never race: one lane, held by one worker of the cluster at a time (match_lane, V18).
      */
     private static void readCommitted(Connection c) throws SQLException {
         if (c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {

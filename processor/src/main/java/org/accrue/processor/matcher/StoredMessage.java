@@ -30,7 +30,7 @@ import org.accrue.iso8583.TransactionKind;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.money.Money;
 
-record StoredMessage(long id, Mti mti, long cardId, String issuerId, String panToken, String processingCode,
+record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, String panToken, String processingCode,
                      TransactionKind kind, Money amount, Money billing, long tipMinor, LocalTime localTime, MonthDay localDate,
                      String mcc, PurchaseChannel channel, String acquirerId, String rrn, String authId, String merchantId,
                      String acceptorName, Original original, Long replacementAmountMinor, Instant receivedAt) {
@@ -47,11 +47,11 @@ record StoredMessage(long id, Mti mti, long cardId, String issuerId, String panT
     private static final String COLUMNS = "m.id, m.mti, m.card_id, m.pan_token, m.processing_code, m.amount_minor, "
             + "m.currency, m.billing_amount_minor, m.billing_currency, m.local_time, m.local_date, "
             + "m.mcc, m.pos_entry_mode, m.acquirer_id, m.rrn, m.auth_id, m.merchant_id, m.acceptor_name, m.tip_minor, "
-            + "m.orig_mti, m.orig_stan, m.orig_transmitted, m.orig_acquirer_id, m.replacement_amount_minor, m.received_at";
+            + "m.orig_mti, m.orig_stan, m.orig_transmitted, m.orig_acquirer_id, m.replacement_amount_minor, m.received_at, m.seq";
 
     /**
-     * The messages {@code ids} by primary key, in id order, each with its card's issuer; a message whose card cannot be
-     * read has none (the caller reports it).
+     * The messages {@code ids} by primary key, in arrival order (seq, V18: ids from per-writer blocks are not, across
+     * nodes), each with its card's issuer; a message whose card cannot be read has none (the caller reports it).
      */
     static List<StoredMessage> read(Connection c, List<Long> ids) throws SQLException {
         List<StoredMessage> messages = new ArrayList<>();
@@ -60,7 +60,7 @@ record StoredMessage(long id, Mti mti, long cardId, String issuerId, String panT
         // ix_card_message_card (1,900 purchases/s at 2 million stored), a straight_join copied every message row into
         // a join buffer and compared it with every card (a fifth of mariadbd's CPU under perf). Issue 13.
         try (PreparedStatement ps = c.prepareStatement("select " + COLUMNS
-                + " from card_message m where m.id in (" + Sql.marks(ids.size()) + ") order by m.id")) {
+                + " from card_message m where m.id in (" + Sql.marks(ids.size()) + ") order by m.seq")) {
             for (int i = 0; i < ids.size(); i++) {
                 ps.setLong(i + 1, ids.get(i));
             }
@@ -96,7 +96,7 @@ record StoredMessage(long id, Mti mti, long cardId, String issuerId, String panT
         String localTime = rs.getString(10);
         String localDate = rs.getString(11);
         String origMti = rs.getString(20);
-        return new StoredMessage(id, Mti.of(rs.getString(2)), rs.getLong(3), null, rs.getString(4), processingCode,
+        return new StoredMessage(id, rs.getLong(26), Mti.of(rs.getString(2)), rs.getLong(3), null, rs.getString(4), processingCode,
                 TransactionKind.of(processingCode), money(id, 49, rs.getLong(6), rs.getString(7)),
                 billingMinor == null ? null : money(id, 51, billingMinor, rs.getString(9)), rs.getLong(19),
                 localTime == null ? null : LocalTime.of(Integer.parseInt(localTime.substring(0, 2)),
@@ -121,7 +121,7 @@ record StoredMessage(long id, Mti mti, long cardId, String issuerId, String panT
 
     /** This message with its card's issuer. */
     private StoredMessage withIssuer(String issuer) {
-        return new StoredMessage(id, mti, cardId, issuer, panToken, processingCode, kind, amount, billing, tipMinor,
+        return new StoredMessage(id, seq, mti, cardId, issuer, panToken, processingCode, kind, amount, billing, tipMinor,
                 localTime, localDate, mcc, channel, acquirerId, rrn, authId, merchantId, acceptorName, original,
                 replacementAmountMinor, receivedAt);
     }

@@ -206,14 +206,15 @@ public final class MatcherRewards implements AutoCloseable {
 
     /**
      * A refund without a DE37 match: the rewards of the card's (token's) latest open purchase at the MID within its
-     * return period.
+     * return period. Latest by the purchase message's arrival (card_message.seq): reward row ids come from per-node
+     * blocks and are not in that order across nodes.
      */
     public List<Reward> ofLatestPurchaseAt(String panToken, String merchantId) throws SQLException {
         flush();
         try (PreparedStatement ps = c.prepareStatement("select r.lifecycle_key from reward r join card_message m "
                 + "on m.id = r.source_message_id where m.pan_token = ? and m.merchant_id = ? "
                 + "and r.status in ('PENDING', 'AVAILABLE') and date_add(r.purchased_at, interval r.return_period_days day) >= ? "
-                + "order by r.id desc limit 1")) {
+                + "order by m.seq desc limit 1")) {
             ps.setString(1, panToken);
             ps.setString(2, merchantId);
             ps.setTimestamp(3, Sql.ts(now));

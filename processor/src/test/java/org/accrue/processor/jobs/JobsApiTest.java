@@ -4,13 +4,13 @@ import static org.accrue.processor.testing.TestConfig.KEY_ADMIN;
 import static org.accrue.processor.testing.TestConfig.KEY_ISSUER_A;
 import static org.accrue.processor.testing.TestConfig.KEY_OPS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.accrue.processor.testing.Api;
+import org.accrue.config.JobName;
 import org.accrue.processor.testing.NodeSettings;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
@@ -48,14 +48,33 @@ class JobsApiTest {
     }
 
     @Test
-    void aSecondNodesSchedulerInTheSameJvmIsRefusedInsteadOfSharingTheFirstNodes(Node node) {
+    void aSecondNodesSchedulerInTheSameJvmIsItsOwnInstanceAndLeavesTheFirstNodesAlone(Node node) {
         var config = node.processor().config();
+        Jobs first = node.processor().jobs();
 
-        assertThatThrownBy(() -> Jobs.start(node.processor().store().dataSource(), java.time.InstantSource.system(),
-                config.jobs(), java.util.Map.of()))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("scheduler(false)");
-        assertThat(new Api(node.processor().httpPort()).get("/jobs", KEY_OPS).status())
-                .as("the first node's scheduler runs on").isEqualTo(200);
+        // Quartz binds schedulers JVM-wide by name: the second was handed the first's (issue 14), then refused.
+        try (Jobs second = Jobs.start(node.processor().store().dataSource(), java.time.InstantSource.system(),
+                config.jobs(), java.util.Map.of())) {
+            assertThat(second.node()).isNotEqualTo(first.node());
+            assertThat(second.isRunning()).isTrue();
+        }
+        assertThat(first.isRunning()).as("closing the second leaves the first's scheduler running").isTrue();
+        assertThat(new Api(node.processor().httpPort()).get("/jobs", KEY_OPS).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aScheduleFireTimeIsRecordedOnceSoTheSecondNodeToFireItDoesNotRunIt(Node node) {
+        JobRuns runs = new JobRuns(node.processor().store().dataSource());
+        java.time.Instant fireTime = java.time.Instant.parse("2026-12-03T03:00:00Z");
+        java.time.Instant now = java.time.Instant.now();
+
+        assertThat(runs.insertScheduled(org.accrue.processor.ids.Ids.next("run"), JobName.TIERS, now, fireTime)).isTrue();
+        assertThat(runs.insertScheduled(org.accrue.processor.ids.Ids.next("run"), JobName.TIERS, now, fireTime))
+                .as("the same fire time fired by another node").isFalse();
+        assertThat(runs.insertScheduled(org.accrue.processor.ids.Ids.next("run"), JobName.TIERS, now,
+                fireTime.plusSeconds(3600))).as("the next fire time").isTrue();
+        assertThat(runs.insertScheduled(org.accrue.processor.ids.Ids.next("run"), JobName.EXPIRY, now, fireTime))
+                .as("another job's").isTrue();
     }
 
     @Test

@@ -134,7 +134,8 @@ abstract class RewardMatcherFixture {
                             + "replacement_amount_minor, response_code, received_at from card_message where id = ?5")
                     .setParameter(1, id).setParameter(2, mti).setParameter(3, currency).setParameter(4, rrn)
                     .setParameter(5, templateId).executeUpdate();
-            s.createNativeMutationQuery("insert into match_queue (message_id) values (?1)").setParameter(1, id).executeUpdate();
+            s.createNativeMutationQuery("insert into match_queue (message_id, lane, seq) select id, mod(card_id, 8), seq "
+                    + "from card_message where id = ?1").setParameter(1, id).executeUpdate();
         });
         return id;
     }

@@ -37,6 +37,29 @@ class RewardMatcherRefundTest extends RewardMatcherFixture {
         assertThat(sum("select amount from reward where card_id = :c and offer_id = 'bb-10'")).isEqualTo(600);
     }
 
+    @Test
+    void aRefundWhosePurchaseIsStoredButNotMatchedYetWaitsForItInsteadOfReducingNothing() {
+        send(purchase("0200", pan, 5000, "RRN000000120", "A00120"));
+        // The purchase failed once and waits for its next try (or another node has not matched it yet): no rewards yet.
+        queueRows("update match_queue set not_before = date_add(utc_timestamp(6), interval 1 hour) where message_id = "
+                + "(select id from card_message where rrn = 'RRN000000120' and processing_code = '000000')");
+        send(purchase("0200", pan, 5000, "RRN000000120", "A00121").with(3, "200000"));
+        drain();
+        assertThat(sum("select count(*) from match_queue q join card_message m on m.id = q.message_id where m.card_id = :c"))
+                .as("the refund waits with its purchase").isEqualTo(2);
+        assertThat(sum("select count(*) from match_outcome where card_id = :c")).isZero();
+
+        queueRows("update match_queue set not_before = '1970-01-01 00:00:00'"); // both due: the purchase first (seq)
+        drain();
+        assertThat(sum("select count(*) from reward where card_id = :c and rrn_key like '%RRN000000120'")).isPositive();
+        assertThat(sum("select coalesce(sum(amount), 0) from reward where card_id = :c and rrn_key like '%RRN000000120'"))
+                .as("refunded in full after it earned").isZero();
+    }
+
+    private void queueRows(String update) {
+        node.processor().store().sessionFactory().inTransaction(s -> s.createNativeMutationQuery(update).executeUpdate());
+    }
+
     /** A purchase of 40.00 EUR billed to the card as 44.00 USD: the USD offers' base is the billed amount (DE6). */
     private static org.accrue.iso8583.simulator.WireMessage billedInUsd(String mti, String pan, long eurMinor, long usdMinor,
                                                                       String rrn, String auth) {
