@@ -154,7 +154,7 @@ public final class GaleraCluster implements StoreServer {
         }
         // Only the account the nodes use, on the members' own database; the joiners get it with the data.
         Files.writeString(memberDir(0).resolve("init.sql"), """
-                CREATE DATABASE IF NOT EXISTS %s;
+                CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
                 CREATE USER IF NOT EXISTS '%s'@'127.0.0.1' IDENTIFIED BY '%s';
                 GRANT ALL ON %s.* TO '%s'@'127.0.0.1';
                 """.formatted(DATABASE, USER, password, DATABASE, USER));

