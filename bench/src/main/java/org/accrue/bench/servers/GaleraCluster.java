@@ -56,6 +56,8 @@ public final class GaleraCluster implements StoreServer {
     public static final int MEMBERS = 3;
     public static final String DATABASE = "accrue";
     private static final String USER = "accrue";
+    /** The harness's own account: status, the processlist, pc.bootstrap (SUPER). Same password; never the nodes'. */
+    private static final String ADMIN = "harness";
     private static final String CLUSTER_NAME = "accrue-harness";
     private static final int PASSWORD_CHARS = 24;
     /** A member's start, SST or IST included, on a slow shared machine. */
@@ -157,7 +159,9 @@ public final class GaleraCluster implements StoreServer {
                 CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
                 CREATE USER IF NOT EXISTS '%s'@'127.0.0.1' IDENTIFIED BY '%s';
                 GRANT ALL ON %s.* TO '%s'@'127.0.0.1';
-                """.formatted(DATABASE, USER, password, DATABASE, USER));
+                CREATE USER IF NOT EXISTS '%s'@'127.0.0.1' IDENTIFIED BY '%s';
+                GRANT ALL ON *.* TO '%s'@'127.0.0.1';
+                """.formatted(DATABASE, USER, password, DATABASE, USER, ADMIN, password, ADMIN));
         if (asMysql) {
             run(List.of("chown", "-R", "mysql:mysql", dir.toString()), "chown");
         }
@@ -301,6 +305,11 @@ public final class GaleraCluster implements StoreServer {
         return "jdbc:mariadb://127.0.0.1:" + ports.get(i).sql() + "/" + DATABASE;
     }
 
+    private Connection admin(int i, int socketTimeoutMs) throws SQLException {
+        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + ports.get(i).sql() + "/?connectTimeout=1000&socketTimeout="
+                + socketTimeoutMs, ADMIN, password);
+    }
+
     @Override
     public String user() {
         return USER;
@@ -326,7 +335,7 @@ public final class GaleraCluster implements StoreServer {
         if (!isRunning(i)) {
             return Status.DOWN;
         }
-        try (Connection c = DriverManager.getConnection(memberUrl(i) + "?connectTimeout=1000&socketTimeout=2000", USER, password);
+        try (Connection c = admin(i, 2000);
              var st = c.createStatement();
              var rs = st.executeQuery("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment',"
                      + " 'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_ready', 'wsrep_last_committed')")) {
@@ -349,6 +358,37 @@ public final class GaleraCluster implements StoreServer {
             return new Status(true, state, cluster, size, ready, last);
         } catch (SQLException e) {
             return Status.DOWN;
+        }
+    }
+
+    /**
+     * Polls member {@code i} until it reports a non-Primary component (it has lost quorum: Galera notices a dead
+     * member after evs.suspect_timeout, 5 s); returns the seconds it took.
+     */
+    public double awaitNonPrimary(int i, long timeoutMs) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline) {
+            Status s = status(i);
+            if (s.up() && !s.primary()) {
+                return (System.nanoTime() - t0) / 1e9;
+            }
+            Thread.sleep(POLL_MS); // a poll interval, with a deadline
+        }
+        throw new IllegalStateException("Galera member " + i + " still Primary (or down) after " + timeoutMs + " ms: " + status(i));
+    }
+
+    /** How many connections of the nodes' account member {@code i} holds besides this one: where the nodes write. */
+    public int clientConnections(int i) {
+        try (Connection c = admin(i, 2000);
+             var ps = c.prepareStatement("select count(*) from information_schema.processlist where user = ?")) {
+            ps.setString(1, USER);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            return 0;
         }
     }
 
@@ -409,7 +449,7 @@ public final class GaleraCluster implements StoreServer {
 
     /** Makes a live, non-Primary member a Primary component of its own (the others are dead, not partitioned). */
     private void bootstrapPrimary(int i) throws IOException {
-        try (Connection c = DriverManager.getConnection(memberUrl(i) + "?connectTimeout=1000&socketTimeout=5000", USER, password);
+        try (Connection c = admin(i, 5000);
              var st = c.createStatement()) {
             st.execute("SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'");
         } catch (SQLException e) {
