@@ -63,8 +63,11 @@ public final class GaleraCluster implements StoreServer {
     /** A member's start, SST or IST included, on a slow shared machine. */
     private static final long MEMBER_READY_TIMEOUT_MS = 120_000;
     private static final long POLL_MS = 100;
+    /** Connector/J's tries (250 ms apart) when no member takes a connection: see jdbcUrl. */
+    public static final int RETRIES_ALL_DOWN = 4;
     private static final long STOP_WAIT_SECONDS = 60;
-    private static final Pattern RECOVERED = Pattern.compile("WSREP: Recovered position:\\s*[0-9a-f-]+:(-?\\d+)");
+    private static final Pattern RECOVERED = Pattern.compile("WSREP: Recovered position:\\s*([0-9a-f-]+:-?\\d+)");
+    private static final Pattern GRASTATE_UUID = Pattern.compile("(?m)^uuid:\\s*([0-9a-f-]+)");
     private static final Pattern GRASTATE_SEQNO = Pattern.compile("(?m)^seqno:\\s*(-?\\d+)");
 
     /** A member's wsrep view as it reports it; {@code up} false when it did not answer. */
@@ -114,6 +117,7 @@ public final class GaleraCluster implements StoreServer {
             c.install();
             c.launch(0, true);
             c.awaitSynced(0, 1);
+            Files.delete(c.memberDir(0).resolve("init.sql")); // done: it holds the password, and a restart must not run it
             c.stopCleanly(0);
             c.cloneData();
             c.launch(0, true);
@@ -218,7 +222,12 @@ public final class GaleraCluster implements StoreServer {
     }
 
     private synchronized void launch(int i, boolean newCluster) throws IOException {
+        launch(i, newCluster, Optional.empty());
+    }
+
+    private synchronized void launch(int i, boolean newCluster, Optional<String> startPosition) throws IOException {
         List<String> cmd = mariadbd(i);
+        startPosition.ifPresent(p -> cmd.add("--wsrep-start-position=" + p));
         if (newCluster) {
             cmd.add("--wsrep-new-cluster");
         }
@@ -248,6 +257,19 @@ public final class GaleraCluster implements StoreServer {
         for (int i = 1; i < MEMBERS; i++) {
             run(List.of("rsync", "-a", "--delete", "--exclude=galera.cache", "--exclude=gvwstate.dat",
                     dataDir(0) + "/", dataDir(i) + "/"), "copy of member 0's data to member " + i);
+        }
+    }
+
+    private static void runForOutput(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            if (!p.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + " did not end within " + STOP_WAIT_SECONDS + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 
@@ -293,11 +315,18 @@ public final class GaleraCluster implements StoreServer {
         }
     }
 
-    /** The sequential failover URL over the members, in order: the nodes write to the first that accepts. */
+    /**
+     * The sequential failover URL over the members, in order: the nodes write to the first that accepts.
+     * retriesAllDown=4: when every member is down or refuses (a member without quorum answers error 1047, SQLState
+     * 08S01, which the driver takes for a dead link), Connector/J tries again every 250 ms, 120 times by default: a
+     * commit then hangs 30 s inside the driver (seen in a thread dump: JournalWriter.commit in
+     * MultiPrimaryClient.reConnect), the journal's deadline answers 96 only every 5 s, and recovery waits for the loop.
+     * 4 tries is a second.
+     */
     @Override
     public String jdbcUrl() {
         return "jdbc:mariadb:sequential://" + ports.stream().map(p -> "127.0.0.1:" + p.sql()).collect(Collectors.joining(","))
-                + "/" + DATABASE;
+                + "/" + DATABASE + "?retriesAllDown=" + RETRIES_ALL_DOWN;
     }
 
     /** The URL of member {@code i} alone. */
@@ -427,7 +456,7 @@ public final class GaleraCluster implements StoreServer {
                 }
                 int first = mostAdvancedStopped(starting);
                 markSafeToBootstrap(first);
-                launch(first, true);
+                launch(first, true, recoveredPosition(first));
                 awaitSynced(first, 1);
                 live = List.of(first);
                 starting = starting.stream().filter(m -> m != first).toList();
@@ -436,7 +465,7 @@ public final class GaleraCluster implements StoreServer {
                 bootstrapPrimary(first);
             }
             for (int m : starting) {
-                launch(m, false);
+                launch(m, false, recoveredPosition(m));
             }
             int size = live.size() + starting.size();
             for (int m : starting) {
@@ -463,7 +492,7 @@ public final class GaleraCluster implements StoreServer {
         int best = candidates.getFirst();
         long bestSeqno = Long.MIN_VALUE;
         for (int m : candidates) {
-            long seqno = recoveredSeqno(m);
+            long seqno = recoveredPosition(m).map(p -> Long.parseLong(p.substring(p.lastIndexOf(':') + 1))).orElse(-1L);
             if (seqno > bestSeqno) {
                 best = m;
                 bestSeqno = seqno;
@@ -472,25 +501,34 @@ public final class GaleraCluster implements StoreServer {
         return best;
     }
 
-    private long recoveredSeqno(int i) throws IOException {
+    /**
+     * The cluster position (uuid:seqno) a stopped member's data holds: grastate.dat's after a clean stop, else what
+     * {@code mariadbd --wsrep-recover} reads from InnoDB (a killed member's grastate.dat says -1), as the packaged
+     * service's galera_recovery does before a start. Started without it, a killed member asks for a full SST, and an
+     * rsync donor blocks writes while it copies (measured: 33 s of the nodes' 96s after a restart).
+     */
+    private Optional<String> recoveredPosition(int i) throws IOException {
         Path grastate = dataDir(i).resolve("grastate.dat");
         if (Files.exists(grastate)) {
-            Matcher g = GRASTATE_SEQNO.matcher(Files.readString(grastate));
-            if (g.find() && Long.parseLong(g.group(1)) >= 0) {
-                return Long.parseLong(g.group(1));
+            String g = Files.readString(grastate);
+            Matcher seqno = GRASTATE_SEQNO.matcher(g);
+            Matcher uuid = GRASTATE_UUID.matcher(g);
+            if (seqno.find() && uuid.find() && Long.parseLong(seqno.group(1)) >= 0) {
+                return Optional.of(uuid.group(1) + ":" + seqno.group(1));
             }
         }
         Path log = memberDir(i).resolve("recover.log");
         List<String> cmd = mariadbd(i);
         cmd.addAll(List.of("--wsrep-recover", "--log-error=" + log));
         Files.deleteIfExists(log);
-        run(cmd, "mariadbd --wsrep-recover on member " + i);
+        // Its exit status says nothing of the position (measured: 1 after printing it, on a table it could not open): the log does.
+        runForOutput(cmd);
         Matcher m = RECOVERED.matcher(Files.exists(log) ? Files.readString(log) : "");
-        long seqno = -1;
+        String position = null;
         while (m.find()) {
-            seqno = Long.parseLong(m.group(1));
+            position = m.group(1);
         }
-        return seqno;
+        return Optional.ofNullable(position);
     }
 
     /** What an operator does after a full shutdown, once sure this member is the most advanced. */

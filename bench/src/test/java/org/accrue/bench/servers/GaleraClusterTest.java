@@ -47,11 +47,15 @@ class GaleraClusterTest {
         return out;
     }
 
-    /** Waits until an answer after {@code sinceNanos} passes {@code code}; returns its time, in seconds after {@code sinceNanos}. */
+    /**
+     * Waits for the first answer passing {@code code} to a message sent after {@code sinceNanos} (an answer to a
+     * message committed before a kill says nothing of the failover); returns its time, in seconds after {@code sinceNanos}.
+     */
     private static double firstAnswer(RecordingClient client, long sinceNanos, Predicate<String> code) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PHASE_TIMEOUT_MS);
         while (System.nanoTime() < deadline) {
-            var hit = client.answers().stream().filter(a -> a.atNanos() > sinceNanos && code.test(a.code()))
+            var hit = client.answers().stream()
+                    .filter(a -> a.atNanos() - a.latencyMicros() * 1_000 > sinceNanos && code.test(a.code()))
                     .mapToLong(RecordingClient.Answer::atNanos).min();
             if (hit.isPresent()) {
                 return (hit.getAsLong() - sinceNanos) / 1e9;
