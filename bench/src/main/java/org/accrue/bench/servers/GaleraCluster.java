@@ -27,8 +27,10 @@
  * advanced (by `mariadbd --wsrep-recover`) is marked safe_to_bootstrap in its
  * grastate.dat and bootstraps a new cluster, as after a full shutdown.
  *
- * Measured on 2 shared cores: start 34.5 s with two SSTs, 14-16 s with the
- * copy; a member's rejoin about 15 s.
+ * Measured on 2 shared cores: start 34.5 s with two SSTs, 14-17 s with the
+ * copy (49 s while other builds load the machine); two killed members
+ * rejoining by IST after a pc.bootstrap, 13 s (53 s when they asked for SSTs:
+ * an rsync donor blocks writes while it copies).
  */
 package org.accrue.bench.servers;
 
