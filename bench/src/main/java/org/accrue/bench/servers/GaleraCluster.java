@@ -262,19 +262,6 @@ public final class GaleraCluster implements StoreServer {
         }
     }
 
-    private static void runForOutput(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            if (!p.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + " did not end within " + STOP_WAIT_SECONDS + " s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
-
     private static void run(List<String> cmd, String what) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -523,12 +510,31 @@ public final class GaleraCluster implements StoreServer {
         List<String> cmd = mariadbd(i);
         cmd.addAll(List.of("--wsrep-recover", "--log-error=" + log));
         Files.deleteIfExists(log);
-        // Its exit status says nothing of the position (measured: 1 after printing it, on a table it could not open): the log does.
-        runForOutput(cmd);
-        Matcher m = RECOVERED.matcher(Files.exists(log) ? Files.readString(log) : "");
+        // Neither its exit status nor its exit says anything of the position (measured: 1 after printing it, on a
+        // table it could not open; once, no exit for a minute after printing it): its log does, and once the
+        // position is there the process is ended.
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);
         String position = null;
-        while (m.find()) {
-            position = m.group(1);
+        try {
+            while (position == null && System.nanoTime() < deadline) {
+                boolean exited = !p.isAlive();
+                Matcher m = RECOVERED.matcher(Files.exists(log) ? Files.readString(log) : "");
+                while (m.find()) {
+                    position = m.group(1);
+                }
+                if (exited) {
+                    break;
+                }
+                pause();
+            }
+        } finally {
+            p.destroyForcibly();
+            try {
+                p.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         return Optional.ofNullable(position);
     }
