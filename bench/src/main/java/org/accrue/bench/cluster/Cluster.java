@@ -70,8 +70,7 @@ public final class Cluster implements AutoCloseable {
         return switch (kind) {
             case EXTERNAL -> org.accrue.bench.servers.DebianMariaDb.start(
                     org.accrue.bench.servers.DebianMariaDb.Options.plain().sized(512, 512, 500));
-            case GALERA -> throw new UnsupportedOperationException(
-                    "--store galera needs servers.GaleraCluster, which is not on this branch yet; plug it in at Cluster.store");
+            case GALERA -> org.accrue.bench.servers.GaleraCluster.start(dir);
             case EMBEDDED -> null;
         };
     }

@@ -75,7 +75,10 @@ public final class Store implements AutoCloseable {
         // bounded by connectTimeout, each statement by socketTimeout (a server gone without a reset).
         String jdbcUrl = url + (url.contains("?") ? "&" : "?") + "useBulkStmts=true&cachePrepStmts=true&useServerPrepStmts=true"
                 + (url.contains("connectTimeout=") ? "" : "&connectTimeout=" + s.connectTimeoutMs())
-                + (url.contains("socketTimeout=") ? "" : "&socketTimeout=" + s.socketTimeoutMs());
+                + (url.contains("socketTimeout=") ? "" : "&socketTimeout=" + s.socketTimeoutMs())
+                // Over several hosts (a Galera sequential URL): when none takes a connection the driver tries again
+                // every 250 ms, 120 times by default, and a commit hangs 30 s inside it; 4 tries is a second, then 96.
+                + (url.contains(",") && !url.contains("retriesAllDown=") ? "&retriesAllDown=4" : "");
         var pool = new java.util.concurrent.atomic.AtomicReference<HikariDataSource>();
         hc.setDataSource(new StoreConnections(jdbcUrl, user, password, () -> pool.get() != null && pool.get().isClosed()));
         hc.setMaximumPoolSize(s.poolSizeMax());
