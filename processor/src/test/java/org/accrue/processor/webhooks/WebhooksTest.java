@@ -245,6 +245,40 @@ class WebhooksTest {
     }
 
     @Test
+    void opsSeeADeadDeliveryInTheConsoleAndReplayIt() throws Exception {
+        issuer.stubFor(post(urlEqualTo("/gone")).willReturn(aResponse().withStatus(410)));
+        String id = register(issuer.baseUrl() + "/gone", "reward.earned").json().get("id").asText();
+        String pan = RewardStream.newPan();
+        stream.enroll(TestConfig.KEY_ISSUER_A, pan, "ACC-CONSOLE", "NGUYEN");
+        stream.purchase(pan, 1_000);
+        stream.match();
+        await(() -> deliveries(id, "DEAD").size() == 2);
+        String eventId = deliveries(id, "DEAD").getFirst().get("id").asText();
+
+        var http = java.net.http.HttpClient.newBuilder().cookieHandler(new java.net.CookieManager())
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        String console = "http://127.0.0.1:" + node.processor().httpPort() + "/console";
+        http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(console + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + TestConfig.KEY_OPS)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        String page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(console + "/webhooks")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(page).contains(eventId).contains("HTTP 410").contains(id);
+        var csrf = java.util.regex.Pattern.compile("name=csrf value='([a-z_]+)'").matcher(page);
+        assertThat(csrf.find()).isTrue();
+
+        issuer.stubFor(post(urlEqualTo("/gone")).willReturn(aResponse().withStatus(200)));
+        var replayed = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(console + "/webhooks/" + id
+                        + "/deliveries/" + eventId + "/replay")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("csrf=" + csrf.group(1))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(replayed.statusCode()).isEqualTo(200); // back on the page
+        await(() -> deliveries(id, "DELIVERED").size() == 1);
+        assertThat(deliveries(id, "DEAD")).hasSize(1);
+    }
+
+    @Test
     void aRolledBackChangeRaisesNoEvent() throws Exception {
         register("https://hooks.bank-a.example/rollback", "exception.opened");
         long before = count("select count(*) from webhook_event");
