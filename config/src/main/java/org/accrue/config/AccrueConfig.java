@@ -407,7 +407,7 @@ public record AccrueConfig(
         Webhooks webhooks = new Webhooks(s.bool("accrue.webhooks.enabled", true),
                 s.bool("accrue.webhooks.allow-local-http", false),
                 s.integer("accrue.webhooks.timeout-ms", 10_000, 100, 60_000),
-                s.integer("accrue.webhooks.senders", 8, 1, 256),
+                s.integer("accrue.webhooks.senders", 16, 1, 256),
                 s.integer("accrue.webhooks.poll-ms", 500, 10, 60_000),
                 java.util.List.copyOf(retryDelays),
                 s.integer("accrue.webhooks.retry-period-s", 259_200, 1, 31_536_000));

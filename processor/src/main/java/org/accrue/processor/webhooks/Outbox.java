@@ -34,10 +34,13 @@ public final class Outbox {
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
-    /** An event of an issuer, of one card (its internal id) or of none (exceptions), with its type's data. */
+    /**
+     * An event of an issuer, of one card (its internal id) or of none (exceptions), with its type's data in the order
+     * given; a null value is sent as JSON null (an offer on a category has no merchant).
+     */
     public record Event(EventType type, String issuerId, Long cardId, Map<String, Object> data) {
         public Event {
-            data = Map.copyOf(data);
+            data = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(data));
         }
     }
 
@@ -46,7 +49,10 @@ public final class Outbox {
 
     /** Amounts on the wire: {"minor": 125, "currency": "USD"}. */
     public static Map<String, Object> money(long minor, String currency) {
-        return Map.of("minor", minor, "currency", currency);
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("minor", minor);
+        m.put("currency", currency);
+        return m;
     }
 
     /**

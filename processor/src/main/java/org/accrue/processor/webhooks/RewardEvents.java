@@ -28,7 +28,8 @@ public final class RewardEvents {
         d.put("amount", amount(r.unit(), r.amount()));
         d.put("purchaseAmount", Outbox.money(purchaseMinor, purchaseCurrency));
         d.put("status", r.status().name());
-        d.put("why", "the purchase matched offer " + offerId + " of merchant " + merchantId);
+        d.put("why", merchantId == null ? "the purchase matched offer " + offerId
+                : "the purchase matched offer " + offerId + " of merchant " + merchantId);
         return new Outbox.Event(EventType.REWARD_EARNED, r.issuerId(), Long.parseLong(r.cardId()), d);
     }
 
@@ -53,8 +54,10 @@ public final class RewardEvents {
             out.add(new Outbox.Event(EventType.REWARD_ADJUSTED, r.issuerId(), card, d));
         }
         if (r.status() == Reward.Status.AVAILABLE && from == Reward.Status.PENDING) {
-            out.add(new Outbox.Event(EventType.REWARD_AVAILABLE, r.issuerId(), card,
-                    Map.of("rewardId", r.id(), "amount", amount(r.unit(), r.amount()))));
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("rewardId", r.id());
+            d.put("amount", amount(r.unit(), r.amount()));
+            out.add(new Outbox.Event(EventType.REWARD_AVAILABLE, r.issuerId(), card, d));
         }
         return out;
     }
@@ -64,6 +67,10 @@ public final class RewardEvents {
         if (unit.kind() == RewardUnit.Kind.CASH) {
             return Outbox.money(amount, unit.code());
         }
-        return Map.of("amount", amount, "unit", unit.kind().name(), "program", unit.code());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("amount", amount);
+        m.put("unit", unit.kind().name());
+        m.put("program", unit.code());
+        return m;
     }
 }

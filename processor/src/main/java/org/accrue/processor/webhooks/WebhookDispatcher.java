@@ -125,6 +125,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                                 send(s);
                             } finally {
                                 inFlight.release();
+                                wake(); // a sender is free, and the card's next delivery may be due now
                             }
                         });
                     }
