@@ -35,7 +35,8 @@ CREATE TABLE webhook_event (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- One row per event and subscribed endpoint; its public id is the event's id under the endpoint.
--- status: PENDING (to send; next_attempt_at is when), DELIVERED, DEAD (4xx, or retried past the retry period).
+-- status: PENDING (to send; next_attempt_at is when, NULL for at once: a new or replayed delivery is due whatever
+-- the clock of the transaction that raised it said), DELIVERED, DEAD (4xx, or retried past the retry period).
 -- card_key is the card's id, or 0 for events of no card, so "the oldest undelivered delivery of this endpoint and
 -- card" is one index range.
 CREATE TABLE webhook_delivery (
@@ -44,7 +45,7 @@ CREATE TABLE webhook_delivery (
     card_key         BIGINT       NOT NULL,
     status           VARCHAR(16)  NOT NULL,
     attempts         INT          NOT NULL,
-    next_attempt_at  DATETIME(6)  NOT NULL,
+    next_attempt_at  DATETIME(6),
     first_attempt_at DATETIME(6),
     last_attempt_at  DATETIME(6),
     last_status      INT,

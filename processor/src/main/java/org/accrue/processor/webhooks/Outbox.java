@@ -64,7 +64,13 @@ public final class Outbox {
         if (all.isEmpty()) {
             return;
         }
-        List<Event> events = subscribed(c, all);
+        Map<String, List<Subscriber>> subscribers = subscribers(c, all);
+        List<Event> events = new ArrayList<>();
+        for (Event e : all) {
+            if (subscribers.getOrDefault(e.issuerId(), List.of()).stream().anyMatch(s -> s.takes(e.type()))) {
+                events.add(e);
+            }
+        }
         if (events.isEmpty()) {
             return;
         }
@@ -88,18 +94,41 @@ public final class Outbox {
             }
             ps.executeBatch();
         }
+        Map<String, Long> seqs = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, seq FROM webhook_event WHERE id IN ("
+                + Sql.marks(ids.length) + ")")) {
+            for (int i = 0; i < ids.length; i++) {
+                ps.setString(1 + i, ids[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    seqs.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        // The endpoints as read above, by id: no lock is taken on webhook_endpoint, which the dispatchers update.
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO webhook_delivery (endpoint_id, event_seq, card_key, status, attempts, next_attempt_at, created_at)
-                SELECT p.id, e.seq, COALESCE(e.card_id, 0), 'PENDING', 0, ?, ?
-                  FROM webhook_event e
-                  JOIN webhook_endpoint p ON p.issuer_id = e.issuer_id AND p.enabled AND FIND_IN_SET(e.type, p.events)
-                 WHERE e.id IN (""" + Sql.marks(ids.length) + ")")) {
-            Sql.setUtc(ps, 1, now);
-            Sql.setUtc(ps, 2, now);
-            for (int i = 0; i < ids.length; i++) {
-                ps.setString(3 + i, ids[i]);
+                VALUES (?, ?, ?, 'PENDING', 0, NULL, ?)""")) {
+            for (int i = 0; i < events.size(); i++) {
+                Event e = events.get(i);
+                for (Subscriber s : subscribers.get(e.issuerId())) {
+                    if (s.takes(e.type())) {
+                        ps.setString(1, s.endpointId());
+                        ps.setLong(2, seqs.get(ids[i]));
+                        ps.setLong(3, e.cardId() == null ? 0 : e.cardId());
+                        Sql.setUtc(ps, 4, now);
+                        ps.addBatch();
+                    }
+                }
             }
-            ps.executeUpdate();
+            ps.executeBatch();
+        }
+    }
+
+    private record Subscriber(String endpointId, Set<String> types) {
+        boolean takes(EventType t) {
+            return types.contains(t.wire());
         }
     }
 
@@ -115,13 +144,14 @@ public final class Outbox {
         }
     }
 
-    private static List<Event> subscribed(Connection c, List<Event> all) throws SQLException {
+    /** The enabled endpoints of the events' issuers, by issuer (a plain read: no lock). */
+    private static Map<String, List<Subscriber>> subscribers(Connection c, List<Event> all) throws SQLException {
         Set<String> issuers = new HashSet<>();
         for (Event e : all) {
             issuers.add(e.issuerId());
         }
-        Map<String, Set<String>> types = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT issuer_id, events FROM webhook_endpoint WHERE enabled AND "
+        Map<String, List<Subscriber>> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT issuer_id, id, events FROM webhook_endpoint WHERE enabled AND "
                 + "issuer_id IN (" + Sql.marks(issuers.size()) + ")")) {
             int i = 1;
             for (String issuer : issuers) {
@@ -129,18 +159,9 @@ public final class Outbox {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    types.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).addAll(List.of(rs.getString(2).split(",")));
+                    out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Subscriber(rs.getString(2),
+                            Set.of(rs.getString(3).split(","))));
                 }
-            }
-        }
-        if (types.isEmpty()) {
-            return List.of();
-        }
-        List<Event> out = new ArrayList<>();
-        for (Event e : all) {
-            Set<String> t = types.get(e.issuerId());
-            if (t != null && t.contains(e.type().wire())) {
-                out.add(e);
             }
         }
         return out;

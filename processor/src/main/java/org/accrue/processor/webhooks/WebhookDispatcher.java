@@ -158,14 +158,29 @@ public final class WebhookDispatcher implements AutoCloseable {
                         Instant firstAttempt, String issuerId) {
     }
 
+    /** Due deliveries, oldest first; a new or replayed one (next_attempt_at NULL) sorts before every retry. */
     private List<Key> claim(int limit) {
         Instant now = clock.instant();
         return Sql.inTransaction(ds, c -> {
+            // The enabled endpoints first, by a plain read: the claim below locks delivery rows only, never an
+            // endpoint's row, which the matcher's transactions read when they raise events.
+            List<String> endpoints = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM webhook_endpoint WHERE enabled");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    endpoints.add(rs.getString(1));
+                }
+            }
             List<Key> keys = new ArrayList<>();
+            if (endpoints.isEmpty()) {
+                return keys;
+            }
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT d.endpoint_id, d.event_seq
-                      FROM webhook_delivery d JOIN webhook_endpoint p ON p.id = d.endpoint_id AND p.enabled
-                     WHERE d.status = 'PENDING' AND d.next_attempt_at <= ?
+                      FROM webhook_delivery d
+                     WHERE d.status = 'PENDING' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)
+                       AND d.endpoint_id IN (""" + Sql.marks(endpoints.size()) + """
+                    )
                        AND (d.card_key = 0 OR NOT EXISTS (
                             SELECT 1 FROM webhook_delivery o
                              WHERE o.endpoint_id = d.endpoint_id AND o.card_key = d.card_key AND o.status = 'PENDING'
@@ -173,8 +188,12 @@ public final class WebhookDispatcher implements AutoCloseable {
                      ORDER BY d.next_attempt_at, d.event_seq
                      LIMIT ?
                      FOR UPDATE SKIP LOCKED""")) {
-                Sql.setUtc(ps, 1, now);
-                ps.setInt(2, limit);
+                int i = 1;
+                Sql.setUtc(ps, i++, now);
+                for (String e : endpoints) {
+                    ps.setString(i++, e);
+                }
+                ps.setInt(i, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         keys.add(new Key(rs.getString(1), rs.getLong(2)));
@@ -346,11 +365,19 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
 
     private void endpointHealth(Connection c, String endpointId, boolean ok, Instant now) throws SQLException {
+        boolean failing;
+        try (PreparedStatement ps = c.prepareStatement("SELECT failing_since IS NOT NULL FROM webhook_endpoint WHERE id = ?")) {
+            ps.setString(1, endpointId);
+            try (ResultSet rs = ps.executeQuery()) {
+                failing = rs.next() && rs.getBoolean(1);
+            }
+        }
         if (ok) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE webhook_endpoint SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL")) {
-                ps.setString(1, endpointId);
-                ps.executeUpdate();
+            if (failing) { // the common case, a healthy endpoint answering, writes (and locks) nothing here
+                try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_endpoint SET failing_since = NULL WHERE id = ?")) {
+                    ps.setString(1, endpointId);
+                    ps.executeUpdate();
+                }
             }
             return;
         }

@@ -211,18 +211,16 @@ public final class WebhookEndpoints {
      * False when the endpoint or the event is not there.
      */
     public boolean replay(String scope, String endpointId, String eventId) {
-        Instant now = clock.instant();
         return Sql.inTransaction(ds, c -> {
             if (find(c, scope, endpointId, false).isEmpty()) {
                 return false;
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE webhook_delivery d JOIN webhook_event e ON e.seq = d.event_seq
-                       SET d.status = 'PENDING', d.attempts = 0, d.first_attempt_at = NULL, d.next_attempt_at = ?
+                       SET d.status = 'PENDING', d.attempts = 0, d.first_attempt_at = NULL, d.next_attempt_at = NULL
                      WHERE d.endpoint_id = ? AND e.id = ?""")) {
-                Sql.setUtc(ps, 1, now);
-                ps.setString(2, endpointId);
-                ps.setString(3, eventId);
+                ps.setString(1, endpointId);
+                ps.setString(2, eventId);
                 return ps.executeUpdate() > 0;
             }
         });
