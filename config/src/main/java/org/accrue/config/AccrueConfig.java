@@ -29,7 +29,8 @@ public record AccrueConfig(
         Map<String, PointsProgram> points,
         Exceptions exceptions,
         Reconciliation reconciliation,
-        Pace pace) {
+        Pace pace,
+        Webhooks webhooks) {
 
     public enum StoreMode { EMBEDDED, EXTERNAL }
 
@@ -176,6 +177,15 @@ public record AccrueConfig(
      * holds that many connections plus two, and a node applies one file at a time.
      */
     public record Reconciliation(int applyParts) {
+    }
+
+    /**
+     * Issuer webhooks: the dispatcher on (enabled), plain http:// allowed to 127.0.0.1 and localhost only (tests,
+     * the demo), the send timeout, deliveries in flight per node, the idle poll, the delays between attempts (the
+     * last repeats) and how long a delivery is retried before it is dead.
+     */
+    public record Webhooks(boolean enabled, boolean allowLocalHttp, int timeoutMs, int senders, int pollMs,
+                           java.util.List<Long> retryDelaysMs, long retryPeriodSeconds) {
     }
 
     /** A bank points program: cash value of 1,000 points (minor units of currency) and how long points live. */
@@ -438,12 +448,34 @@ public record AccrueConfig(
                     + "accrue.store.pool-size-max=" + store.poolSizeMax());
         }
 
+        String delays = s.string("accrue.webhooks.retry-delays-ms", "60000,300000,1800000,7200000,21600000");
+        java.util.List<Long> retryDelays = new java.util.ArrayList<>();
+        for (String d : delays.split(",")) {
+            try {
+                long ms = Long.parseLong(d.trim());
+                if (ms < 1 || ms > 86_400_000L) {
+                    throw new NumberFormatException();
+                }
+                retryDelays.add(ms);
+            } catch (NumberFormatException e) {
+                throw new ConfigException("accrue.webhooks.retry-delays-ms must be a comma-separated list of "
+                        + "milliseconds, each 1..86400000, was '" + delays + "'");
+            }
+        }
+        Webhooks webhooks = new Webhooks(s.bool("accrue.webhooks.enabled", true),
+                s.bool("accrue.webhooks.allow-local-http", false),
+                s.integer("accrue.webhooks.timeout-ms", 10_000, 100, 60_000),
+                s.integer("accrue.webhooks.senders", 16, 1, 256),
+                s.integer("accrue.webhooks.poll-ms", 500, 10, 60_000),
+                java.util.List.copyOf(retryDelays),
+                s.integer("accrue.webhooks.retry-period-s", 259_200, 1, 31_536_000));
+
         Set<String> unread = s.unread();
         if (!unread.isEmpty()) {
             throw new ConfigException("unknown configuration keys: " + unread);
         }
         return new AccrueConfig(dataDir, logLevel, store, iso, journal, http, rewards, new PanKeys(current, Map.copyOf(keys)),
                 Map.copyOf(issuers), List.copyOf(apiKeys), jobs, pgp, Map.copyOf(airlines), Map.copyOf(points), exceptions,
-                reconciliation, pace);
+                reconciliation, pace, webhooks);
     }
 }

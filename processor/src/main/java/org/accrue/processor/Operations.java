@@ -40,6 +40,8 @@ public final class Operations implements AutoCloseable {
     private final org.accrue.processor.confirmations.ConfirmationImports imports;
     private final org.accrue.processor.confirmations.Reconciliation reconciliation;
     private final org.accrue.processor.confirmations.ExceptionsQueue exceptions;
+    private final org.accrue.processor.webhooks.SecretBox webhookSecrets;
+    private final org.accrue.processor.webhooks.WebhookEndpoints webhooks;
 
     Operations(AccrueConfig config, DataSource ds, InstantSource clock) {
         this.posting = new Posting(ds, clock, config.issuers(), config.jobs().postingBatchSizeMax(),
@@ -62,6 +64,10 @@ public final class Operations implements AutoCloseable {
                 config.dataDir(), config.reconciliation().applyParts());
         this.reconciliation = new org.accrue.processor.confirmations.Reconciliation(ds, clock, config.issuers(), imports);
         this.exceptions = new org.accrue.processor.confirmations.ExceptionsQueue(ds, clock, config.exceptions().writeOffApprovalMinor());
+        this.webhookSecrets = new org.accrue.processor.webhooks.SecretBox(config.panKeys().currentVersion(),
+                config.panKeys().keys());
+        this.webhooks = new org.accrue.processor.webhooks.WebhookEndpoints(ds, clock, webhookSecrets,
+                config.webhooks().allowLocalHttp());
     }
 
     /** Every job this build has: what each JobName runs. */
@@ -92,6 +98,8 @@ public final class Operations implements AutoCloseable {
     public org.accrue.processor.confirmations.ConfirmationImports imports() { return imports; }
     public org.accrue.processor.confirmations.Reconciliation reconciliation() { return reconciliation; }
     public org.accrue.processor.confirmations.ExceptionsQueue exceptions() { return exceptions; }
+    public org.accrue.processor.webhooks.WebhookEndpoints webhooks() { return webhooks; }
+    public org.accrue.processor.webhooks.SecretBox webhookSecrets() { return webhookSecrets; }
 
     /** How long a job may run before a waiting caller (tests, demo) gives up on it. */
     public static final Duration RUN_WAIT_MAX = Duration.ofMinutes(5);

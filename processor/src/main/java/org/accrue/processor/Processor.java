@@ -57,6 +57,7 @@ public final class Processor implements AutoCloseable {
     private final org.accrue.processor.catalog.Catalog catalog;
     private final org.accrue.processor.matcher.RewardMatcher matcher;
     private final Operations operations;
+    private final org.accrue.processor.webhooks.WebhookDispatcher webhookDispatcher;
     private final org.accrue.processor.matcher.RewardQueries rewardQueries;
     private final org.accrue.processor.rewardbook.RewardBook rewardBook;
     private final org.accrue.processor.jobs.Jobs jobs;
@@ -127,7 +128,7 @@ public final class Processor implements AutoCloseable {
                     new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock), stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
-                    operations.exceptions(), rewardBook), clock) : null;
+                    operations.exceptions(), rewardBook, operations.webhooks()), clock) : null;
         } catch (RuntimeException e) {
             jobs.close();
             if (matcher != null) {
@@ -137,6 +138,19 @@ public final class Processor implements AutoCloseable {
             operations.close();
             throw e;
         }
+        // Every node sends webhooks; the store shares the deliveries out (row locks, leases).
+        this.webhookDispatcher = parts.scheduler && config.webhooks().enabled()
+                ? new org.accrue.processor.webhooks.WebhookDispatcher(store.dataSource(), clock, operations.webhookSecrets(),
+                new org.accrue.processor.webhooks.WebhookDispatcher.Settings(
+                        java.time.Duration.ofMillis(config.webhooks().timeoutMs()), config.webhooks().senders(),
+                        java.time.Duration.ofMillis(config.webhooks().pollMs()),
+                        new org.accrue.processor.webhooks.RetrySchedule(config.webhooks().retryDelaysMs().stream()
+                                .map(java.time.Duration::ofMillis).toList(),
+                                java.time.Duration.ofSeconds(config.webhooks().retryPeriodSeconds())))).start()
+                : null;
+        if (webhookDispatcher != null) {
+            webhookDispatcher.bindTo(metrics);
+        }
         if (api != null) {
             closeInOrder.add(api);
         }
@@ -145,6 +159,9 @@ public final class Processor implements AutoCloseable {
             closeInOrder.add(listener);
         }
         closeInOrder.add(jobs);
+        if (webhookDispatcher != null) {
+            closeInOrder.add(webhookDispatcher);
+        }
         closeInOrder.add(journal);
         if (matcher != null) {
             closeInOrder.add(matcher);
@@ -314,6 +331,11 @@ public final class Processor implements AutoCloseable {
     /** A card's rewards and purchases as the API answers them; every purchase's outcome. */
     public org.accrue.processor.matcher.RewardQueries rewardQueries() {
         return rewardQueries;
+    }
+
+    /** This node's webhook dispatcher, or null when it sends none (offline, accrue.webhooks.enabled=false). */
+    public org.accrue.processor.webhooks.WebhookDispatcher webhookDispatcher() {
+        return webhookDispatcher;
     }
 
     public Operations operations() {

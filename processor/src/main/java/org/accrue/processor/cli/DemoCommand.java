@@ -94,12 +94,16 @@ final class DemoCommand implements Callable<Integer> {
         v.put("accrue.points.BANKPTS.currency", "USD");
         v.put("accrue.points.BANKPTS.cash-minor-per-1000-points", "1000");
         v.put("accrue.rewards.tiers", "SILVER=20000,GOLD=100000");
+        // The issuer's webhook receiver is a local demo one, on plain http to 127.0.0.1.
+        v.put("accrue.webhooks.allow-local-http", "true");
+        v.put("accrue.webhooks.poll-ms", "100");
+        DemoWebhookReceiver receiver = new DemoWebhookReceiver();
         AccrueConfig config = AccrueConfig.from(Settings.of(v));
         AccrueCli.applyLogLevel(config.logLevel());
 
         say("Starting an Accrue node on an embedded MariaDB under " + dataDir + " ...");
         long t0 = System.nanoTime();
-        try (airline; Processor node = Processor.builder(config).start()) {
+        try (airline; receiver; Processor node = Processor.builder(config).start()) {
             say(String.format("  up in %.1f s: ISO 8583 on port %d, HTTP API on http://127.0.0.1:%d/api/v1",
                     (System.nanoTime() - t0) / 1e9, node.isoPort(), node.httpPort()));
 
@@ -114,6 +118,13 @@ final class DemoCommand implements Callable<Integer> {
             }
             say("Catalog: " + DemoCatalog.MERCHANTS.size() + " merchants and " + offers
                     + " offers created through POST /api/v1/merchants and /offers (admin key)");
+            HttpResponse<String> hook = post(http, node.httpPort(), "/webhooks", issuerKey, "{\"url\":\"" + receiver.url()
+                    + "\",\"events\":[" + String.join(",", java.util.Arrays.stream(
+                            org.accrue.processor.webhooks.EventType.values()).map(t -> "\"" + t.wire() + "\"").toList())
+                    + "],\"description\":\"demo receiver\"}");
+            expect(hook, 201, "webhook endpoint");
+            receiver.secret(new com.fasterxml.jackson.databind.ObjectMapper().readTree(hook.body()).get("secret").asText());
+            say("Webhooks: the issuer registered " + receiver.url() + " for every event type (POST /api/v1/webhooks)");
 
             Random r = new Random(7);
             List<String> enrolled = new ArrayList<>();
@@ -185,6 +196,15 @@ final class DemoCommand implements Callable<Integer> {
             say("");
             DemoBackOffice.run(node, http, opsKey, issuerKey, bankKey, demoPass, airline, DemoCommand::say);
             say("");
+            long hooksDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (pendingWebhooks(node) > 0 && System.nanoTime() < hooksDeadline) {
+                Thread.sleep(100); // the dispatcher sends after each commit; let it finish before the summary
+            }
+            say("Webhooks delivered to the issuer's receiver (" + receiver.url() + "), every signature checked:");
+            say(String.format("  %d events, %d repeats, %d bad signatures, %d still pending", receiver.received(),
+                    receiver.repeats.get(), receiver.badSignatures.get(), pendingWebhooks(node)));
+            receiver.byType().forEach((type, n) -> say(String.format("  %-20s %6d", type, n)));
+            say("");
             say("No PAN was stored: cards are kept as an HMAC token and their last four digits; files carry the");
             say("issuer's account reference and the last four digits only.");
             if (keepRunning) {
@@ -196,6 +216,11 @@ final class DemoCommand implements Callable<Integer> {
             }
             return report.allAsExpected() ? 0 : 1;
         }
+    }
+
+    private static long pendingWebhooks(Processor node) {
+        return node.store().sessionFactory().fromSession(x -> ((Number) x.createNativeQuery(
+                "select count(*) from webhook_delivery where status = 'PENDING'", Object.class).getSingleResult()).longValue());
     }
 
     private static HttpResponse<String> post(HttpClient http, int port, String path, String key, String body)

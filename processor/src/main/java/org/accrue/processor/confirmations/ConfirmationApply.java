@@ -86,6 +86,7 @@ final class ConfirmationApply implements AutoCloseable {
     private final PreparedStatement matchedRow;
     private final PreparedStatement evidence;
     private final PreparedStatement exceptions;
+    private final List<Exceptions.Raise> raised = new ArrayList<>(); // the batch's, for their webhook events
     private final PreparedStatement lateAudit;
     private final PreparedStatement lateResolve;
     /** Where the time goes, in nanoseconds: reading credits, judging, credits written, rewards written, the rest. */
@@ -197,9 +198,9 @@ final class ConfirmationApply implements AutoCloseable {
             judgedCounts.merge(outcome, 1L, Long::sum);
             if (outcome == Outcome.UNKNOWN) {
                 evidence(line, outcome, null);
-                Exceptions.add(exceptions, new Exceptions.Raise(Type.RECON_UNKNOWN, importId + ":" + line.lineNumber(), issuerId,
+                raise(new Exceptions.Raise(Type.RECON_UNKNOWN, importId + ":" + line.lineNumber(), issuerId,
                         null, null, line.amount(), line.currency(), "confirmation for credit id " + line.creditId()
-                        + " (line " + line.lineNumber() + "), which was never sent to " + issuerId, line.creditId(), null), now);
+                        + " (line " + line.lineNumber() + "), which was never sent to " + issuerId, line.creditId(), null));
                 continue;
             }
             if (outcome == Outcome.DUPLICATE) {
@@ -255,8 +256,8 @@ final class ConfirmationApply implements AutoCloseable {
         long t4 = System.nanoTime();
         cards(pending);
         for (Pending p : pending) {
-            Exceptions.add(exceptions, new Exceptions.Raise(p.type, p.fingerprint, issuerId, p.credit.cardId, p.credit.last4,
-                    p.amount, p.currency, p.detail, p.credit.creditId, p.credit.rewardId), now);
+            raise(new Exceptions.Raise(p.type, p.fingerprint, issuerId, p.credit.cardId, p.credit.last4,
+                    p.amount, p.currency, p.detail, p.credit.creditId, p.credit.rewardId));
         }
         if (late) {
             lateAudit.executeBatch();
@@ -264,6 +265,8 @@ final class ConfirmationApply implements AutoCloseable {
         }
         evidence.executeBatch();
         exceptions.executeBatch();
+        org.accrue.processor.webhooks.ExceptionEvents.opened(c, now, raised);
+        raised.clear();
         ConfirmationImports.rewardsRejected(c, refused, now);
         long t5 = System.nanoTime();
         judgedCounts.forEach((o, n) -> counts.merge(o, n, Long::sum));
@@ -364,6 +367,11 @@ final class ConfirmationApply implements AutoCloseable {
             case LATE -> Type.RECON_LATE;
             case MATCHED -> throw new IllegalArgumentException("a MATCHED credit is no exception");
         };
+    }
+
+    private void raise(Exceptions.Raise r) throws SQLException {
+        Exceptions.add(exceptions, r, now);
+        raised.add(r);
     }
 
     /** The card (id, last four) of the credits that raise exceptions: read only for them, the rare ones. */

@@ -317,6 +317,7 @@ public final class ExceptionsQueue {
             ps.setLong(5, id);
             ps.executeUpdate();
         }
+        org.accrue.processor.webhooks.ExceptionEvents.resolved(c, now, id, resolution.name());
     }
 
     static void audit(Connection c, long exceptionId, String action, String actor, String reason, String detail, Instant now)

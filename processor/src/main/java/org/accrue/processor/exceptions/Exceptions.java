@@ -118,7 +118,11 @@ public final class Exceptions {
     public static boolean raise(Connection c, Raise r, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(INSERT)) {
             bind(ps, r, now);
-            return ps.executeUpdate() == 1;
+            boolean raised = ps.executeUpdate() == 1;
+            if (raised) {
+                org.accrue.processor.webhooks.ExceptionEvents.opened(c, now, java.util.List.of(r));
+            }
+            return raised;
         }
     }
 

@@ -103,6 +103,9 @@ final class Console {
         app.get(PATH + "/jobs", c::jobs);
         app.post(PATH + "/jobs/{name}/run", c::runJob);
         app.get(PATH + "/health", c::healthPage);
+        app.get(PATH + "/webhooks", c::webhooks);
+        app.post(PATH + "/webhooks/{id}/deliveries/{eventId}/replay", c::replayWebhook);
+        app.post(PATH + "/webhooks/{id}/enable", c::enableWebhook);
     }
 
     private static String esc(Object o) {
@@ -166,6 +169,7 @@ final class Console {
 
     private void page(Context ctx, String title, Session ses, String body) {
         String nav = ses == null ? "" : "<nav><a href='" + PATH + "'>Exceptions</a> <a href='" + PATH + "/jobs'>Jobs</a> "
+                + "<a href='" + PATH + "/webhooks'>Webhooks</a> "
                 + "<a href='" + PATH + "/catalog'>Offers &amp; merchants</a> <a href='" + PATH + "/health'>Health</a> "
                 + "<form class=inline method=get action='" + PATH + "/cards/'><input name=card placeholder='card id' "
                 + "id=card-search></form> <span class=who>" + esc(ses.principal().keyName()) + " ("
@@ -430,6 +434,69 @@ final class Console {
         var job = OperationsRoutes.job(s.jobs(), ctx.pathParam("name")).orElseThrow(() -> Problem.notFound("job"));
         s.jobs().request(job, "console:" + ses.principal().keyName());
         ctx.redirect(PATH + "/jobs");
+    }
+
+    /** Webhook endpoints (a disabled one with its reason, to re-enable) and the dead deliveries, each to replay. */
+    private void webhooks(Context ctx) {
+        Session ses = session(ctx);
+        if (ses == null) {
+            return;
+        }
+        if (s.webhooks() == null) {
+            page(ctx, "Webhooks", ses, "<p>Webhooks are not served by this node.</p>");
+            return;
+        }
+        StringBuilder b = new StringBuilder("<h2>Endpoints</h2><table id=endpoints><tr><th>endpoint</th><th>issuer</th>"
+                + "<th>url</th><th>events</th><th>state</th><th></th></tr>");
+        for (var e : s.webhooks().list(null)) {
+            b.append("<tr id='e-").append(esc(e.id())).append("'><td>").append(esc(e.id())).append("</td><td>")
+                    .append(esc(e.issuerId())).append("</td><td>").append(esc(e.url())).append("</td><td>")
+                    .append(esc(String.join(", ", e.events()))).append("</td><td>");
+            if (e.enabled()) {
+                b.append(e.failingSince() == null ? "enabled" : "enabled, failing since " + esc(e.failingSince()));
+                b.append("</td><td></td></tr>");
+            } else {
+                b.append("<span class=err>disabled</span>: ").append(esc(e.disabledReason())).append("</td><td>")
+                        .append("<form method=post action='").append(PATH).append("/webhooks/").append(esc(e.id()))
+                        .append("/enable'>").append(csrf(ses)).append("<button>Enable</button></form></td></tr>");
+            }
+        }
+        b.append("</table><h2>Dead deliveries</h2><table id=dead><tr><th>event</th><th>type</th><th>issuer</th>"
+                + "<th>endpoint</th><th>attempts</th><th>last answer</th><th>last attempt</th><th></th></tr>");
+        for (var d : s.webhooks().dead(null, 200)) {
+            b.append("<tr><td>").append(esc(d.delivery().eventId())).append("</td><td>").append(esc(d.delivery().type()))
+                    .append("</td><td>").append(esc(d.issuerId())).append("</td><td>").append(esc(d.endpointId()))
+                    .append("</td><td>").append(d.delivery().attempts()).append("</td><td>")
+                    .append(esc(d.delivery().lastError())).append("</td><td>").append(esc(d.delivery().lastAttemptAt()))
+                    .append("</td><td><form method=post action='").append(PATH).append("/webhooks/")
+                    .append(esc(d.endpointId())).append("/deliveries/").append(esc(d.delivery().eventId()))
+                    .append("/replay'>").append(csrf(ses)).append("<button>Replay</button></form></td></tr>");
+        }
+        b.append("</table>");
+        page(ctx, "Webhooks", ses, b.toString());
+    }
+
+    private void replayWebhook(Context ctx) {
+        Session ses = post(ctx);
+        if (ses == null) {
+            return;
+        }
+        if (s.webhooks() == null || !s.webhooks().replay(null, ctx.pathParam("id"), ctx.pathParam("eventId"))) {
+            throw Problem.notFound("delivery");
+        }
+        ctx.redirect(PATH + "/webhooks");
+    }
+
+    private void enableWebhook(Context ctx) {
+        Session ses = post(ctx);
+        if (ses == null) {
+            return;
+        }
+        if (s.webhooks() == null || s.webhooks().change(null, ctx.pathParam("id"),
+                new org.accrue.processor.webhooks.WebhookEndpoints.Change(null, null, null, true)).isEmpty()) {
+            throw Problem.notFound("webhook");
+        }
+        ctx.redirect(PATH + "/webhooks");
     }
 
     private void healthPage(Context ctx) {

@@ -42,12 +42,16 @@ public final class OperationsRoutes {
                            StatementFiles files, org.accrue.processor.miles.MilesAccrual miles,
                            org.accrue.processor.confirmations.ConfirmationImports imports,
                            org.accrue.processor.confirmations.ExceptionsQueue exceptions,
-                           org.accrue.processor.rewardbook.RewardBook rewards) {
+                           org.accrue.processor.rewardbook.RewardBook rewards,
+                           org.accrue.processor.webhooks.WebhookEndpoints webhooks) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
         if (s == null) {
             return;
+        }
+        if (s.webhooks() != null) {
+            WebhookRoutes.register(api, app, s.webhooks());
         }
         app.get(BASE + "/jobs", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);

@@ -220,7 +220,9 @@ public final class MilesAccrual implements ScheduledJob {
                 Sql.inTransaction(ds, c -> {
                     update(c, o, "POSTED", credited.confirmation(), null, now);
                     if (o.reversalNo() == 0) {
-                        rewardPosted(c, o.rewardId(), now);
+                        String rewardId = rewardPosted(c, o.rewardId(), now);
+                        milesEvent(c, o, rewardId, org.accrue.processor.webhooks.EventType.MILES_CREDITED, "confirmation",
+                                credited.confirmation(), now);
                     }
                     return null;
                 });
@@ -270,7 +272,8 @@ public final class MilesAccrual implements ScheduledJob {
         Sql.inTransaction(ds, c -> {
             update(c, o, "REFUSED", null, code, now);
             if (o.reversalNo() == 0) {
-                rewardRejected(c, o.rewardId(), now);
+                String rewardId = rewardRejected(c, o.rewardId(), now);
+                milesEvent(c, o, rewardId, org.accrue.processor.webhooks.EventType.MILES_REFUSED, "reason", code, now);
             }
             Exceptions.raise(c, new Exceptions.Raise(o.reversalNo() == 0 ? Exceptions.Type.AIRLINE_REFUSED
                             : Exceptions.Type.AIRLINE_REVERSAL_REFUSED,
@@ -297,16 +300,41 @@ public final class MilesAccrual implements ScheduledJob {
         return RewardBook.lock(c, rowId).orElseThrow(() -> new IllegalStateException("miles reward " + rowId + " is gone"));
     }
 
-    private static void rewardPosted(Connection c, long rowId, Instant now) throws SQLException {
-        RewardBook.write(c, reward(c, rowId).apply(Reward::posted), now);
+    /** The reward POSTED; returns its public id. */
+    private static String rewardPosted(Connection c, long rowId, Instant now) throws SQLException {
+        RewardBook.Row row = reward(c, rowId);
+        RewardBook.write(c, row.apply(Reward::posted), now);
+        return row.reward().id();
     }
 
-    private static void rewardRejected(Connection c, long rowId, Instant now) throws SQLException {
+    /** The reward REJECTED (when it was still SENT); returns its public id. */
+    private static String rewardRejected(Connection c, long rowId, Instant now) throws SQLException {
         RewardBook.Row row = reward(c, rowId);
-        if (row.reward().status() != Reward.Status.SENT) {
-            return;
+        if (row.reward().status() == Reward.Status.SENT) {
+            RewardBook.write(c, row.apply(r -> r.rejected(now)), now);
         }
-        RewardBook.write(c, row.apply(r -> r.rejected(now)), now);
+        return row.reward().id();
+    }
+
+    /** miles.credited or miles.refused for the issuer (webhooks.md): the member number masked to its last four. */
+    private static void milesEvent(Connection c, Owed o, String rewardId, org.accrue.processor.webhooks.EventType type,
+                                   String field, String value, Instant now) throws SQLException {
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("rewardId", rewardId);
+        d.put("program", o.program());
+        d.put("member", maskMember(o.member()));
+        d.put("amount", Map.of("amount", o.miles(), "unit", "MILES", "program", o.program()));
+        d.put(field, value);
+        org.accrue.processor.webhooks.Outbox.emit(c, now, List.of(new org.accrue.processor.webhooks.Outbox.Event(type,
+                o.issuerId(), o.cardId(), d)));
+    }
+
+    static String maskMember(String member) {
+        if (member == null) {
+            return null;
+        }
+        int keep = Math.min(4, Math.max(0, member.length() - 4));
+        return "*".repeat(member.length() - keep) + member.substring(member.length() - keep);
     }
 
     private void memberStatus(long cardId, String status) {

@@ -94,6 +94,10 @@ public final class MatcherRewards implements AutoCloseable {
     private final Instant now;
     private final Map<String, Reward> known = new HashMap<>(); // reward public id -> its one object in this transaction
     private final Map<String, Long> rowIds = new HashMap<>(); // reward public id -> row id
+    // Reward public id -> status and amount when last read or written here: what a change's webhook events compare to.
+    private final Map<String, Reward.Status> statusSeen = new HashMap<>();
+    private final Map<String, Long> amountSeen = new HashMap<>();
+    private final List<org.accrue.processor.webhooks.Outbox.Event> events = new ArrayList<>();
     private final Map<String, Money> purchases = new HashMap<>(); // reward public id -> purchase, in the base's currency
     private final Map<String, List<Reward>> byLifecycle = new HashMap<>(); // complete for every key present
     private final Map<String, List<Reward>> byRrn = new HashMap<>(); // complete for every key present
@@ -165,6 +169,8 @@ public final class MatcherRewards implements AutoCloseable {
                 Reward.Status.valueOf(rs.getString(13).trim()), Sql.instant(rs, 14));
         known.put(publicId, r);
         ledgers.put(publicId, r.ledger());
+        statusSeen.put(publicId, r.status());
+        amountSeen.put(publicId, r.amount());
         rowIds.put(publicId, rs.getLong(15));
         purchases.put(publicId, Money.of(rs.getLong(16), rs.getString(19)));
         return r;
@@ -321,6 +327,10 @@ public final class MatcherRewards implements AutoCloseable {
         known.put(r.id(), r);
         rowIds.put(r.id(), rowId);
         purchases.put(r.id(), o.purchase());
+        statusSeen.put(r.id(), r.status());
+        amountSeen.put(r.id(), r.amount());
+        events.add(org.accrue.processor.webhooks.RewardEvents.earned(r, o.offerId(), o.merchantId(), o.purchase().minor(),
+                o.purchase().currency()));
         byLifecycle.computeIfAbsent(o.lifecycleKey(), k -> new ArrayList<>()).add(r);
         List<Reward> sameRrn = o.rrnKey() == null ? null : byRrn.get(o.rrnKey());
         if (sameRrn != null) {
@@ -337,6 +347,9 @@ public final class MatcherRewards implements AutoCloseable {
         }
         r.checkTransition(before, txns); // the ledger rules at post time, from its ledger as last read or written
         ledgers.put(r.id(), r.ledger());
+        events.addAll(org.accrue.processor.webhooks.RewardEvents.changed(r, statusSeen.get(r.id()), amountSeen.get(r.id())));
+        statusSeen.put(r.id(), r.status());
+        amountSeen.put(r.id(), r.amount());
         long rowId = rowId(r.id());
         if (updates == null) {
             updates = c.prepareStatement("update reward set amount = ?, remaining_base = ?, status = ?, cleared_at = ?, "
@@ -388,6 +401,9 @@ public final class MatcherRewards implements AutoCloseable {
         if (ledger != null) {
             ledger.flush();
         }
+        // The webhook events of what was written, in the same transaction (the outbox).
+        org.accrue.processor.webhooks.Outbox.emit(c, now, events);
+        events.clear();
     }
 
     /** Closes the statements; what was not flushed is dropped (the transaction is rolled back). */

@@ -103,6 +103,10 @@ public final class RewardBook {
             return from;
         }
 
+        long amountFrom() {
+            return amountFrom;
+        }
+
         /** The ledger rules at post time; a change is written once. */
         void check() {
             if (checked) {

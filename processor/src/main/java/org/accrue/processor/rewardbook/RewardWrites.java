@@ -77,6 +77,11 @@ final class RewardWrites {
                 ps.executeBatch();
             }
         }
+        List<org.accrue.processor.webhooks.Outbox.Event> events = new ArrayList<>();
+        for (RewardBook.Change ch : changes) {
+            events.addAll(org.accrue.processor.webhooks.RewardEvents.changed(ch.reward(), ch.from(), ch.amountFrom()));
+        }
+        org.accrue.processor.webhooks.Outbox.emit(c, now, events); // the outbox: in the writer's transaction
     }
 
     /** One statement for a group of rewards that all went from {@code from} to {@code to}; returns how many moved. */
@@ -137,6 +142,8 @@ final class RewardWrites {
             ledger.add(rowId, n.transactions());
             ledger.flush();
         }
+        org.accrue.processor.webhooks.Outbox.emit(c, now, List.of(org.accrue.processor.webhooks.RewardEvents.earned(r,
+                n.offerId(), null, n.purchaseMinor(), n.baseCurrency())));
         return rowId;
     }
 }

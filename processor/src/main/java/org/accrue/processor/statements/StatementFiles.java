@@ -166,6 +166,7 @@ public final class StatementFiles implements ScheduledJob {
             ps.setLong(13, unfiled.through());
             ps.executeUpdate();
         }
+        org.accrue.processor.webhooks.PostedEvents.emit(c, now, issuer.id(), fileId, unfiled.filedThrough(), unfiled.through());
         StatementCredits.markFiled(c, issuer.id(), unfiled.through());
         return new FileInfo(fileId, issuer.id(), summary.fileName(), today, seq, (int) summary.count(), summary.sum(),
                 summary.sha256(), summary.encrypted(), now, summary.path());

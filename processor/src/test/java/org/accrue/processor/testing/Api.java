@@ -44,6 +44,12 @@ public final class Api {
                 .POST(HttpRequest.BodyPublishers.ofString(body)), key);
     }
 
+    public Response patch(String path, String key, String body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body)), key);
+    }
+
     /** Posts a raw body (a file) as it is. */
     public Response postRaw(String path, String key, byte[] body) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/octet-stream")
