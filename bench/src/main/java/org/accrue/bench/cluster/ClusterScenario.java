@@ -115,6 +115,8 @@ public final class ClusterScenario {
             RecordingClient client = RecordingClient.start("127.0.0.1", cluster.haproxy().port(), pans, o.connections(),
                     o.inFlight(), o.seed(), true, o.rate());
             long t0 = System.nanoTime();
+            CpuShares cpu = CpuShares.begin();
+            Map<String, String> cpuShares = null;
             long killDbAt = 0;
             long dbRestartedAt = 0;
             try {
@@ -154,6 +156,7 @@ public final class ClusterScenario {
                     }
                 }
                 sleepUntil(t0, o.durationSeconds());
+                cpuShares = cpu.end();
             } finally {
                 client.stop();
                 monitor.interrupt();
@@ -184,6 +187,18 @@ public final class ClusterScenario {
             f.put("sent", sent.size());
             f.put("acked 00", acked);
             f.put("msg/s acked", Math.round(acked / loadSeconds));
+            long[] micros = answers.stream().filter(a -> a.code().equals("00"))
+                    .mapToLong(RecordingClient.Answer::latencyMicros).sorted().toArray();
+            if (micros.length > 0) {
+                f.put("latency of a 00 ms p50/p99/max", String.format("%.1f/%.1f/%.1f", micros[micros.length / 2] / 1e3,
+                        micros[(int) Math.min(micros.length - 1, Math.ceil(micros.length * 0.99) - 1)] / 1e3,
+                        micros[micros.length - 1] / 1e3));
+            }
+            if (cpuShares != null) {
+                f.put("cores busy (nodes/store/haproxy/client of machine cores)", cpuShares.get("nodes") + "/"
+                        + cpuShares.get("store") + "/" + cpuShares.get("haproxy") + "/" + cpuShares.get("client") + " of "
+                        + cpuShares.get("machine cores"));
+            }
             f.put("resent as repeats (answered 00)", repeated + " (" + repeatsAcked + ")");
             f.put("other codes / unanswered", other + "/" + unanswered);
             f.put("stored", rows.size());
