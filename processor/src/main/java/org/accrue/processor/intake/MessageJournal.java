@@ -163,4 +163,16 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * Erasure of a card: its stored messages take the card's new random token in place of the number's, so nothing
+     * that knows the number (a new message, an enrollment) finds them again. Returns the messages changed.
+     */
+    public static int unlinkCard(java.sql.Connection c, long cardId, String token) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("update card_message set pan_token = ? where card_id = ?")) {
+            ps.setString(1, token);
+            ps.setLong(2, cardId);
+            return ps.executeUpdate();
+        }
+    }
 }

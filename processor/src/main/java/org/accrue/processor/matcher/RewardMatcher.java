@@ -412,4 +412,13 @@ public final class RewardMatcher implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * Erasure of a card: waits for its lane (a batch matching the card's messages finishes first; the lane's row is
+     * held until the caller commits, so no batch takes the lane meanwhile), then drops the card's messages still
+     * waiting to be matched: an erased card earns nothing more. The messages stay stored.
+     */
+    public static int forgetCard(Connection c, long cardId) throws SQLException {
+        return MatchQueue.forgetCard(c, cardId);
+    }
 }
