@@ -1,7 +1,8 @@
 /*
  * The audit log (issue 16 item 4): one audit_log row for every change to merchants, offers, enrollments (enroll,
- * unenroll, erase), webhook endpoints (created, changed, secret rotated, deleted) and exceptions (each
- * exception_audit row gets one here too: who, what, which exception; the reason stays in exception_audit).
+ * unenroll, erase), webhook endpoints (created, changed, secret rotated, deleted) and exceptions (each action of
+ * ops or admins gets one here too: who, what, which exception; the free-text reason stays in exception_audit, which
+ * also keeps what reconciliation does by itself).
  *
  * A row is written by record() on the changing transaction's own connection, so it exists exactly when its change
  * was committed. The actor is the API key's name (the console's session key name, or "cli" for the command line).
