@@ -163,7 +163,7 @@ class CardErasureTest {
     }
 
     @Test
-    void erasureIsIdempotentAndOnlyTheCardsIssuerOrAnAdminMayAskForIt() {
+    void erasureIsIdempotentAndOnlyTheCardsIssuerOrAnAdminMayAskForIt() throws Exception {
         String pan = RewardStream.newPan();
         String cardId = enroll(TestConfig.KEY_ISSUER_A, pan, "ACC-TWICE", "TWICE", "MBTWICE");
         assertThat(api.post("/cards/" + cardId + "/erasure", TestConfig.KEY_ISSUER_B, "").status()).isEqualTo(404);
@@ -178,6 +178,8 @@ class CardErasureTest {
         assertThat(second.status()).isEqualTo(200);
         assertThat(second.json().get("erasedNow").asBoolean()).isFalse();
         assertThat(second.json().get("erasedAt").asText()).isEqualTo(first.json().get("erasedAt").asText());
+        assertThat(count("select count(*) from audit_log where resource_id = '" + cardId + "' and action = 'card.erased' "
+                + "and actor = 'admin'")).as("one audit row, the first erasure's").isEqualTo(1);
         // Unenrolling an erased card changes nothing either.
         assertThat(api.delete("/cards/" + cardId, TestConfig.KEY_ISSUER_A).status()).isEqualTo(204);
         assertThat(api.get("/cards/" + cardId, TestConfig.KEY_ISSUER_A).json().get("status").asText()).isEqualTo("ERASED");
