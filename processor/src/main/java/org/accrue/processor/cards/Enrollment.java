@@ -36,7 +36,8 @@
  * event and an audit row are written in the same transaction. Erasing an
  * erased card changes nothing.
  *
- * Every change is an audit_log row in its own transaction, naming the actor.
+ * Every change (enroll, re-enroll, unenroll, erase) is an audit_log row written
+ * in the change's own transaction, naming the actor and the card by public id.
  */
 package org.accrue.processor.cards;
 
