@@ -175,4 +175,13 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             return ps.executeUpdate();
         }
     }
+
+    /** A message stored on a card after its erasure committed takes the card's random token (see RewardMatcher). */
+    public static void relinkToCard(java.sql.Connection c, long messageId) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("update card_message m join card k on k.id = m.card_id "
+                + "set m.pan_token = k.pan_token where m.id = ?")) {
+            ps.setLong(1, messageId);
+            ps.executeUpdate();
+        }
+    }
 }

@@ -372,6 +372,13 @@ public final class RewardMatcher implements AutoCloseable {
         w.prefetch(messages);
         RewardLifecycle lifecycle = new RewardLifecycle(w, engine, clearingWindow, now);
         for (StoredMessage m : messages) {
+            if (m.cardErased()) {
+                // Stored by a journal batch that found the card before its erasure committed: it earns nothing, and
+                // takes the erased card's token like the card's other messages.
+                org.accrue.processor.intake.MessageJournal.relinkToCard(c, m.id());
+                w.dequeue(m.id());
+                continue;
+            }
             switch (lifecycle.handle(m)) {
                 case DONE -> w.dequeue(m.id());
                 case LATER -> w.retry(m.id(), now.plus(RewardLifecycle.RETRY_AFTER));

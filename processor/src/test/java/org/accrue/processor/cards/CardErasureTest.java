@@ -163,6 +163,34 @@ class CardErasureTest {
     }
 
     @Test
+    void aMessageStoredOnTheCardWhileItsErasureCommittedEarnsNothingAndLosesTheNumbersToken() throws Exception {
+        String pan = RewardStream.newPan();
+        String cardId = enroll(TestConfig.KEY_ISSUER_A, pan, "ACC-RACE", "RACE", "MBRACE");
+        long row = stream.row(cardId);
+        stream.purchase(pan, 2_000);
+        String oldToken = string("select pan_token from card where id = " + row);
+        long message = sum("select id from card_message where card_id = " + row);
+        assertThat(api.post("/cards/" + cardId + "/erasure", TestConfig.KEY_ISSUER_A, "").status()).isEqualTo(200);
+        // What a journal batch that found the card just before the erasure committed leaves: its message stored with the
+        // number's token and queued after the erasure dropped the card's queue.
+        try (Connection c = node.processor().store().dataSource().getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement("update card_message set pan_token = ? where id = ?")) {
+                ps.setString(1, oldToken);
+                ps.setLong(2, message);
+                ps.executeUpdate();
+            }
+            assertThat(org.accrue.processor.matcher.RewardMatcher.requeue(c, message, java.time.Instant.now())).isTrue();
+        }
+
+        stream.match();
+
+        assertThat(count("select count(*) from reward where card_id = " + row)).isZero();
+        assertThat(count("select count(*) from match_queue where message_id = " + message)).isZero();
+        assertThat(string("select pan_token from card_message where id = " + message))
+                .isEqualTo(string("select pan_token from card where id = " + row)).isNotEqualTo(oldToken);
+    }
+
+    @Test
     void erasureIsIdempotentAndOnlyTheCardsIssuerOrAnAdminMayAskForIt() throws Exception {
         String pan = RewardStream.newPan();
         String cardId = enroll(TestConfig.KEY_ISSUER_A, pan, "ACC-TWICE", "TWICE", "MBTWICE");
