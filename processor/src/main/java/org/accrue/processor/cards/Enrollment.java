@@ -225,7 +225,8 @@ public final class Enrollment {
             if (e.status() == CardEntity.Status.ERASED) {
                 return Optional.of(new Erasure(Card.of(e), false, 0, 0));
             }
-            java.time.Instant now = clock.instant();
+            // As the store keeps it (DATETIME(6)): the first answer shows the erasedAt every later read shows.
+            java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
             String oldToken = e.panToken();
             String newToken = randomToken();
             int[] counts = s.doReturningWork(c -> {
