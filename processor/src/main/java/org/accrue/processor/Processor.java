@@ -60,6 +60,7 @@ public final class Processor implements AutoCloseable {
     private final org.accrue.processor.webhooks.WebhookDispatcher webhookDispatcher;
     private final org.accrue.processor.matcher.RewardQueries rewardQueries;
     private final org.accrue.processor.rewardbook.RewardBook rewardBook;
+    private final org.accrue.processor.audit.AuditLog audit;
     private final org.accrue.processor.jobs.Jobs jobs;
     private final IsoListener listener;
     private final ApiServer api;
@@ -105,6 +106,7 @@ public final class Processor implements AutoCloseable {
                     org.accrue.processor.matcher.RewardMatcher::quarantined);
         }
         this.rewardBook = new org.accrue.processor.rewardbook.RewardBook(store.dataSource());
+        this.audit = new org.accrue.processor.audit.AuditLog(store.dataSource());
         this.rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(), rewardBook);
         this.operations = new Operations(config, store.dataSource(), clock);
         try {
@@ -128,7 +130,7 @@ public final class Processor implements AutoCloseable {
                     new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock), stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
-                    operations.exceptions(), rewardBook, operations.webhooks()), clock) : null;
+                    operations.exceptions(), rewardBook, operations.webhooks()), audit, clock) : null;
         } catch (RuntimeException e) {
             jobs.close();
             if (matcher != null) {
@@ -324,6 +326,11 @@ public final class Processor implements AutoCloseable {
     }
 
     /** The rewards and their ledger, as the API, the console and the demo read them. */
+    /** The audit log (its export: the API's GET /audit and `accrue audit export`). */
+    public org.accrue.processor.audit.AuditLog audit() {
+        return audit;
+    }
+
     public org.accrue.processor.rewardbook.RewardBook rewardBook() {
         return rewardBook;
     }

@@ -11,11 +11,18 @@ import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 
-/** An enrolled card: found by PAN token, shown by last four. Never holds a PAN. */
+/**
+ * An enrolled card: found by PAN token, shown by last four. Never holds a PAN. An ERASED card (the cardholder's
+ * erasure, through the issuer) keeps its row and public id for the books, and nothing of the person: no account
+ * reference, name or airline member, '****' for the last four, and a random token no message or enrollment matches.
+ */
 @Entity
 @Table(name = "card")
 public class CardEntity {
-    public enum Status { ENROLLED, UNENROLLED }
+    public enum Status { ENROLLED, UNENROLLED, ERASED }
+
+    /** What an erased card shows for its last four digits. */
+    public static final String ERASED_LAST4 = "****";
 
     @Id
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "card_seq")
@@ -37,10 +44,10 @@ public class CardEntity {
     @Column(name = "last4", nullable = false, length = 4)
     private String last4;
 
-    @Column(name = "account_ref", nullable = false, length = 64)
+    @Column(name = "account_ref", length = 64)
     private String accountRef;
 
-    @Column(name = "last_name", nullable = false, length = 64)
+    @Column(name = "last_name", length = 64)
     private String lastName;
 
     @Column(name = "airline_program", length = 16)
@@ -58,6 +65,9 @@ public class CardEntity {
 
     @Column(name = "unenrolled_at")
     private Instant unenrolledAt;
+
+    @Column(name = "erased_at")
+    private Instant erasedAt;
 
     @Version
     @Column(name = "row_version", nullable = false)
@@ -96,6 +106,24 @@ public class CardEntity {
         this.airlineMember = airlineMember;
     }
 
+    /** Forgets the person: irreversible. The caller has already moved the card's messages to {@code token}. */
+    void erase(Instant at, String token) {
+        if (status == Status.ERASED) {
+            throw new IllegalStateException("card " + publicId + " is erased already");
+        }
+        status = Status.ERASED;
+        if (unenrolledAt == null) {
+            unenrolledAt = at;
+        }
+        erasedAt = at;
+        panToken = token;
+        last4 = ERASED_LAST4;
+        accountRef = null;
+        lastName = null;
+        airlineProgram = null;
+        airlineMember = null;
+    }
+
     public Long id() { return id; }
     public String publicId() { return publicId; }
     public String issuerId() { return issuerId; }
@@ -109,4 +137,5 @@ public class CardEntity {
     public Status status() { return status; }
     public Instant enrolledAt() { return enrolledAt; }
     public Instant unenrolledAt() { return unenrolledAt; }
+    public Instant erasedAt() { return erasedAt; }
 }

@@ -3,7 +3,8 @@
  * or import file), stored as their validated definitions, and handed to the
  * matching engine as one snapshot. A MID belongs to one merchant; an offer's
  * merchant must exist. Changes are whole-document: what is stored is always
- * a definition the validator accepted.
+ * a definition the validator accepted. Every change is an audit_log row
+ * (actor, merchant or offer id, what changed) in the change's transaction.
  */
 package org.accrue.processor.catalog;
 
@@ -13,9 +14,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
+import org.accrue.processor.audit.AuditLog;
 import org.accrue.rewards.offers.Merchant;
 import org.accrue.rewards.offers.Offer;
 import org.hibernate.Session;
@@ -57,7 +61,11 @@ public final class Catalog {
 
     /** Creates or replaces a merchant; true when it was new. */
     public boolean putMerchant(Merchant m) {
-        boolean created = sessions.fromTransaction(s -> putMerchant(s, m));
+        return putMerchant(AuditLog.CLI, m);
+    }
+
+    public boolean putMerchant(String actor, Merchant m) {
+        boolean created = sessions.fromTransaction(s -> audit(s, actor, m, putMerchant(s, m)));
         version.incrementAndGet();
         return created;
     }
@@ -95,34 +103,68 @@ public final class Catalog {
 
     /** Creates an offer; an existing id is a conflict (offers change through update). */
     public void createOffer(Offer o) {
+        createOffer(AuditLog.CLI, o);
+    }
+
+    public void createOffer(String actor, Offer o) {
         sessions.inTransaction(s -> {
             if (s.find(OfferEntity.class, o.id()) != null) {
                 throw new CatalogException("OFFER_EXISTS", 409, "offer " + o.id() + " exists; change it with PATCH");
             }
             checkMerchant(s, o);
             s.persist(new OfferEntity(o.id(), o.merchantId(), o.status().name(), codec.toJson(o).toString(), clock.instant()));
+            audit(s, actor, o, true, null);
         });
         version.incrementAndGet();
     }
 
     /** Replaces an offer's definition (import, or PATCH after merging the change). */
     public void putOffer(Offer o) {
-        sessions.inTransaction(s -> putOffer(s, o));
+        sessions.inTransaction(s -> audit(s, AuditLog.CLI, o, putOffer(s, o), null));
         version.incrementAndGet();
     }
 
-    private void putOffer(Session s, Offer o) {
+    /** True when the offer was new. */
+    private boolean putOffer(Session s, Offer o) {
         checkMerchant(s, o);
         OfferEntity e = s.find(OfferEntity.class, o.id());
         if (e == null) {
             s.persist(new OfferEntity(o.id(), o.merchantId(), o.status().name(), codec.toJson(o).toString(), clock.instant()));
-        } else {
-            e.redefine(o.merchantId(), o.status().name(), codec.toJson(o).toString(), clock.instant());
+            return true;
         }
+        e.redefine(o.merchantId(), o.status().name(), codec.toJson(o).toString(), clock.instant());
+        return false;
+    }
+
+    private boolean audit(Session s, String actor, Merchant m, boolean created) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("name", m.name());
+        details.put("mids", m.mids().size());
+        s.doWork(c -> AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, created
+                ? AuditLog.Action.MERCHANT_CREATED : AuditLog.Action.MERCHANT_CHANGED, AuditLog.Resource.MERCHANT,
+                m.merchantId(), null, details)));
+        return created;
+    }
+
+    /** {@code fields}: the fields a PATCH changed (null: the whole definition was given). */
+    private void audit(Session s, String actor, Offer o, boolean created, List<String> fields) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("merchantId", o.merchantId());
+        details.put("status", o.status().name());
+        if (fields != null) {
+            details.put("fields", fields);
+        }
+        s.doWork(c -> AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, created
+                ? AuditLog.Action.OFFER_CREATED : AuditLog.Action.OFFER_CHANGED, AuditLog.Resource.OFFER, o.id(), null,
+                details)));
     }
 
     /** Applies a PATCH (pause/resume, extend, or any other field) to an offer: the merged document is validated again. */
     public Optional<Offer> patchOffer(String id, JsonNode patch) {
+        return patchOffer(AuditLog.CLI, id, patch);
+    }
+
+    public Optional<Offer> patchOffer(String actor, String id, JsonNode patch) {
         return sessions.fromTransaction(s -> {
             OfferEntity e = s.find(OfferEntity.class, id);
             if (e == null) {
@@ -141,6 +183,9 @@ public final class Catalog {
             });
             Offer o = codec.offer(merged, "offer");
             putOffer(s, o);
+            List<String> fields = new ArrayList<>();
+            patch.fieldNames().forEachRemaining(fields::add);
+            audit(s, actor, o, false, fields);
             version.incrementAndGet();
             return Optional.of(o);
         });
@@ -191,9 +236,9 @@ public final class Catalog {
             offers.add(codec.offer(o, "offers[" + i++ + "]"));
         }
         sessions.inTransaction(s -> {
-            merchants.forEach(m -> putMerchant(s, m));
+            merchants.forEach(m -> audit(s, AuditLog.CLI, m, putMerchant(s, m)));
             s.flush();
-            offers.forEach(o -> putOffer(s, o));
+            offers.forEach(o -> audit(s, AuditLog.CLI, o, putOffer(s, o), null));
         });
         version.incrementAndGet();
         return new ImportReport(merchants.size(), offers.size());

@@ -36,7 +36,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "accrue", mixinStandardHelpOptions = true, version = "accrue 0.1.0",
         description = "Accrue: card-linked cashback and bank rewards processor.",
         subcommands = {AccrueCli.Serve.class, DemoCommand.class, SimulateCommand.class, AccrueCli.Enroll.class,
-                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class, AccrueCli.JobsCommand.class, AccrueCli.Recon.class})
+                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class, AccrueCli.JobsCommand.class, AccrueCli.Recon.class,
+                AccrueCli.Audit.class})
 public final class AccrueCli implements Runnable {
 
     /** Exit codes: 0 done, 1 the command failed, 2 bad usage or configuration, 3 the store could not be opened. */
@@ -213,6 +214,52 @@ public final class AccrueCli implements Runnable {
                     System.out.printf("%-20s %-18s %s%n", l.job().id(), l.schedule(), l.lastRun() == null ? "never run"
                             : l.lastRun().status() + " " + l.lastRun().finishedAt() + ": " + l.lastRun().summary());
                 }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "audit", description = "The audit log of changes.", subcommands = {AuditExport.class})
+    static final class Audit implements Runnable {
+        @Override
+        public void run() {
+            new CommandLine(this).usage(System.out);
+        }
+    }
+
+    @Command(name = "export", description = "Write the audit log's rows from --from (inclusive) to --to (exclusive) "
+            + "to FILE as JSON lines, oldest first (as GET /api/v1/audit).")
+    static final class AuditExport implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption config;
+
+        @Option(names = "--from", description = "ISO 8601 UTC time, e.g. 2026-12-01T00:00:00Z (default: the first row)")
+        java.time.Instant from;
+
+        @Option(names = "--to", description = "ISO 8601 UTC time, exclusive (default: the last row)")
+        java.time.Instant to;
+
+        @Option(names = "--type", description = "only this resource type: merchant, offer, card, webhook, exception")
+        String type;
+
+        @Parameters(index = "0", description = "the file to write (replaced if it exists)")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            org.accrue.processor.audit.AuditLog.Resource resource = null;
+            if (type != null) {
+                resource = org.accrue.processor.audit.AuditLog.Resource.parse(type).orElse(null);
+                if (resource == null) {
+                    System.err.println("accrue: --type must be one of merchant, offer, card, webhook, exception");
+                    return 2;
+                }
+            }
+            AccrueConfig c = config.load();
+            try (Processor node = offlineNode(c);
+                 var out = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
+                long n = node.audit().export(from, to, resource, out);
+                System.out.println("wrote " + n + " audit rows to " + file);
                 return 0;
             }
         }

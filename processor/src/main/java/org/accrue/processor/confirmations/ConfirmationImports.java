@@ -510,4 +510,21 @@ public final class ConfirmationImports {
         m.put("finishedAt", i.finishedAt());
         return m;
     }
+
+    /**
+     * Erasure of a card: what issuers' confirmation files said of its credits keeps its outcome, amount and status,
+     * without the account reference they confirmed (credit_reconciliation) or sent (confirmation_line).
+     */
+    public static void erase(java.sql.Connection c, long cardId) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("update credit_reconciliation r join statement_credit s "
+                + "on s.credit_id = r.credit_id set r.confirmed_account_ref = null where s.card_id = ?")) {
+            ps.setLong(1, cardId);
+            ps.executeUpdate();
+        }
+        try (java.sql.PreparedStatement ps = c.prepareStatement("update confirmation_line l join statement_credit s "
+                + "on s.credit_id = l.credit_id set l.account_ref = null where s.card_id = ?")) {
+            ps.setLong(1, cardId);
+            ps.executeUpdate();
+        }
+    }
 }

@@ -332,6 +332,11 @@ public final class ExceptionsQueue {
             ps.setTimestamp(6, Sql.ts(now));
             ps.executeUpdate();
         }
+        // The audit log has every change in one place; the reason and detail stay in exception_audit (free text).
+        org.accrue.processor.audit.AuditLog.record(c, now, new org.accrue.processor.audit.AuditLog.Entry(actor,
+                org.accrue.processor.audit.AuditLog.Action.EXCEPTION_ACTION,
+                org.accrue.processor.audit.AuditLog.Resource.EXCEPTION, Long.toString(exceptionId), null,
+                java.util.Map.of("action", action, "see", "exception_audit")));
     }
 
     /** Does what the action means for this exception's reward; returns a line for the audit. */

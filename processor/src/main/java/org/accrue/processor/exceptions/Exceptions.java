@@ -157,4 +157,13 @@ public final class Exceptions {
         ps.setObject(12, r.rewardId());
         ps.setObject(13, r.messageId());
     }
+
+    /** Erasure of a card: its exceptions stay (type, amounts, resolution), with '****' for the last four. */
+    public static void erase(Connection c, long cardId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("update processing_exception set last4 = '****' "
+                + "where card_id = ? and last4 is not null")) {
+            ps.setLong(1, cardId);
+            ps.executeUpdate();
+        }
+    }
 }

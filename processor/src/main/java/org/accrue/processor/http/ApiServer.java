@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.accrue.config.AccrueConfig.Role;
+import org.accrue.processor.audit.AuditLog;
 import org.accrue.processor.cards.Card;
 import org.accrue.processor.catalog.Catalog;
 import org.accrue.processor.cards.Enrollment;
@@ -60,7 +61,8 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, Catalog catalog,
                      org.accrue.processor.matcher.RewardQueries rewards,
                      org.accrue.processor.matcher.Activations activations, IntakeStats stats, Health health,
-                     PrometheusMeterRegistry metrics, OperationsRoutes.Services operations, InstantSource clock) {
+                     PrometheusMeterRegistry metrics, OperationsRoutes.Services operations, AuditLog audit,
+                     InstantSource clock) {
         this.json = newJsonMapper();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -88,7 +90,7 @@ public final class ApiServer implements AutoCloseable {
         app.post(BASE + "/cards", ctx -> {
             Principal p = require(ctx, Role.ISSUER);
             Enrollment.Request r = enrollmentRequest(ctx);
-            Enrollment.Result result = enrollment.enroll(p.issuerId(), r);
+            Enrollment.Result result = enrollment.enroll(p.keyName(), p.issuerId(), r);
             if (result.created() && r.airlineProgram() != null && operations != null) {
                 // Validate the airline member now, off the request: a slow partner must not slow enrollment,
                 // and the miles job validates again before the first accrual if this did not get an answer.
@@ -128,15 +130,25 @@ public final class ApiServer implements AutoCloseable {
         });
         app.delete(BASE + "/cards/{cardId}", ctx -> {
             Principal p = require(ctx, Role.ISSUER);
-            if (!enrollment.unenroll(p.issuerId(), ctx.pathParam("cardId"))) {
+            if (!enrollment.unenroll(p.keyName(), p.issuerId(), ctx.pathParam("cardId"))) {
                 throw Problem.notFound("card");
             }
             ctx.status(204);
         });
+        app.post(BASE + "/cards/{cardId}/erasure", ctx -> {
+            // The cardholder's request reaches us through the issuer (its own cards) or an admin; irreversible.
+            Principal p = require(ctx, Role.ISSUER, Role.ADMIN);
+            onlyParams(ctx);
+            Enrollment.Erasure e = enrollment.erase(p.keyName(), p.issuerScope(), ctx.pathParam("cardId"))
+                    .orElseThrow(() -> Problem.notFound("card"));
+            Map<String, Object> body = cardBody(e.card());
+            body.put("erasedNow", e.erased());
+            ctx.json(body);
+        });
         app.post(BASE + "/merchants", ctx -> {
             require(ctx, Role.ADMIN);
             var m = catalog.codec().merchant(body(ctx), "merchant");
-            boolean created = catalog.putMerchant(m);
+            boolean created = catalog.putMerchant(require(ctx, Role.ADMIN).keyName(), m);
             ctx.status(created ? 201 : 200).json(catalog.codec().toJson(m));
         });
         app.get(BASE + "/merchants", ctx -> {
@@ -146,7 +158,7 @@ public final class ApiServer implements AutoCloseable {
         app.post(BASE + "/offers", ctx -> {
             require(ctx, Role.ADMIN);
             var o = catalog.codec().offer(body(ctx), "offer");
-            catalog.createOffer(o);
+            catalog.createOffer(require(ctx, Role.ADMIN).keyName(), o);
             ctx.status(201).json(Map.of("id", o.id(), "offer", catalog.codec().toJson(o)));
         });
         app.get(BASE + "/offers", ctx -> {
@@ -159,8 +171,23 @@ public final class ApiServer implements AutoCloseable {
         });
         app.patch(BASE + "/offers/{offerId}", ctx -> {
             require(ctx, Role.ADMIN);
-            var o = catalog.patchOffer(ctx.pathParam("offerId"), body(ctx)).orElseThrow(() -> Problem.notFound("offer"));
+            var o = catalog.patchOffer(require(ctx, Role.ADMIN).keyName(), ctx.pathParam("offerId"), body(ctx)).orElseThrow(() -> Problem.notFound("offer"));
             ctx.json(catalog.codec().toJson(o));
+        });
+        app.get(BASE + "/audit", ctx -> {
+            require(ctx, Role.ADMIN);
+            onlyParams(ctx, "from", "to", "type");
+            java.time.Instant from = instantParam(ctx, "from");
+            java.time.Instant to = instantParam(ctx, "to");
+            String t = ctx.queryParam("type");
+            AuditLog.Resource type = t == null ? null : AuditLog.Resource.parse(t).orElseThrow(() -> Problem.badRequest(
+                    "INVALID_TYPE", "type must be one of " + java.util.Arrays.stream(AuditLog.Resource.values())
+                            .map(AuditLog.Resource::id).toList()));
+            if (audit == null) {
+                throw new Problem(503, "UNAVAILABLE", "the audit log is not available on this node");
+            }
+            ctx.status(200).contentType("application/x-ndjson");
+            audit.export(from, to, type, ctx.outputStream());
         });
         app.get(BASE + "/intake", ctx -> {
             require(ctx, Role.OPS, Role.ADMIN);
@@ -288,6 +315,19 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** An ISO 8601 instant ({@code 2026-12-03T00:00:00Z}), or null when absent; 400 PARAMETER_INVALID otherwise. */
+    static java.time.Instant instantParam(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(v);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw Problem.badRequest("PARAMETER_INVALID", name + " must be an ISO 8601 UTC time such as 2026-12-03T00:00:00Z");
+        }
+    }
+
     static int intParam(Context ctx, String name, int min, int max, int def) {
         String v = ctx.queryParam(name);
         if (v == null) {
@@ -315,6 +355,9 @@ public final class ApiServer implements AutoCloseable {
         m.put("enrolledAt", c.enrolledAt());
         if (c.unenrolledAt() != null) {
             m.put("unenrolledAt", c.unenrolledAt());
+        }
+        if (c.erasedAt() != null) {
+            m.put("erasedAt", c.erasedAt());
         }
         if (c.airlineProgram() != null) {
             m.put("airline", Map.of("program", c.airlineProgram(), "memberNumber", c.airlineMember()));

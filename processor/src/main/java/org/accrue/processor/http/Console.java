@@ -492,7 +492,7 @@ final class Console {
         if (ses == null) {
             return;
         }
-        if (s.webhooks() == null || s.webhooks().change(null, ctx.pathParam("id"),
+        if (s.webhooks() == null || s.webhooks().change(ses.principal().keyName(), null, ctx.pathParam("id"),
                 new org.accrue.processor.webhooks.WebhookEndpoints.Change(null, null, null, true)).isEmpty()) {
             throw Problem.notFound("webhook");
         }

@@ -38,7 +38,7 @@ final class WebhookRoutes {
             if (issuer == null) {
                 throw Problem.badRequest("FIELD_INVALID", "issuerId is required when an admin registers an endpoint");
             }
-            var r = webhooks.register(issuer, ApiServer.text(b, "url"), events(b), ApiServer.text(b, "description"));
+            var r = webhooks.register(p.keyName(), issuer, ApiServer.text(b, "url"), events(b), ApiServer.text(b, "description"));
             Map<String, Object> body = view(r.endpoint());
             body.put("secret", r.secret());
             ctx.status(201).header("Location", BASE + "/" + r.endpoint().id()).json(body);
@@ -62,19 +62,19 @@ final class WebhookRoutes {
             }
             var change = new WebhookEndpoints.Change(ApiServer.text(b, "url"), b.has("events") ? events(b) : null,
                     ApiServer.text(b, "description"), enabled == null ? null : enabled.booleanValue());
-            ctx.json(view(webhooks.change(p.issuerScope(), ctx.pathParam("id"), change)
+            ctx.json(view(webhooks.change(p.keyName(), p.issuerScope(), ctx.pathParam("id"), change)
                     .orElseThrow(() -> Problem.notFound("webhook"))));
         });
         app.delete(BASE + "/{id}", ctx -> {
             Principal p = ApiServer.require(ctx, Role.ISSUER, Role.ADMIN);
-            if (!webhooks.delete(p.issuerScope(), ctx.pathParam("id"))) {
+            if (!webhooks.delete(p.keyName(), p.issuerScope(), ctx.pathParam("id"))) {
                 throw Problem.notFound("webhook");
             }
             ctx.status(204);
         });
         app.post(BASE + "/{id}/secret", ctx -> {
             Principal p = ApiServer.require(ctx, Role.ISSUER, Role.ADMIN);
-            String secret = webhooks.rotate(p.issuerScope(), ctx.pathParam("id")).orElseThrow(() -> Problem.notFound("webhook"));
+            String secret = webhooks.rotate(p.keyName(), p.issuerScope(), ctx.pathParam("id")).orElseThrow(() -> Problem.notFound("webhook"));
             ctx.json(Map.of("id", ctx.pathParam("id"), "secret", secret,
                     "previousSignsForHours", WebhookEndpoints.PREVIOUS_SECRET_SIGNS.toHours()));
         });

@@ -163,4 +163,25 @@ public final class MessageJournal implements CardMessageHandler, AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * Erasure of a card: its stored messages take the card's new random token in place of the number's, so nothing
+     * that knows the number (a new message, an enrollment) finds them again. Returns the messages changed.
+     */
+    public static int unlinkCard(java.sql.Connection c, long cardId, String token) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("update card_message set pan_token = ? where card_id = ?")) {
+            ps.setString(1, token);
+            ps.setLong(2, cardId);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** A message stored on a card after its erasure committed takes the card's random token (see RewardMatcher). */
+    public static void relinkToCard(java.sql.Connection c, long messageId) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("update card_message m join card k on k.id = m.card_id "
+                + "set m.pan_token = k.pan_token where m.id = ?")) {
+            ps.setLong(1, messageId);
+            ps.executeUpdate();
+        }
+    }
 }

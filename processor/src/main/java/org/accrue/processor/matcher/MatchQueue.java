@@ -266,4 +266,16 @@ final class MatchQueue {
         }
         return true;
     }
+
+    static int forgetCard(Connection c, long cardId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select lane from match_lane where lane = ? for update")) {
+            ps.setInt(1, org.accrue.processor.intake.MessageJournal.matchLane(cardId));
+            ps.executeQuery().close();
+        }
+        try (PreparedStatement ps = c.prepareStatement("delete q from match_queue q join card_message m "
+                + "on m.id = q.message_id where m.card_id = ?")) {
+            ps.setLong(1, cardId);
+            return ps.executeUpdate();
+        }
+    }
 }

@@ -372,6 +372,13 @@ public final class RewardMatcher implements AutoCloseable {
         w.prefetch(messages);
         RewardLifecycle lifecycle = new RewardLifecycle(w, engine, clearingWindow, now);
         for (StoredMessage m : messages) {
+            if (m.cardErased()) {
+                // Stored by a journal batch that found the card before its erasure committed: it earns nothing, and
+                // takes the erased card's token like the card's other messages.
+                org.accrue.processor.intake.MessageJournal.relinkToCard(c, m.id());
+                w.dequeue(m.id());
+                continue;
+            }
             switch (lifecycle.handle(m)) {
                 case DONE -> w.dequeue(m.id());
                 case LATER -> w.retry(m.id(), now.plus(RewardLifecycle.RETRY_AFTER));
@@ -411,5 +418,14 @@ public final class RewardMatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Erasure of a card: waits for its lane (a batch matching the card's messages finishes first; the lane's row is
+     * held until the caller commits, so no batch takes the lane meanwhile), then drops the card's messages still
+     * waiting to be matched: an erased card earns nothing more. The messages stay stored.
+     */
+    public static int forgetCard(Connection c, long cardId) throws SQLException {
+        return MatchQueue.forgetCard(c, cardId);
     }
 }

@@ -33,7 +33,8 @@ import org.accrue.rewards.money.Money;
 record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, String panToken, String processingCode,
                      TransactionKind kind, Money amount, Money billing, long tipMinor, LocalTime localTime, MonthDay localDate,
                      String mcc, PurchaseChannel channel, String acquirerId, String rrn, String authId, String merchantId,
-                     String acceptorName, Original original, Long replacementAmountMinor, Instant receivedAt) {
+                     String acceptorName, Original original, Long replacementAmountMinor, Instant receivedAt,
+                     boolean cardErased) {
 
     /** DE90 of a reversal: the original's MTI, STAN, DE7 and acquirer, as stored. */
     record Original(Mti mti, String stan, String transmitted, String acquirerId) {
@@ -43,7 +44,7 @@ record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, S
         }
     }
 
-    /** card_message's columns as read(rs) takes them; the issuer is the card's, filled in by withIssuer. */
+    /** card_message's columns as read(rs) takes them; the issuer is the card's, filled in by withCard. */
     private static final String COLUMNS = "m.id, m.mti, m.card_id, m.pan_token, m.processing_code, m.amount_minor, "
             + "m.currency, m.billing_amount_minor, m.billing_currency, m.local_time, m.local_date, "
             + "m.mcc, m.pos_entry_mode, m.acquirer_id, m.rrn, m.auth_id, m.merchant_id, m.acceptor_name, m.tip_minor, "
@@ -72,8 +73,9 @@ record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, S
         }
         List<Long> cardIds = messages.stream().map(StoredMessage::cardId).distinct().toList();
         Map<Long, String> issuers = new HashMap<>();
+        java.util.Set<Long> erased = new java.util.HashSet<>();
         if (!cardIds.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("select id, issuer_id from card where id in ("
+            try (PreparedStatement ps = c.prepareStatement("select id, issuer_id, status from card where id in ("
                     + Sql.marks(cardIds.size()) + ")")) {
                 for (int i = 0; i < cardIds.size(); i++) {
                     ps.setLong(i + 1, cardIds.get(i));
@@ -81,11 +83,14 @@ record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, S
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         issuers.put(rs.getLong(1), rs.getString(2));
+                        if ("ERASED".equals(rs.getString(3))) {
+                            erased.add(rs.getLong(1));
+                        }
                     }
                 }
             }
         }
-        messages.replaceAll(m -> m.withIssuer(issuers.get(m.cardId())));
+        messages.replaceAll(m -> m.withCard(issuers.get(m.cardId()), erased.contains(m.cardId())));
         return messages;
     }
 
@@ -106,7 +111,7 @@ record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, S
                 rs.getString(12), PurchaseChannel.of(rs.getString(13)), rs.getString(14), rs.getString(15),
                 rs.getString(16), rs.getString(17), rs.getString(18),
                 origMti == null ? null : new Original(Mti.of(origMti), rs.getString(21), rs.getString(22), rs.getString(23)),
-                rs.getObject(24, Long.class), rs.getObject(25, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+                rs.getObject(24, Long.class), rs.getObject(25, LocalDateTime.class).toInstant(ZoneOffset.UTC), false);
     }
 
     /** An amount in the ISO 4217 numeric code stored beside it; a code that names no such currency is the row's fault. */
@@ -119,11 +124,11 @@ record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, S
         }
     }
 
-    /** This message with its card's issuer. */
-    private StoredMessage withIssuer(String issuer) {
+    /** This message with its card's issuer, and whether the card is erased (its messages then earn nothing). */
+    private StoredMessage withCard(String issuer, boolean erased) {
         return new StoredMessage(id, seq, mti, cardId, issuer, panToken, processingCode, kind, amount, billing, tipMinor,
                 localTime, localDate, mcc, channel, acquirerId, rrn, authId, merchantId, acceptorName, original,
-                replacementAmountMinor, receivedAt);
+                replacementAmountMinor, receivedAt, erased);
     }
 
     /**

@@ -272,7 +272,10 @@ public final class Posting implements ScheduledJob {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(rs.getLong(1), new CardRef(rs.getString(2), rs.getString(3)));
+                    // An erased card has no account reference: what is still owed on it (a clawback open at erasure) names
+                    // none either, and the issuer refuses it (a REJECTED credit for ops to write off).
+                    out.put(rs.getLong(1), new CardRef(rs.getString(2) == null ? StatementCredits.ERASED_ACCOUNT_REF
+                            : rs.getString(2), rs.getString(3)));
                 }
             }
         }

@@ -215,7 +215,21 @@ public final class RewardBook {
         return RewardRows.byPublicId(c, rewardId);
     }
 
+    /** A card's rewards in one of {@code statuses}, locked FOR UPDATE (erasure). */
+    public static List<Row> lockOfCard(Connection c, long cardId, Set<Reward.Status> statuses) throws SQLException {
+        return RewardRows.lockOfCard(c, cardId, statuses);
+    }
+
     // ---- writes, in the caller's transaction
+
+    /**
+     * Erasure of a card: its rewards' purchase keys (token|DE37|DE38 and token|DE37) take the card's new random token
+     * in place of the number's. Amounts, statuses and ledger rows are untouched.
+     */
+    public static int unlinkToken(Connection c, long cardId, String oldToken, String newToken) throws SQLException {
+        return RewardWrites.unlinkToken(c, cardId, oldToken, newToken);
+    }
+
 
     /** Checks every change (the ledger rules at post time), then writes their ledger rows and rewards. */
     public static void write(Connection c, List<Change> changes, Instant now) throws SQLException {

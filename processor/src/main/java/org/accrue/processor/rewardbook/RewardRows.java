@@ -136,4 +136,19 @@ final class RewardRows {
             return all(ps);
         }
     }
+
+    static List<RewardBook.Row> lockOfCard(Connection c, long cardId, Set<Reward.Status> statuses) throws SQLException {
+        if (statuses.isEmpty()) {
+            return List.of();
+        }
+        try (PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from reward r where r.card_id = ? "
+                + "and r.status in (" + Sql.marks(statuses.size()) + ") order by r.id for update")) {
+            ps.setLong(1, cardId);
+            int i = 2;
+            for (Reward.Status st : statuses) {
+                ps.setString(i++, st.name());
+            }
+            return all(ps);
+        }
+    }
 }

@@ -34,6 +34,12 @@ public final class StatementCredits {
     public enum Kind { CREDIT, DEBIT }
 
     /**
+     * The account reference an erased card's credits keep (and a credit made for an erased card names): the file
+     * format needs one, and an issuer refuses a credit to it.
+     */
+    public static final String ERASED_ACCOUNT_REF = "ERASED";
+
+    /**
      * The join condition that names a credit's file ({@code s} a statement_credit, {@code f} a statement_file): the
      * issuer's file whose batch range holds the credit's batch. The one statement of that rule for every reader.
      */
@@ -319,8 +325,8 @@ public final class StatementCredits {
         }
         long batch = openBatch(c, issuerId);
         String newId = "C" + rewardId + "-R" + n;
-        try (PreparedStatement ps = c.prepareStatement(INSERT + "select ?, s.reward_id, s.kind, s.issuer_id, s.card_id, k.account_ref, k.last4, "
-                + "?, 0, ?, s.currency, s.statement_text, s.offer_id, s.purchase_date, 'TO_FILE', ?, ? from statement_credit s "
+        try (PreparedStatement ps = c.prepareStatement(INSERT + "select ?, s.reward_id, s.kind, s.issuer_id, s.card_id, coalesce(k.account_ref, '"
+                + ERASED_ACCOUNT_REF + "'), k.last4, ?, 0, ?, s.currency, s.statement_text, s.offer_id, s.purchase_date, 'TO_FILE', ?, ? from statement_credit s "
                 + "join card k on k.id = s.card_id where s.credit_id = ?")) {
             ps.setString(1, newId);
             ps.setLong(2, amount);
@@ -329,6 +335,20 @@ public final class StatementCredits {
             ps.setTimestamp(5, Sql.ts(now));
             ps.setString(6, creditId);
             return ps.executeUpdate() == 1 ? Optional.of(newId) : Optional.empty();
+        }
+    }
+
+    /**
+     * Erasure of a card: its credits keep their amounts, ids, files and outcomes (the books), and lose the person:
+     * {@link #ERASED_ACCOUNT_REF} for the account reference, '****' for the last four, no confirmed account reference.
+     * Files already written are the issuer's copies and are not rewritten. Returns the credits changed.
+     */
+    public static int erase(Connection c, long cardId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("update statement_credit set account_ref = ?, last4 = '****' "
+                + "where card_id = ?")) {
+            ps.setString(1, ERASED_ACCOUNT_REF);
+            ps.setLong(2, cardId);
+            return ps.executeUpdate();
         }
     }
 }

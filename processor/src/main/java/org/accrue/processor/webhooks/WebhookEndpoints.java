@@ -20,12 +20,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 import javax.sql.DataSource;
 
 import org.accrue.processor.Refusal;
+import org.accrue.processor.audit.AuditLog;
 import org.accrue.processor.ids.Ids;
 import org.accrue.processor.store.Sql;
 
@@ -66,6 +68,11 @@ public final class WebhookEndpoints {
     }
 
     public Registered register(String issuerId, String url, List<String> events, String description) {
+        return register(AuditLog.CLI, issuerId, url, events, description);
+    }
+
+    /** Registers an endpoint; {@code actor} names who in the audit log (never the secret). */
+    public Registered register(String actor, String issuerId, String url, List<String> events, String description) {
         String checkedUrl = checkUrl(url);
         List<String> checkedEvents = checkEvents(events);
         String checkedDescription = checkDescription(description);
@@ -87,6 +94,8 @@ public final class WebhookEndpoints {
                 Sql.setUtc(ps, 8, now);
                 ps.executeUpdate();
             }
+            audit(c, actor, AuditLog.Action.WEBHOOK_CREATED, id, issuerId, now,
+                    Map.of("url", auditedUrl(checkedUrl), "events", checkedEvents));
             return null;
         });
         return new Registered(find(issuerId, id).orElseThrow(), secret);
@@ -109,6 +118,10 @@ public final class WebhookEndpoints {
     }
 
     public Optional<Endpoint> change(String scope, String id, Change change) {
+        return change(AuditLog.CLI, scope, id, change);
+    }
+
+    public Optional<Endpoint> change(String actor, String scope, String id, Change change) {
         String url = change.url() == null ? null : checkUrl(change.url());
         List<String> events = change.events() == null ? null : checkEvents(change.events());
         String description = change.description() == null ? null : checkDescription(change.description());
@@ -134,16 +147,38 @@ public final class WebhookEndpoints {
                 ps.setString(8, id);
                 ps.executeUpdate();
             }
-            return find(c, scope, id, false);
+            Optional<Endpoint> now2 = find(c, scope, id, false);
+            Map<String, Object> details = new java.util.LinkedHashMap<>();
+            if (url != null) {
+                details.put("url", auditedUrl(url));
+            }
+            if (events != null) {
+                details.put("events", events);
+            }
+            if (description != null) {
+                details.put("description", description);
+            }
+            if (change.enabled() != null) {
+                details.put("enabled", change.enabled());
+            }
+            audit(c, actor, AuditLog.Action.WEBHOOK_CHANGED, id, now2.orElseThrow().issuerId(), now, details);
+            return now2;
         });
     }
 
     /** Removes the endpoint and its deliveries; false when there is none in scope. */
     public boolean delete(String scope, String id) {
+        return delete(AuditLog.CLI, scope, id);
+    }
+
+    public boolean delete(String actor, String scope, String id) {
         return Sql.inTransaction(ds, c -> {
-            if (find(c, scope, id, true).isEmpty()) {
+            Optional<Endpoint> e = find(c, scope, id, true);
+            if (e.isEmpty()) {
                 return false;
             }
+            audit(c, actor, AuditLog.Action.WEBHOOK_DELETED, id, e.get().issuerId(), clock.instant(),
+                    Map.of("url", auditedUrl(e.get().url())));
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM webhook_delivery WHERE endpoint_id = ?")) {
                 ps.setString(1, id);
                 ps.executeUpdate();
@@ -158,12 +193,19 @@ public final class WebhookEndpoints {
 
     /** A new secret, shown once; the one it replaces signs beside it for 24 hours. */
     public Optional<String> rotate(String scope, String id) {
+        return rotate(AuditLog.CLI, scope, id);
+    }
+
+    public Optional<String> rotate(String actor, String scope, String id) {
         String secret = Ids.secret("whsec");
         Instant now = clock.instant();
         return Sql.inTransaction(ds, c -> {
-            if (find(c, scope, id, true).isEmpty()) {
+            Optional<Endpoint> e = find(c, scope, id, true);
+            if (e.isEmpty()) {
                 return Optional.empty();
             }
+            // The secrets never: only that it was rotated.
+            audit(c, actor, AuditLog.Action.WEBHOOK_SECRET_ROTATED, id, e.get().issuerId(), now, Map.of());
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE webhook_endpoint SET previous_enc = secret_enc, previous_until = ?, secret_enc = ?, updated_at = ?
                      WHERE id = ?""")) {
@@ -342,5 +384,15 @@ public final class WebhookEndpoints {
 
     private static Refusal invalid(String message) {
         return new Refusal("WEBHOOK_INVALID", 400, message);
+    }
+
+    private static void audit(java.sql.Connection c, String actor, AuditLog.Action action, String id, String issuerId,
+                              Instant now, Map<String, Object> details) throws java.sql.SQLException {
+        AuditLog.record(c, now, new AuditLog.Entry(actor, action, AuditLog.Resource.WEBHOOK, id, issuerId, details));
+    }
+
+    /** An endpoint's URL as the audit log keeps it: without query or fragment, where a receiver may keep a token. */
+    static String auditedUrl(String url) {
+        return url.replaceAll("[?#].*$", "");
     }
 }
