@@ -128,7 +128,12 @@ public final class Processor implements AutoCloseable {
                     new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock), stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
-                    operations.exceptions(), rewardBook, operations.webhooks()), clock) : null;
+                    operations.exceptions(), rewardBook, operations.webhooks()),
+                    new org.accrue.processor.http.CardholderRoutes.Services(new org.accrue.processor.cardholder.Cardholder(
+                            store.dataSource(), catalog, new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock),
+                            rewardQueries, rewardBook, operations.points(), config.points(), clock),
+                            new org.accrue.processor.cardholder.PageLinks(config.panKeys().currentVersion(), config.panKeys().keys()),
+                            config.issuers()), clock) : null;
         } catch (RuntimeException e) {
             jobs.close();
             if (matcher != null) {
