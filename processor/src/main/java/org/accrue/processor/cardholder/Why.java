@@ -39,6 +39,7 @@ public final class Why {
     }
 
     /** One line of the why: an offer earning or declining, or what the message was. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record Line(Kind kind, String offerId, Reason reason, Long amount, String unit) {
     }
 

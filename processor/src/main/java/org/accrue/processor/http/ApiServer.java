@@ -37,7 +37,7 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     public static final String BASE = "/api/v1";
     private static final String PRINCIPAL = "accrue.principal";
-    private static final String PROBLEM_WRITTEN = "accrue.problem";
+    static final String PROBLEM_WRITTEN = "accrue.problem";
     private static final int PAGE_LIMIT_MAX = 500;
     private static final long BODY_BYTES_MAX = 64 * 1024;
 

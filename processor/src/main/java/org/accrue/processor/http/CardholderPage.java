@@ -97,6 +97,7 @@ final class CardholderPage {
     private void invalid(Context ctx) {
         Texts t = new Texts(AccrueConfig.Language.EN);
         headers(ctx);
+        ctx.attribute(ApiServer.PROBLEM_WRITTEN, Boolean.TRUE); // this page is the answer, not the API's problem
         ctx.status(404).result(document(t, t.m("invalid.title"), "<main><h1>" + esc(t.m("invalid.title")) + "</h1><p>"
                 + esc(t.m("invalid.body")) + "</p></main>"));
     }
@@ -307,7 +308,8 @@ final class CardholderPage {
             }
             for (Why.Line l : p.why()) {
                 String text = switch (l.kind()) {
-                    case EARNED -> t.m("why.EARNED", t.unitAmount(l.amount(), l.unit()), l.offerId());
+                    case EARNED -> l.amount() != null && l.amount() == 0 ? t.m("why.PUNCH", l.offerId())
+                            : t.m("why.EARNED", t.unitAmount(l.amount(), l.unit()), l.offerId());
                     case DECLINED -> t.m("why.DECLINED", l.offerId(), t.m("reason." + l.reason().name()));
                     default -> t.m("why." + l.kind().name());
                 };
