@@ -380,6 +380,7 @@ public final class MilesAccrual implements ScheduledJob {
     }
 
     /** One accrual of a card's miles as the cardholder sees it: sent (POSTED), refused, or still on its way. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record CardAccrual(String accrualId, int reversalNo, String program, long miles, java.time.LocalDate activityDate,
                               String status, String refusal, Instant updatedAt) {
     }

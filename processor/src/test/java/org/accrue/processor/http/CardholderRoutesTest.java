@@ -60,7 +60,7 @@ class CardholderRoutesTest {
     static WireMockExtension airline = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
     private static final String OFFERS = """
-            {"merchants":[{"merchantId":"ch-esc","name":"Caf\u00e9 <script>alert(1)</script> & \"Co\"",
+            {"merchants":[{"merchantId":"ch-esc","name":"Café <script>alert(1)</script> & \\"Co\\"",
                            "mids":[{"acquirerId":"12345678901","mid":"MID00000000CH01"}],"descriptors":["CAFE CH*"],"mccs":["5812"]}],
              "offers":[{"id":"ch-esc-5","merchantId":"ch-esc","reward":{"type":"PERCENT","rateBps":500},"currency":"USD",
                         "startsAt":"2026-01-01T00:00:00Z"},
