@@ -57,6 +57,7 @@ class CardholderPageBrowserTest {
     @BeforeEach
     void setUp(Node node) throws Exception {
         this.node = node;
+        new RewardStream(node).close(); // its catalog (the merchant blue-bottle) first
         if (node.processor().catalog().offer("double-shot").isEmpty()) {
             Path f = node.dataDir().resolve("page-offers.json");
             Files.writeString(f, OFFERS);
