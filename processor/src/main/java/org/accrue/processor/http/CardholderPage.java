@@ -289,7 +289,7 @@ final class CardholderPage {
         b.append("</tbody></table></section>");
     }
 
-    private static void purchases(StringBuilder b, Texts t, List<Cardholder.Purchase> purchases) {
+    private void purchases(StringBuilder b, Texts t, List<Cardholder.Purchase> purchases) {
         b.append("<section aria-labelledby=h-purchases><h2 id=h-purchases>").append(esc(t.m("purchases"))).append("</h2>");
         if (purchases.isEmpty()) {
             b.append("<p>").append(esc(t.m("nothingYet"))).append("</p></section>");
@@ -309,7 +309,7 @@ final class CardholderPage {
             for (Why.Line l : p.why()) {
                 String text = switch (l.kind()) {
                     case EARNED -> l.amount() != null && l.amount() == 0 ? t.m("why.PUNCH", l.offerId())
-                            : t.m("why.EARNED", t.unitAmount(l.amount(), l.unit()), l.offerId());
+                            : t.m("why.EARNED", t.unitAmount(l.amount(), l.unit(), unitWord(t, l.offerId())), l.offerId());
                     case DECLINED -> t.m("why.DECLINED", l.offerId(), t.m("reason." + l.reason().name()));
                     default -> t.m("why." + l.kind().name());
                 };
@@ -319,6 +319,19 @@ final class CardholderPage {
             b.append("</ul></td></tr>");
         }
         b.append("</tbody></table></section>");
+    }
+
+    /** "miles" or "points" for an offer that pays them (the outcome names only the program). */
+    private String unitWord(Texts t, String offerId) {
+        var offer = s.cardholder().catalog().offer(offerId).orElse(null);
+        if (offer == null) {
+            return null;
+        }
+        return switch (offer.reward()) {
+            case org.accrue.rewards.offers.RewardRule.MilesPerUnit m -> t.m("miles");
+            case org.accrue.rewards.offers.RewardRule.PointsPerUnit p -> t.m("points");
+            default -> null;
+        };
     }
 
     private static void points(StringBuilder b, Texts t, Cardholder.PointsView pv) {
@@ -457,12 +470,12 @@ final class CardholderPage {
         }
 
         /** An amount of a reward unit: cash in its currency, miles and points as whole numbers with their program. */
-        String unitAmount(Long amount, String unit) {
+        String unitAmount(Long amount, String unit, String word) {
             long a = amount == null ? 0 : amount;
             try {
                 return decimal(a, Money.exponent(unit)) + " " + unit;
             } catch (IllegalArgumentException e) {
-                return number(a) + " " + unit;
+                return number(a) + (word == null ? "" : " " + word.toLowerCase(locale)) + " " + unit;
             }
         }
 

@@ -70,7 +70,7 @@ class CardholderPageBrowserTest {
         o.setBinary(CHROMIUM.toFile());
         o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1000,2400", "--user-data-dir=" + profile);
+                "--window-size=1000,3000", "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         ChromeDriver d = new ChromeDriver(service, o);
@@ -142,6 +142,7 @@ class CardholderPageBrowserTest {
             assertThat(b.getCurrentUrl()).doesNotContain("csrf");
             assertThat(b.getPageSource()).doesNotContain("<script");
 
+            ((org.openqa.selenium.JavascriptExecutor) b).executeScript("window.scrollTo(0, 0)"); // from the top, not #offers
             Files.createDirectories(docs());
             Files.write(docs().resolve(screenshot), ((TakesScreenshot) b).getScreenshotAs(OutputType.BYTES));
         } finally {
