@@ -13,7 +13,7 @@ import org.accrue.rewards.matching.Reason;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Every language of the cardholder page says everything the English one does, and names every reason a purchase has. */
+/** Every language of the cardholder page says everything the English one does: every reason, why and reward status. */
 class CardholderPageMessagesTest {
 
     private static Properties bundle(String suffix) throws IOException {
@@ -33,6 +33,12 @@ class CardholderPageMessagesTest {
         assertThat(p.stringPropertyNames()).containsExactlyInAnyOrderElementsOf(english.stringPropertyNames());
         for (Reason r : Reason.values()) {
             assertThat(p.getProperty("reason." + r.name())).as(language + " " + r).isNotBlank();
+        }
+        for (org.accrue.processor.cardholder.Why.Kind k : org.accrue.processor.cardholder.Why.Kind.values()) {
+            assertThat(p.getProperty("why." + k.name())).as(language + " " + k).isNotBlank();
+        }
+        for (org.accrue.rewards.ledger.Reward.Status st : org.accrue.rewards.ledger.Reward.Status.values()) {
+            assertThat(p.getProperty("reward." + st.name())).as(language + " " + st).isNotBlank();
         }
         assertThat(p.values()).as("MessageFormat reads ' as a quote").noneMatch(v -> v.toString().contains("'"));
     }
