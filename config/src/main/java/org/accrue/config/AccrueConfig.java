@@ -135,7 +135,26 @@ public record AccrueConfig(
      * the card's next credits), the OpenPGP public key its files are encrypted to (none: plain files), and how long
      * a sent credit may wait for its confirmation before it is MISSING.
      */
-    public record Issuer(String id, String name, boolean debitsAllowed, Path pgpPublicKey, int confirmationWindowDays) {
+    public record Issuer(String id, String name, boolean debitsAllowed, Path pgpPublicKey, int confirmationWindowDays,
+                         Language language) {
+        public Issuer {
+            java.util.Objects.requireNonNull(language, "language");
+        }
+
+        /** An issuer whose cardholder pages are in English. */
+        public Issuer(String id, String name, boolean debitsAllowed, Path pgpPublicKey, int confirmationWindowDays) {
+            this(id, name, debitsAllowed, pgpPublicKey, confirmationWindowDays, Language.EN);
+        }
+    }
+
+    /** The languages the cardholder page is written in (accrue.issuer.<ID>.language): a message bundle each. */
+    public enum Language {
+        EN, DA, NB, TR;
+
+        /** The BCP 47 tag (the page's lang attribute and the bundle's suffix). */
+        public String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /**
@@ -349,7 +368,7 @@ public record AccrueConfig(
             String key = s.string(prefix + "pgp-public-key", null);
             issuers.put(id, new Issuer(id, s.string(prefix + "name", id), s.bool(prefix + "debits-allowed", false),
                     key == null ? null : Path.of(key).toAbsolutePath(),
-                    s.integer(prefix + "confirmation-window-days", 3, 1, 60)));
+                    s.integer(prefix + "confirmation-window-days", 3, 1, 60), s.choice(prefix + "language", Language.EN)));
         }
 
         List<ApiKey> apiKeys = new java.util.ArrayList<>();

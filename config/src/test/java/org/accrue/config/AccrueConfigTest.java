@@ -115,6 +115,20 @@ class AccrueConfigTest {
     }
 
     @Test
+    void anIssuersPageLanguageIsEnglishUnlessSetToOneWithMessages() {
+        Map<String, String> m = minimal();
+        m.put("accrue.issuer.BANK1.name", "First Bank");
+        m.put("accrue.issuer.BANK2.name", "Second Bank");
+        m.put("accrue.issuer.BANK2.language", "nb");
+        AccrueConfig c = AccrueConfig.from(Settings.of(m));
+        assertThat(c.issuers().get("BANK1").language()).isEqualTo(AccrueConfig.Language.EN);
+        assertThat(c.issuers().get("BANK2").language().tag()).isEqualTo("nb");
+        m.put("accrue.issuer.BANK2.language", "de");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("accrue.issuer.BANK2.language").hasMessageContaining("[en, da, nb, tr]");
+    }
+
+    @Test
     void apiKeysAndIssuersAreRead() {
         Map<String, String> m = minimal();
         m.put("accrue.issuer.BANK1.name", "First Bank");

@@ -124,13 +124,17 @@ public final class Processor implements AutoCloseable {
         try {
             this.listener = parts.listener && config.iso().enabled()
                     ? IsoListener.start(config, resolvePort(config.iso().port()), journal) : null;
+            var activations = new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock);
             this.api = parts.http && config.http().enabled()
                     ? new ApiServer(config.http().bindAddress(), config.http().port(), new ApiKeys(config.apiKeys()),
-                    enrollment, catalog, rewardQueries,
-                    new org.accrue.processor.matcher.Activations(store.sessionFactory(), clock), stats, this::health,
+                    enrollment, catalog, rewardQueries, activations, stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
-                    operations.exceptions(), rewardBook, operations.webhooks()), audit, clock) : null;
+                    operations.exceptions(), rewardBook, operations.webhooks()),
+                    new org.accrue.processor.http.CardholderRoutes.Services(new org.accrue.processor.cardholder.Cardholder(
+                            store.dataSource(), catalog, activations, rewardQueries, rewardBook, operations.points(), config.points(), clock),
+                            new org.accrue.processor.cardholder.PageLinks(config.panKeys().currentVersion(), config.panKeys().keys()),
+                            config.issuers()), audit, clock) : null;
         } catch (RuntimeException e) {
             jobs.close();
             if (matcher != null) {

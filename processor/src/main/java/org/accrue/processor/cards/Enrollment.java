@@ -290,6 +290,21 @@ public final class Enrollment {
         return sessions.fromSession(s -> findOwned(s, issuerId, cardId).map(CardEntity::id));
     }
 
+    /** Cards of one issuer (null: all) with this account reference, newest first, a page at a time. */
+    public List<Card> list(String issuerId, String accountRef, int offset, int limit) {
+        if (accountRef == null) {
+            return list(issuerId, offset, limit);
+        }
+        return sessions.fromSession(s -> {
+            var q = issuerId == null
+                    ? s.createSelectionQuery("from CardEntity where accountRef = :r order by id desc", CardEntity.class)
+                    : s.createSelectionQuery("from CardEntity where issuerId = :i and accountRef = :r order by id desc",
+                            CardEntity.class).setParameter("i", issuerId);
+            return q.setParameter("r", accountRef).setFirstResult(offset).setMaxResults(limit).getResultList().stream()
+                    .map(Card::of).toList();
+        });
+    }
+
     /** Cards of one issuer (null: all), newest first, a page at a time. */
     public List<Card> list(String issuerId, int offset, int limit) {
         return sessions.fromSession(s -> {

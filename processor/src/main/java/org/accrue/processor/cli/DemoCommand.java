@@ -196,6 +196,12 @@ final class DemoCommand implements Callable<Integer> {
             say("");
             DemoBackOffice.run(node, http, opsKey, issuerKey, bankKey, demoPass, airline, DemoCommand::say);
             say("");
+            String pageCard = node.enrollment().list(ISSUER, 0, 1).getFirst().cardId();
+            HttpResponse<String> pageLink = post(http, node.httpPort(), "/cards/" + pageCard + "/page-link", issuerKey, "");
+            expect(pageLink, 201, "cardholder page link");
+            say("The cardholder page of card " + pageCard + " (POST /api/v1/cards/{id}/page-link: signed, valid 7 days):\n  "
+                    + new com.fasterxml.jackson.databind.ObjectMapper().readTree(pageLink.body()).get("url").asText());
+            say("");
             long hooksDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
             while (pendingWebhooks(node) > 0 && System.nanoTime() < hooksDeadline) {
                 Thread.sleep(100); // the dispatcher sends after each commit; let it finish before the summary

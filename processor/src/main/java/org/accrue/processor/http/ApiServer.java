@@ -38,7 +38,7 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     public static final String BASE = "/api/v1";
     private static final String PRINCIPAL = "accrue.principal";
-    private static final String PROBLEM_WRITTEN = "accrue.problem";
+    static final String PROBLEM_WRITTEN = "accrue.problem";
     private static final int PAGE_LIMIT_MAX = 500;
     private static final long BODY_BYTES_MAX = 64 * 1024;
 
@@ -61,8 +61,8 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(String bindAddress, int port, ApiKeys keys, Enrollment enrollment, Catalog catalog,
                      org.accrue.processor.matcher.RewardQueries rewards,
                      org.accrue.processor.matcher.Activations activations, IntakeStats stats, Health health,
-                     PrometheusMeterRegistry metrics, OperationsRoutes.Services operations, AuditLog audit,
-                     InstantSource clock) {
+                     PrometheusMeterRegistry metrics, OperationsRoutes.Services operations,
+                     CardholderRoutes.Services cardholder, AuditLog audit, InstantSource clock) {
         this.json = newJsonMapper();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -101,11 +101,15 @@ public final class ApiServer implements AutoCloseable {
         });
         app.get(BASE + "/cards", ctx -> {
             Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
-            onlyParams(ctx, "offset", "limit");
+            onlyParams(ctx, "offset", "limit", "accountRef");
             int offset = intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
             int limit = intParam(ctx, "limit", 1, PAGE_LIMIT_MAX, 100);
-            ctx.json(Map.of("cards", enrollment.list(p.issuerScope(), offset, limit).stream().map(ApiServer::cardBody).toList(),
-                    "offset", offset, "limit", limit));
+            String accountRef = ctx.queryParam("accountRef");
+            if (accountRef != null && (accountRef.isBlank() || accountRef.length() > Enrollment.TEXT_LENGTH_MAX)) {
+                throw Problem.badRequest("PARAMETER_INVALID", "accountRef must be 1-" + Enrollment.TEXT_LENGTH_MAX + " characters");
+            }
+            ctx.json(Map.of("cards", enrollment.list(p.issuerScope(), accountRef, offset, limit).stream()
+                    .map(ApiServer::cardBody).toList(), "offset", offset, "limit", limit));
         });
         app.get(BASE + "/cards/{cardId}", ctx -> {
             Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
@@ -115,10 +119,11 @@ public final class ApiServer implements AutoCloseable {
         app.get(BASE + "/cards/{cardId}/rewards", ctx -> {
             Principal p = require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
             long id = enrollment.internalId(p.issuerScope(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
-            onlyParams(ctx, "limit");
+            onlyParams(ctx, "offset", "limit");
+            int offset = intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
             int limit = intParam(ctx, "limit", 1, PAGE_LIMIT_MAX, 100);
-            ctx.json(Map.of("cardId", ctx.pathParam("cardId"), "rewards", rewards.rewards(id, limit),
-                    "purchases", rewards.purchases(id, limit)));
+            ctx.json(Map.of("cardId", ctx.pathParam("cardId"), "rewards", rewards.rewards(id, offset, limit),
+                    "purchases", rewards.purchases(id, offset, limit), "offset", offset, "limit", limit));
         });
         app.post(BASE + "/cards/{cardId}/offers/{offerId}/activation", ctx -> {
             Principal p = require(ctx, Role.ISSUER);
@@ -194,6 +199,7 @@ public final class ApiServer implements AutoCloseable {
             ctx.json(stats.snapshot());
         });
         OperationsRoutes.register(this, app, enrollment, operations);
+        CardholderRoutes.register(this, app, enrollment, cardholder, clock);
         Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.rewards(), health,
                 clock);
 

@@ -28,6 +28,36 @@ public final class Activations {
         this.clock = clock;
     }
 
+    /** When the card last activated each offer it ever activated (lapsed or not): offer id to activation time. */
+    public java.util.Map<String, Instant> of(long cardId) {
+        return sessions.fromSession(s -> {
+            java.util.Map<String, Instant> out = new java.util.HashMap<>();
+            for (Object[] row : s.createNativeQuery("select offer_id, activated_at from offer_activation where card_id = :c",
+                    Object[].class).setParameter("c", cardId).getResultList()) {
+                out.put((String) row[0], instant(row[1]));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Deactivates the offer for the card: later purchases earn nothing from it until it is activated again; what was
+     * earned stays. Answers whether an activation was there (deactivating twice changes nothing).
+     */
+    public boolean deactivate(long cardId, Offer offer) {
+        if (!offer.activationRequired()) {
+            throw new CatalogException("ACTIVATION_NOT_REQUIRED", 409, "offer " + offer.id() + " needs no activation");
+        }
+        return sessions.fromTransaction(s -> s.createNativeMutationQuery(
+                        "delete from offer_activation where card_id = :c and offer_id = :o")
+                .setParameter("c", cardId).setParameter("o", offer.id()).executeUpdate() > 0);
+    }
+
+    private static Instant instant(Object v) {
+        return v instanceof LocalDateTime t ? t.toInstant(ZoneOffset.UTC)
+                : v instanceof java.sql.Timestamp ts ? ts.toLocalDateTime().toInstant(ZoneOffset.UTC) : null;
+    }
+
     public Activation activate(long cardId, Offer offer) {
         if (!offer.activationRequired()) {
             throw new CatalogException("ACTIVATION_NOT_REQUIRED", 409, "offer " + offer.id() + " needs no activation");

@@ -79,18 +79,28 @@ public final class RewardQueries {
     }
 
     public List<RewardBody> rewards(long cardId, int limit) {
-        return book.cardRewards(cardId, Math.min(limit, LIMIT_MAX)).stream().map(RewardBody::of).toList();
+        return rewards(cardId, 0, limit);
+    }
+
+    /** The card's rewards, newest first, a page at a time. */
+    public List<RewardBody> rewards(long cardId, int offset, int limit) {
+        return book.cardRewards(cardId, offset, Math.min(limit, LIMIT_MAX)).stream().map(RewardBody::of).toList();
+    }
+
+    public List<PurchaseBody> purchases(long cardId, int limit) {
+        return purchases(cardId, 0, limit);
     }
 
     /** Per purchase message: merchant, how it was found, rewards earned, and the reasons of every offer that declined. */
-    public List<PurchaseBody> purchases(long cardId, int limit) {
+    public List<PurchaseBody> purchases(long cardId, int offset, int limit) {
         return sessions.fromSession(s -> s.doReturningWork(c -> {
             List<PurchaseBody> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("select o.message_id, m.mti, m.amount_minor, m.currency, "
                     + "o.merchant_id, o.resolution, o.earned, o.detail, o.purchased_at from match_outcome o "
-                    + "join card_message m on m.id = o.message_id where o.card_id = ? order by o.message_id desc limit ?")) {
+                    + "join card_message m on m.id = o.message_id where o.card_id = ? order by o.message_id desc limit ? offset ?")) {
                 ps.setLong(1, cardId);
                 ps.setInt(2, Math.min(limit, LIMIT_MAX));
+                ps.setInt(3, offset);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new PurchaseBody(rs.getLong(1), rs.getString(2), amount(rs.getLong(3), rs.getString(4)),

@@ -378,4 +378,36 @@ public final class MilesAccrual implements ScheduledJob {
     public Map<String, AirlinePartner> partners() {
         return new LinkedHashMap<>(partners);
     }
+
+    /** One accrual of a card's miles as the cardholder sees it: sent (POSTED), refused, or still on its way. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record CardAccrual(String accrualId, int reversalNo, String program, long miles, java.time.LocalDate activityDate,
+                              String status, String refusal, Instant updatedAt) {
+    }
+
+    /**
+     * The card's accruals and their reversals, newest first, a page at a time. A refusal carries the airline's code
+     * (PartnerReplies keeps it in the problem column for REFUSED rows only); other problems stay with ops.
+     */
+    public static java.util.List<CardAccrual> ofCard(javax.sql.DataSource ds, long cardId, int offset, int limit) {
+        return Sql.inTransaction(ds, c -> {
+            java.util.List<CardAccrual> out = new java.util.ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("select accrual_id, reversal_no, program, miles, activity_date, "
+                    + "status, problem, updated_at from miles_accrual where card_id = ? "
+                    + "order by created_at desc, accrual_id desc, reversal_no desc limit ? offset ?")) {
+                ps.setLong(1, cardId);
+                ps.setInt(2, limit);
+                ps.setInt(3, offset);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String status = rs.getString(6);
+                        out.add(new CardAccrual(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getLong(4),
+                                rs.getDate(5).toLocalDate(), status, "REFUSED".equals(status) ? rs.getString(7) : null,
+                                Sql.instant(rs, 8)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
 }

@@ -152,6 +152,14 @@ public final class RewardBook {
     public record PointsHeld(String program, long available, long pending) {
     }
 
+    /** A live reward (neither reversed, expired nor rejected) of a card, as caps and punch cards count it. */
+    public record LiveReward(String offerId, long amount, LocalDate localDate) {
+    }
+
+    /** AVAILABLE points with some left, bought at {@code purchasedAt}: what the expiry job takes once it is too old. */
+    public record PointsLot(String program, long left, Instant purchasedAt) {
+    }
+
     /** A merchant funder's SEND or CLAWBACK total for one offer and unit over a period. */
     public record FunderActivity(String funder, String offerId, LedgerTransaction.Kind kind, RewardUnit unit, long amount) {
     }
@@ -264,6 +272,21 @@ public final class RewardBook {
     /** The card's rewards, newest first, at most {@link #VIEW_ROWS_MAX}. */
     public List<CardReward> cardRewards(long cardId, int limit) {
         return Sql.inTransaction(ds, c -> RewardViews.cardRewards(c, cardId, Math.min(limit, VIEW_ROWS_MAX)));
+    }
+
+    /** The card's rewards, newest first, from {@code offset}, at most {@link #VIEW_ROWS_MAX}. */
+    public List<CardReward> cardRewards(long cardId, int offset, int limit) {
+        return Sql.inTransaction(ds, c -> RewardViews.cardRewards(c, cardId, offset, Math.min(limit, VIEW_ROWS_MAX)));
+    }
+
+    /** The card's live rewards (every offer), as the matcher's caps and punch cards count them. */
+    public List<LiveReward> liveRewards(long cardId) {
+        return Sql.inTransaction(ds, c -> RewardViews.liveRewards(c, cardId));
+    }
+
+    /** The card's AVAILABLE points with some left, oldest first: the lots the expiry job takes in turn. */
+    public List<PointsLot> pointsLots(long cardId) {
+        return Sql.inTransaction(ds, c -> RewardViews.pointsLots(c, cardId));
     }
 
     /** A reward's ledger rows in the order they were written. */

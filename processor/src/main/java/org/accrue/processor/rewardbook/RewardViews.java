@@ -29,17 +29,52 @@ final class RewardViews {
     }
 
     static List<RewardBook.CardReward> cardRewards(Connection c, long cardId, int limit) throws SQLException {
+        return cardRewards(c, cardId, 0, limit);
+    }
+
+    static List<RewardBook.CardReward> cardRewards(Connection c, long cardId, int offset, int limit) throws SQLException {
         List<RewardBook.CardReward> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select public_id, status, unit_kind, unit_code, amount, "
                 + "original_amount, offer_id, merchant_id, purchased_at, cleared_at, updated_at from reward "
-                + "where card_id = ? order by id desc limit ?")) {
+                + "where card_id = ? order by id desc limit ? offset ?")) {
             ps.setLong(1, cardId);
             ps.setInt(2, limit);
+            ps.setInt(3, offset);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new RewardBook.CardReward(rs.getString(1), Reward.Status.valueOf(rs.getString(2).trim()),
                             unit(rs, 3), rs.getLong(5), rs.getLong(6), rs.getString(7), rs.getString(8),
                             Sql.instant(rs, 9), Sql.instant(rs, 10), Sql.instant(rs, 11)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Live as MatcherRewards counts them for caps and punch cards: not REVERSED, EXPIRED or REJECTED. */
+    static List<RewardBook.LiveReward> liveRewards(Connection c, long cardId) throws SQLException {
+        List<RewardBook.LiveReward> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select offer_id, amount, local_date from reward where card_id = ? "
+                + "and status not in ('REVERSED', 'EXPIRED', 'REJECTED') and offer_id is not null order by id")) {
+            ps.setLong(1, cardId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RewardBook.LiveReward(rs.getString(1), rs.getLong(2), rs.getDate(3).toLocalDate()));
+                }
+            }
+        }
+        return out;
+    }
+
+    static List<RewardBook.PointsLot> pointsLots(Connection c, long cardId) throws SQLException {
+        List<RewardBook.PointsLot> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select unit_code, amount - consumed, purchased_at from reward "
+                + "where card_id = ? and unit_kind = 'POINTS' and status = 'AVAILABLE' and amount > consumed "
+                + "order by purchased_at, id")) {
+            ps.setLong(1, cardId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RewardBook.PointsLot(rs.getString(1), rs.getLong(2), Sql.instant(rs, 3)));
                 }
             }
         }

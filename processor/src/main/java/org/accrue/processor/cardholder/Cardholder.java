@@ -1,0 +1,270 @@
+/*
+ * What a cardholder sees of one card (issue 16 items 2 and 3): the offers it can earn from now, with their targeting
+ * as the matcher applies it, activation state, and progress of caps and punch cards; its rewards with the why of each
+ * purchase; its points and the dates they expire; the miles sent to its airline and those refused. The API's
+ * cardholder routes and the cardholder page both read through here; the tables stay with their owners (rewards
+ * through the reward book, activations through matcher.Activations, accruals through miles.MilesAccrual, purchases'
+ * outcomes through matcher.RewardQueries).
+ *
+ * Progress is counted as the matcher counts it (CardStates): the card's live rewards for the offer (not REVERSED,
+ * EXPIRED or REJECTED) in the current cap period, and every live reward for a punch card. The matcher keys periods
+ * by the merchant's local date (DE13); here the period is the one of today's UTC date, so on a period's edge the
+ * figure may be a day early or late for a merchant far from UTC.
+ */
+package org.accrue.processor.cardholder;
+
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import javax.sql.DataSource;
+
+import org.accrue.config.AccrueConfig;
+import org.accrue.processor.catalog.Catalog;
+import org.accrue.processor.matcher.Activations;
+import org.accrue.processor.matcher.RewardQueries;
+import org.accrue.processor.miles.MilesAccrual;
+import org.accrue.processor.points.Points;
+import org.accrue.processor.rewardbook.RewardBook;
+import org.accrue.rewards.matching.Periods;
+import org.accrue.rewards.offers.Offer;
+import org.accrue.rewards.offers.RewardRule;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+public final class Cardholder {
+    /** The most rows of one list in one answer. */
+    public static final int PAGE_LIMIT_MAX = RewardQueries.LIMIT_MAX;
+
+    private final DataSource ds;
+    private final Catalog catalog;
+    private final Activations activations;
+    private final RewardQueries rewards;
+    private final RewardBook book;
+    private final Points points;
+    private final Map<String, AccrueConfig.PointsProgram> programs;
+    private final InstantSource clock;
+
+    public Cardholder(DataSource ds, Catalog catalog, Activations activations, RewardQueries rewards, RewardBook book,
+                      Points points, Map<String, AccrueConfig.PointsProgram> programs, InstantSource clock) {
+        this.ds = ds;
+        this.catalog = catalog;
+        this.activations = activations;
+        this.rewards = rewards;
+        this.book = book;
+        this.points = points;
+        this.programs = programs;
+        this.clock = clock;
+    }
+
+    public Activations activations() {
+        return activations;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    // ---- offers
+
+    /** What an offer pays: the rule's kind and its figures (rates in basis points, amounts in minor units). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Earns(String kind, Integer basisPoints, RewardQueries.Amount amount, Long perUnit, String program,
+                        Integer every) {
+        static Earns of(Offer o) {
+            return switch (o.reward()) {
+                case RewardRule.Percent p -> new Earns("PERCENT", p.basisPoints(), null, null, null, null);
+                case RewardRule.Fixed f -> new Earns("FIXED", null, new RewardQueries.Amount(f.amountMinor(), o.currency()),
+                        null, null, null);
+                case RewardRule.MilesPerUnit m -> new Earns("MILES_PER_UNIT", null, null, m.milesPerUnit(), m.program(), null);
+                case RewardRule.PointsPerUnit p -> new Earns("POINTS_PER_UNIT", null, null, p.pointsPerUnit(), p.program(), null);
+                case RewardRule.PunchCard p -> new Earns("PUNCH_CARD", null,
+                        new RewardQueries.Amount(p.amountMinor(), o.currency()), null, null, p.every());
+            };
+        }
+    }
+
+    /** When and how a purchase qualifies, as the matching engine checks it. */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Targeting(String channel, Set<DayOfWeek> daysOfWeek, List<String> timeWindows, Set<LocalDate> excludedDates,
+                            RewardQueries.Amount minSpend, RewardQueries.Amount maxRewardPerTransaction, String audience,
+                            Integer lookBackDays, Map<String, Integer> tierMultipliersBasisPoints, String stacking) {
+        static Targeting of(Offer o) {
+            return new Targeting(o.channel().name(), new TreeSet<>(o.daysOfWeek()),
+                    o.timeWindows().stream().map(w -> w.from() + "-" + w.to()).toList(), new TreeSet<>(o.excludedDates()),
+                    o.minSpendMinor() > 0 ? new RewardQueries.Amount(o.minSpendMinor(), o.currency()) : null,
+                    o.maxRewardPerTransactionMinor() == null ? null
+                            : new RewardQueries.Amount(o.maxRewardPerTransactionMinor(), o.currency()),
+                    o.audience().name(), o.audience() == Offer.Audience.ALL ? null : o.lookBackDays(),
+                    o.tierMultipliersBasisPoints(), o.stacking().name());
+        }
+    }
+
+    /** An offer's activation for this card: ACTIVE until validUntil, LAPSED, or NOT_ACTIVATED. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ActivationState(String state, Instant activatedAt, Instant validUntil) {
+        public boolean active() {
+            return state.equals("ACTIVE");
+        }
+    }
+
+    /** The card's progress against the offer's caps in the current period, and on a punch card. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Progress(String period, Long rewardInPeriod, Long maxRewardInPeriod, Integer redemptionsInPeriod,
+                           Integer maxRedemptionsInPeriod, Integer punches, Integer punchesPerReward, Integer punchesToNextReward,
+                           boolean limitReached) {
+    }
+
+    /** An offer the card can earn from now. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record OfferView(String offerId, String merchantId, String merchantName, Set<String> mccs, Earns earns,
+                            String currency, Targeting targeting, boolean activationRequired, ActivationState activation,
+                            Progress progress, Instant startsAt, Instant endsAt, boolean earnsNow) {
+    }
+
+    /** The live offers (ACTIVE, started, not ended), those ending soonest first, a page at a time. */
+    public List<OfferView> offers(long cardId, int offset, int limit) {
+        Instant now = clock.instant();
+        List<Offer> live = catalog.offers().stream()
+                .filter(o -> o.status() == Offer.Status.ACTIVE && !o.startsAt().isAfter(now)
+                        && (o.endsAt() == null || o.endsAt().isAfter(now)))
+                .sorted(Comparator.comparing((Offer o) -> o.endsAt() == null ? Instant.MAX : o.endsAt())
+                        .thenComparing(Offer::id))
+                .skip(offset).limit(Math.min(limit, PAGE_LIMIT_MAX)).toList();
+        if (live.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> names = new HashMap<>();
+        catalog.merchants().forEach(m -> names.put(m.merchantId(), m.name()));
+        Map<String, Instant> activated = activations.of(cardId);
+        Map<String, List<RewardBook.LiveReward>> held = new HashMap<>();
+        for (RewardBook.LiveReward r : book.liveRewards(cardId)) {
+            held.computeIfAbsent(r.offerId(), k -> new ArrayList<>()).add(r);
+        }
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        List<OfferView> out = new ArrayList<>(live.size());
+        for (Offer o : live) {
+            ActivationState a = null;
+            if (o.activationRequired()) {
+                Instant at = activated.get(o.id());
+                Instant until = at == null ? null : at.plus(java.time.Duration.ofDays(o.activationValidDays()));
+                a = at == null ? new ActivationState("NOT_ACTIVATED", null, null)
+                        : now.isBefore(until) ? new ActivationState("ACTIVE", at, until) : new ActivationState("LAPSED", at, until);
+            }
+            Progress p = progress(o, held.getOrDefault(o.id(), List.of()), today);
+            boolean earnsNow = (a == null || a.active()) && (p == null || !p.limitReached());
+            out.add(new OfferView(o.id(), o.merchantId(), o.merchantId() == null ? null : names.get(o.merchantId()),
+                    o.mccs().isEmpty() ? null : new TreeSet<>(o.mccs()), Earns.of(o), o.currency(), Targeting.of(o),
+                    o.activationRequired(), a, p, o.startsAt(), o.endsAt(), earnsNow));
+        }
+        return out;
+    }
+
+    private static Progress progress(Offer o, List<RewardBook.LiveReward> held, LocalDate today) {
+        Integer punches = null;
+        Integer every = null;
+        Integer toNext = null;
+        if (o.reward() instanceof RewardRule.PunchCard pc) {
+            punches = held.size();
+            every = pc.every();
+            toNext = pc.every() - (held.size() % pc.every());
+        }
+        Offer.CardLimit limit = o.cardLimit();
+        if (limit == null) {
+            return punches == null ? null : new Progress(null, null, null, null, null, punches, every, toNext, false);
+        }
+        String key = Periods.key(limit.period(), today);
+        long sum = 0;
+        int count = 0;
+        for (RewardBook.LiveReward r : held) {
+            if (Periods.key(limit.period(), r.localDate()).equals(key)) {
+                sum += r.amount();
+                if (r.amount() > 0) {
+                    count++;
+                }
+            }
+        }
+        boolean reached = (limit.maxRewardMinor() != null && sum >= limit.maxRewardMinor())
+                || (limit.maxRedemptions() != null && count >= limit.maxRedemptions());
+        return new Progress(limit.period().name(), sum, limit.maxRewardMinor(), count, limit.maxRedemptions(), punches,
+                every, toNext, reached);
+    }
+
+    // ---- rewards and the why of each purchase
+
+    /** A purchase message, what it earned, and why (each offer's outcome, or what the message was). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Purchase(long messageId, String mti, RewardQueries.Amount amount, String merchantId, String merchantName,
+                           String resolution, int rewardsEarned, List<Why.Line> why, Instant at) {
+    }
+
+    public List<RewardQueries.RewardBody> rewards(long cardId, int offset, int limit) {
+        return rewards.rewards(cardId, offset, Math.min(limit, PAGE_LIMIT_MAX));
+    }
+
+    /** The card's matched messages, newest first, each with its why. */
+    public List<Purchase> purchases(long cardId, int offset, int limit) {
+        Map<String, String> names = new HashMap<>();
+        catalog.merchants().forEach(m -> names.put(m.merchantId(), m.name()));
+        return rewards.purchases(cardId, offset, Math.min(limit, PAGE_LIMIT_MAX)).stream()
+                .map(p -> new Purchase(p.messageId(), p.mti(), p.amount(), p.merchantId(),
+                        p.merchantId() == null ? null : names.get(p.merchantId()), p.resolution(), p.rewardsEarned(),
+                        Why.parse(p.why()), p.at()))
+                .toList();
+    }
+
+    // ---- points
+
+    /** Points of a program that expire on one date (UTC) unless spent first. */
+    public record Expiring(String program, long points, LocalDate expiresOn) {
+    }
+
+    /** A card's points: balances per program, and when the available ones expire. */
+    public record PointsView(List<Points.Balance> balances, List<Expiring> expiring) {
+    }
+
+    /**
+     * The card's points. The expiry job takes AVAILABLE points bought before the start of the UTC day
+     * validity-months ago; so points bought on day D expire on the first day E with E minus validity-months after D.
+     */
+    public PointsView points(long cardId) {
+        Map<String, Map<LocalDate, Long>> by = new java.util.TreeMap<>();
+        for (RewardBook.PointsLot lot : book.pointsLots(cardId)) {
+            AccrueConfig.PointsProgram p = programs.get(lot.program());
+            if (p == null) {
+                continue; // a program no longer configured never expires here
+            }
+            LocalDate bought = LocalDate.ofInstant(lot.purchasedAt(), ZoneOffset.UTC);
+            LocalDate on = bought.plusMonths(p.validityMonths());
+            while (!on.minusMonths(p.validityMonths()).isAfter(bought)) {
+                on = on.plusDays(1);
+            }
+            by.computeIfAbsent(lot.program(), k -> new java.util.TreeMap<>()).merge(on, lot.left(), Math::addExact);
+        }
+        List<Expiring> expiring = new ArrayList<>();
+        by.forEach((program, dates) -> dates.forEach((d, n) -> expiring.add(new Expiring(program, n, d))));
+        expiring.sort(Comparator.comparing(Expiring::expiresOn).thenComparing(Expiring::program));
+        return new PointsView(points.balances(cardId), expiring);
+    }
+
+    // ---- miles
+
+    public List<MilesAccrual.CardAccrual> miles(long cardId, int offset, int limit) {
+        return MilesAccrual.ofCard(ds, cardId, offset, Math.min(limit, PAGE_LIMIT_MAX));
+    }
+
+    /** Today at the node's clock (the page's statement heading). */
+    public Instant now() {
+        return clock.instant();
+    }
+
+}
