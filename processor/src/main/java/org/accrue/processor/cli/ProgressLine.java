@@ -27,7 +27,7 @@ final class ProgressLine implements Progress, AutoCloseable {
 
     /** A count with its noun: 12,345 rewards. */
     static LongFunction<String> count(String noun) {
-        return n -> String.format("%,d %s", n, noun);
+        return n -> String.format(java.util.Locale.ROOT, "%,d %s", n, noun);
     }
 
     private final String label;
@@ -147,6 +147,6 @@ final class ProgressLine implements Progress, AutoCloseable {
             v /= 1024;
             u++;
         }
-        return String.format("%.1f %s", v, units[u]);
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

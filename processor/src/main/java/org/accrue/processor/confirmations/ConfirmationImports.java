@@ -353,19 +353,22 @@ public final class ConfirmationImports {
      * are hashed); dropped by the server with a dead node's connection.
      */
     private static boolean fileLock(Connection c, String call, String issuerId, String fileId) throws SQLException {
-        String name;
-        try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((c.getCatalog() + "|" + issuerId + "|" + fileId)
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            name = "accrue.recon." + java.util.HexFormat.of().formatHex(h, 0, 20);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
         try (PreparedStatement ps = c.prepareStatement("select " + call)) {
-            ps.setString(1, name);
+            ps.setString(1, fileLockName(c.getCatalog(), issuerId, fileId));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getInt(1) == 1;
             }
+        }
+    }
+
+    /** The named lock of an issuer's file id in a database (tests hold it to keep an import PROCESSING). */
+    static String fileLockName(String database, String issuerId, String fileId) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((database + "|" + issuerId + "|" + fileId)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "accrue.recon." + java.util.HexFormat.of().formatHex(h, 0, 20);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 
