@@ -170,7 +170,7 @@ final class DemoBackOffice {
         do {
             Thread.sleep(50); // a poll's pace, not a wait for something to happen
             imp = JSON.readTree(send(http, node.httpPort(), "GET", location, issuerKey).body());
-        } while (java.util.Set.of("RECEIVED", "PROCESSING").contains(imp.get("status").asText())
+        } while (org.accrue.processor.confirmations.ConfirmationImports.Status.valueOf(imp.get("status").asText()).pending()
                 && System.nanoTime() < deadline);
         out.accept("");
         out.accept("The bank's confirmation file (OpenPGP, signed by the bank) uploaded to POST /api/v1/issuers/DEMOBANK/"

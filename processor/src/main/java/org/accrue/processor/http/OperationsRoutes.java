@@ -177,7 +177,8 @@ public final class OperationsRoutes {
             s.imports().processInBackground(importId);
             String location = BASE + "/confirmation-files/" + importId;
             ctx.status(202).header("Location", location)
-                    .json(Map.of("importId", importId, "status", "RECEIVED", "location", location));
+                    .json(Map.of("importId", importId, "status",
+                            org.accrue.processor.confirmations.ConfirmationImports.Status.RECEIVED.name(), "location", location));
         });
         app.get(BASE + "/confirmation-files/{importId}", ctx -> {
             Principal p = ApiServer.require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);
