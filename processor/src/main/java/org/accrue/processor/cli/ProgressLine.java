@@ -40,6 +40,7 @@ final class ProgressLine implements Progress, AutoCloseable {
     private int shownTenth = -1;
     private int shownWidth;
     private boolean shown;
+    private long shownDone = -1;
     private long done;
     private long total = -1;
     private boolean reported;
@@ -80,7 +81,7 @@ final class ProgressLine implements Progress, AutoCloseable {
         }
     }
 
-    /** The last state: the line completed (terminal) or a last plain line, if anything was shown before. */
+    /** The last state: the line completed (terminal) or a last plain line, if lines were shown and it is new. */
     @Override
     public synchronized void close() {
         if (!reported) {
@@ -90,7 +91,7 @@ final class ProgressLine implements Progress, AutoCloseable {
         if (terminal) {
             draw(now);
             out.println();
-        } else if (shown) {
+        } else if (shown && done != shownDone) {
             line(now);
         }
         out.flush();
@@ -109,6 +110,7 @@ final class ProgressLine implements Progress, AutoCloseable {
     private void line(long now) {
         out.println(label + ": " + figures(now, ", ", " of ", " left"));
         out.flush();
+        shownDone = done;
         shownAt = now;
         shown = true;
     }

@@ -53,11 +53,19 @@ class ProgressLineTest {
             p.at(310 * 1024 * 1024, 1024L * 1024 * 1024);
         }
         String[] lines = shown().split(System.lineSeparator());
-        assertThat(lines).hasSize(3);
+        assertThat(lines).as("the last state was shown already: not again at the end").hasSize(2);
         assertThat(lines[0]).isEqualTo("import b.txt: 19%, 200.0 MB of 1.0 GB, 100.0 MB/s, 0:08 left");
         assertThat(lines[1]).as("a further tenth within a second of the last line waits; five seconds later it shows")
                 .startsWith("import b.txt: 30%, 310.0 MB of 1.0 GB");
-        assertThat(lines[2]).as("and the last state once more at the end").startsWith("import b.txt: 30%");
+    }
+
+    @Test
+    void aLogDoesNotRepeatTheLastLineAtTheEnd() {
+        try (ProgressLine p = new ProgressLine("enroll c.txt", ProgressLine.BYTES, out, false, now::get)) {
+            now.addAndGet(2 * SECOND);
+            p.at(1_024, 1_024);
+        }
+        assertThat(shown()).isEqualTo("enroll c.txt: 100%, 1.0 KB of 1.0 KB, 512 B/s, 0:00 left" + System.lineSeparator());
     }
 
     @Test
