@@ -159,6 +159,9 @@ public final class Processor implements AutoCloseable {
         }
         if (api != null) {
             closeInOrder.add(api);
+            // Uploads this node took and left RECEIVED when it stopped are applied again now, not at the next
+            // reconciliation run (which only takes those older than 10 minutes).
+            operations.imports().resumeInBackground();
         }
         if (listener != null) {
             listener.bindTo(metrics);

@@ -42,11 +42,20 @@ public final class BulkEnrollment {
     }
 
     public static Report run(Path file, String issuerId, Enrollment enrollment) throws IOException {
+        return run(file, issuerId, enrollment, org.accrue.processor.Progress.NONE);
+    }
+
+    /** As run, telling {@code progress} the bytes of the file read so far, of its size. */
+    public static Report run(Path file, String issuerId, Enrollment enrollment, org.accrue.processor.Progress progress)
+            throws IOException {
+        long size = Files.size(file);
         long enrolled = 0;
         long already = 0;
         long rejected = 0;
         List<Rejection> rejections = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        // A decoder that reports malformed input, as Files.newBufferedReader's does.
+        try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(
+                progress.reading(Files.newInputStream(file), size), StandardCharsets.UTF_8.newDecoder()))) {
             String line;
             long n = 0;
             while ((line = in.readLine()) != null) {
@@ -78,6 +87,7 @@ public final class BulkEnrollment {
                 }
             }
         }
+        progress.at(size, size);
         return new Report(enrolled, already, rejected, List.copyOf(rejections));
     }
 

@@ -35,9 +35,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "accrue", mixinStandardHelpOptions = true, version = "accrue 0.1.0",
         description = "Accrue: card-linked cashback and bank rewards processor.",
-        subcommands = {AccrueCli.Serve.class, DemoCommand.class, SimulateCommand.class, AccrueCli.Enroll.class,
-                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class, AccrueCli.JobsCommand.class, AccrueCli.Recon.class,
-                AccrueCli.Audit.class})
+        subcommands = {InitCommand.class, AccrueCli.Serve.class, DemoCommand.class, SimulateCommand.class, AccrueCli.Enroll.class,
+                AccrueCli.NewApiKey.class, AccrueCli.NewPanKey.class, AccrueCli.Offers.class, AccrueCli.JobsCommand.class,
+                AccrueCli.Recon.class, AccrueCli.Audit.class})
 public final class AccrueCli implements Runnable {
 
     /** Exit codes: 0 done, 1 the command failed, 2 bad usage or configuration, 3 the store could not be opened. */
@@ -130,7 +130,10 @@ public final class AccrueCli implements Runnable {
                 return 2;
             }
             try (Processor node = offlineNode(c)) {
-                BulkEnrollment.Report r = BulkEnrollment.run(file, issuer, node.enrollment());
+                BulkEnrollment.Report r;
+                try (ProgressLine progress = ProgressLine.onStdout("enroll " + file.getFileName(), ProgressLine.BYTES)) {
+                    r = BulkEnrollment.run(file, issuer, node.enrollment(), progress);
+                }
                 System.out.println(r.describe());
                 return r.rejected() == 0 ? 0 : 1;
             }
@@ -194,7 +197,11 @@ public final class AccrueCli implements Runnable {
                     System.err.println("accrue: no job " + job + "; jobs are " + org.accrue.config.JobName.ids());
                     return 2;
                 }
-                var run = jobs.runHere(name.get(), "cli");
+                org.accrue.processor.jobs.Jobs.Run run;
+                try (ProgressLine progress = ProgressLine.onStdout(job, ProgressLine.count(
+                        name.get() == org.accrue.config.JobName.POSTING ? "rewards" : "credits"))) {
+                    run = jobs.runHere(name.get(), "cli", progress); // only posting and statement-file tell how far
+                }
                 System.out.println(job + " " + run.status() + " (" + run.runId() + "): " + run.summary());
                 return run.status() == org.accrue.processor.jobs.Jobs.RunStatus.SUCCEEDED ? 0 : 1;
             }
@@ -294,7 +301,11 @@ public final class AccrueCli implements Runnable {
             try (Processor node = offlineNode(c);
                  var in = Files.newInputStream(file)) {
                 var imports = node.operations().imports();
-                var i = imports.process(imports.receive(issuer, in, "CLI", file.getFileName().toString(), "cli"));
+                String importId = imports.receive(issuer, in, "CLI", file.getFileName().toString(), "cli");
+                org.accrue.processor.confirmations.ConfirmationImports.Import i;
+                try (ProgressLine progress = ProgressLine.onStdout("import " + file.getFileName(), ProgressLine.BYTES)) {
+                    i = imports.process(importId, progress);
+                }
                 System.out.println(i.importId() + " " + i.status() + (i.reason() == null ? "" : " " + i.reason() + ": "
                         + i.detail()) + (i.outcomes() == null ? "" : " outcomes " + i.outcomes()));
                 return i.status() == org.accrue.processor.confirmations.ConfirmationImports.Status.APPLIED ? 0 : 1;
@@ -339,7 +350,7 @@ public final class AccrueCli implements Runnable {
 
         @Override
         public Integer call() {
-            String key = Ids.secret("acr");
+            String key = newApiKey();
             System.out.println("# API key (shown once, give it to its holder): " + key);
             System.out.println("accrue.api-key." + name + ".sha256=" + ApiKeys.sha256Hex(key));
             System.out.println("accrue.api-key." + name + ".role=" + role);
@@ -361,13 +372,23 @@ public final class AccrueCli implements Runnable {
                 System.err.println("accrue: " + file + " exists; not overwriting a key");
                 return 2;
             }
-            byte[] b = new byte[32];
-            new SecureRandom().nextBytes(b);
-            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, Base64.getEncoder().encodeToString(b) + "\n");
+            writePanKey(file);
             System.out.println("accrue.pan.key." + version + "=file:" + file.toAbsolutePath());
             return 0;
         }
+    }
+
+    /** A random API key ("acr_" and 32 letters); the configuration keeps only {@code ApiKeys.sha256Hex} of it. */
+    static String newApiKey() {
+        return Ids.secret("acr");
+    }
+
+    /** Creates {@code file} readable and writable by its owner only (0600), holding a random 256-bit key in base64. */
+    static void writePanKey(Path file) throws java.io.IOException {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, Base64.getEncoder().encodeToString(b) + "\n");
     }
 }

@@ -162,13 +162,16 @@ final class DemoBackOffice {
                         + "/api/v1/issuers/DEMOBANK/confirmation-files")).header("Authorization", "Bearer " + issuerKey)
                 .header("X-File-Name", "STMTCONF_DEMOBANK_" + java.time.LocalDate.now().toString().replace("-", "") + "_001.txt.pgp")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(encrypted.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        // 202: stored; applied off the request. The demo polls the Location it was given until the import ends.
         String importId = JSON.readTree(r.body()).get("importId").asText();
+        String location = r.headers().firstValue("Location").orElseThrow().substring("/api/v1".length());
         JsonNode imp;
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         do {
-            Thread.sleep(50); // the import is applied off the upload's request; the demo polls its recorded status
-            imp = JSON.readTree(send(http, node.httpPort(), "GET", "/confirmation-files/" + importId, issuerKey).body());
-        } while (imp.get("status").asText().equals("RECEIVED") && System.nanoTime() < deadline);
+            Thread.sleep(50); // a poll's pace, not a wait for something to happen
+            imp = JSON.readTree(send(http, node.httpPort(), "GET", location, issuerKey).body());
+        } while (org.accrue.processor.confirmations.ConfirmationImports.Status.valueOf(imp.get("status").asText()).pending()
+                && System.nanoTime() < deadline);
         out.accept("");
         out.accept("The bank's confirmation file (OpenPGP, signed by the bank) uploaded to POST /api/v1/issuers/DEMOBANK/"
                 + "confirmation-files:");

@@ -64,7 +64,18 @@ public final class ConfirmationImports {
     /** The largest file accepted, in bytes. */
     public static final long FILE_BYTES_MAX = 4L * 1024 * 1024 * 1024;
 
-    public enum Status { RECEIVED, APPLIED, REJECTED, DUPLICATE }
+    /**
+     * RECEIVED: stored, waiting to be applied; APPLIED, REJECTED (whole, with a reason) and DUPLICATE are where an import
+     * ends. PROCESSING is never stored: it is how a RECEIVED import reads while a node holds it and applies it (its
+     * named lock, which the server drops with a dead node's connection, so an import never reads PROCESSING for good).
+     */
+    public enum Status { RECEIVED, PROCESSING, APPLIED, REJECTED, DUPLICATE;
+
+        /** Still to be applied (by this node or another): not yet one of the ends. */
+        public boolean pending() {
+            return this == RECEIVED || this == PROCESSING;
+        }
+    }
 
     /** An import as recorded. */
     public record Import(String importId, String issuerId, String source, String originalName, boolean encrypted,
@@ -86,6 +97,8 @@ public final class ConfirmationImports {
      * share the same cores. Another waits its turn (in arrival order).
      */
     private final java.util.concurrent.Semaphore applying = new java.util.concurrent.Semaphore(1, true);
+    /** An import's MariaDB named lock is this and its id: held by the node applying it (find reads it as PROCESSING). */
+    private static final String IMPORT_LOCK_PREFIX = "accrue.import.";
     /** How long an upload waits for another import of the same issuer file id (on another node) to finish applying. */
     static final int FILE_LOCK_WAIT_SECONDS = 600;
 
@@ -171,6 +184,11 @@ public final class ConfirmationImports {
      * returns it as it stands.
      */
     public Import process(String importId) {
+        return process(importId, org.accrue.processor.Progress.NONE);
+    }
+
+    /** As process, telling {@code progress} the bytes of the (decrypted) file applied so far, of its size. */
+    public Import process(String importId, org.accrue.processor.Progress progress) {
         try {
             applying.acquire();
         } catch (InterruptedException e) {
@@ -182,7 +200,7 @@ public final class ConfirmationImports {
                 return find(importId).orElseThrow(() -> new IllegalArgumentException("no import " + importId));
             }
             try {
-                return processHeld(importId, lock);
+                return processHeld(importId, lock, progress);
             } finally {
                 namedLock(lock, "release_lock(?)", importId);
             }
@@ -195,11 +213,49 @@ public final class ConfirmationImports {
 
     private static boolean namedLock(Connection c, String call, String importId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select " + call)) {
-            ps.setString(1, "accrue.import." + importId);
+            ps.setString(1, IMPORT_LOCK_PREFIX + importId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getInt(1) == 1;
             }
         }
+    }
+
+    /**
+     * Applies a received import off the caller's thread (an upload is answered 202 at once; a second upload never
+     * waits for the first to apply). Imports still wait their turn on this node (one applied at a time). A failure
+     * (the store down) leaves the import RECEIVED: applied again at the node's next start or by the reconciliation job.
+     */
+    public void processInBackground(String importId) {
+        Thread.ofVirtual().name("confirmation-import-" + importId).start(() -> {
+            try {
+                Import i = process(importId);
+                log.debug("confirmation import {} ended {}", importId, i.status());
+            } catch (RuntimeException e) {
+                log.warn("confirmation import {} left RECEIVED (applied again at the next start or by the reconciliation "
+                        + "job): {}", importId, e.toString());
+            }
+        });
+    }
+
+    /**
+     * At a node's start: every import whose bytes this node holds and that it left RECEIVED (it stopped or died before
+     * applying it, or while it did) is applied again in the background, in the order received. A part already
+     * committed is not applied twice (ConfirmationParts). Nothing else can be applying them: the bytes are this data
+     * directory's, and a data directory has one node (node.lock).
+     */
+    public void resumeInBackground() {
+        Thread.ofVirtual().name("confirmation-import-resume").start(() -> {
+            try {
+                List<Import> done = resumeUnfinished(Duration.ZERO);
+                if (!done.isEmpty()) {
+                    log.info("confirmation imports left unfinished by the last run, applied at start: {}",
+                            done.stream().map(i -> i.importId() + "=" + i.status()).toList());
+                }
+            } catch (RuntimeException e) {
+                log.warn("confirmation imports left unfinished stay RECEIVED (the reconciliation job applies them): {}",
+                        e.toString());
+            }
+        });
     }
 
     /**
@@ -230,9 +286,10 @@ public final class ConfirmationImports {
         return out;
     }
 
-    private Import processHeld(String importId, Connection lock) throws SQLException {
+    private Import processHeld(String importId, Connection lock, org.accrue.processor.Progress progress)
+            throws SQLException {
         Import imp = find(importId).orElseThrow(() -> new IllegalArgumentException("no import " + importId));
-        if (imp.status() != Status.RECEIVED) {
+        if (!imp.status().pending()) { // PROCESSING: this node's own lock, taken just now
             return imp;
         }
         long started = System.nanoTime();
@@ -274,7 +331,7 @@ public final class ConfirmationImports {
                 return imp;
             }
             try {
-                return checkAndApply(imp, raw, plain, fileId, started);
+                return checkAndApply(imp, raw, plain, fileId, started, progress);
             } finally {
                 if (fileId != null) {
                     fileLock(lock, "release_lock(?)", imp.issuerId(), fileId);
@@ -296,24 +353,28 @@ public final class ConfirmationImports {
      * are hashed); dropped by the server with a dead node's connection.
      */
     private static boolean fileLock(Connection c, String call, String issuerId, String fileId) throws SQLException {
-        String name;
-        try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((c.getCatalog() + "|" + issuerId + "|" + fileId)
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            name = "accrue.recon." + java.util.HexFormat.of().formatHex(h, 0, 20);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
         try (PreparedStatement ps = c.prepareStatement("select " + call)) {
-            ps.setString(1, name);
+            ps.setString(1, fileLockName(c.getCatalog(), issuerId, fileId));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getInt(1) == 1;
             }
         }
     }
 
+    /** The named lock of an issuer's file id in a database (tests hold it to keep an import PROCESSING). */
+    static String fileLockName(String database, String issuerId, String fileId) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((database + "|" + issuerId + "|" + fileId)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "accrue.recon." + java.util.HexFormat.of().formatHex(h, 0, 20);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     /** The replay check and the apply of a decrypted file, under its (issuer, file id) lock when it names one. */
-    private Import checkAndApply(Import imp, Path raw, Path plain, String fileId, long started) throws IOException {
+    private Import checkAndApply(Import imp, Path raw, Path plain, String fileId, long started,
+                                 org.accrue.processor.Progress progress) throws IOException {
         String importId = imp.importId();
         String replayOf = replayOf(imp.issuerId(), fileId, null);
         if (replayOf != null) { // known from the header: no need to read further than a validation
@@ -325,7 +386,7 @@ public final class ConfirmationImports {
         }
         ConfirmationParts.Result result = new ConfirmationParts(ds, applyParts, ConfirmationApply.CHUNK_LINES,
                 partCommitted).apply(
-                importId, imp.issuerId(), plain, clock.instant(), summary -> replayOf(imp.issuerId(), summary),
+                importId, imp.issuerId(), plain, progress, clock.instant(), summary -> replayOf(imp.issuerId(), summary),
                 (c, summary, outcomes) -> finish(c, importId, Status.APPLIED, null, null, summary, outcomes));
         return switch (result) {
             case ConfirmationParts.Result.Rejected r -> reject(imp, raw, r.reason().reason(), r.reason().getMessage());
@@ -450,9 +511,11 @@ public final class ConfirmationImports {
     public java.util.Optional<Import> find(String importId) {
         return Sql.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("select import_id, issuer_id, source, original_name, encrypted, "
-                    + "file_id, answers_file_id, status, reason, detail, line_count, amount_sum, outcomes, received_at, "
+                    + "file_id, answers_file_id, case when status = 'RECEIVED' and is_used_lock(concat(?, import_id)) is not "
+                    + "null then 'PROCESSING' else status end, reason, detail, line_count, amount_sum, outcomes, received_at, "
                     + "finished_at from confirmation_import where import_id = ?")) {
-                ps.setString(1, importId);
+                ps.setString(1, IMPORT_LOCK_PREFIX);
+                ps.setString(2, importId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return java.util.Optional.<Import>empty();

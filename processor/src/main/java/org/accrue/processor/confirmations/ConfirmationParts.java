@@ -159,8 +159,8 @@ final class ConfirmationParts {
      * Reads the work copy once: validates it, and applies its lines on the parts not applied yet. Commits only a
      * valid file that no applied import had; returns what became of it.
      */
-    Result apply(String importId, String issuerId, Path plain, Instant now, ReplayCheck replay, Finish finish)
-            throws IOException {
+    Result apply(String importId, String issuerId, Path plain, org.accrue.processor.Progress progress, Instant now,
+                 ReplayCheck replay, Finish finish) throws IOException {
         Map<Integer, Marker> done = markers(importId);
         int split = done.isEmpty() ? parts : done.values().iterator().next().parts();
         List<Part> open = new ArrayList<>();
@@ -187,7 +187,9 @@ final class ConfirmationParts {
             }
             ConfirmationFileReader.Summary summary;
             FileRejectedException rejected = null;
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
+            // Read no faster than the parts apply (each queue holds two chunks): bytes read are lines applied.
+            try (InputStream in = new BufferedInputStream(progress.reading(Files.newInputStream(plain), Files.size(plain)),
+                    1 << 16)) {
                 summary = ConfirmationFileReader.read(in, issuerId, line -> {
                     Part part = byNo[partOf(line.creditId(), split)];
                     if (part != null) {

@@ -172,10 +172,13 @@ public final class OperationsRoutes {
             } catch (IllegalArgumentException e) {
                 throw p.role() == Role.ISSUER ? Problem.notFound("issuer") : new Problem(422, "FILE_REFUSED", e.getMessage());
             }
-            // Applied off the request: the answer is the import id; the result is read at GET /confirmation-files/{id}.
-            Thread.ofVirtual().name("confirmation-import").start(() -> s.imports().process(importId));
-            ctx.status(202).header("Location", BASE + "/confirmation-files/" + importId)
-                    .json(Map.of("importId", importId, "status", "RECEIVED"));
+            // Stored (file and row) before the answer, applied off the request: the answer is the import id and where
+            // to poll it (RECEIVED, PROCESSING, then APPLIED, REJECTED or DUPLICATE); the next upload never waits.
+            s.imports().processInBackground(importId);
+            String location = BASE + "/confirmation-files/" + importId;
+            ctx.status(202).header("Location", location)
+                    .json(Map.of("importId", importId, "status",
+                            org.accrue.processor.confirmations.ConfirmationImports.Status.RECEIVED.name(), "location", location));
         });
         app.get(BASE + "/confirmation-files/{importId}", ctx -> {
             Principal p = ApiServer.require(ctx, Role.ISSUER, Role.OPS, Role.ADMIN);

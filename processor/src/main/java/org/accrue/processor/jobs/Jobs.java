@@ -265,9 +265,14 @@ public final class Jobs implements AutoCloseable {
 
     /** Runs a job now on this thread (the CLI) and returns the finished run. */
     public Run runHere(JobName job, String requestedBy) {
+        return runHere(job, requestedBy, org.accrue.processor.Progress.NONE);
+    }
+
+    /** As runHere, with {@code progress} told how far the job is (the jobs that can say: posting, statement-file). */
+    public Run runHere(JobName job, String requestedBy, org.accrue.processor.Progress progress) {
         String runId = Ids.next("run");
         runs.insert(runId, job, requestedBy, clock.instant());
-        execute(job, runId, requestedBy);
+        execute(job, runId, requestedBy, progress);
         return run(runId);
     }
 
@@ -348,6 +353,10 @@ public final class Jobs implements AutoCloseable {
     }
 
     void execute(JobName job, String runId, String requestedBy) {
+        execute(job, runId, requestedBy, org.accrue.processor.Progress.NONE);
+    }
+
+    private void execute(JobName job, String runId, String requestedBy, org.accrue.processor.Progress progress) {
         ScheduledJob work = jobs.get(job);
         try (Connection lock = dataSource.getConnection()) {
             if (!JobRuns.acquire(lock, job)) {
@@ -357,7 +366,7 @@ public final class Jobs implements AutoCloseable {
             try {
                 Instant started = clock.instant();
                 runs.markRunning(runId, node, started);
-                String summary = work.run(new ScheduledJob.RunContext(runId, job, requestedBy, started));
+                String summary = work.run(new ScheduledJob.RunContext(runId, job, requestedBy, started, progress));
                 finish(runId, RunStatus.SUCCEEDED, summary);
                 log.info("job {} run {} done: {}", job, runId, summary);
             } catch (Exception e) {

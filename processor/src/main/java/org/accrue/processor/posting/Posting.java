@@ -67,15 +67,27 @@ public final class Posting implements ScheduledJob {
 
     @Override
     public String run(RunContext run) {
-        return post().summary();
+        return post(run.progress()).summary();
     }
 
     public Result post() {
+        return post(org.accrue.processor.Progress.NONE);
+    }
+
+    /**
+     * As post, telling {@code progress} the rewards taken so far of those AVAILABLE when it started (counted only when
+     * someone watches; rewards that become AVAILABLE meanwhile are posted too, so done may pass the total).
+     */
+    public Result post(org.accrue.processor.Progress progress) {
+        long total = progress == org.accrue.processor.Progress.NONE ? -1
+                : Sql.inTransaction(ds, c -> RewardBook.countAvailable(c, RewardUnit.Kind.CASH));
+        java.util.concurrent.atomic.AtomicLong taken = new java.util.concurrent.atomic.AtomicLong();
+        java.util.function.IntConsumer batchDone = n -> progress.at(taken.addAndGet(n), total);
         // Workers take disjoint batches (SKIP LOCKED); each batch is its own transaction.
         List<java.util.concurrent.Future<BatchResult>> results = new ArrayList<>();
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (int w = 0; w < workers; w++) {
-                results.add(pool.submit(this::drain));
+                results.add(pool.submit(() -> drain(batchDone)));
             }
         }
         long credits = 0;
@@ -126,7 +138,7 @@ public final class Posting implements ScheduledJob {
     private final Steps steps = new Steps();
 
     /** One worker: batches until one comes back short. A deadlock with another worker retries the batch. */
-    private BatchResult drain() {
+    private BatchResult drain(java.util.function.IntConsumer batchDone) {
         long after = 0;
         long credits = 0;
         long netted = 0;
@@ -147,6 +159,7 @@ public final class Posting implements ScheduledJob {
             credits += r.credits;
             netted += r.netted;
             r.byCurrency.forEach((k, v) -> byCurrency.merge(k, v, Math::addExact));
+            batchDone.accept(r.taken);
             after = Math.max(after, r.lastId);
             if (r.taken < batchSizeMax) {
                 break;

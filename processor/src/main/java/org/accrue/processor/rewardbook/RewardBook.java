@@ -203,6 +203,11 @@ public final class RewardBook {
         return RewardRows.claimAvailable(c, kind, afterRowId, limit);
     }
 
+    /** How many rewards of a kind are AVAILABLE now, not locked (what a posting run has before it: its progress). */
+    public static long countAvailable(Connection c, RewardUnit.Kind kind) throws SQLException {
+        return RewardRows.countAvailable(c, kind);
+    }
+
     /** AVAILABLE points of a program bought before {@code cutoff}, FOR UPDATE SKIP LOCKED (the expiry job). */
     public static List<Row> claimPointsBoughtBefore(Connection c, String program, Instant cutoff, int limit)
             throws SQLException {

@@ -115,6 +115,17 @@ final class RewardRows {
         }
     }
 
+    static long countAvailable(Connection c, RewardUnit.Kind kind) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select count(*) from reward r where r.open_status = 'AVAILABLE' "
+                + "and r.unit_kind = ?")) {
+            ps.setString(1, kind.name());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     static List<RewardBook.Row> claimPointsPurchasedBefore(Connection c, String program, Instant cutoff, int limit)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from reward r where "

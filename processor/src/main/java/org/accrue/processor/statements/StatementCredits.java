@@ -219,6 +219,17 @@ public final class StatementCredits {
         }
     }
 
+    /** How many credits the batches hold to file (what a file's writing has before it: its progress). */
+    static long countToFile(Connection c, String issuerId, Unfiled u) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select count(*)" + UNFILED)) {
+            bind(ps, issuerId, u);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** The credits of the batches, in batch and credit id order, streamed from the server. */
     static PreparedStatement streamToFile(Connection c, String issuerId, Unfiled u, int fetchRows) throws SQLException {
         PreparedStatement ps = c.prepareStatement("select credit_id, account_ref, last4, amount, currency, statement_text, "

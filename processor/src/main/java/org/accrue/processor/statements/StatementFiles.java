@@ -72,7 +72,7 @@ public final class StatementFiles implements ScheduledJob {
 
     @Override
     public String run(RunContext run) {
-        List<FileInfo> written = writeAll();
+        List<FileInfo> written = writeAll(run.progress());
         if (written.isEmpty()) {
             return "no credits to file: no file";
         }
@@ -86,14 +86,23 @@ public final class StatementFiles implements ScheduledJob {
 
     /** Writes one file per issuer with credits to file; returns what was written. */
     public List<FileInfo> writeAll() {
+        return writeAll(org.accrue.processor.Progress.NONE);
+    }
+
+    /**
+     * As writeAll, telling {@code progress} the credits written so far of those counted to file (issuer by issuer:
+     * each issuer's count is added as its file is begun; counted only when someone watches).
+     */
+    public List<FileInfo> writeAll(org.accrue.processor.Progress progress) {
         List<FileInfo> out = new ArrayList<>();
+        long[] before = {0, 0}; // credits written, and counted, for the issuers done
         for (AccrueConfig.Issuer issuer : issuers.values()) {
             // Its own short transaction: posting waits on the batch row only while it closes, not while the file is written.
             Sql.inTransaction(ds, c -> {
                 StatementCredits.closeOpenBatch(c, issuer.id());
                 return null;
             });
-            FileInfo f = Sql.inTransaction(ds, c -> write(c, issuer));
+            FileInfo f = Sql.inTransaction(ds, c -> write(c, issuer, progress, before));
             if (f != null) {
                 out.add(f);
             }
@@ -101,7 +110,8 @@ public final class StatementFiles implements ScheduledJob {
         return out;
     }
 
-    private FileInfo write(Connection c, AccrueConfig.Issuer issuer) throws SQLException {
+    private FileInfo write(Connection c, AccrueConfig.Issuer issuer, org.accrue.processor.Progress progress,
+                           long[] before) throws SQLException {
         long t0 = System.nanoTime();
         StatementCredits.Unfiled unfiled = StatementCredits.lockUnfiled(c, issuer.id());
         if (unfiled.isEmpty()) {
@@ -126,6 +136,9 @@ public final class StatementFiles implements ScheduledJob {
         String fileId = "STMTCR_" + issuer.id() + "_" + today.format(DateTimeFormatter.BASIC_ISO_DATE) + "_"
                 + String.format("%03d", seq);
         long t1 = System.nanoTime();
+        long total = progress == org.accrue.processor.Progress.NONE ? -1
+                : before[1] + StatementCredits.countToFile(c, issuer.id(), unfiled);
+        long written = before[0];
         FileSummary summary;
         try {
             Files.createDirectories(dir.resolve(issuer.id()));
@@ -136,10 +149,13 @@ public final class StatementFiles implements ScheduledJob {
                     while (rs.next()) {
                         w.add(new StatementCredit(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
                                 rs.getString(5), rs.getString(6), rs.getString(7), rs.getObject(8, LocalDate.class)));
+                        progress.at(++written, total);
                     }
                 }
                 summary = w.finish();
             }
+            before[0] = written;
+            before[1] = Math.max(total, written);
         } catch (IOException e) {
             throw new UncheckedIOException("statement file for " + issuer.id() + " not written", e);
         }

@@ -104,15 +104,17 @@ class ReconciliationTest {
         return "D|" + s.creditId() + "|" + account + "|" + amount + "|USD|POSTED|-|2026-11-23";
     }
 
-    /** Uploads over the API as the issuer and waits for the import to finish. */
+    /** Uploads over the API as the issuer (202 and where to poll) and polls that location until the import ends. */
     private JsonNode upload(String content) {
         Api.Response r = api.postRaw("/issuers/BANK_A/confirmation-files", KEY_ISSUER_A, content.getBytes(StandardCharsets.UTF_8));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         String id = r.json().get("importId").asText();
+        assertThat(r.location()).isEqualTo("/api/v1/confirmation-files/" + id);
+        assertThat(r.json().get("status").asText()).isEqualTo("RECEIVED");
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            JsonNode imp = api.get("/confirmation-files/" + id, KEY_ISSUER_A).json();
-            if (!imp.get("status").asText().equals("RECEIVED")) {
+            JsonNode imp = api.get(r.location().substring("/api/v1".length()), KEY_ISSUER_A).json();
+            if (!List.of("RECEIVED", "PROCESSING").contains(imp.get("status").asText())) {
                 return imp;
             }
             assertThat(System.nanoTime()).as("import finished in time").isLessThan(deadline);
@@ -326,6 +328,8 @@ class ReconciliationTest {
             }
             assertThat(imports.find(idB).orElseThrow().status()).as("nothing of it applied yet")
                     .isEqualTo(ConfirmationImports.Status.RECEIVED);
+            assertThat(imports.find(idA).orElseThrow().status()).as("the first, held by this node, is being applied")
+                    .isEqualTo(ConfirmationImports.Status.PROCESSING);
             release.countDown();
 
             assertThat(first.get().status()).isEqualTo(ConfirmationImports.Status.APPLIED);

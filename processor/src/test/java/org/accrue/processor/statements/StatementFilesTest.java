@@ -51,6 +51,28 @@ class StatementFilesTest {
     }
 
     @Test
+    void watchedPostingAndFilingTellHowFarTheyAreAndEndAtTheirTotals() {
+        String pan = RewardStream.newPan();
+        stream.enroll(KEY_ISSUER_A, pan, "ACC-FILE-PROGRESS", "NGUYEN");
+        for (int i = 0; i < 5; i++) {
+            stream.purchase(pan, 1000 + i);
+        }
+        stream.matchAndMakeAvailable();
+        List<long[]> posting = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<long[]> filing = new java.util.ArrayList<>();
+
+        var posted = node.processor().operations().posting().post((done, total) -> posting.add(new long[] {done, total}));
+        var files = node.processor().operations().files().writeAll((done, total) -> filing.add(new long[] {done, total}));
+
+        assertThat(posted.credits()).isEqualTo(5);
+        assertThat(posting).isNotEmpty().allSatisfy(p -> assertThat(p[1]).as("rewards AVAILABLE at the start").isEqualTo(5));
+        assertThat(posting.stream().mapToLong(p -> p[0]).max().orElseThrow()).isEqualTo(5);
+        assertThat(files).hasSize(1);
+        assertThat(filing).hasSize(5).allSatisfy(p -> assertThat(p[1]).as("credits counted to file").isEqualTo(5));
+        assertThat(filing.getLast()[0]).isEqualTo(5);
+    }
+
+    @Test
     void postedCreditsGoIntoOneFilePerIssuerWithAHeaderDetailsAndAMatchingTrailer() throws Exception {
         String pan = RewardStream.newPan();
         String card = stream.enroll(KEY_ISSUER_A, pan, "ACC-FILE-1", "NGUYEN");

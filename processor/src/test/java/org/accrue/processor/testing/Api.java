@@ -16,7 +16,12 @@ public final class Api {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
-    public record Response(int status, String contentType, String body) {
+    /** An answer; {@code location} is its Location header (null when it has none). */
+    public record Response(int status, String contentType, String body, String location) {
+        public Response(int status, String contentType, String body) {
+            this(status, contentType, body, null);
+        }
+
         public JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -89,7 +94,8 @@ public final class Api {
         }
         try {
             HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(),
+                    r.headers().firstValue("Location").orElse(null));
         } catch (IOException e) {
             throw new AssertionError("HTTP request failed", e);
         } catch (InterruptedException e) {

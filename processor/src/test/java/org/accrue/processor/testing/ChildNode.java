@@ -71,18 +71,32 @@ public final class ChildNode implements AutoCloseable {
         values.forEach((k, v) -> props.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
         Path config = dir.resolve("accrue.properties");
         Files.writeString(config, props.toString());
+        return launch(dir, null, Map.of(), List.of("--config", config.toString()));
+    }
+
+    /**
+     * Starts {@code accrue serve} as an operator does after {@code accrue init}: in {@code dir}, with no --config (it
+     * reads ./accrue.properties), {@code systemProperties} as -D options on top (ports, memory).
+     */
+    public static ChildNode serveIn(Path dir, Map<String, String> systemProperties) throws IOException {
+        return launch(dir, dir, systemProperties, List.of());
+    }
+
+    /** Runs serve with its output logged to dir/stdout.log; in {@code workDir}, or the test's own when null. */
+    private static ChildNode launch(Path dir, Path workDir, Map<String, String> systemProperties, List<String> serveArgs)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx384m");
         cmd.add("--sun-misc-unsafe-memory-access=allow");
         cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+        systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.accrue.processor.cli.AccrueCli");
         cmd.add("serve");
-        cmd.add("--config");
-        cmd.add(config.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        cmd.addAll(serveArgs);
+        Process p = new ProcessBuilder(cmd).directory(workDir == null ? null : workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.PIPE).start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
         Path log = dir.resolve("stdout.log");
