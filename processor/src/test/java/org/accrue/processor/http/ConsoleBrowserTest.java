@@ -206,7 +206,8 @@ class ConsoleBrowserTest {
 
             b.findElement(By.cssSelector("#ledger a[href*='/console/cards/']")).click();
             waitFor(b, "the card's page", d -> !d.findElements(By.id("rewards")).isEmpty());
-            assertThat(b.findElement(By.id("rewards")).getText()).contains("2.50 USD");
+            assertThat(b.findElement(By.id("rewards")).getText()).as("written off to nothing; the miles as a count")
+                    .contains("REJECTED 0.00 USD").contains("50 SKY miles");
             assertThat(b.findElement(By.tagName("body")).getText()).contains("(ACC-BROWSER)");
             screenshot(b, "card");
 
