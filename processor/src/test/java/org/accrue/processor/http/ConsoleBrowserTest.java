@@ -60,7 +60,11 @@ class ConsoleBrowserTest {
     private static void screenshot(WebDriver b, String name) throws java.io.IOException {
         assertThat(b.findElement(By.tagName("body")).getText()).as(name + " shows no Java map text")
                 .doesNotContainPattern(MAP_TEXT);
+        // the whole page, not the first screenful: the window is made as tall as the page (Chromium shoots the viewport)
+        int height = b.findElement(By.tagName("html")).getSize().getHeight();
+        b.manage().window().setSize(new Dimension(1440, Math.min(Math.max(height + 140, 700), 4000)));
         byte[] png = ((TakesScreenshot) b).getScreenshotAs(OutputType.BYTES);
+        b.manage().window().setSize(new Dimension(1440, 1000));
         assertThat(png).as("a PNG of " + name).hasSizeGreaterThan(10_000)
                 .startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
         Path out = docs().resolve("console-" + name + ".png");
