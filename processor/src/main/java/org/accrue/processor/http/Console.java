@@ -288,6 +288,25 @@ final class Console {
         };
     }
 
+    /** What an offer pays, in words: "10% cashback", "2.00 USD cashback", "2 SKY miles per USD". */
+    static String rule(org.accrue.rewards.offers.RewardRule r, String currency) {
+        return switch (r) {
+            case org.accrue.rewards.offers.RewardRule.Percent p -> percent(p.basisPoints()) + " cashback";
+            case org.accrue.rewards.offers.RewardRule.Fixed f -> money(f.amountMinor(), currency) + " cashback";
+            case org.accrue.rewards.offers.RewardRule.MilesPerUnit m -> m.milesPerUnit() + " " + m.program() + " miles per "
+                    + currency;
+            case org.accrue.rewards.offers.RewardRule.PointsPerUnit p -> p.pointsPerUnit() + " " + p.program()
+                    + " points per " + currency;
+            case org.accrue.rewards.offers.RewardRule.PunchCard p -> money(p.amountMinor(), currency) + " every "
+                    + p.every() + " purchases";
+        };
+    }
+
+    /** Basis points as a percentage without trailing zeros: 1000 is "10%", 125 "1.25%", 5 "0.05%". */
+    static String percent(int basisPoints) {
+        return java.math.BigDecimal.valueOf(basisPoints, 2).stripTrailingZeros().toPlainString() + "%";
+    }
+
     /** Totals per currency or program, "1.20 USD, 300 JPY"; "none" when empty. */
     private static String totals(Map<String, Long> totals, boolean cash) {
         return totals.isEmpty() ? "none" : String.join(", ", totals.entrySet().stream()
@@ -649,17 +668,22 @@ final class Console {
         }
         StringBuilder b = new StringBuilder("<h2>Merchants</h2><table id=merchants><thead><tr><th>id</th><th>name</th></tr>"
                 + "</thead>");
+        Map<String, String> names = new java.util.HashMap<>();
         for (var m : catalog.merchants()) {
+            names.put(m.merchantId(), m.name());
             b.append("<tr><td>").append(esc(m.merchantId())).append("</td><td>").append(esc(m.name())).append("</td></tr>");
         }
-        b.append("</table><h2>Offers</h2><table id=offers><tr><th>id</th><th>merchant / MCCs</th><th>reward</th><th>status</th>"
-                + "<th>ends</th></tr>");
+        b.append("</table><h2>Offers</h2><table id=offers><thead><tr><th>id</th><th>merchant / MCCs</th><th>reward</th>"
+                + "<th>status</th><th>ends</th></tr></thead><tbody>");
         for (var o : catalog.offers()) {
-            b.append("<tr><td>").append(esc(o.id())).append("</td><td>").append(esc(o.merchantId() != null ? o.merchantId()
-                    : o.mccs())).append("</td><td>").append(esc(o.reward())).append("</td><td>").append(esc(o.status()))
-                    .append("</td><td>").append(esc(o.endsAt())).append("</td></tr>");
+            b.append("<tr id='offer-").append(esc(o.id())).append("'><td>").append(esc(o.id())).append("</td><td>")
+                    .append(esc(o.merchantId() != null ? names.getOrDefault(o.merchantId(), o.merchantId())
+                            : "MCC " + String.join(", ", new java.util.TreeSet<>(o.mccs()))))
+                    .append("</td><td>").append(esc(rule(o.reward(), o.currency()))).append("</td><td>").append(esc(o.status()))
+                    .append("</td><td>").append(o.endsAt() == null ? "<span class=muted>open-ended</span>" : esc(o.endsAt()))
+                    .append("</td></tr>");
         }
-        b.append("</table>");
+        b.append("</tbody></table>");
         page(ctx, "Offers and merchants", ses, b.toString());
     }
 

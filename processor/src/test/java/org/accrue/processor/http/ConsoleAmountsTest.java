@@ -36,4 +36,20 @@ class ConsoleAmountsTest {
     void aRewardUnitIsShownByItsKind(RewardUnit.Kind kind, String code, long amount, String shown) {
         assertThat(Console.money(amount, new RewardUnit(kind, code))).isEqualTo(shown);
     }
+
+    @ParameterizedTest(name = "{0} basis points are {1}")
+    @CsvSource({"1000, 10%", "125, 1.25%", "5, 0.05%", "10000, 100%"})
+    void aRateIsShownAsAPercentage(int basisPoints, String shown) {
+        assertThat(Console.percent(basisPoints)).isEqualTo(shown);
+    }
+
+    @org.junit.jupiter.api.Test
+    void anOffersRuleIsShownInWords() {
+        assertThat(Console.rule(new org.accrue.rewards.offers.RewardRule.Percent(1000), "USD")).isEqualTo("10% cashback");
+        assertThat(Console.rule(new org.accrue.rewards.offers.RewardRule.Fixed(200), "USD")).isEqualTo("2.00 USD cashback");
+        assertThat(Console.rule(new org.accrue.rewards.offers.RewardRule.MilesPerUnit(2, "SKY"), "USD"))
+                .isEqualTo("2 SKY miles per USD");
+        assertThat(Console.rule(new org.accrue.rewards.offers.RewardRule.PunchCard(5, 300), "JPY"))
+                .isEqualTo("300 JPY every 5 purchases");
+    }
 }
