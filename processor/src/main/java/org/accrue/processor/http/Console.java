@@ -758,6 +758,9 @@ final class Console {
                     .append("/replay'>").append(csrf(ses)).append("<button>Replay</button></form></td></tr>");
         }
         b.append("</table>");
+        if (!b.toString().contains("/replay'")) {
+            b.append("<p class=muted id=no-dead>No dead deliveries.</p>");
+        }
         page(ctx, "Webhooks", ses, b.toString());
     }
 
