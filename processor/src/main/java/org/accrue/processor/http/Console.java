@@ -271,12 +271,7 @@ final class Console {
      * with the currency's exponent ("0.58 USD", "1200 JPY"); anything else (miles, points) a whole count and its code.
      */
     static String money(long amount, String code) {
-        String alpha = Exceptions.alphaCurrency(code);
-        try {
-            return Money.of(amount, alpha).toString();
-        } catch (IllegalArgumentException | NullPointerException notMoney) {
-            return amount + (code == null ? "" : " " + code);
-        }
+        return Money.show(amount, Exceptions.alphaCurrency(code));
     }
 
     /** A reward unit's amount: money for CASH, "1200 SKY miles" or "300 BANKPTS points" otherwise. */
