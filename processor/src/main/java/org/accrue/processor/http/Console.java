@@ -22,10 +22,9 @@
  * styles only, so a stylesheet at a URL would be refused.
  *
  * Reads go through the features (the queue, jobs, statements, catalog,
- * enrollment); time comes from the node's InstantSource (sessions, the
- * statement month). The two reads of the reward and ledger_entry tables
- * below are the exception: they move to rewardbook.RewardBook with the
- * reward tables' owner (issue 14), and until then are the only SQL here.
+ * enrollment, the reward book); there is no SQL here (HttpLayerWallTest).
+ * Time comes from the node's InstantSource (sessions, the statement month,
+ * the queue's ages).
  */
 package org.accrue.processor.http;
 
