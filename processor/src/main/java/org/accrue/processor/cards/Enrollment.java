@@ -305,6 +305,21 @@ public final class Enrollment {
         });
     }
 
+    /** Cards by row id (as ledger accounts name them), for views that show whose account a line is; unknown ids are absent. */
+    public java.util.Map<Long, Card> byRowIds(java.util.Collection<Long> rowIds) {
+        if (rowIds.isEmpty()) {
+            return java.util.Map.of();
+        }
+        return sessions.fromSession(s -> {
+            java.util.Map<Long, Card> out = new java.util.HashMap<>();
+            for (CardEntity e : s.createSelectionQuery("from CardEntity where id in :ids", CardEntity.class)
+                    .setParameterList("ids", rowIds).getResultList()) {
+                out.put(e.id(), Card.of(e));
+            }
+            return out;
+        });
+    }
+
     /** Cards of one issuer (null: all), newest first, a page at a time. */
     public List<Card> list(String issuerId, int offset, int limit) {
         return sessions.fromSession(s -> {

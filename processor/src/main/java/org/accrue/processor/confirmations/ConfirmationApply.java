@@ -436,8 +436,8 @@ final class ConfirmationApply implements AutoCloseable {
                     + (line.reasonCode() == null ? "OTHER" : line.reasonCode().name());
             case ACCOUNT_MISMATCH -> "credit " + s.creditId + " was sent for account " + s.accountRef
                     + ", the issuer posted it to " + line.accountRef();
-            default -> "credit " + s.creditId + " was sent as " + s.amount + " " + s.currency + ", the issuer posted "
-                    + line.amount() + " " + line.currency();
+            default -> "credit " + s.creditId + " was sent as " + org.accrue.rewards.money.Money.show(s.amount, s.currency)
+                    + ", the issuer posted " + org.accrue.rewards.money.Money.show(line.amount(), line.currency());
         };
     }
 

@@ -115,32 +115,103 @@ public final class ExceptionsQueue {
 
     /** The queue, oldest first; filters may be null. An issuer scope limits it to one issuer. */
     public List<Item> list(Status status, Type type, String issuerId, String assignee, int limit) {
+        return page(new Filter(status, type, issuerId, assignee, null, null), 0, limit).items();
+    }
+
+    /** How long an exception has waited, in the buckets the console filters and charts by: [fromDays, toDays). */
+    public enum Age {
+        UNDER_1_DAY("<1 d", 0, 1), DAYS_1_TO_3("1-3 d", 1, 3), DAYS_3_TO_7("3-7 d", 3, 7), OVER_7_DAYS(">7 d", 7, -1);
+
+        private final String label;
+        private final int fromDays;
+        private final int toDays;
+
+        Age(String label, int fromDays, int toDays) {
+            this.label = label;
+            this.fromDays = fromDays;
+            this.toDays = toDays;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /**
+     * What to list; null is "any". {@code card} is a card's last four digits (four digits) or its account reference
+     * (anything else), matched exactly.
+     */
+    public record Filter(Status status, Type type, String issuerId, String assignee, Age age, String card) {
+    }
+
+    /** One page of the queue, and whether another follows it. */
+    public record Page(List<Item> items, int offset, int limit, boolean more) {
+        public Page {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** Open (not resolved) exceptions counted by type and by age bucket, every bucket present. */
+    public record OpenCounts(Map<Type, Long> byType, Map<Age, Long> byAge) {
+        public long total() {
+            return byType.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** A page of the queue, oldest first: rows [offset, offset + limit) of what the filter keeps. */
+    public Page page(Filter f, int offset, int limit) {
+        int lim = Math.min(Math.max(limit, 1), LIST_LIMIT_MAX);
+        int off = Math.max(offset, 0);
+        Instant now = clock.instant();
         StringBuilder where = new StringBuilder(" where 1 = 1");
-        List<String> params = new ArrayList<>();
-        filter(where, params, "e.status", status == null ? null : status.name());
-        filter(where, params, "e.type", type == null ? null : type.name());
-        filter(where, params, "e.issuer_id", issuerId);
-        filter(where, params, "e.assignee", assignee);
+        List<Object> params = new ArrayList<>();
+        filter(where, params, "e.status", f.status() == null ? null : f.status().name());
+        filter(where, params, "e.type", f.type() == null ? null : f.type().name());
+        filter(where, params, "e.issuer_id", f.issuerId());
+        filter(where, params, "e.assignee", f.assignee());
+        if (f.age() != null) {
+            if (f.age().fromDays > 0) {
+                where.append(" and e.created_at <= ?");
+                params.add(now.minus(Duration.ofDays(f.age().fromDays)));
+            }
+            if (f.age().toDays >= 0) {
+                where.append(" and e.created_at > ?");
+                params.add(now.minus(Duration.ofDays(f.age().toDays)));
+            }
+        }
+        if (f.card() != null && !f.card().isBlank()) {
+            String card = f.card().strip();
+            if (card.length() == 4 && card.chars().allMatch(Character::isDigit)) {
+                filter(where, params, "e.last4", card);
+            } else {
+                where.append(" and e.card_id in (select id from card where account_ref = ?)");
+                params.add(card);
+            }
+        }
         return Sql.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SELECT + where + " order by e.created_at, e.id limit "
-                    + Math.min(Math.max(limit, 1), LIST_LIMIT_MAX))) {
+                    + (lim + 1) + " offset " + off)) {
                 for (int i = 0; i < params.size(); i++) {
-                    ps.setString(i + 1, params.get(i));
+                    if (params.get(i) instanceof Instant at) {
+                        ps.setTimestamp(i + 1, Sql.ts(at));
+                    } else {
+                        ps.setString(i + 1, (String) params.get(i));
+                    }
                 }
                 List<Item> out = new ArrayList<>();
-                Instant now = clock.instant();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(read(rs, now));
                     }
                 }
-                return out;
+                boolean more = out.size() > lim;
+                return new Page(more ? out.subList(0, lim) : out, off, lim, more);
             }
         });
     }
 
     /** Adds "and column = ?" for a filter that is set. */
-    private static void filter(StringBuilder where, List<String> params, String column, String value) {
+    private static void filter(StringBuilder where, List<Object> params, String column, String value) {
         if (value != null) {
             where.append(" and ").append(column).append(" = ?");
             params.add(value);
@@ -443,6 +514,49 @@ public final class ExceptionsQueue {
             throw new QueueException(409, "NOTHING_OVER_CREDITED", "the issuer posted no more than the reward: nothing to claw back");
         }
         return over;
+    }
+
+    /** Open exceptions by type (the types' names in order) and by age bucket (every bucket, youngest first). */
+    public OpenCounts openCounts() {
+        Instant now = clock.instant();
+        return Sql.inTransaction(ds, c -> {
+            Map<Type, Long> byType = new LinkedHashMap<>();
+            Map<Age, Long> byAge = new java.util.EnumMap<>(Age.class);
+            for (Age a : Age.values()) {
+                byAge.put(a, 0L);
+            }
+            // One row per type, each age bucket summed by the database: the queue may hold many rows, the answer not.
+            StringBuilder sql = new StringBuilder("select type");
+            for (Age a : Age.values()) {
+                // the youngest bucket has no lower age: a row stamped a moment ahead of this node's clock counts in it
+                sql.append(", sum(case when ").append(a.fromDays > 0 ? "created_at <= ?" : "1 = 1")
+                        .append(a.toDays >= 0 ? " and created_at > ?" : "").append(" then 1 else 0 end)");
+            }
+            sql.append(" from processing_exception where status <> 'RESOLVED' group by type order by type");
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int i = 1;
+                for (Age a : Age.values()) {
+                    if (a.fromDays > 0) {
+                        ps.setTimestamp(i++, Sql.ts(now.minus(Duration.ofDays(a.fromDays))));
+                    }
+                    if (a.toDays >= 0) {
+                        ps.setTimestamp(i++, Sql.ts(now.minus(Duration.ofDays(a.toDays))));
+                    }
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long n = 0;
+                        for (Age a : Age.values()) {
+                            long k = rs.getLong(2 + a.ordinal());
+                            byAge.merge(a, k, Long::sum);
+                            n += k;
+                        }
+                        byType.put(Type.stored(rs.getString(1)), n);
+                    }
+                }
+            }
+            return new OpenCounts(java.util.Collections.unmodifiableMap(byType), java.util.Collections.unmodifiableMap(byAge));
+        });
     }
 
     /** The queue's size by type, for the console and metrics. */

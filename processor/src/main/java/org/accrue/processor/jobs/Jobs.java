@@ -446,14 +446,30 @@ public final class Jobs implements AutoCloseable {
                     log.warn("could not read the trigger of {}: {}", job, e.toString());
                 }
             }
+            String cron = schedules.getOrDefault(job, "-");
+            if (next == null && scheduler == null && !cron.equals("-")) {
+                next = nextOf(cron); // an offline node (CLI, a node without the scheduler): when the schedule fires next
+            }
             Run lastRun = last.get(job);
             if (lastRun == null) {
                 List<Run> r = runs.runs(job);
                 lastRun = r.isEmpty() ? null : r.getFirst();
             }
-            out.add(new Listing(job, schedules.getOrDefault(job, "-"), next, lastRun));
+            out.add(new Listing(job, cron, next, lastRun));
         }
         return out;
+    }
+
+    /** The next fire time of a Quartz cron expression in the schedule's zone after now, or null when it never fires again. */
+    private Instant nextOf(String cron) {
+        try {
+            org.quartz.CronExpression e = new org.quartz.CronExpression(cron);
+            e.setTimeZone(SCHEDULE_ZONE);
+            Date d = e.getNextValidTimeAfter(Date.from(clock.instant()));
+            return d == null ? null : d.toInstant();
+        } catch (java.text.ParseException e) {
+            throw new IllegalStateException("a validated schedule does not parse: " + cron, e);
+        }
     }
 
     @Override

@@ -64,7 +64,8 @@ public final class MilesAccrual implements ScheduledJob {
     /** What one run did, per outcome. */
     public record Result(int handedOver, Map<String, Integer> outcomes) {
         public String summary() {
-            return handedOver + " miles reward(s) handed to airlines; calls: " + outcomes;
+            return handedOver + " miles reward(s) handed to airlines; calls: " + (outcomes.isEmpty() ? "none"
+                    : String.join(", ", outcomes.entrySet().stream().map(o -> o.getValue() + " " + o.getKey()).toList()));
         }
     }
 

@@ -36,7 +36,8 @@ public final class Tiers implements ScheduledJob {
     @Override
     public String run(RunContext run) {
         Map<String, Integer> counts = recompute();
-        return "tiers recomputed: " + counts;
+        return "tiers recomputed: " + (counts.isEmpty() ? "no cards" : String.join(", ", counts.entrySet().stream()
+                .map(t -> t.getValue() + " " + t.getKey()).toList()));
     }
 
     /** Recomputes every active card's tier; returns how many cards are in each tier ("-" for none). */

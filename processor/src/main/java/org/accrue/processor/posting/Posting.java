@@ -60,7 +60,8 @@ public final class Posting implements ScheduledJob {
     /** What one run did. */
     public record Result(long credits, long netted, long debits, Map<String, Long> creditedByCurrency) {
         public String summary() {
-            return "posted " + credits + " statement credit(s) " + creditedByCurrency + ", " + netted
+            return "posted " + credits + " statement credit(s) of " + org.accrue.rewards.money.Money.show(creditedByCurrency)
+                    + ", " + netted
                     + " clawback(s) netted, " + debits + " debit(s)";
         }
     }

@@ -57,6 +57,51 @@ class ConsoleClockTest {
     }
 
     @Test
+    void theQueueIsChartedFilteredAndPagedByAgeOnTheNodesClock(Node node, MovableClock clock) throws Exception {
+        String marker = "console age " + Ids.letters(12);
+        raise(node, clock, marker + " old");
+        clock.moveBy(Duration.ofDays(4));
+        raise(node, clock, marker + " new a");
+        raise(node, clock, marker + " new b");
+        String cookie = signIn(node);
+
+        String queue = get(node, "/console", cookie).body();
+        assertThat(count(queue, "chart-age", "3-7 d")).as("the old one, 4 days on").isGreaterThanOrEqualTo(1);
+        assertThat(count(queue, "chart-age", "<1 d")).isGreaterThanOrEqualTo(2);
+        assertThat(queue).doesNotContainPattern("\\{[A-Z_]+=");
+
+        String old = get(node, "/console?type=MID_SUGGESTION&age=DAYS_3_TO_7", cookie).body();
+        assertThat(old).contains(marker + " old").doesNotContain(marker + " new");
+        String young = get(node, "/console?type=MID_SUGGESTION&age=UNDER_1_DAY&issuer=BANK_A", cookie).body();
+        assertThat(young).contains(marker + " new a").contains(marker + " new b").doesNotContain(marker + " old");
+        assertThat(get(node, "/console?type=MID_SUGGESTION&age=UNDER_1_DAY&issuer=BANK_B", cookie).body())
+                .doesNotContain(marker);
+
+        String first = get(node, "/console?type=MID_SUGGESTION&age=UNDER_1_DAY&limit=1&offset=0", cookie).body();
+        String second = get(node, "/console?type=MID_SUGGESTION&age=UNDER_1_DAY&limit=1&offset=1", cookie).body();
+        assertThat(first).contains("id=next").doesNotContain("id=prev");
+        assertThat(second).contains("id=prev");
+        assertThat(first.contains(marker + " new a") ^ second.contains(marker + " new a"))
+                .as("each row on one page only").isTrue();
+        assertThat(get(node, "/console?age=SOON", cookie).statusCode()).isEqualTo(400);
+    }
+
+    private static void raise(Node node, MovableClock clock, String detail) {
+        boolean raised = Sql.inTransaction(node.processor().store().dataSource(), c -> Exceptions.raise(c,
+                new Exceptions.Raise(Exceptions.Type.MID_SUGGESTION, detail, "BANK_A", null, null, null, null, detail),
+                clock.instant()));
+        assertThat(raised).isTrue();
+    }
+
+    /** The count a bar of a chart shows. */
+    private static long count(String page, String chart, String label) {
+        String from = page.substring(page.indexOf("id='" + chart + "'"));
+        String bar = from.substring(from.indexOf("data-label='" + label.replace("<", "&lt;").replace(">", "&gt;") + "'"));
+        String c = bar.substring(bar.indexOf("data-count='") + 12);
+        return Long.parseLong(c.substring(0, c.indexOf('\'')));
+    }
+
+    @Test
     void aSessionEndsEightHoursAfterSignInByTheNodesClock(Node node, MovableClock clock) throws Exception {
         String cookie = signIn(node);
         assertThat(get(node, "/console", cookie).statusCode()).isEqualTo(200);

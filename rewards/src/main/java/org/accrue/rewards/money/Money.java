@@ -62,6 +62,21 @@ public record Money(long minor, String currency) implements Comparable<Money> {
         return e;
     }
 
+    /**
+     * An amount as people read it: "12.50 USD" when {@code code} is an ISO 4217 alpha code (by its exponent), else
+     * the amount and the code as they are ("1200 SKY"); never throws, for texts written from unchecked input.
+     */
+    public static String show(long minor, String code) {
+        Integer e = code == null ? null : EXPONENTS.get(code);
+        return e == null ? minor + (code == null ? "" : " " + code) : new Money(minor, code).toString();
+    }
+
+    /** Amounts per currency, "72.48 EUR, 323.59 USD", in the map's order; "nothing" when empty. */
+    public static String show(java.util.Map<String, Long> byCurrency) {
+        return byCurrency.isEmpty() ? "nothing" : String.join(", ", byCurrency.entrySet().stream()
+                .map(t -> show(t.getValue(), t.getKey())).toList());
+    }
+
     /** ISO 4217 numeric ("840") to alpha ("USD"), as DE49/DE51 carry it. */
     public static String alphaOf(String numericCode) {
         String a = numericCode == null ? null : ALPHA_BY_NUMERIC.get(numericCode);
