@@ -51,13 +51,21 @@ public final class Settings {
         System.getenv().forEach((k, v) -> {
             // ACCRUE_JAVA_OPTS and ACCRUE_BENCH_JAVA_OPTS are the launcher's (JVM options), not configuration.
             if (k.startsWith("ACCRUE_") && !k.startsWith("ACCRUE_JAVA") && !k.equals("ACCRUE_BENCH_JAVA_OPTS")) {
-                merged.put(k.toLowerCase().replace('_', '.'), v.trim());
+                merged.put(keyOfVariable(k), v.trim());
             }
         });
         System.getProperties().stringPropertyNames().stream()
                 .filter(k -> k.startsWith(PREFIX))
                 .forEach(k -> merged.put(k, System.getProperty(k).trim()));
         return new Settings(merged, System::getenv);
+    }
+
+    /**
+     * The key an environment variable names: lower case, "__" for "-", "_" for "." (ACCRUE_STORE_POOL__SIZE__MAX is
+     * accrue.store.pool-size-max): variable names hold neither dots nor dashes.
+     */
+    static String keyOfVariable(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).replace("__", "-").replace('_', '.');
     }
 
     public Settings with(String key, String value) {

@@ -303,4 +303,11 @@ class AccrueConfigTest {
         m.put("accrue.issuer.BANK.pgp-public-key", "/keys/bank.asc");
         assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.pgp.secret-key");
     }
+
+    @Test
+    void anEnvironmentVariableNamesItsKeyWithDoubleUnderscoresForDashes() {
+        assertThat(Settings.keyOfVariable("ACCRUE_ISO_PORT")).isEqualTo("accrue.iso.port");
+        assertThat(Settings.keyOfVariable("ACCRUE_STORE_POOL__SIZE__MAX")).isEqualTo("accrue.store.pool-size-max");
+        assertThat(Settings.keyOfVariable("ACCRUE_STORE_EMBEDDED_BUFFER__POOL__MB")).isEqualTo("accrue.store.embedded.buffer-pool-mb");
+    }
 }
