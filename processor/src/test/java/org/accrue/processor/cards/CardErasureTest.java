@@ -15,13 +15,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.accrue.config.JobName;
 import org.accrue.processor.ids.Ids;
 import org.accrue.processor.testing.Api;
+import org.accrue.processor.testing.Await;
 import org.accrue.processor.testing.NodeSettings;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.RewardStream;
@@ -46,7 +44,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 @NodeSettings({"accrue.rewards.matcher.enabled=false", "accrue.webhooks.allow-local-http=true",
         "accrue.webhooks.poll-ms=50"})
 class CardErasureTest {
-    private static final long WAIT_SECONDS = 30;
+    private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
@@ -225,7 +223,7 @@ class CardErasureTest {
             assertThat(api.post("/cards/" + cardId + "/erasure", TestConfig.KEY_ISSUER_A, "").status()).isEqualTo(200);
             assertThat(api.post("/cards/" + cardId + "/erasure", TestConfig.KEY_ISSUER_A, "").status()).isEqualTo(200);
 
-            await(() -> !requests("/erased").isEmpty());
+            Await.until(WAIT, () -> !requests("/erased").isEmpty());
             JsonNode e = read(requests("/erased").getFirst());
             assertThat(e.get("type").asText()).isEqualTo("card.erased");
             assertThat(e.get("issuerId").asText()).isEqualTo(TestConfig.ISSUER_A);
@@ -345,13 +343,4 @@ class CardErasureTest {
         }
     }
 
-    private static void await(BooleanSupplier done) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not done within " + WAIT_SECONDS + " s");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-        }
-    }
 }

@@ -12,11 +12,9 @@ import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.accrue.processor.testing.Api;
+import org.accrue.processor.testing.Await;
 import org.accrue.processor.testing.ChildNode;
 import org.accrue.processor.testing.NodeSettings;
 import org.accrue.processor.testing.ProcessorExtension;
@@ -63,7 +61,7 @@ class WebhookKillTest {
             try (ChildNode child = ChildNode.start(node, Map.of("accrue.rewards.matcher.enabled", "true",
                     "accrue.webhooks.enabled", "true", "accrue.webhooks.timeout-ms", Integer.toString(CHILD_TIMEOUT_MS),
                     "accrue.webhooks.poll-ms", "20"))) {
-                await(Duration.ofSeconds(90), () -> !issuer.findAll(postRequestedFor(urlEqualTo("/events"))).isEmpty());
+                Await.until(Duration.ofSeconds(90), () -> !issuer.findAll(postRequestedFor(urlEqualTo("/events"))).isEmpty());
                 child.kill();
             }
             stream.match(); // what the child had not matched, matched here
@@ -78,7 +76,7 @@ class WebhookKillTest {
             try (WebhookDispatcher other = new WebhookDispatcher(node.processor().store().dataSource(),
                     InstantSource.system(), ops.webhookSecrets(), new WebhookDispatcher.Settings(Duration.ofSeconds(2), 8,
                     Duration.ofMillis(20), RetrySchedule.STANDARD)).start()) {
-                await(Duration.ofSeconds(60), () -> sql(node, "select count(*) from webhook_delivery d join webhook_event e "
+                Await.until(Duration.ofSeconds(60), () -> sql(node, "select count(*) from webhook_delivery d join webhook_event e "
                         + "on e.seq = d.event_seq where e.card_id = " + card + " and d.status = 'DELIVERED'") == rewards);
             }
             Set<String> received = new HashSet<>();
@@ -98,14 +96,5 @@ class WebhookKillTest {
                 ((Number) s.createNativeQuery(sql, Object.class).getSingleResult()).longValue());
     }
 
-    private static void await(Duration max, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not done within " + max);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polls a condition; not a timing guess
-        }
-    }
 
 }

@@ -7,13 +7,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.accrue.processor.testing.Api;
+import org.accrue.processor.testing.Await;
 import org.accrue.processor.testing.NodeSettings;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.RewardStream;
@@ -39,7 +38,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
         "accrue.webhooks.retry-delays-ms=150,300", "accrue.webhooks.retry-period-s=3", "accrue.webhooks.poll-ms=50",
         "accrue.webhooks.timeout-ms=700"})
 class WebhooksTest {
-    private static final long WAIT_SECONDS = 30;
+    private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
@@ -99,7 +98,7 @@ class WebhooksTest {
         stream.purchase(pan, 2_000);
         stream.match();
 
-        await(() -> requests("/earned").size() >= 2); // the cashback offer and the stackable miles offer
+        Await.until(WAIT, () -> requests("/earned").size() >= 2); // the cashback offer and the stackable miles offer
         for (LoggedRequest r : requests("/earned")) {
             String body = r.getBodyAsString();
             assertThat(Signatures.verify(r.getHeader("Accrue-Signature"), r.getBody(), secret, Instant.now().getEpochSecond()))
@@ -137,7 +136,7 @@ class WebhooksTest {
         stream.purchase(pan, 1_000);
         stream.match();
 
-        await(() -> deliveries(flaky, "DELIVERED").size() == 2 && deliveries(refusing, "DEAD").size() == 2);
+        Await.until(WAIT, () -> deliveries(flaky, "DELIVERED").size() == 2 && deliveries(refusing, "DEAD").size() == 2);
         JsonNode first = deliveries(flaky, "DELIVERED").stream()
                 .filter(d -> d.get("attempts").asInt() == 2).findFirst().orElseThrow();
         assertThat(first.get("lastStatus").asInt()).isEqualTo(200);
@@ -150,7 +149,7 @@ class WebhooksTest {
         String eventId = deliveries(refusing, "DEAD").getFirst().get("id").asText();
         assertThat(api.post("/webhooks/" + refusing + "/deliveries/" + eventId + "/replay", TestConfig.KEY_ISSUER_A, "")
                 .status()).isEqualTo(202);
-        await(() -> deliveries(refusing, "DELIVERED").size() == 1);
+        Await.until(WAIT, () -> deliveries(refusing, "DELIVERED").size() == 1);
         assertThat(api.post("/webhooks/" + refusing + "/deliveries/evt_nosuchevent/replay", TestConfig.KEY_ISSUER_A, "")
                 .status()).isEqualTo(404);
     }
@@ -168,7 +167,7 @@ class WebhooksTest {
 
         // The card's first delivery is retried for the retry period, then dead; by then every delivery to the endpoint
         // has failed for that long, so the endpoint is disabled and the card's second delivery waits for it, pending.
-        await(() -> !enabled(busy) && !enabled(slow));
+        Await.until(WAIT, () -> !enabled(busy) && !enabled(slow));
         for (String id : List.of(busy, slow)) {
             assertThat(deliveries(id, "DEAD")).hasSize(1);
             assertThat(deliveries(id, "PENDING")).hasSize(1);
@@ -185,7 +184,7 @@ class WebhooksTest {
         issuer.stubFor(post(urlEqualTo("/busy")).willReturn(aResponse().withStatus(200)));
         assertThat(api.patch("/webhooks/" + busy, TestConfig.KEY_ISSUER_A, "{\"enabled\":true}").json()
                 .get("enabled").asBoolean()).isTrue();
-        await(() -> deliveries(busy, "DELIVERED").size() == 1);
+        Await.until(WAIT, () -> deliveries(busy, "DELIVERED").size() == 1);
     }
 
     private boolean enabled(String endpointId) {
@@ -206,7 +205,7 @@ class WebhooksTest {
         stream.refund(pan, 1_000, rrn);
         stream.match();
 
-        await(() -> requests("/ordered").stream().filter(r -> read(r).get("type").asText().equals("reward.adjusted")).count() >= 1
+        Await.until(WAIT, () -> requests("/ordered").stream().filter(r -> read(r).get("type").asText().equals("reward.adjusted")).count() >= 1
                 && requests("/ordered").size() >= 4);
         List<String> types = requests("/ordered").stream().map(r -> read(r).get("type").asText()).toList();
         // The first earned event failed once and was sent again before anything later of the card.
@@ -235,7 +234,7 @@ class WebhooksTest {
         stream.purchase(pan, 1_000);
         stream.match();
 
-        await(() -> requests("/rotated").size() >= 2);
+        Await.until(WAIT, () -> requests("/rotated").size() >= 2);
         LoggedRequest r = requests("/rotated").getFirst();
         long now = Instant.now().getEpochSecond();
         assertThat(r.getHeader("Accrue-Signature").split(",v1=")).hasSize(3);
@@ -252,7 +251,7 @@ class WebhooksTest {
         stream.enroll(TestConfig.KEY_ISSUER_A, pan, "ACC-CONSOLE", "NGUYEN");
         stream.purchase(pan, 1_000);
         stream.match();
-        await(() -> deliveries(id, "DEAD").size() == 2);
+        Await.until(WAIT, () -> deliveries(id, "DEAD").size() == 2);
         String eventId = deliveries(id, "DEAD").getFirst().get("id").asText();
 
         var http = java.net.http.HttpClient.newBuilder().cookieHandler(new java.net.CookieManager())
@@ -274,7 +273,7 @@ class WebhooksTest {
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("csrf=" + csrf.group(1))).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(replayed.statusCode()).isEqualTo(200); // back on the page
-        await(() -> deliveries(id, "DELIVERED").size() == 1);
+        Await.until(WAIT, () -> deliveries(id, "DELIVERED").size() == 1);
         assertThat(deliveries(id, "DEAD")).hasSize(1);
     }
 
@@ -336,13 +335,4 @@ class WebhooksTest {
         }
     }
 
-    private static void await(BooleanSupplier done) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not done within " + WAIT_SECONDS + " s");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-        }
-    }
 }
