@@ -29,4 +29,19 @@ public interface CardState {
 
     /** Qualifying purchases counted so far for a punch card offer. */
     int punches(String offerId);
+
+    /** The card's issuer, for offers limited to issuers; null when not known (then no such offer admits it). */
+    default String issuerId() {
+        return null;
+    }
+
+    /** The first eight digits of the card's PAN, for offers limited to BIN ranges; -1 when not recorded. */
+    default int bin() {
+        return -1;
+    }
+
+    /** Whether the card is in the segment; asked only for offers limited to segments. */
+    default boolean inSegment(String segmentId) {
+        return false;
+    }
 }

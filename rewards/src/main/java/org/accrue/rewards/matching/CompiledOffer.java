@@ -53,7 +53,8 @@ record CompiledOffer(
         boolean limitsRedemptions, int maxRedemptions,
         boolean limitsReward, long maxRewardPerCardMinor,
         boolean budgeted, long budgetMinor,
-        boolean stackable) {
+        boolean stackable,
+        CompiledTargeting targeting) { // null: the offer is for everyone, everywhere (issue 17)
 
     /** How the reward is computed; percent, miles and points are all "base times a rate, divided, rounded". */
     enum RewardKind { RATE, FIXED, PUNCH_CARD }
@@ -70,10 +71,25 @@ record CompiledOffer(
     static final class Compiler {
         private final Map<String, Integer> tierNumbers = new HashMap<>();
         private final Map<List<Integer>, int[]> arrays = new HashMap<>();
+        private final Map<String, Integer> issuerNumbers = new HashMap<>();
 
-        /** The tier's number, or null when no offer has a multiplier for it. */
+        /** The tier's number, or null when no offer has a multiplier or targeting for it. */
         Integer tierNumber(String tier) {
             return tierNumbers.get(tier);
+        }
+
+        int tierNumberOrNew(String tier) {
+            return tierNumbers.computeIfAbsent(tier, k -> tierNumbers.size());
+        }
+
+        /** The issuer's number, or -1 when no offer is limited to it. */
+        int issuerNumber(String issuer) {
+            Integer n = issuer == null ? null : issuerNumbers.get(issuer);
+            return n == null ? -1 : n;
+        }
+
+        int issuerNumberOrNew(String issuer) {
+            return issuerNumbers.computeIfAbsent(issuer, k -> issuerNumbers.size());
         }
 
         CompiledOffer compile(Offer o, int index, CompiledOffer next) {
@@ -168,7 +184,8 @@ record CompiledOffer(
                 limit != null && limit.maxRewardMinor() != null,
                 limit == null || limit.maxRewardMinor() == null ? 0 : limit.maxRewardMinor(),
                 o.budgetMinor() != null, o.budgetMinor() == null ? 0 : o.budgetMinor(),
-                o.stacking() == Offer.Stacking.STACKABLE);
+                o.stacking() == Offer.Stacking.STACKABLE,
+                CompiledTargeting.of(o.targeting(), compiler));
     }
 
     /** The offer does not run on this local day (an excluded date, or not one of its days of the week). */

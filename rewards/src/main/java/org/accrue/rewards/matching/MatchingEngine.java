@@ -22,6 +22,12 @@
  * the same order as before (in the processor each question may be a query);
  * its tier is asked once per purchase, when an offer with tier multipliers
  * first needs it.
+ *
+ * Targeting (issue 17) is compiled to null for an untargeted offer, so it costs
+ * those one null check. A targeted one checks its geography right after the
+ * channel (LOCATION_NOT_ELIGIBLE) and the card (issuer, BIN, tier, segment) at
+ * the audience step (AUDIENCE_NOT_ELIGIBLE); early access lets the named tiers
+ * past OFFER_NOT_LIVE from their earlier start.
  */
 package org.accrue.rewards.matching;
 
@@ -248,6 +254,8 @@ public final class MatchingEngine {
         private final CardState card;
         private final Budgets budgets;
         private int tier = TIER_UNKNOWN; // asked of the card once, when an offer with tier multipliers first needs it
+        private int issuer = TIER_UNKNOWN; // the card's issuer number, asked once when a targeted offer first needs it
+        private String city;               // DE43's city upper case, once a geography first needs it
 
         long amount;
         long base;
@@ -269,12 +277,17 @@ public final class MatchingEngine {
 
         /** ELIGIBLE (amount, base and limited set) or the ordinal of the first Reason that fails, in precedence. */
         int evaluate(CompiledOffer c) {
-            if (!c.active() || before(atSecond, atNano, c.startSecond(), c.startNano())
-                    || (c.ends() && !before(atSecond, atNano, c.endSecond(), c.endNano()))) {
+            CompiledTargeting t = c.targeting();
+            if (!c.active() || (c.ends() && !before(atSecond, atNano, c.endSecond(), c.endNano()))
+                    || before(atSecond, atNano, c.startSecond(), c.startNano())
+                    && (t == null || !t.earlyAdmits(atSecond, atNano, tier()))) {
                 return Reason.OFFER_NOT_LIVE.ordinal();
             }
             if (c.channel() == Offer.Channel.ONLINE && !p.online() || c.channel() == Offer.Channel.IN_STORE && p.online()) {
                 return Reason.CHANNEL_NOT_ELIGIBLE.ordinal();
+            }
+            if (t != null && !t.locationAdmits(p.country(), city())) {
+                return Reason.LOCATION_NOT_ELIGIBLE.ordinal();
             }
             long base;
             if (p.amount().currency().equals(c.currency())) {
@@ -297,6 +310,10 @@ public final class MatchingEngine {
                         || atSecond - activated.getEpochSecond() >= c.activationValidSeconds()) {
                     return Reason.ACTIVATION_REQUIRED.ordinal();
                 }
+            }
+            if (t != null && t.limitsCards() && !(t.issuerAdmits(issuer()) && t.binAdmits(card.bin())
+                    && t.tierAdmits(tier()) && t.segmentAdmits(card))) {
+                return Reason.AUDIENCE_NOT_ELIGIBLE.ordinal();
             }
             if (c.audience() != Offer.Audience.ALL) {
                 Instant last = merchantId == null ? null : card.lastPurchaseAt(merchantId, at);
@@ -365,7 +382,22 @@ public final class MatchingEngine {
             return new Earned(c.offer(), c.unit(), amount, base, c.currency(), limited);
         }
 
-        /** The card's tier number (NO_TIER when it has none, or one no offer multiplies). */
+        /** The card's issuer number (-1 when it has none, or one no offer is limited to). */
+        private int issuer() {
+            if (issuer == TIER_UNKNOWN) {
+                issuer = compiler.issuerNumber(card.issuerId());
+            }
+            return issuer;
+        }
+
+        private String city() {
+            if (city == null && p.city() != null) {
+                city = org.accrue.rewards.offers.Targeting.city(p.city());
+            }
+            return city;
+        }
+
+        /** The card's tier number (NO_TIER when it has none, or one no offer multiplies or targets). */
         private int tier() {
             if (tier == TIER_UNKNOWN) {
                 String name = card.tier();

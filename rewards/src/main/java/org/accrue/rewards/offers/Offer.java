@@ -43,7 +43,8 @@ public record Offer(
         Stacking stacking,
         Map<String, Integer> tierMultipliersBasisPoints,
         RoundingMode rounding,
-        Status status) {
+        Status status,
+        Targeting targeting) {       // who and where the offer is for; Targeting.NONE: everyone, everywhere
 
     public enum Channel { IN_STORE, ONLINE, ANY }
 
@@ -74,6 +75,19 @@ public record Offer(
                     ? !t.isBefore(from) && t.isBefore(to)
                     : !t.isBefore(from) || t.isBefore(to);
         }
+    }
+
+    /** An offer without targeting (everyone, everywhere), as offers were before issue 17. */
+    public Offer(String id, String merchantId, Set<String> mccs, RewardRule reward, String currency, long minSpendMinor,
+                 Long maxRewardPerTransactionMinor, CardLimit cardLimit, Long budgetMinor, Instant startsAt, Instant endsAt,
+                 Set<DayOfWeek> daysOfWeek, List<TimeWindow> timeWindows, Set<LocalDate> excludedDates, Channel channel,
+                 boolean activationRequired, int activationValidDays, Audience audience, int lookBackDays,
+                 int returnPeriodDays, Funding funding, int commissionBasisPoints, Stacking stacking,
+                 Map<String, Integer> tierMultipliersBasisPoints, RoundingMode rounding, Status status) {
+        this(id, merchantId, mccs, reward, currency, minSpendMinor, maxRewardPerTransactionMinor, cardLimit, budgetMinor,
+                startsAt, endsAt, daysOfWeek, timeWindows, excludedDates, channel, activationRequired, activationValidDays,
+                audience, lookBackDays, returnPeriodDays, funding, commissionBasisPoints, stacking,
+                tierMultipliersBasisPoints, rounding, status, Targeting.NONE);
     }
 
     public Offer {
@@ -111,6 +125,18 @@ public record Offer(
         Objects.requireNonNull(stacking, "stacking");
         Objects.requireNonNull(rounding, "rounding");
         Objects.requireNonNull(status, "status");
+        targeting = targeting == null ? Targeting.NONE : targeting;
+        if (targeting.earlyAccess() != null && !targeting.earlyAccess().startsAt().isBefore(startsAt)) {
+            throw new IllegalArgumentException("earlyAccess.startsAt must be before startsAt");
+        }
+    }
+
+    /** This offer with {@code t} as its targeting. */
+    public Offer withTargeting(Targeting t) {
+        return new Offer(id, merchantId, mccs, reward, currency, minSpendMinor, maxRewardPerTransactionMinor, cardLimit,
+                budgetMinor, startsAt, endsAt, daysOfWeek, timeWindows, excludedDates, channel, activationRequired,
+                activationValidDays, audience, lookBackDays, returnPeriodDays, funding, commissionBasisPoints, stacking,
+                tierMultipliersBasisPoints, rounding, status, t);
     }
 
     public boolean isCategoryOffer() {

@@ -20,6 +20,7 @@ import org.accrue.rewards.money.Money;
 import org.accrue.rewards.offers.Merchant;
 import org.accrue.rewards.offers.Offer;
 import org.accrue.rewards.offers.RewardRule;
+import org.accrue.rewards.offers.Targeting;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -212,13 +213,40 @@ class MatchingEngineEquivalenceTest {
                     activation, activation ? 1 + r.nextInt(60) : 0, audience,
                     audience == Offer.Audience.ALL ? r.nextInt(3) : r.nextBoolean() ? 30 : 1 + r.nextInt(90), 14, Offer.Funding.MERCHANT, 500,
                     r.nextInt(3) == 0 ? Offer.Stacking.STACKABLE : Offer.Stacking.EXCLUSIVE, tiers, rounding,
-                    r.nextInt(12) == 0 ? Offer.Status.PAUSED : Offer.Status.ACTIVE));
+                    r.nextInt(12) == 0 ? Offer.Status.PAUSED : Offer.Status.ACTIVE).withTargeting(targeting(r, start)));
         }
         if (r.nextInt(10) == 0 && !out.isEmpty()) {
             out.add(out.get(r.nextInt(out.size()))); // the same offer twice in a catalog
         }
         return out;
     }
+
+    /** Issue 17: an eighth of the offers targeted, each kind now and then, drawn from small sets so both sides occur. */
+    private static Targeting targeting(Random r, Instant start) {
+        if (r.nextInt(8) > 0) {
+            return Targeting.NONE;
+        }
+        Set<String> issuers = r.nextInt(3) == 0 ? Set.of(pick(r, ISSUERS)) : Set.of();
+        List<Targeting.BinRange> bins = new ArrayList<>();
+        if (r.nextInt(3) == 0) {
+            for (int i = r.nextInt(3); i >= 0; i--) {
+                int from = 45_000_000 + r.nextInt(1_000) * 1_000;
+                bins.add(new Targeting.BinRange(String.valueOf(from), String.valueOf(from + r.nextInt(5_000))));
+            }
+        }
+        Set<String> tiers = r.nextInt(4) == 0 ? Set.of(pick(r, TIERS)) : Set.of();
+        Set<String> segments = r.nextInt(4) == 0 ? Set.of(pick(r, SEGMENTS)) : Set.of();
+        Set<String> countries = r.nextInt(3) == 0 ? Set.of(pick(r, COUNTRIES)) : Set.of();
+        Set<String> cities = r.nextInt(4) == 0 ? Set.of(pick(r, CITIES)) : Set.of();
+        Targeting.EarlyAccess early = r.nextInt(4) == 0
+                ? new Targeting.EarlyAccess(Set.of(pick(r, TIERS)), start.minusSeconds(1 + r.nextInt(200_000))) : null;
+        return new Targeting(issuers, bins, tiers, early, segments, countries, cities);
+    }
+
+    private static final String[] ISSUERS = {"nordbank", "sydbank", "vestbank"};
+    private static final String[] SEGMENTS = {"seg-a", "seg-b", "seg-c"};
+    private static final String[] COUNTRIES = {"DK", "SE", "US"};
+    private static final String[] CITIES = {"COPENHAGEN", "MALMO", "NEW YORK"};
 
     private static Purchase purchase(Random r, List<Merchant> merchants) {
         Merchant m = pick(r, merchants);
@@ -260,7 +288,9 @@ class MatchingEngineEquivalenceTest {
         Money billing = r.nextInt(4) == 0 ? Money.of(r.nextInt(20_000), pick(r, CURRENCIES)) : null;
         long tip = r.nextInt(3) == 0 ? r.nextInt(1 + (int) Math.min(amount.minor(), 3_000)) : 0;
         return new Purchase(at, local, r.nextBoolean(), amount, billing, tip, acquirer, mid, descriptor,
-                r.nextInt(10) == 0 ? null : r.nextInt(6) == 0 ? "0000" : pick(r, MCCS));
+                r.nextInt(10) == 0 ? null : r.nextInt(6) == 0 ? "0000" : pick(r, MCCS),
+                r.nextInt(10) == 0 ? null : pick(r, COUNTRIES),
+                r.nextInt(10) == 0 ? null : r.nextBoolean() ? pick(r, CITIES).toLowerCase() + " " : pick(r, CITIES));
     }
 
     /** A card whose answers are drawn once, so that however often the engines ask they hear the same. */
@@ -271,8 +301,18 @@ class MatchingEngineEquivalenceTest {
         private final Map<String, Long> rewarded = new HashMap<>();
         private final Map<String, Integer> redeemed = new HashMap<>();
         private final Map<String, Integer> punches = new HashMap<>();
+        private final String issuer;
+        private final int bin;
+        private final Set<String> segments = new HashSet<>();
 
         RandomCard(Random r, List<Offer> offers) {
+            issuer = r.nextInt(5) == 0 ? null : pick(r, ISSUERS);
+            bin = r.nextInt(5) == 0 ? -1 : 45_000_000 + r.nextInt(1_000_000);
+            for (String s : SEGMENTS) {
+                if (r.nextBoolean()) {
+                    segments.add(s);
+                }
+            }
             tier = r.nextInt(3) == 0 ? null : r.nextInt(5) == 0 ? "BRONZE" : pick(r, TIERS);
             last = switch (r.nextInt(4)) {
                 case 0 -> null;
@@ -297,6 +337,9 @@ class MatchingEngineEquivalenceTest {
         @Override public long rewardInPeriod(String offerId, Offer.Period period, LocalDate date) { return rewarded.getOrDefault(offerId, 0L) * (period.ordinal() + 1) / 3; }
         @Override public int redemptionsInPeriod(String offerId, Offer.Period period, LocalDate date) { return redeemed.getOrDefault(offerId, 0) + date.getDayOfMonth() % 2; }
         @Override public int punches(String offerId) { return punches.getOrDefault(offerId, 0); }
+        @Override public String issuerId() { return issuer; }
+        @Override public int bin() { return bin; }
+        @Override public boolean inSegment(String segmentId) { return segments.contains(segmentId); }
     }
 
     private static String words(Random r, int n) {

@@ -119,12 +119,19 @@ final class ReferenceEngine {
 
     /** A Reason (the first rule that fails) or an Earned. */
     private static Object evaluate(Offer o, Purchase p, When when, String merchantId, CardState card, MatchingEngine.Budgets budgets) {
-        if (o.status() != Offer.Status.ACTIVE || p.at().isBefore(o.startsAt())
+        org.accrue.rewards.offers.Targeting t = o.targeting();
+        boolean early = t.earlyAccess() != null && !p.at().isBefore(t.earlyAccess().startsAt())
+                && card.tier() != null && t.earlyAccess().tiers().contains(card.tier());
+        if (o.status() != Offer.Status.ACTIVE || p.at().isBefore(o.startsAt()) && !early
                 || (o.endsAt() != null && !p.at().isBefore(o.endsAt()))) {
             return Reason.OFFER_NOT_LIVE;
         }
         if (o.channel() == Offer.Channel.ONLINE && !p.online() || o.channel() == Offer.Channel.IN_STORE && p.online()) {
             return Reason.CHANNEL_NOT_ELIGIBLE;
+        }
+        if (!t.countries().isEmpty() && (p.country() == null || !t.countries().contains(p.country()))
+                || !t.cities().isEmpty() && (p.city() == null || !t.cities().contains(org.accrue.rewards.offers.Targeting.city(p.city())))) {
+            return Reason.LOCATION_NOT_ELIGIBLE;
         }
         long base;
         if (p.amount().currency().equals(o.currency())) {
@@ -149,6 +156,11 @@ final class ReferenceEngine {
                     || p.at().getEpochSecond() - activated.getEpochSecond() >= o.activationValidDays() * SECONDS_PER_DAY) {
                 return Reason.ACTIVATION_REQUIRED;
             }
+        }
+        if (!t.issuers().isEmpty() && (card.issuerId() == null || !t.issuers().contains(card.issuerId())) || !t.binAdmits(card.bin())
+                || !t.tiers().isEmpty() && (card.tier() == null || !t.tiers().contains(card.tier()))
+                || !t.segments().isEmpty() && t.segments().stream().noneMatch(card::inSegment)) {
+            return Reason.AUDIENCE_NOT_ELIGIBLE;
         }
         if (o.audience() != Offer.Audience.ALL) {
             Instant last = merchantId == null ? null : card.lastPurchaseAt(merchantId, p.at());
