@@ -97,7 +97,8 @@ public final class Cardholder {
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Targeting(String channel, Set<DayOfWeek> daysOfWeek, List<String> timeWindows, Set<LocalDate> excludedDates,
                             RewardQueries.Amount minSpend, RewardQueries.Amount maxRewardPerTransaction, String audience,
-                            Integer lookBackDays, Map<String, Integer> tierMultipliersBasisPoints, String stacking) {
+                            Integer lookBackDays, Map<String, Integer> tierMultipliersBasisPoints, String stacking,
+                            Set<String> countries, Set<String> cities) { // issue 17: where the offer earns
         static Targeting of(Offer o) {
             return new Targeting(o.channel().name(), new TreeSet<>(o.daysOfWeek()),
                     o.timeWindows().stream().map(w -> w.from() + "-" + w.to()).toList(), new TreeSet<>(o.excludedDates()),
@@ -105,7 +106,8 @@ public final class Cardholder {
                     o.maxRewardPerTransactionMinor() == null ? null
                             : new RewardQueries.Amount(o.maxRewardPerTransactionMinor(), o.currency()),
                     o.audience().name(), o.audience() == Offer.Audience.ALL ? null : o.lookBackDays(),
-                    o.tierMultipliersBasisPoints(), o.stacking().name());
+                    o.tierMultipliersBasisPoints(), o.stacking().name(), new TreeSet<>(o.targeting().countries()),
+                    new TreeSet<>(o.targeting().cities()));
         }
     }
 
@@ -131,12 +133,18 @@ public final class Cardholder {
                             Progress progress, Instant startsAt, Instant endsAt, boolean earnsNow) {
     }
 
-    /** The live offers (ACTIVE, started, not ended), those ending soonest first, a page at a time. */
+    /**
+     * The live offers (ACTIVE, started, not ended) the card is targeted by (issue 17: an offer limited to other cards
+     * is not shown; early access counts as started for its tiers), those ending soonest first, a page at a time.
+     */
     public List<OfferView> offers(long cardId, int offset, int limit) {
         Instant now = clock.instant();
+        org.accrue.processor.catalog.Segments.CardAudience audience = catalog.segments().audience(cardId)
+                .orElse(new org.accrue.processor.catalog.Segments.CardAudience(null, -1, null, Set.of()));
         List<Offer> live = catalog.offers().stream()
-                .filter(o -> o.status() == Offer.Status.ACTIVE && !o.startsAt().isAfter(now)
-                        && (o.endsAt() == null || o.endsAt().isAfter(now)))
+                .filter(o -> o.status() == Offer.Status.ACTIVE
+                        && (!o.startsAt().isAfter(now) || o.targeting().earlyFor(audience.tier(), now))
+                        && (o.endsAt() == null || o.endsAt().isAfter(now)) && audience.admits(o))
                 .sorted(Comparator.comparing((Offer o) -> o.endsAt() == null ? Instant.MAX : o.endsAt())
                         .thenComparing(Offer::id))
                 .skip(offset).limit(Math.min(limit, PAGE_LIMIT_MAX)).toList();

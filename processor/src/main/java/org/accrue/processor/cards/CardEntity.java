@@ -69,6 +69,10 @@ public class CardEntity {
     @Column(name = "erased_at")
     private Instant erasedAt;
 
+    /** The PAN's first 8 digits (V23, for offers limited to BIN ranges); null for cards enrolled before it. */
+    @Column(name = "bin", length = 8)
+    private String bin;
+
     @Version
     @Column(name = "row_version", nullable = false)
     private long rowVersion;
@@ -89,6 +93,16 @@ public class CardEntity {
         this.airlineMember = airlineMember;
         this.status = Status.ENROLLED;
         this.enrolledAt = enrolledAt;
+    }
+
+    /** Records the card's BIN from the PAN the issuer sent: its first 8 digits, never more. True when it changed. */
+    boolean recordBin(String pan) {
+        String b = pan.substring(0, org.accrue.rewards.offers.Targeting.BIN_DIGITS);
+        if (b.equals(bin)) {
+            return false;
+        }
+        bin = b;
+        return true;
     }
 
     void unenroll(Instant at) {
@@ -118,6 +132,7 @@ public class CardEntity {
         erasedAt = at;
         panToken = token;
         last4 = ERASED_LAST4;
+        bin = null;
         accountRef = null;
         lastName = null;
         airlineProgram = null;

@@ -129,9 +129,11 @@ public final class Enrollment {
                     contested(s, e, findByPan(s, r.pan()).orElseThrow());
                 }
                 s.flush();
+                e.recordBin(r.pan());
                 record(s, actor, AuditLog.Action.CARD_REENROLLED, Card.of(e), Map.of());
                 return new Result(Card.of(e), true);
             }
+            e.recordBin(r.pan()); // a card enrolled before V23 gets its BIN when the issuer sends it again
             return new Result(Card.of(e), false);
         }
         Optional<CardEntity> holder = findByPan(s, r.pan());
@@ -147,6 +149,7 @@ public final class Enrollment {
             e = new CardEntity(newPublicId(), issuerId, standIn(issuerId, h.keyVersion(), h.panToken()), h.keyVersion(), last4,
                     r.accountRef(), r.lastName(), r.airlineProgram(), r.airlineMember(), clock.instant());
         }
+        e.recordBin(r.pan());
         s.persist(e);
         s.flush();
         holder.ifPresent(h -> contested(s, e, h));

@@ -41,6 +41,7 @@ public final class Catalog {
     private final InstantSource clock;
     private final ObjectMapper json;
     private final CatalogJson codec;
+    private final Segments segments;
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
 
     /** Bumped on every change made through this node, so the matcher reloads at once. */
@@ -53,6 +54,12 @@ public final class Catalog {
         this.clock = clock;
         this.json = json;
         this.codec = new CatalogJson(json);
+        this.segments = new Segments(sessions, clock);
+    }
+
+    /** The segments offers' targeting names (issue 17). */
+    public Segments segments() {
+        return segments;
     }
 
     public CatalogJson codec() {
@@ -244,10 +251,11 @@ public final class Catalog {
         return new ImportReport(merchants.size(), offers.size());
     }
 
-    private static void checkMerchant(Session s, Offer o) {
+    private void checkMerchant(Session s, Offer o) {
         if (o.merchantId() != null && s.find(MerchantEntity.class, o.merchantId()) == null) {
             throw CatalogException.invalid("offer.merchantId", "names no merchant: " + o.merchantId());
         }
+        TargetingJson.checkSegments(segments, o);
     }
 
     private JsonNode read(String definition) {

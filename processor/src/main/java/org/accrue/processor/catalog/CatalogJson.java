@@ -36,7 +36,7 @@ public final class CatalogJson {
             "maxRewardPerTransaction", "maxRewardPerCard", "maxRedemptionsPerCard", "period", "budget", "startsAt",
             "endsAt", "daysOfWeek", "timeWindows", "excludedDates", "channel", "activationRequired",
             "activationValidDays", "audience", "lookBackDays", "returnPeriodDays", "funding", "commissionBps",
-            "stacking", "tierMultipliers", "rounding", "status");
+            "stacking", "tierMultipliers", "rounding", "status", TargetingJson.FIELD);
     private static final Set<String> MERCHANT_FIELDS = Set.of("merchantId", "name", "mids", "descriptors", "mccs");
     private static final String ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
 
@@ -117,7 +117,8 @@ public final class CatalogJson {
                     choice(n, "funding", at, Offer.Funding.MERCHANT),
                     n.hasNonNull("commissionBps") ? integer(n, "commissionBps", at, 0, 10_000) : 0,
                     choice(n, "stacking", at, Offer.Stacking.EXCLUSIVE), tiers(n, at),
-                    choice(n, "rounding", at, RoundingMode.DOWN), choice(n, "status", at, Offer.Status.ACTIVE));
+                    choice(n, "rounding", at, RoundingMode.DOWN), choice(n, "status", at, Offer.Status.ACTIVE),
+                    TargetingJson.read(n, at));
         } catch (IllegalArgumentException | NullPointerException e) {
             throw CatalogException.invalid(at, e.getMessage());
         }
@@ -195,6 +196,7 @@ public final class CatalogJson {
         }
         n.put("rounding", o.rounding().name());
         n.put("status", o.status().name());
+        TargetingJson.write(n, o.targeting());
         return n;
     }
 

@@ -8,6 +8,9 @@
  * Rewards the batch earns or changes afterwards are added to or changed in those lists as they happen, so a later
  * message of the same card sees them. Tier and last purchase are asked rarely (tiers configured, audience offers)
  * and read from the store each time.
+ *
+ * Targeting (issue 17): the batch's cards' issuers and BINs, and their segments, are each read for all the batch's
+ * cards at the first question (one statement per thousand cards); segments only when an offer names one.
  */
 package org.accrue.processor.matcher;
 
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.accrue.processor.catalog.Segments;
 import org.accrue.processor.rewardbook.MatcherRewards;
 import org.accrue.processor.store.Sql;
 import org.accrue.rewards.ledger.Reward;
@@ -45,6 +49,12 @@ final class CardStates {
     private final Map<String, Map<Long, Instant>> activations = new HashMap<>(); // offer -> card -> activated at
     private final Map<String, Map<Long, List<Held>>> cardRewards = new HashMap<>(); // offer -> card -> live rewards
     private final Map<String, Held> held = new HashMap<>(); // reward public id -> its entry in cardRewards
+    private Map<Long, Profile> profiles;                     // card -> issuer and BIN, read at the first question
+    private Map<Long, Set<String>> segments;                 // card -> segments, read at the first question
+
+    /** What targeting asks about a card: its issuer and BIN (-1 when not recorded). */
+    private record Profile(String issuerId, int bin) {
+    }
 
     /** A live reward of a card for an offer, as caps and punch cards count it. */
     private static final class Held {
@@ -99,6 +109,43 @@ final class CardStates {
                 h.amount = r.amount();
             }
         }
+    }
+
+    private Profile profile(long cardId) {
+        if (profiles == null) {
+            profiles = new HashMap<>();
+            try {
+                for (List<Long> part : parts(new ArrayList<>(cards))) {
+                    try (PreparedStatement ps = c.prepareStatement("select id, issuer_id, bin from card where id in ("
+                            + Sql.marks(part.size()) + ")")) {
+                        for (int i = 0; i < part.size(); i++) {
+                            ps.setLong(i + 1, part.get(i));
+                        }
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                String bin = rs.getString(3);
+                                profiles.put(rs.getLong(1), new Profile(rs.getString(2), bin == null ? -1 : Integer.parseInt(bin)));
+                            }
+                        }
+                    }
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return profiles.getOrDefault(cardId, new Profile(null, -1));
+    }
+
+    private boolean inSegment(long cardId, String segmentId) {
+        if (segments == null) {
+            try {
+                segments = Segments.membership(c, new ArrayList<>(cards));
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        Set<String> of = segments.get(cardId);
+        return of != null && of.contains(segmentId);
     }
 
     private static <T> List<List<T>> parts(List<T> all) {
@@ -203,6 +250,21 @@ final class CardStates {
                 }
             }
             return tier;
+        }
+
+        @Override
+        public String issuerId() {
+            return profile(cardId).issuerId();
+        }
+
+        @Override
+        public int bin() {
+            return profile(cardId).bin();
+        }
+
+        @Override
+        public boolean inSegment(String segmentId) {
+            return CardStates.this.inSegment(cardId, segmentId);
         }
 
         @Override

@@ -220,7 +220,7 @@ final class RewardLifecycle {
     /** The purchase as the engine sees it. */
     static Purchase purchaseOf(StoredMessage m) {
         return new Purchase(m.receivedAt(), localTime(m), m.channel() == PurchaseChannel.ONLINE, m.amount(), m.billing(),
-                m.tipMinor(), m.acquirerId(), m.merchantId(), m.acceptorName(), m.mcc());
+                m.tipMinor(), m.acquirerId(), m.merchantId(), m.acceptorName(), m.mcc(), m.acceptorCountry(), m.acceptorCity());
     }
 
     /** The merchant's local date and time (DE13/DE12); the year is the one that puts it nearest the receipt time. */

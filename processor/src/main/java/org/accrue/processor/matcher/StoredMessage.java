@@ -33,7 +33,7 @@ import org.accrue.rewards.money.Money;
 record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, String panToken, String processingCode,
                      TransactionKind kind, Money amount, Money billing, long tipMinor, LocalTime localTime, MonthDay localDate,
                      String mcc, PurchaseChannel channel, String acquirerId, String rrn, String authId, String merchantId,
-                     String acceptorName, Original original, Long replacementAmountMinor, Instant receivedAt,
+                     String acceptorName, String acceptorCity, String acceptorCountry, Original original, Long replacementAmountMinor, Instant receivedAt,
                      boolean cardErased) {
 
     /** DE90 of a reversal: the original's MTI, STAN, DE7 and acquirer, as stored. */
@@ -48,7 +48,8 @@ record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, S
     private static final String COLUMNS = "m.id, m.mti, m.card_id, m.pan_token, m.processing_code, m.amount_minor, "
             + "m.currency, m.billing_amount_minor, m.billing_currency, m.local_time, m.local_date, "
             + "m.mcc, m.pos_entry_mode, m.acquirer_id, m.rrn, m.auth_id, m.merchant_id, m.acceptor_name, m.tip_minor, "
-            + "m.orig_mti, m.orig_stan, m.orig_transmitted, m.orig_acquirer_id, m.replacement_amount_minor, m.received_at, m.seq";
+            + "m.orig_mti, m.orig_stan, m.orig_transmitted, m.orig_acquirer_id, m.replacement_amount_minor, m.received_at, m.seq, "
+            + "m.acceptor_city, m.acceptor_country";
 
     /**
      * The messages {@code ids} by primary key, in arrival order (seq, V18: ids from per-writer blocks are not, across
@@ -109,7 +110,7 @@ record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, S
                 localDate == null ? null : MonthDay.of(Integer.parseInt(localDate.substring(0, 2)),
                         Integer.parseInt(localDate.substring(2))),
                 rs.getString(12), PurchaseChannel.of(rs.getString(13)), rs.getString(14), rs.getString(15),
-                rs.getString(16), rs.getString(17), rs.getString(18),
+                rs.getString(16), rs.getString(17), rs.getString(18), rs.getString(27), rs.getString(28),
                 origMti == null ? null : new Original(Mti.of(origMti), rs.getString(21), rs.getString(22), rs.getString(23)),
                 rs.getObject(24, Long.class), rs.getObject(25, LocalDateTime.class).toInstant(ZoneOffset.UTC), false);
     }
@@ -127,7 +128,8 @@ record StoredMessage(long id, long seq, Mti mti, long cardId, String issuerId, S
     /** This message with its card's issuer, and whether the card is erased (its messages then earn nothing). */
     private StoredMessage withCard(String issuer, boolean erased) {
         return new StoredMessage(id, seq, mti, cardId, issuer, panToken, processingCode, kind, amount, billing, tipMinor,
-                localTime, localDate, mcc, channel, acquirerId, rrn, authId, merchantId, acceptorName, original,
+                localTime, localDate, mcc, channel, acquirerId, rrn, authId, merchantId, acceptorName, acceptorCity,
+                acceptorCountry, original,
                 replacementAmountMinor, receivedAt, erased);
     }
 

@@ -123,6 +123,22 @@ public record Targeting(
         return !limitsCards() && !limitsLocation() && earlyAccess == null;
     }
 
+    /**
+     * Whether a card with this issuer, BIN (-1: not recorded), tier (or null) and segments is one the offer is for: the
+     * engine's AUDIENCE check for targeting, for lists of offers shown to a card (the engine runs its compiled copy).
+     */
+    public boolean admitsCard(String issuerId, int bin, String tier, java.util.function.Predicate<String> inSegment) {
+        return (issuers.isEmpty() || issuerId != null && issuers.contains(issuerId))
+                && binAdmits(bin)
+                && (tiers.isEmpty() || tier != null && tiers.contains(tier))
+                && (segments.isEmpty() || segments.stream().anyMatch(inSegment));
+    }
+
+    /** Whether a card of this tier may earn at {@code at} by early access (before the offer's own start). */
+    public boolean earlyFor(String tier, Instant at) {
+        return earlyAccess != null && tier != null && earlyAccess.tiers().contains(tier) && !at.isBefore(earlyAccess.startsAt());
+    }
+
     /** The card's eight-digit BIN is in one of the ranges (a card without one, -1, is in none). */
     public boolean binAdmits(int bin) {
         if (binRanges.isEmpty()) {
