@@ -9,6 +9,10 @@
  * reads every reward and every decline (offer and reason), as the processor
  * does to write them, since the engine makes a Declined only when it is read.
  *
+ * targetedPercent (issue 17): that share of the offers is targeted (an issuer, a BIN range and a country each; one
+ * in four also a city, one in four a segment), about half of each kind admitting the benchmark's card and purchase;
+ * 0 is the catalog as before. Compare the two in the same run: the machine's load moves both alike.
+ *
  *   java -cp "bench/target/accrue-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" org.openjdk.jmh.Main MatchingBenchmark -t 1 -f 1 -wi 3 -i 5
  */
 package org.accrue.bench.jmh;
@@ -33,11 +37,13 @@ import org.accrue.rewards.money.Money;
 import org.accrue.rewards.offers.Merchant;
 import org.accrue.rewards.offers.Offer;
 import org.accrue.rewards.offers.RewardRule;
+import org.accrue.rewards.offers.Targeting;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -53,6 +59,11 @@ public class MatchingBenchmark {
     static final int PURCHASES = 1 << 16;
     static final String[] MCCS = {"5814", "5812", "5411", "5942", "3001", "4511", "5999", "5732"};
 
+    @Param({"0", "20"})
+    public int targetedPercent;
+
+    static final String[] CITIES = {"OAKLAND", "BERKELEY", "SAN JOSE", "FRESNO"};
+
     MatchingEngine engine;
     Purchase[] purchases;
     int next;
@@ -64,6 +75,9 @@ public class MatchingBenchmark {
         @Override public long rewardInPeriod(String offerId, Offer.Period period, java.time.LocalDate date) { return 0; }
         @Override public int redemptionsInPeriod(String offerId, Offer.Period period, java.time.LocalDate date) { return 0; }
         @Override public int punches(String offerId) { return 0; }
+        @Override public String issuerId() { return "nordbank"; }
+        @Override public int bin() { return 45_171_234; }
+        @Override public boolean inSegment(String segmentId) { return segmentId.hashCode() % 2 == 0; }
     };
     final MatchingEngine.Budgets budgets = id -> 0;
 
@@ -96,7 +110,7 @@ public class MatchingBenchmark {
                     o % 9 == 0 ? Offer.Channel.ONLINE : Offer.Channel.ANY, o % 13 == 0, o % 13 == 0 ? 30 : 0,
                     Offer.Audience.ALL, 0, 14, Offer.Funding.MERCHANT, 500,
                     o % 6 == 0 ? Offer.Stacking.STACKABLE : Offer.Stacking.EXCLUSIVE, Map.of("GOLD", 15_000),
-                    RoundingMode.DOWN, Offer.Status.ACTIVE));
+                    RoundingMode.DOWN, Offer.Status.ACTIVE).withTargeting(targeting(o)));
         }
         engine = new MatchingEngine(new MerchantDirectory(merchants), offers);
         purchases = new Purchase[PURCHASES];
@@ -108,8 +122,21 @@ public class MatchingBenchmark {
             String mid = kind < 85 ? String.format("M%07dT%d", m, r.nextInt(MIDS_PER_MERCHANT)) : "UNKNOWN" + i;
             String descriptor = kind < 95 ? String.format("SHOP%06d #%d", m, i % 100) : "CORNER STORE " + i;
             purchases[i] = new Purchase(at, local, r.nextInt(10) == 0, Money.of(500 + r.nextInt(20_000), "USD"), null,
-                    0, Integer.toString(10_000 + m % 50), mid, descriptor, MCCS[r.nextInt(MCCS.length)]);
+                    0, Integer.toString(10_000 + m % 50), mid, descriptor, MCCS[r.nextInt(MCCS.length)],
+                    r.nextInt(10) == 0 ? "CA" : "US", CITIES[r.nextInt(CITIES.length)]);
         }
+    }
+
+    /** Offer o's targeting: none, or (targetedPercent of the offers) issuer + BIN range + country, some city or segment. */
+    private Targeting targeting(int o) {
+        if (o % 100 >= targetedPercent) {
+            return Targeting.NONE;
+        }
+        int from = 45_000_000 + (o % 4) * 100_000; // the card's BIN 45171234 is in the range when o % 4 == 1
+        return new Targeting(Set.of(o % 2 == 0 ? "nordbank" : "sydbank"),
+                List.of(new Targeting.BinRange(Integer.toString(from), Integer.toString(from + 199_999))),
+                Set.of(), null, o % 4 == 3 ? Set.of("seg" + o % 10) : Set.of(),
+                Set.of(o % 3 == 0 ? "CA" : "US"), o % 4 == 2 ? Set.of(CITIES[o % CITIES.length]) : Set.of());
     }
 
     @Benchmark
