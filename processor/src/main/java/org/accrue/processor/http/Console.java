@@ -136,7 +136,7 @@ final class Console {
         app.post(PATH + "/webhooks/{id}/enable", c::enableWebhook);
     }
 
-    private static String esc(Object o) {
+    static String esc(Object o) {
         return o == null ? "" : StringUtil.sanitizeXmlString(String.valueOf(o));
     }
 
@@ -668,16 +668,16 @@ final class Console {
             b.append("<tr><td>").append(esc(m.merchantId())).append("</td><td>").append(esc(m.name())).append("</td></tr>");
         }
         b.append("</table><h2>Offers</h2><table id=offers><thead><tr><th>id</th><th>merchant / MCCs</th><th>reward</th>"
-                + "<th>status</th><th>ends</th></tr></thead><tbody>");
+                + "<th>status</th><th>ends</th><th>for</th></tr></thead><tbody>");
         for (var o : catalog.offers()) {
             b.append("<tr id='offer-").append(esc(o.id())).append("'><td>").append(esc(o.id())).append("</td><td>")
                     .append(esc(o.merchantId() != null ? names.getOrDefault(o.merchantId(), o.merchantId())
                             : "MCC " + String.join(", ", new java.util.TreeSet<>(o.mccs()))))
                     .append("</td><td>").append(esc(rule(o.reward(), o.currency()))).append("</td><td>").append(esc(o.status()))
                     .append("</td><td>").append(o.endsAt() == null ? "<span class=muted>open-ended</span>" : esc(o.endsAt()))
-                    .append("</td></tr>");
+                    .append("</td><td>").append(ConsoleTargeting.describe(o.targeting())).append("</td></tr>");
         }
-        b.append("</tbody></table>");
+        b.append("</tbody></table>").append(ConsoleTargeting.segments(catalog.segments()));
         page(ctx, "Offers and merchants", ses, b.toString());
     }
 
