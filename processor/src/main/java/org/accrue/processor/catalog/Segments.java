@@ -61,8 +61,8 @@ public final class Segments {
     }
 
     /** What an upload did. */
-    public record UploadReport(String segmentId, int received, int added, int alreadyMembers, int unknownCount,
-                               List<Unknown> unknown, long size) {
+    public record UploadReport(String segmentId, int received, int added, int alreadyMembers, int removed,
+                               int unknownCount, List<Unknown> unknown, long size) {
     }
 
     private final SessionFactory sessions;
@@ -168,6 +168,15 @@ public final class Segments {
      * takes only that issuer's cards; a merchant's takes any issuer's (an account reference then names its issuer).
      */
     public Optional<UploadReport> add(String issuerScope, String segmentId, List<Ref> refs) {
+        return upload(issuerScope, segmentId, refs, false);
+    }
+
+    /** As add, and then every member the upload does not name leaves the segment: the upload is the whole list. */
+    public Optional<UploadReport> replace(String issuerScope, String segmentId, List<Ref> refs) {
+        return upload(issuerScope, segmentId, refs, true);
+    }
+
+    private Optional<UploadReport> upload(String issuerScope, String segmentId, List<Ref> refs, boolean replace) {
         if (refs.size() > UPLOAD_ENTRIES_MAX) {
             throw new CatalogException("UPLOAD_TOO_LARGE", 413, "an upload names at most " + UPLOAD_ENTRIES_MAX + " cards");
         }
@@ -207,10 +216,35 @@ public final class Segments {
                     added += n > 0 ? 1 : 0;
                 }
             }
+            int removed = replace ? removeOthers(c, segmentId, members) : 0;
             long size = find(c, issuerScope, segmentId).orElseThrow().size();
-            return Optional.of(new UploadReport(segmentId, refs.size(), added, members.size() - added, unknownCount,
+            return Optional.of(new UploadReport(segmentId, refs.size(), added, members.size() - added, removed, unknownCount,
                     List.copyOf(unknown), size));
         });
+    }
+
+    /** Removes the segment's members that are not in {@code keep}; how many. */
+    private static int removeOthers(Connection c, String segmentId, Set<Long> keep) throws SQLException {
+        List<Long> gone = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select card_id from segment_member where segment_id = ?")) {
+            ps.setString(1, segmentId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!keep.contains(rs.getLong(1))) {
+                        gone.add(rs.getLong(1));
+                    }
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("delete from segment_member where segment_id = ? and card_id = ?")) {
+            for (long card : gone) {
+                ps.setString(1, segmentId);
+                ps.setLong(2, card);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        return gone.size();
     }
 
     /** Removes a card (by public id) from the segment; false when the segment or the member is not there. */

@@ -1,7 +1,7 @@
 /*
  * Segments (issue 17): lists of cards offers can be limited to. An issuer creates and fills its own segments with its
  * own cards; an admin creates a merchant's segment (or an issuer's) and fills it with any issuer's cards; ops read.
- * Members come in bulk as a JSON array or NDJSON (one entry a line), each entry a card id string, {"cardId": ...}
+ * Members come in bulk (POST adds, PUT replaces the whole list) as a JSON array or NDJSON (one entry a line), each entry a card id string, {"cardId": ...}
  * or {"accountRef": ..., "issuerId"?: ...}; entries that find no card are reported back, not fatal.
  */
 package org.accrue.processor.http;
@@ -70,6 +70,12 @@ final class SegmentRoutes {
             Principal p = ApiServer.require(ctx, Role.ISSUER, Role.ADMIN);
             List<Segments.Ref> refs = refs(ctx, json);
             ctx.json(segments.add(p.issuerScope(), ctx.pathParam("segmentId"), refs)
+                    .orElseThrow(() -> Problem.notFound("segment")));
+        });
+        app.put(BASE + "/{segmentId}/members", ctx -> {
+            Principal p = ApiServer.require(ctx, Role.ISSUER, Role.ADMIN);
+            List<Segments.Ref> refs = refs(ctx, json);
+            ctx.json(segments.replace(p.issuerScope(), ctx.pathParam("segmentId"), refs)
                     .orElseThrow(() -> Problem.notFound("segment")));
         });
         app.delete(BASE + "/{segmentId}/members/{cardId}", ctx -> {

@@ -154,6 +154,35 @@ class TargetingThroughStoreTest extends RewardMatcherFixture {
     }
 
     @Test
+    void puttingTheMembersReplacesTheListAndTheCardLeftOutNoLongerEarns() {
+        String id = api().post("/segments", KEY_ISSUER_A, "{\"name\":\"This month\"}").json().get("id").asText();
+        api().post("/segments/" + id + "/members", KEY_ISSUER_A, "[\"" + cardId + "\"]");
+        String other = api().enroll(KEY_ISSUER_A, org.accrue.iso8583.Pans.withCheckDigit("400000"
+                + String.format("%09d", (System.nanoTime() + 11) % 1_000_000_000L)), "ACC-OTHER");
+        Api.Response put = send("PUT", "/segments/" + id + "/members", KEY_ISSUER_A, "application/json",
+                "[{\"cardId\":\"" + other + "\"}]");
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        assertThat(put.json().get("added").asInt()).isEqualTo(1);
+        assertThat(put.json().get("removed").asInt()).isEqualTo(1);
+        assertThat(put.json().get("size").asLong()).isEqualTo(1);
+        offer(o("this-month"), "{\"segments\":[\"" + id + "\"]}");
+        buy("RRN000000113");
+        assertThat(why("RRN000000113")).contains(o("this-month") + ": AUDIENCE_NOT_ELIGIBLE");
+    }
+
+    @Test
+    void aSegmentUploadThatIsNotJsonIsRefusedWithAProblem() {
+        String id = api().post("/segments", KEY_ISSUER_A, "{\"name\":\"Broken\"}").json().get("id").asText();
+        Api.Response r = postNdjson("/segments/" + id + "/members", KEY_ISSUER_A, "{\"cardId\":\"x\"}\nnot json\n");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.contentType()).startsWith("application/problem+json");
+        assertThat(r.json().get("code").asText()).isEqualTo("MALFORMED_JSON");
+        Api.Response bad = api().post("/segments/" + id + "/members", KEY_ISSUER_A, "[{\"pan\":\"4000000000000002\"}]");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("detail").asText()).contains("members[0]").doesNotContain("4000000000000002");
+    }
+
+    @Test
     void aTierOnlyOfferAndEarlyAccessFollowTheCardsTier() {
         Instant future = Instant.now().plus(Duration.ofDays(30));
         offer(o("gold-only"), "{\"tiers\":[\"GOLD\"]}");
@@ -223,11 +252,15 @@ class TargetingThroughStoreTest extends RewardMatcherFixture {
     }
 
     private Api.Response postNdjson(String path, String key, String body) {
+        return send("POST", path, key, "application/x-ndjson", body);
+    }
+
+    private Api.Response send(String method, String path, String key, String contentType, String body) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + node.processor().httpPort() + "/api/v1" + path))
-                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/x-ndjson")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Authorization", "Bearer " + key).header("Content-Type", contentType)
+                    .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             return new Api.Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
         } catch (Exception e) {
             throw new AssertionError(e);
