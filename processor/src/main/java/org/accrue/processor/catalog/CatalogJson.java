@@ -336,7 +336,7 @@ public final class CatalogJson {
         }
     }
 
-    private static List<JsonNode> array(JsonNode n, String field, String at) {
+    static List<JsonNode> array(JsonNode n, String field, String at) {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) {
             return List.of();

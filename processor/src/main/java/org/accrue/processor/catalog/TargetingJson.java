@@ -141,18 +141,10 @@ final class TargetingJson {
     }
 
     private static List<JsonNode> list(JsonNode n, String field, String at) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            return List.of();
-        }
-        if (!v.isArray()) {
-            throw CatalogException.invalid(at + "." + field, "must be an array");
-        }
-        if (v.size() > Targeting.ENTRIES_MAX) {
+        List<JsonNode> out = CatalogJson.array(n, field, at);
+        if (out.size() > Targeting.ENTRIES_MAX) {
             throw CatalogException.invalid(at + "." + field, "has at most " + Targeting.ENTRIES_MAX + " entries");
         }
-        List<JsonNode> out = new ArrayList<>();
-        v.forEach(out::add);
         return out;
     }
 
