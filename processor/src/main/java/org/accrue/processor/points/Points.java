@@ -2,8 +2,8 @@
  * Bank points (offers-and-rewards.md, "Reward currencies"), per program (PointsProgram: an issuer's own, or one of
  * the configuration's): a card's balance is its AVAILABLE points rewards less what was consumed from them. Points
  * are spent oldest first (PointsLedger), by redemption and by expiry (PointsExpiry). A redemption, refused in this
- * order: UNKNOWN_POINTS_PROGRAM (also another issuer's program), POINTS_NOT_POSITIVE, BAD_REDEMPTION_ID,
- * UNKNOWN_VOUCHER, BELOW_MIN_REDEMPTION, NO_AIRLINE_TRANSFER, REDEMPTION_TOO_SMALL, INSUFFICIENT_POINTS. It buys
+ * order: UNKNOWN_POINTS_PROGRAM (also another issuer's program), UNKNOWN_VOUCHER, POINTS_NOT_POSITIVE,
+ * BAD_REDEMPTION_ID, BELOW_MIN_REDEMPTION, NO_AIRLINE_TRANSFER, REDEMPTION_TOO_SMALL, INSUFFICIENT_POINTS. It buys
  * a statement credit (at the program's cash value per 1,000 points) or miles (at the program's rate for the
  * card's airline), both AVAILABLE for posting or the miles job, or a partner voucher of the program's catalogue,
  * delivered at once with a voucher code (ids.Ids, letters only). Redemptions are idempotent by the caller's id.
@@ -103,15 +103,15 @@ public final class Points {
             voucher = p.vouchers().stream().filter(v -> v.voucherId().equals(voucherId)).findFirst().orElse(null);
             points = voucher == null ? points : voucher.pointsPrice();
         }
+        if (target == Target.VOUCHER && voucher == null) {
+            throw new PointsException(422, "UNKNOWN_VOUCHER", "program " + program + " has no voucher " + voucherId
+                    + "; its catalogue: " + p.vouchers().stream().map(PointsProgram.Voucher::voucherId).toList());
+        }
         if (points <= 0) {
             throw new PointsException(422, "POINTS_NOT_POSITIVE", "points must be positive");
         }
         if (redemptionId == null || !redemptionId.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new PointsException(422, "BAD_REDEMPTION_ID", "redemptionId must be 1-64 of A-Z a-z 0-9 . _ -");
-        }
-        if (target == Target.VOUCHER && voucher == null) {
-            throw new PointsException(422, "UNKNOWN_VOUCHER", "program " + program + " has no voucher " + voucherId
-                    + "; its catalogue: " + p.vouchers().stream().map(PointsProgram.Voucher::voucherId).toList());
         }
         if (points < p.minRedemption()) {
             throw new PointsException(422, "BELOW_MIN_REDEMPTION", "program " + program + " redeems at least "
