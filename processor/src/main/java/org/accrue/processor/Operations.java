@@ -42,6 +42,7 @@ public final class Operations implements AutoCloseable {
     private final org.accrue.processor.confirmations.ExceptionsQueue exceptions;
     private final org.accrue.processor.webhooks.SecretBox webhookSecrets;
     private final org.accrue.processor.webhooks.WebhookEndpoints webhooks;
+    private final org.accrue.processor.coalition.Coalitions coalitions;
 
     Operations(AccrueConfig config, DataSource ds, InstantSource clock) {
         this.posting = new Posting(ds, clock, config.issuers(), config.jobs().postingBatchSizeMax(),
@@ -56,7 +57,9 @@ public final class Operations implements AutoCloseable {
         }
         this.partners = Map.copyOf(p);
         this.miles = new MilesAccrual(ds, clock, partners);
-        this.points = new Points(ds, clock, config.points(), config.airlines());
+        this.points = new Points(ds, clock, new org.accrue.processor.points.PointsPrograms(ds, clock, config.points(),
+                config.airlines(), config.issuers().keySet()));
+        this.coalitions = new org.accrue.processor.coalition.Coalitions(ds, clock, points.programs());
         this.tiers = new Tiers(ds, clock, config.rewards().tierCurrency(), config.rewards().tierThresholds());
         this.invoicing = new MerchantInvoicing(ds, clock, config.dataDir());
         this.statements = new Statements(ds);
@@ -92,6 +95,7 @@ public final class Operations implements AutoCloseable {
     public MilesAccrual miles() { return miles; }
     public Map<String, AirlinePartner> partners() { return partners; }
     public Points points() { return points; }
+    public org.accrue.processor.coalition.Coalitions coalitions() { return coalitions; }
     public Tiers tiers() { return tiers; }
     public MerchantInvoicing invoicing() { return invoicing; }
     public Statements statements() { return statements; }

@@ -28,7 +28,6 @@ import java.util.TreeSet;
 
 import javax.sql.DataSource;
 
-import org.accrue.config.AccrueConfig;
 import org.accrue.processor.catalog.Catalog;
 import org.accrue.processor.matcher.Activations;
 import org.accrue.processor.matcher.RewardQueries;
@@ -51,18 +50,16 @@ public final class Cardholder {
     private final RewardQueries rewards;
     private final RewardBook book;
     private final Points points;
-    private final Map<String, AccrueConfig.PointsProgram> programs;
     private final InstantSource clock;
 
     public Cardholder(DataSource ds, Catalog catalog, Activations activations, RewardQueries rewards, RewardBook book,
-                      Points points, Map<String, AccrueConfig.PointsProgram> programs, InstantSource clock) {
+                      Points points, InstantSource clock) {
         this.ds = ds;
         this.catalog = catalog;
         this.activations = activations;
         this.rewards = rewards;
         this.book = book;
         this.points = points;
-        this.programs = programs;
         this.clock = clock;
     }
 
@@ -241,20 +238,15 @@ public final class Cardholder {
     }
 
     /**
-     * The card's points. The expiry job takes AVAILABLE points bought before the start of the UTC day
-     * validity-months ago; so points bought on day D expire on the first day E with E minus validity-months after D.
+     * The card's points: balances, and each lot's expiry date by its program's rule (ExpiryRule: the day the expiry
+     * job takes it), summed per program and date.
      */
     public PointsView points(long cardId) {
         Map<String, Map<LocalDate, Long>> by = new java.util.TreeMap<>();
         for (RewardBook.PointsLot lot : book.pointsLots(cardId)) {
-            AccrueConfig.PointsProgram p = programs.get(lot.program());
-            if (p == null) {
+            LocalDate on = points.expiresOn(lot.program(), lot.purchasedAt());
+            if (on == null) {
                 continue; // a program no longer configured never expires here
-            }
-            LocalDate bought = LocalDate.ofInstant(lot.purchasedAt(), ZoneOffset.UTC);
-            LocalDate on = bought.plusMonths(p.validityMonths());
-            while (!on.minusMonths(p.validityMonths()).isAfter(bought)) {
-                on = on.plusDays(1);
             }
             by.computeIfAbsent(lot.program(), k -> new java.util.TreeMap<>()).merge(on, lot.left(), Math::addExact);
         }

@@ -125,6 +125,7 @@ final class DemoCommand implements Callable<Integer> {
             expect(hook, 201, "webhook endpoint");
             receiver.secret(new com.fasterxml.jackson.databind.ObjectMapper().readTree(hook.body()).get("secret").asText());
             say("Webhooks: the issuer registered " + receiver.url() + " for every event type (POST /api/v1/webhooks)");
+            DemoCoalition.setUp(http, node.httpPort(), adminKey, ISSUER, DemoCommand::say);
 
             Random r = new Random(7);
             List<String> enrolled = new ArrayList<>();
@@ -196,6 +197,8 @@ final class DemoCommand implements Callable<Integer> {
             say("");
             DemoBackOffice.run(node, http, opsKey, issuerKey, bankKey, demoPass, airline, DemoCommand::say);
             say("");
+            DemoCoalition.redeemAndSettle(node, http, issuerKey, opsKey, ISSUER, DemoCommand::say);
+            say("");
             String pageCard = node.enrollment().list(ISSUER, 0, 1).getFirst().cardId();
             HttpResponse<String> pageLink = post(http, node.httpPort(), "/cards/" + pageCard + "/page-link", issuerKey, "");
             expect(pageLink, 201, "cardholder page link");
@@ -229,14 +232,14 @@ final class DemoCommand implements Callable<Integer> {
                 "select count(*) from webhook_delivery where status = 'PENDING'", Object.class).getSingleResult()).longValue());
     }
 
-    private static HttpResponse<String> post(HttpClient http, int port, String path, String key, String body)
+    static HttpResponse<String> post(HttpClient http, int port, String path, String key, String body)
             throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1" + path))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void expect(HttpResponse<String> r, int status, String what) {
+    static void expect(HttpResponse<String> r, int status, String what) {
         if (r.statusCode() != status) {
             throw new IllegalStateException("demo " + what + " answered " + r.statusCode() + ": " + r.body());
         }

@@ -132,6 +132,7 @@ final class Console {
         app.post(PATH + "/jobs/{name}/run", c::runJob);
         app.get(PATH + "/health", c::healthPage);
         app.get(PATH + "/webhooks", c::webhooks);
+        app.get(PATH + "/points", c::pointsPage);
         app.post(PATH + "/webhooks/{id}/deliveries/{eventId}/replay", c::replayWebhook);
         app.post(PATH + "/webhooks/{id}/enable", c::enableWebhook);
     }
@@ -235,6 +236,7 @@ final class Console {
 
     private static final List<NavLink> NAV = List.of(new NavLink("", "Exceptions", 'e'), new NavLink("/jobs", "Jobs", 'j'),
             new NavLink("/webhooks", "Webhooks", 'w'), new NavLink("/catalog", "Offers & merchants", 'o'),
+            new NavLink("/points", "Points", 'p'),
             new NavLink("/health", "Health", 'h'));
 
     private void page(Context ctx, String title, Session ses, String body) {
@@ -713,6 +715,14 @@ final class Console {
         var job = OperationsRoutes.job(s.jobs(), ctx.pathParam("name")).orElseThrow(() -> Problem.notFound("job"));
         s.jobs().request(job, "console:" + ses.principal().keyName());
         ctx.redirect(PATH + "/jobs");
+    }
+
+    /** Points programs and coalitions with their settlements (PointsConsole). */
+    private void pointsPage(Context ctx) {
+        Session ses = session(ctx);
+        if (ses != null) {
+            page(ctx, "Points and coalitions", ses, PointsConsole.body(s.points().programs(), s.coalitions()));
+        }
     }
 
     /** Webhook endpoints (a disabled one with its reason, to re-enable) and the dead deliveries, each to replay. */

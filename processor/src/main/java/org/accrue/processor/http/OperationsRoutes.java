@@ -43,7 +43,8 @@ public final class OperationsRoutes {
                            org.accrue.processor.confirmations.ConfirmationImports imports,
                            org.accrue.processor.confirmations.ExceptionsQueue exceptions,
                            org.accrue.processor.rewardbook.RewardBook rewards,
-                           org.accrue.processor.webhooks.WebhookEndpoints webhooks) {
+                           org.accrue.processor.webhooks.WebhookEndpoints webhooks,
+                           org.accrue.processor.coalition.Coalitions coalitions) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
@@ -53,6 +54,7 @@ public final class OperationsRoutes {
         if (s.webhooks() != null) {
             WebhookRoutes.register(api, app, s.webhooks());
         }
+        PointsRoutes.register(api, app, enrollment, s.points().programs(), s.coalitions());
         app.get(BASE + "/jobs", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             ctx.json(Map.of("jobs", s.jobs().list().stream().map(OperationsRoutes::listing).toList()));
@@ -125,19 +127,21 @@ public final class OperationsRoutes {
             long id = enrollment.internalId(p.issuerId(), ctx.pathParam("cardId")).orElseThrow(() -> Problem.notFound("card"));
             JsonNode b = api.body(ctx);
             JsonNode points = b.get("points");
-            if (points == null || !points.canConvertToLong()) {
+            boolean voucher = "VOUCHER".equals(b.path("to").asText()); // a voucher's price is its points
+            if (!voucher && (points == null || !points.canConvertToLong())) {
                 throw Problem.badRequest("FIELD_INVALID", "points must be a whole number");
             }
             Points.Target target;
             try {
                 target = Points.Target.valueOf(String.valueOf(ApiServer.text(b, "to")));
             } catch (IllegalArgumentException e) {
-                throw Problem.badRequest("FIELD_INVALID", "to must be STATEMENT_CREDIT or MILES");
+                throw Problem.badRequest("FIELD_INVALID", "to must be STATEMENT_CREDIT, MILES or VOUCHER");
             }
             String redemptionId = ApiServer.text(b, "redemptionId");
             boolean replay = redemptionId != null && s.points().exists(id, redemptionId);
             Points.Redemption r = s.points().redeem(id, p.issuerId(), card.airlineProgram(), redemptionId,
-                    ApiServer.text(b, "program"), points.asLong(), target);
+                    ApiServer.text(b, "program"), points == null ? 0 : points.asLong(), target,
+                    ApiServer.text(b, "voucherId"));
             ctx.status(replay ? 200 : 201).json(r);
         });
 

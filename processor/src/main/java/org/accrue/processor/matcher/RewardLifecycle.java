@@ -48,10 +48,16 @@ final class RewardLifecycle {
     private final MatchingEngine engine;
     private final Duration clearingWindow;
     private final Instant now;
+    private final ProgramPoints programs;
 
     RewardLifecycle(MatchBatch w, MatchingEngine engine, Duration clearingWindow, Instant now) {
+        this(w, engine, ProgramPoints.NONE, clearingWindow, now);
+    }
+
+    RewardLifecycle(MatchBatch w, MatchingEngine engine, ProgramPoints programs, Duration clearingWindow, Instant now) {
         this.w = w;
         this.engine = engine;
+        this.programs = programs;
         this.clearingWindow = clearingWindow;
         this.now = now;
     }
@@ -150,7 +156,9 @@ final class RewardLifecycle {
         Purchase p = purchaseOf(m);
         MatchResult r = engine.match(p, w.cardState(m.cardId(), m.seq()), w::budgetSpent);
         StringBuilder detail = new StringBuilder();
-        for (Earned e : r.earned()) {
+        List<Earned> earned = new ArrayList<>(r.earned());
+        earned.addAll(programs.earn(m.issuerId(), p)); // the issuer's own points programs, on top of the offers
+        for (Earned e : earned) {
             Offer o = e.offer();
             String funder = switch (o.funding()) {
                 case MERCHANT -> "MERCHANT:" + (o.merchantId() != null ? o.merchantId() : r.merchantId());
@@ -178,10 +186,10 @@ final class RewardLifecycle {
             detail.append("MID ").append(m.merchantId()).append(" looks like merchant ").append(r.suggestion().merchantId())
                     .append(" (suggested to ops); ");
         }
-        if (r.earned().isEmpty() && r.declined().isEmpty()) {
+        if (earned.isEmpty() && r.declined().isEmpty()) {
             detail.append(r.resolution() == MatchResult.Resolution.NONE ? "no merchant or category offer matched" : "no offers for this merchant");
         }
-        w.outcome(m, r.merchantId(), r.resolution().name(), r.earned().size(), detail.toString());
+        w.outcome(m, r.merchantId(), r.resolution().name(), earned.size(), detail.toString());
     }
 
     private Handled reverse(StoredMessage m) throws SQLException {

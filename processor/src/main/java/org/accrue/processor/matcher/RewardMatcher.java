@@ -90,6 +90,9 @@ public final class RewardMatcher implements AutoCloseable {
     private volatile boolean running = true;
     private MatchPace pace;
     private volatile MatchingEngine engine;
+    private volatile ProgramPoints programPoints = ProgramPoints.NONE;
+    private org.accrue.processor.points.PointsPrograms pointsPrograms; // null: reloaded with the catalog only
+    private long programsVersion = -1;
     private volatile Map<String, Offer> offers = Map.of();
     private long catalogVersion = -1;
     private Instant catalogLoadedAt = Instant.MIN;
@@ -188,9 +191,19 @@ public final class RewardMatcher implements AutoCloseable {
         }
     }
 
+    /** Programs created on this node are earned from the next batch on (else within CATALOG_RELOAD_EVERY). */
+    public synchronized RewardMatcher earningFrom(org.accrue.processor.points.PointsPrograms programs) {
+        this.pointsPrograms = programs;
+        return this;
+    }
+
     private synchronized void refreshCatalog(Instant now) {
         long v = catalog.version();
-        if (v != catalogVersion || Duration.between(catalogLoadedAt, now).compareTo(CATALOG_RELOAD_EVERY) >= 0) {
+        long pv = pointsPrograms == null ? -1 : pointsPrograms.version();
+        if (v != catalogVersion || pv != programsVersion
+                || Duration.between(catalogLoadedAt, now).compareTo(CATALOG_RELOAD_EVERY) >= 0) {
+            programPoints = new ProgramPoints(inTransaction(org.accrue.processor.points.PointsPrograms::stored));
+            programsVersion = pv;
             List<Offer> all = catalog.offers();
             Map<String, Offer> byId = new HashMap<>();
             all.forEach(o -> byId.put(o.id(), o));
@@ -370,7 +383,7 @@ public final class RewardMatcher implements AutoCloseable {
         }
         MatchBatch w = batch(c, now);
         w.prefetch(messages);
-        RewardLifecycle lifecycle = new RewardLifecycle(w, engine, clearingWindow, now);
+        RewardLifecycle lifecycle = new RewardLifecycle(w, engine, programPoints, clearingWindow, now);
         for (StoredMessage m : messages) {
             if (m.cardErased()) {
                 // Stored by a journal batch that found the card before its erasure committed: it earns nothing, and

@@ -1,13 +1,12 @@
 /*
- * Bank points (offers-and-rewards.md, "Reward currencies"): a card's balance
- * is its AVAILABLE points rewards less what was consumed from them. Points
- * are spent oldest first, by redemption (as a statement credit at the
- * program's cash value, or as miles at the airline's ratio) and by expiry
- * (the `expiry` job: points older than the program's validity). Each spend is
- * a REDEEM or EXPIRE ledger transaction on the rewards it consumes; a
- * redemption also earns a new AVAILABLE cash or miles reward funded by the
- * issuer, which posting or the miles job then send like any other.
- * Redemptions are idempotent by the caller's redemption id.
+ * Bank points (offers-and-rewards.md, "Reward currencies"), per program (PointsProgram: an issuer's own, or one of
+ * the configuration's): a card's balance is its AVAILABLE points rewards less what was consumed from them. Points
+ * are spent oldest first (PointsLedger), by redemption and by expiry (PointsExpiry). A redemption, refused in this
+ * order: UNKNOWN_POINTS_PROGRAM (also another issuer's program), UNKNOWN_VOUCHER, POINTS_NOT_POSITIVE,
+ * BAD_REDEMPTION_ID, BELOW_MIN_REDEMPTION, NO_AIRLINE_TRANSFER, REDEMPTION_TOO_SMALL, INSUFFICIENT_POINTS. It buys
+ * a statement credit (at the program's cash value per 1,000 points) or miles (at the program's rate for the
+ * card's airline), both AVAILABLE for posting or the miles job, or a partner voucher of the program's catalogue,
+ * delivered at once with a voucher code (ids.Ids, letters only). Redemptions are idempotent by the caller's id.
  */
 package org.accrue.processor.points;
 
@@ -16,38 +15,38 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
-import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.Refusal;
+import org.accrue.processor.ids.Ids;
 import org.accrue.processor.jobs.ScheduledJob;
 import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.store.Sql;
-import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
 import org.accrue.rewards.matching.RewardUnit;
 import org.accrue.rewards.money.Money;
 
 public final class Points {
-    public enum Target { STATEMENT_CREDIT, MILES }
+    public enum Target { STATEMENT_CREDIT, MILES, VOUCHER }
 
     /** A card's points in one program. */
     public record Balance(String program, long available, long pending) {
     }
 
-    /** A redemption as made (or as first made, for a replay). */
+    /** A voucher a redemption issued: the catalogue's voucher and the code the cardholder shows the partner. */
+    public record IssuedVoucher(String voucherId, String partner, String code) {
+    }
+
+    /** A redemption as made (or as first made, for a replay); voucher only for VOUCHER. */
     public record Redemption(String redemptionId, String program, long points, Target target, String rewardId,
-                             String unit, long amount, Instant createdAt) {
+                             String unit, long amount, Instant createdAt, IssuedVoucher voucher) {
     }
 
     /** A refused redemption, with a stable code for problem+json. */
@@ -59,15 +58,24 @@ public final class Points {
 
     private final DataSource ds;
     private final InstantSource clock;
-    private final Map<String, AccrueConfig.PointsProgram> programs;
-    private final Map<String, AccrueConfig.Airline> airlines;
+    private final PointsPrograms programs;
+    private final PointsExpiry expiry;
 
-    public Points(DataSource ds, InstantSource clock, Map<String, AccrueConfig.PointsProgram> programs,
-                  Map<String, AccrueConfig.Airline> airlines) {
+    public Points(DataSource ds, InstantSource clock, PointsPrograms programs) {
         this.ds = ds;
         this.clock = clock;
         this.programs = programs;
-        this.airlines = airlines;
+        this.expiry = new PointsExpiry(ds, clock, programs);
+    }
+
+    /** The configuration's programs only (tests that need no stored ones). */
+    public Points(DataSource ds, InstantSource clock, Map<String, AccrueConfig.PointsProgram> programs,
+                  Map<String, AccrueConfig.Airline> airlines) {
+        this(ds, clock, new PointsPrograms(ds, clock, programs, airlines, Set.of()));
+    }
+
+    public PointsPrograms programs() {
+        return programs;
     }
 
     public List<Balance> balances(long cardId) {
@@ -75,15 +83,29 @@ public final class Points {
                 .map(h -> new Balance(h.program(), h.available(), h.pending())).toList());
     }
 
-    /**
-     * Spends {@code points} of the card's {@code program}, oldest first, for a statement credit or miles. The same
-     * redemption id again returns the first result and spends nothing.
-     */
+    /** A statement credit or miles (no voucher). */
     public Redemption redeem(long cardId, String issuerId, String airlineProgram, String redemptionId, String program,
                              long points, Target target) {
-        AccrueConfig.PointsProgram p = programs.get(program);
-        if (p == null) {
-            throw new PointsException(422, "UNKNOWN_POINTS_PROGRAM", "no points program " + program);
+        return redeem(cardId, issuerId, airlineProgram, redemptionId, program, points, target, null);
+    }
+
+    /**
+     * Spends {@code points} of the card's {@code program}, oldest first, for a statement credit, miles or the voucher
+     * {@code voucherId} (whose price is then the points spent). The same redemption id again returns the first result
+     * and spends nothing.
+     */
+    public Redemption redeem(long cardId, String issuerId, String airlineProgram, String redemptionId, String program,
+                             long points, Target target, String voucherId) {
+        PointsProgram p = programs.find(program).filter(x -> x.openTo(issuerId)).orElseThrow(() ->
+                new PointsException(422, "UNKNOWN_POINTS_PROGRAM", "no points program " + program));
+        PointsProgram.Voucher voucher = null;
+        if (target == Target.VOUCHER) {
+            voucher = p.vouchers().stream().filter(v -> v.voucherId().equals(voucherId)).findFirst().orElse(null);
+            points = voucher == null ? points : voucher.pointsPrice();
+        }
+        if (target == Target.VOUCHER && voucher == null) {
+            throw new PointsException(422, "UNKNOWN_VOUCHER", "program " + program + " has no voucher " + voucherId
+                    + "; its catalogue: " + p.vouchers().stream().map(PointsProgram.Voucher::voucherId).toList());
         }
         if (points <= 0) {
             throw new PointsException(422, "POINTS_NOT_POSITIVE", "points must be positive");
@@ -91,69 +113,65 @@ public final class Points {
         if (redemptionId == null || !redemptionId.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new PointsException(422, "BAD_REDEMPTION_ID", "redemptionId must be 1-64 of A-Z a-z 0-9 . _ -");
         }
+        if (points < p.minRedemption()) {
+            throw new PointsException(422, "BELOW_MIN_REDEMPTION", "program " + program + " redeems at least "
+                    + p.minRedemption() + " points, " + points + " asked");
+        }
         RewardUnit unit;
         long amount;
-        if (target == Target.STATEMENT_CREDIT) {
-            unit = RewardUnit.cash(p.currency());
-            amount = Money.divide(Math.multiplyExact(points, p.cashMinorPer1000Points()), 1000, RoundingMode.DOWN);
-        } else {
-            AccrueConfig.Airline a = airlineProgram == null ? null : airlines.get(airlineProgram);
-            if (a == null || a.milesPer1000Points() == 0) {
-                throw new PointsException(422, "NO_AIRLINE_TRANSFER", "the card has no airline partner that takes points");
+        switch (target) {
+            case STATEMENT_CREDIT -> {
+                unit = RewardUnit.cash(p.currency());
+                amount = Money.divide(Math.multiplyExact(points, p.cashMinorPer1000Points()), 1000, RoundingMode.DOWN);
             }
-            unit = new RewardUnit(RewardUnit.Kind.MILES, a.program());
-            amount = Money.divide(Math.multiplyExact(points, a.milesPer1000Points()), 1000, RoundingMode.DOWN);
+            case MILES -> {
+                Long rate = airlineProgram == null ? null : p.milesPer1000Points().get(airlineProgram);
+                if (rate == null || rate == 0) {
+                    throw new PointsException(422, "NO_AIRLINE_TRANSFER", "the card has no airline partner that takes "
+                            + program + " points");
+                }
+                unit = new RewardUnit(RewardUnit.Kind.MILES, airlineProgram);
+                amount = Money.divide(Math.multiplyExact(points, rate), 1000, RoundingMode.DOWN);
+            }
+            case VOUCHER -> {
+                unit = RewardUnit.cash(voucher.currency());
+                amount = voucher.faceMinor();
+            }
+            default -> throw new IllegalStateException("target " + target);
         }
         if (amount <= 0) {
             throw new PointsException(422, "REDEMPTION_TOO_SMALL", points + " points are worth nothing in " + unit.code());
         }
-        long finalAmount = amount;
+        long spend = points;
+        PointsProgram.Voucher v = voucher;
         return Sql.inTransaction(ds, c -> {
             Redemption earlier = find(c, cardId, redemptionId);
             if (earlier != null) {
                 return earlier;
             }
             Instant now = clock.instant();
-            List<RewardBook.Row> rows = RewardBook.lockPointsToSpend(c, cardId, program);
-            long have = rows.stream().mapToLong(r -> r.reward().amount() - r.reward().consumed()).sum();
-            if (have < points) {
-                throw new PointsException(422, "INSUFFICIENT_POINTS", "the card has " + have + " " + program
-                        + " points available, " + points + " asked");
-            }
-            String rewardId = Ids.next("rw");
-            long left = points;
-            List<RewardBook.Change> spent = new ArrayList<>();
-            for (RewardBook.Row row : rows) {
-                if (left == 0) {
-                    break;
-                }
-                long before = row.reward().consumed();
-                long ask = left;
-                spent.add(row.apply(r -> r.redeem(ask, now)));
-                left -= row.reward().consumed() - before;
-            }
-            RewardBook.write(c, spent, now);
-            // The new reward is the issuer's, available at once: earned, cleared and past a return period of zero.
-            Reward.Earning e = Reward.earn(rewardId, Long.toString(cardId), issuerId, "ISSUER:" + issuerId, unit,
-                    finalAmount, points, now, Duration.ZERO);
-            List<LedgerTransaction> txns = new ArrayList<>(e.transactions());
-            txns.addAll(e.reward().clear(now));
-            txns.addAll(e.reward().advance(now, Duration.ZERO));
-            RewardBook.insert(c, new RewardBook.NewReward(e.reward(), txns, "POINTS-REDEMPTION",
-                    "redemption:" + cardId + ":" + redemptionId, unit.kind() == RewardUnit.Kind.CASH ? unit.code() : "XXX",
-                    0), now);
+            PointsLedger.spend(c, cardId, program, spend, now);
+            String lifecycle = "redemption:" + cardId + ":" + redemptionId;
+            String rewardId = v == null
+                    ? PointsLedger.bought(c, cardId, issuerId, "ISSUER:" + issuerId, unit, amount, spend,
+                    "POINTS-REDEMPTION", lifecycle, PointsLedger.Delivery.OWED, now)
+                    : PointsLedger.bought(c, cardId, issuerId, "ISSUER:" + issuerId, unit, amount, spend,
+                    "POINTS-VOUCHER", lifecycle, PointsLedger.Delivery.DELIVERED, now);
+            IssuedVoucher issued = v == null ? null : new IssuedVoucher(v.voucherId(), v.partner(), Ids.next("vc"));
             try (PreparedStatement ps = c.prepareStatement("insert into points_redemption (redemption_id, card_id, program, "
-                    + "points, target, reward_public_id, created_at) values (?, ?, ?, ?, ?, ?, ?)")) {
+                    + "points, target, reward_public_id, created_at, voucher_id, voucher_code) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, redemptionKey(cardId, redemptionId));
                 ps.setLong(2, cardId);
                 ps.setString(3, program);
-                ps.setLong(4, points);
+                ps.setLong(4, spend);
                 ps.setString(5, target.name());
                 ps.setString(6, rewardId);
                 ps.setTimestamp(7, Sql.ts(now));
+                ps.setString(8, issued == null ? null : issued.voucherId());
+                ps.setString(9, issued == null ? null : issued.code());
                 ps.executeUpdate();
             }
-            return new Redemption(redemptionId, program, points, target, rewardId, unit.code(), finalAmount, now);
+            return new Redemption(redemptionId, program, spend, target, rewardId, unit.code(), amount, now, issued);
         });
     }
 
@@ -167,14 +185,16 @@ public final class Points {
         return cardId + ":" + redemptionId;
     }
 
-    private static Redemption find(Connection c, long cardId, String redemptionId) throws SQLException {
+    private Redemption find(Connection c, long cardId, String redemptionId) throws SQLException {
         String program;
         long points;
         Target target;
         String rewardId;
         Instant at;
-        try (PreparedStatement ps = c.prepareStatement("select program, points, target, reward_public_id, created_at "
-                + "from points_redemption where redemption_id = ?")) {
+        String voucherId;
+        String code;
+        try (PreparedStatement ps = c.prepareStatement("select program, points, target, reward_public_id, created_at, "
+                + "voucher_id, voucher_code from points_redemption where redemption_id = ?")) {
             ps.setString(1, redemptionKey(cardId, redemptionId));
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -185,44 +205,37 @@ public final class Points {
                 target = Target.valueOf(rs.getString(3));
                 rewardId = rs.getString(4);
                 at = Sql.instant(rs, 5);
+                voucherId = rs.getString(6);
+                code = rs.getString(7);
             }
         }
         Reward r = RewardBook.byPublicId(c, rewardId).orElseThrow(() -> new IllegalStateException(
                 "redemption " + redemptionId + " names a reward that is gone")).reward();
-        return new Redemption(redemptionId, program, points, target, rewardId, r.unit().code(), r.originalReward(), at);
+        IssuedVoucher issued = voucherId == null ? null : new IssuedVoucher(voucherId, programs.find(program)
+                .flatMap(p -> p.vouchers().stream().filter(v -> v.voucherId().equals(voucherId)).findFirst())
+                .map(PointsProgram.Voucher::partner).orElse(null), code);
+        return new Redemption(redemptionId, program, points, target, rewardId, r.unit().code(), r.originalReward(), at,
+                issued);
     }
 
-    /** The `expiry` job: points older than their program's validity expire, whatever of them is left. */
+    /** The `expiry` job: points past their program's expiry rule expire, then the warnings of points expiring soon. */
     public ScheduledJob expiryJob() {
-        return run -> "expired " + expire() + " points reward(s)";
+        return run -> "expired " + expire() + " points reward(s), warned of " + expiry.warn() + " lot date(s)";
     }
 
+    /** Expires what each program's rule says is past; returns how many rewards. */
     public int expire() {
-        int total = 0;
-        for (AccrueConfig.PointsProgram p : programs.values()) {
-            Instant now = clock.instant();
-            Instant cutoff = LocalDate.ofInstant(now, ZoneOffset.UTC).minusMonths(p.validityMonths())
-                    .atStartOfDay(ZoneOffset.UTC).toInstant();
-            while (true) {
-                int n = Sql.inTransaction(ds, c -> expireBatch(c, p.program(), cutoff, now));
-                total += n;
-                if (n < EXPIRY_BATCH_MAX) {
-                    break;
-                }
-            }
-        }
-        return total;
+        return expiry.expire();
     }
 
-    private static final int EXPIRY_BATCH_MAX = 1000;
+    /** Emits points.expiring for lots within their program's warning period, once per card, program and date. */
+    public int warn() {
+        return expiry.warn();
+    }
 
-    private static int expireBatch(Connection c, String program, Instant cutoff, Instant now) throws SQLException {
-        List<RewardBook.Row> rows = RewardBook.claimPointsBoughtBefore(c, program, cutoff, EXPIRY_BATCH_MAX);
-        List<RewardBook.Change> expired = new ArrayList<>(rows.size());
-        for (RewardBook.Row row : rows) {
-            expired.add(row.apply(r -> r.expirePoints(now)));
-        }
-        RewardBook.write(c, expired, now);
-        return rows.size();
+    /** The day points of {@code program} earned at {@code earnedAt} expire, or null for a program not known. */
+    public java.time.LocalDate expiresOn(String program, Instant earnedAt) {
+        return programs.find(program).map(p -> p.expiry().expiresOn(
+                java.time.LocalDate.ofInstant(earnedAt, java.time.ZoneOffset.UTC))).orElse(null);
     }
 }

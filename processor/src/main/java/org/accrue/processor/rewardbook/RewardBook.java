@@ -294,6 +294,16 @@ public final class RewardBook {
         return Sql.inTransaction(ds, c -> RewardViews.pointsLots(c, cardId));
     }
 
+    /** A card's AVAILABLE points of one program with some left, bought in [from, to): the expiry warnings' lots. */
+    public record ProgramLot(long cardId, String issuerId, long left, Instant purchasedAt) {
+    }
+
+    /** AVAILABLE points of {@code program} with some left bought in [from, to), by card (the expiry warnings). */
+    public static List<ProgramLot> pointsBoughtBetween(Connection c, String program, Instant from, Instant to)
+            throws SQLException {
+        return RewardViews.pointsBoughtBetween(c, program, from, to);
+    }
+
     /** A reward's ledger rows in the order they were written. */
     public List<LedgerLine> ledgerOf(long rewardRowId) {
         return Sql.inTransaction(ds, c -> RewardViews.ledgerOf(c, rewardRowId));

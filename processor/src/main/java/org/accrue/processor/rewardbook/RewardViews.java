@@ -81,6 +81,24 @@ final class RewardViews {
         return out;
     }
 
+    static List<RewardBook.ProgramLot> pointsBoughtBetween(Connection c, String program, Instant from, Instant to)
+            throws SQLException {
+        List<RewardBook.ProgramLot> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select card_id, issuer_id, amount - consumed, purchased_at from "
+                + "reward where unit_kind = 'POINTS' and unit_code = ? and status = 'AVAILABLE' and amount > consumed "
+                + "and purchased_at >= ? and purchased_at < ? order by card_id, purchased_at")) {
+            ps.setString(1, program);
+            ps.setTimestamp(2, Sql.ts(from));
+            ps.setTimestamp(3, Sql.ts(to));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RewardBook.ProgramLot(rs.getLong(1), rs.getString(2), rs.getLong(3), Sql.instant(rs, 4)));
+                }
+            }
+        }
+        return out;
+    }
+
     static List<RewardBook.LedgerLine> ledgerOf(Connection c, long rewardRowId) throws SQLException {
         List<RewardBook.LedgerLine> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select created_at, txn_kind, account_type, account_owner, "
