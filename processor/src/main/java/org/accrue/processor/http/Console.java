@@ -636,6 +636,7 @@ final class Console {
         var st = s.statements().of(row, month);
         StringBuilder b = new StringBuilder("<p class=panel>").append(esc(Owners.masked(card))).append(" · issuer ").append(esc(card.issuerId()))
                 .append(" · account ").append(esc(card.accountRef())).append(" · ").append(esc(card.status())).append("</p>");
+        b.append(ConsoleTiers.card(s.tiers(), row, card.issuerId()));
         b.append("<h2>Statement ").append(month).append("</h2><table id=statement><thead><tr><th>text</th>"
                 + "<th class=num>amount</th><th>kind</th></tr></thead><tbody>");
         for (var l : st.cash()) {
@@ -678,6 +679,7 @@ final class Console {
                     .append("</td></tr>");
         }
         b.append("</tbody></table>");
+        b.append(ConsoleTiers.programs(s.tiers()));
         page(ctx, "Offers and merchants", ses, b.toString());
     }
 

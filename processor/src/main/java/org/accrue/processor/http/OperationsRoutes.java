@@ -43,7 +43,8 @@ public final class OperationsRoutes {
                            org.accrue.processor.confirmations.ConfirmationImports imports,
                            org.accrue.processor.confirmations.ExceptionsQueue exceptions,
                            org.accrue.processor.rewardbook.RewardBook rewards,
-                           org.accrue.processor.webhooks.WebhookEndpoints webhooks) {
+                           org.accrue.processor.webhooks.WebhookEndpoints webhooks,
+                           org.accrue.processor.tiers.TierPrograms tiers) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
@@ -53,6 +54,7 @@ public final class OperationsRoutes {
         if (s.webhooks() != null) {
             WebhookRoutes.register(api, app, s.webhooks());
         }
+        TierRoutes.register(api, app, enrollment, s.tiers());
         app.get(BASE + "/jobs", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             ctx.json(Map.of("jobs", s.jobs().list().stream().map(OperationsRoutes::listing).toList()));

@@ -37,7 +37,7 @@ public final class TierPrograms {
 
     /** A program refused for a named rule (problem+json code). */
     public static final class TierProgramException extends Refusal {
-        TierProgramException(String code, String detail) {
+        public TierProgramException(String code, String detail) {
             super(code, 422, detail);
         }
     }
