@@ -125,6 +125,7 @@ final class DemoCommand implements Callable<Integer> {
             expect(hook, 201, "webhook endpoint");
             receiver.secret(new com.fasterxml.jackson.databind.ObjectMapper().readTree(hook.body()).get("secret").asText());
             say("Webhooks: the issuer registered " + receiver.url() + " for every event type (POST /api/v1/webhooks)");
+            DemoTiers.program(http, node.httpPort(), ISSUER, adminKey, DemoCommand::say);
 
             Random r = new Random(7);
             List<String> enrolled = new ArrayList<>();
@@ -194,6 +195,7 @@ final class DemoCommand implements Callable<Integer> {
             say("Rewards earned (matched after the acknowledgements, from the journal's outbox):");
             DemoCatalog.printRewards(node, DemoCommand::say);
             say("");
+            DemoTiers.report(node, DemoCommand::say);
             DemoBackOffice.run(node, http, opsKey, issuerKey, bankKey, demoPass, airline, DemoCommand::say);
             say("");
             String pageCard = node.enrollment().list(ISSUER, 0, 1).getFirst().cardId();

@@ -53,35 +53,54 @@ final class CardTiers {
                 rs.getString(10), Sql.instant(rs, 11));
     }
 
-    /** Writes {@code states} (insert or replace), one batch. */
-    static void write(Connection c, Collection<TierState> states) throws SQLException {
-        if (states.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("insert into card_tier (" + COLUMNS + ") values (?,?,?,?,?,?,?,?,?,?,?) "
-                + "on duplicate key update program = values(program), tier = values(tier), since = values(since), "
-                + "progress = values(progress), period_start = values(period_start), next_tier = values(next_tier), "
-                + "gap = values(gap), downgrade_pending_until = values(downgrade_pending_until), "
-                + "downgrade_to = values(downgrade_to), computed_at = values(computed_at)")) {
-            for (TierState s : states) {
-                ps.setLong(1, s.cardId());
-                ps.setString(2, s.program());
-                ps.setString(3, s.tier());
-                Sql.setUtc(ps, 4, s.since());
-                ps.setLong(5, s.progress());
-                ps.setObject(6, s.periodStart());
-                ps.setString(7, s.nextTier());
+    /**
+     * Writes {@code states} in card order: an UPDATE for each card in {@code stored} (read from card_tier, locked), an
+     * INSERT IGNORE for the others. Not INSERT ... ON DUPLICATE KEY UPDATE: that takes next-key locks even under read
+     * committed, and two matcher workers writing new cards side by side deadlocked on them (the demo, twice). A row
+     * another transaction inserted meanwhile (the tiers job, for a card enrolled while it ran) is kept: the job's
+     * next run counts what this one added.
+     */
+    static void write(Connection c, Collection<TierState> states, java.util.Set<Long> stored) throws SQLException {
+        List<TierState> sorted = new ArrayList<>(states);
+        sorted.sort(java.util.Comparator.comparingLong(TierState::cardId));
+        try (PreparedStatement up = c.prepareStatement("update card_tier set program = ?, tier = ?, since = ?, progress = ?, "
+                + "period_start = ?, next_tier = ?, gap = ?, downgrade_pending_until = ?, downgrade_to = ?, computed_at = ? "
+                + "where card_id = ?");
+             PreparedStatement in = c.prepareStatement("insert ignore into card_tier (program, tier, since, progress, "
+                     + "period_start, next_tier, gap, downgrade_pending_until, downgrade_to, computed_at, card_id) "
+                     + "values (?,?,?,?,?,?,?,?,?,?,?)")) {
+            int ups = 0;
+            int ins = 0;
+            for (TierState s : sorted) {
+                PreparedStatement ps = stored.contains(s.cardId()) ? up : in;
+                ps.setString(1, s.program());
+                ps.setString(2, s.tier());
+                Sql.setUtc(ps, 3, s.since());
+                ps.setLong(4, s.progress());
+                ps.setObject(5, s.periodStart());
+                ps.setString(6, s.nextTier());
                 if (s.gap() == null) {
-                    ps.setNull(8, java.sql.Types.BIGINT);
+                    ps.setNull(7, java.sql.Types.BIGINT);
                 } else {
-                    ps.setLong(8, s.gap());
+                    ps.setLong(7, s.gap());
                 }
-                Sql.setUtc(ps, 9, s.downgradePendingUntil());
-                ps.setString(10, s.downgradeTo());
-                Sql.setUtc(ps, 11, s.computedAt());
+                Sql.setUtc(ps, 8, s.downgradePendingUntil());
+                ps.setString(9, s.downgradeTo());
+                Sql.setUtc(ps, 10, s.computedAt());
+                ps.setLong(11, s.cardId());
                 ps.addBatch();
+                if (ps == up) {
+                    ups++;
+                } else {
+                    ins++;
+                }
             }
-            ps.executeBatch();
+            if (ups > 0) {
+                up.executeBatch();
+            }
+            if (ins > 0) {
+                in.executeBatch();
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ public final class MatcherTiers {
     private Map<Long, TierProgram> programOf;
     private final Map<Long, TierState> states = new HashMap<>();
     private final Set<Long> changed = new LinkedHashSet<>();
+    private final Set<Long> stored = new java.util.HashSet<>(); // cards with a card_tier row when the batch read them
     private final List<Outbox.Event> events = new ArrayList<>();
 
     public MatcherTiers(Connection c, Instant now, TierProgram defaultProgram) {
@@ -146,6 +147,7 @@ public final class MatcherTiers {
                 return;
             }
             states.putAll(CardTiers.read(c, programOf.keySet(), true));
+            stored.addAll(states.keySet());
             for (Map.Entry<TierProgram, List<Long>> e : byProgram.entrySet()) {
                 List<Long> missing = e.getValue().stream().filter(card -> !states.containsKey(card)
                         || !states.get(card).program().equals(e.getKey().name())).toList();
@@ -169,7 +171,7 @@ public final class MatcherTiers {
         }
         List<TierState> out = new ArrayList<>();
         changed.forEach(card -> out.add(states.get(card)));
-        CardTiers.write(c, out);
+        CardTiers.write(c, out, stored);
         Outbox.emit(c, now, events);
     }
 }

@@ -247,9 +247,11 @@ public final class TierPrograms {
                     }
                 }
                 List<TierState> states = new ArrayList<>();
+                Set<Long> stored = new HashSet<>();
                 List<Outbox.Event> events = new ArrayList<>();
                 for (Map.Entry<TierProgram, List<Long>> e : byProgram.entrySet()) {
                     Map<Long, TierState> old = CardTiers.read(c, e.getValue(), true);
+                    stored.addAll(old.keySet());
                     for (TierRules.Outcome o : TierRecompute.of(c, e.getKey(), e.getValue(), old, now, true)) {
                         states.add(o.state());
                         counts.merge(o.state().tier() == null ? "-" : o.state().tier(), 1, Integer::sum);
@@ -258,7 +260,7 @@ public final class TierPrograms {
                         }
                     }
                 }
-                CardTiers.write(c, states);
+                CardTiers.write(c, states, stored);
                 Outbox.emit(c, now, events);
                 return null;
             });
