@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * upgrades at once (the next purchase earns the tier multiplier), grace then downgrade, one tier.changed per change.
  * Offer bb-10 (10%) multiplies by 1.5 for GOLD.
  */
-@NodeSettings("accrue.rewards.matcher.enabled=false")
+@NodeSettings({"accrue.rewards.matcher.enabled=false", "accrue.points.TPTS.currency=USD"})
 class TierProgramsTest extends RewardMatcherFixture {
     private TierPrograms programs;
 
@@ -161,6 +161,35 @@ class TierProgramsTest extends RewardMatcherFixture {
                 .isBetween(150_000L, 151_000L);
         at.apply("2027-01-01T00:00:00Z").recomputeAll();
         assertThat(tier()).as("2026 reached only SILVER; 2025 counts no more").isEqualTo("SILVER");
+    }
+
+    @Test
+    void aPointsProgramCountsClearedPointsOnlyAndTheJobTakesARefundsPointsBack() {
+        Api api = new Api(node.processor().httpPort());
+        if (api.get("/offers/bb-points", org.accrue.processor.testing.TestConfig.KEY_ADMIN).status() == 404) {
+            assertThat(api.post("/offers", org.accrue.processor.testing.TestConfig.KEY_ADMIN, """
+                    {"id":"bb-points","merchantId":"blue-bottle","reward":{"type":"POINTS_PER_UNIT","pointsPerUnit":10,
+                     "program":"TPTS"},"currency":"USD","stacking":"STACKABLE","startsAt":"2026-01-01T00:00:00Z"}""").status())
+                    .isEqualTo(201);
+        }
+        programs.put(new TierProgram(ISSUER_A, "Points Club", TierProgram.Measure.POINTS, null,
+                TierProgram.Window.TRAILING_12_MONTHS, 0, List.of(new Level("SILVER", 500), new Level("GOLD", 2000))));
+        send(purchase("0100", pan, 10_000, "RRN000000251", "A00251"));
+        drain();
+        assertThat(progress()).as("points of an auth are not earned until it clears").isZero();
+        send(purchase("0220", pan, 10_000, "RRN000000251", "A00251"));
+        drain();
+        assertThat(progress()).as("100.00 USD at 10 points per USD").isEqualTo(1000);
+        assertThat(tier()).isEqualTo("SILVER");
+        send(purchase("0200", pan, 12_000, "RRN000000252", "A00252"));
+        drain();
+        assertThat(progress()).isEqualTo(2200);
+        assertThat(tier()).isEqualTo("GOLD");
+        send(purchase("0200", pan, 12_000, "RRN000000252", "A00298").with(3, "200000"));
+        drain();
+        node.processor().operations().tiers().recompute();
+        assertThat(progress()).as("the refund took its 120 points back").isEqualTo(1000);
+        assertThat(tier()).isEqualTo("SILVER");
     }
 
     /** A copy of stored message {@code templateId}, matched already (not queued), received at {@code at} for {@code amount}. */
