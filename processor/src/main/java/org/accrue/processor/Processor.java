@@ -133,11 +133,12 @@ public final class Processor implements AutoCloseable {
                     enrollment, catalog, rewardQueries, activations, stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
-                    operations.exceptions(), rewardBook, operations.webhooks(), operations.coalitions()),
+                    operations.exceptions(), rewardBook, operations.webhooks(), operations.coalitions(),
+                    operations.tiers().programs()),
                     new org.accrue.processor.http.CardholderRoutes.Services(new org.accrue.processor.cardholder.Cardholder(
                             store.dataSource(), catalog, activations, rewardQueries, rewardBook, operations.points(), clock),
                             new org.accrue.processor.cardholder.PageLinks(config.panKeys().currentVersion(), config.panKeys().keys()),
-                            config.issuers()), audit, clock) : null;
+                            config.issuers(), operations.tiers().programs()), audit, clock) : null;
         } catch (RuntimeException e) {
             jobs.close();
             if (matcher != null) {

@@ -126,6 +126,7 @@ final class DemoCommand implements Callable<Integer> {
             receiver.secret(new com.fasterxml.jackson.databind.ObjectMapper().readTree(hook.body()).get("secret").asText());
             say("Webhooks: the issuer registered " + receiver.url() + " for every event type (POST /api/v1/webhooks)");
             DemoCoalition.setUp(http, node.httpPort(), adminKey, ISSUER, DemoCommand::say);
+            DemoTiers.program(http, node.httpPort(), ISSUER, adminKey, DemoCommand::say);
 
             Random r = new Random(7);
             List<String> enrolled = new ArrayList<>();
@@ -195,6 +196,7 @@ final class DemoCommand implements Callable<Integer> {
             say("Rewards earned (matched after the acknowledgements, from the journal's outbox):");
             DemoCatalog.printRewards(node, DemoCommand::say);
             say("");
+            DemoTiers.report(node, DemoCommand::say);
             DemoBackOffice.run(node, http, opsKey, issuerKey, bankKey, demoPass, airline, DemoCommand::say);
             say("");
             DemoCoalition.redeemAndSettle(node, http, issuerKey, opsKey, ISSUER, DemoCommand::say);

@@ -156,6 +156,7 @@ final class CardholderPage {
             b.append("<p id=flash role=status class=").append(done).append('>').append(esc(t.m("flash." + done))).append("</p>");
         }
         summary(b, t, rewards, ch.points(o.id()));
+        TierSection.append(b, t, s.tiers() == null ? java.util.Optional.empty() : s.tiers().ofCard(o.id(), o.card().issuerId()));
         offers(b, t, o, ch.offers(o.id(), 0, ROWS_SHOWN));
         rewardsTable(b, t, rewards);
         purchases(b, t, ch.purchases(o.id(), 0, ROWS_SHOWN));
@@ -419,7 +420,7 @@ final class CardholderPage {
     }
 
     /** The page's words, numbers, money and dates in one language. */
-    private static final class Texts {
+    static final class Texts {
         final AccrueConfig.Language language;
         final Locale locale;
         final ResourceBundle bundle;

@@ -25,7 +25,8 @@ import io.javalin.http.Context;
 
 public final class CardholderRoutes {
     /** What the cardholder routes and page need: the reads, the link signer, and the issuers (each page is in its issuer's language). */
-    public record Services(Cardholder cardholder, PageLinks links, Map<String, AccrueConfig.Issuer> issuers) {
+    public record Services(Cardholder cardholder, PageLinks links, Map<String, AccrueConfig.Issuer> issuers,
+                           org.accrue.processor.tiers.TierPrograms tiers) {
     }
 
     private static final int PAGE_LIMIT_DEFAULT = 50;

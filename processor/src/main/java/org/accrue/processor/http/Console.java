@@ -638,6 +638,7 @@ final class Console {
         var st = s.statements().of(row, month);
         StringBuilder b = new StringBuilder("<p class=panel>").append(esc(Owners.masked(card))).append(" · issuer ").append(esc(card.issuerId()))
                 .append(" · account ").append(esc(card.accountRef())).append(" · ").append(esc(card.status())).append("</p>");
+        b.append(ConsoleTiers.card(s.tiers(), row, card.issuerId()));
         b.append("<h2>Statement ").append(month).append("</h2><table id=statement><thead><tr><th>text</th>"
                 + "<th class=num>amount</th><th>kind</th></tr></thead><tbody>");
         for (var l : st.cash()) {
@@ -680,6 +681,7 @@ final class Console {
                     .append("</td><td>").append(ConsoleTargeting.describe(o.targeting())).append("</td></tr>");
         }
         b.append("</tbody></table>").append(ConsoleTargeting.segments(catalog.segments()));
+        b.append(ConsoleTiers.programs(s.tiers()));
         page(ctx, "Offers and merchants", ses, b.toString());
     }
 

@@ -44,7 +44,8 @@ public final class OperationsRoutes {
                            org.accrue.processor.confirmations.ExceptionsQueue exceptions,
                            org.accrue.processor.rewardbook.RewardBook rewards,
                            org.accrue.processor.webhooks.WebhookEndpoints webhooks,
-                           org.accrue.processor.coalition.Coalitions coalitions) {
+                           org.accrue.processor.coalition.Coalitions coalitions,
+                           org.accrue.processor.tiers.TierPrograms tiers) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
@@ -55,6 +56,7 @@ public final class OperationsRoutes {
             WebhookRoutes.register(api, app, s.webhooks());
         }
         PointsRoutes.register(api, app, enrollment, s.points().programs(), s.coalitions());
+        TierRoutes.register(api, app, enrollment, s.tiers());
         app.get(BASE + "/jobs", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             ctx.json(Map.of("jobs", s.jobs().list().stream().map(OperationsRoutes::listing).toList()));

@@ -6,8 +6,8 @@
  * before it starts, and the first question about an offer reads the answer for all of them at once: their live
  * rewards for it (through MatcherRewards, which sends the batch's pending writes first) and their activations of it.
  * Rewards the batch earns or changes afterwards are added to or changed in those lists as they happen, so a later
- * message of the same card sees them. Tier and last purchase are asked rarely (tiers configured, audience offers)
- * and read from the store each time.
+ * message of the same card sees them. The tier is the card's stored tier state (MatcherTiers, read once per batch);
+ * the last purchase is asked rarely (audience offers) and read from the store each time.
  *
  * Targeting (issue 17): the batch's cards' issuers and BINs, and their segments, are each read for all the batch's
  * cards at the first question (one statement per thousand cards); segments only when an offer names one.
@@ -18,7 +18,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -31,6 +30,7 @@ import java.util.Set;
 import org.accrue.processor.catalog.Segments;
 import org.accrue.processor.rewardbook.MatcherRewards;
 import org.accrue.processor.store.Sql;
+import org.accrue.processor.tiers.MatcherTiers;
 import org.accrue.rewards.ledger.Reward;
 import org.accrue.rewards.matching.CardState;
 import org.accrue.rewards.matching.Periods;
@@ -43,8 +43,7 @@ final class CardStates {
     private final Connection c;
     private final Instant now;
     private final MatcherRewards rewards;
-    private final String tierCurrency;
-    private final Map<String, Long> tierThresholds;
+    private final MatcherTiers tiers;
     private final Set<Long> cards = new LinkedHashSet<>();
     private final Map<String, Map<Long, Instant>> activations = new HashMap<>(); // offer -> card -> activated at
     private final Map<String, Map<Long, List<Held>>> cardRewards = new HashMap<>(); // offer -> card -> live rewards
@@ -69,12 +68,11 @@ final class CardStates {
         }
     }
 
-    CardStates(Connection c, Instant now, MatcherRewards rewards, String tierCurrency, Map<String, Long> tierThresholds) {
+    CardStates(Connection c, Instant now, MatcherRewards rewards, MatcherTiers tiers) {
         this.c = c;
         this.now = now;
         this.rewards = rewards;
-        this.tierCurrency = tierCurrency;
-        this.tierThresholds = tierThresholds;
+        this.tiers = tiers;
     }
 
     /** A card of the batch: its state is read with the others' at the first question about an offer. */
@@ -217,37 +215,14 @@ final class CardStates {
         }
 
         /**
-         * The highest tier whose threshold the card's cleared spend over the trailing 12 months, before this purchase,
-         * reaches. "Before" is arrival order (seq): message ids are not, across nodes (V18).
+         * The card's tier now: its stored tier state (tiers.MatcherTiers), as this batch has moved it. A purchase that
+         * crosses a threshold upgrades the card for the purchases after it, never for itself.
          */
         @Override
         public String tier() {
-            if (tierKnown || tierThresholds.isEmpty()) {
-                return tier;
-            }
-            tierKnown = true;
-            long spend;
-            try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(case when processing_code like '20%' "
-                    + "then -amount_minor else amount_minor end), 0) from card_message where card_id = ? and currency = ? "
-                    + "and received_at >= ? and seq < ? and (mti like '020%' or mti like '022%') "
-                    + "and (processing_code like '00%' or processing_code like '09%' or processing_code like '20%')")) {
-                ps.setLong(1, cardId);
-                ps.setString(2, tierCurrency);
-                ps.setTimestamp(3, Sql.ts(now.minus(Duration.ofDays(365))));
-                ps.setLong(4, beforeSeq);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    spend = rs.getLong(1);
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-            long best = -1;
-            for (Map.Entry<String, Long> t : tierThresholds.entrySet()) {
-                if (spend >= t.getValue() && t.getValue() > best) {
-                    best = t.getValue();
-                    tier = t.getKey();
-                }
+            if (!tierKnown) {
+                tierKnown = true;
+                tier = tiers.tier(cardId);
             }
             return tier;
         }

@@ -31,12 +31,15 @@ import org.accrue.processor.exceptions.Exceptions;
 import org.accrue.processor.posting.Clawbacks;
 import org.accrue.processor.rewardbook.MatcherRewards;
 import org.accrue.processor.store.Sql;
+import org.accrue.processor.tiers.MatcherTiers;
+import org.accrue.processor.tiers.TierProgram;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
 import org.accrue.rewards.matching.CardState;
 import org.accrue.rewards.matching.Earned;
 import org.accrue.rewards.matching.MatchResult;
 import org.accrue.rewards.matching.MerchantDirectory;
+import org.accrue.rewards.matching.RewardUnit;
 import org.accrue.rewards.money.Money;
 import org.accrue.rewards.offers.Offer;
 
@@ -46,9 +49,11 @@ final class MatchBatch {
     private final RewardIds ids;
     private final MatcherRewards rewards;
     private final CardStates cardStates;
+    private final MatcherTiers tiers;
     private final Map<String, Long> budgetDelta = new HashMap<>();
     private final Map<String, Long> budgetBase = new HashMap<>();
     private final Set<Long> done = new LinkedHashSet<>();
+    private final Set<String> pointsCounted = new java.util.HashSet<>();
     private PreparedStatement outcomes;
     private int outcomesPending;
 
@@ -56,12 +61,13 @@ final class MatchBatch {
     record Original(long messageId, String lifecycleKey, long amountMinor) {
     }
 
-    MatchBatch(Connection c, Instant now, RewardIds ids, String tierCurrency, Map<String, Long> tierThresholds) {
+    MatchBatch(Connection c, Instant now, RewardIds ids, TierProgram defaultTiers) {
         this.c = c;
         this.now = now;
         this.ids = ids;
         this.rewards = new MatcherRewards(c, now);
-        this.cardStates = new CardStates(c, now, rewards, tierCurrency, tierThresholds);
+        this.tiers = new MatcherTiers(c, now, defaultTiers);
+        this.cardStates = new CardStates(c, now, rewards, tiers);
     }
 
     /** Reads, in one statement, the rewards of every purchase lifecycle and refund DE37 the batch's messages name. */
@@ -70,6 +76,7 @@ final class MatchBatch {
         Set<String> rrns = new LinkedHashSet<>();
         for (StoredMessage m : messages) {
             cardStates.add(m.cardId());
+            tiers.add(m.cardId(), m.issuerId());
             if (m.mti().isReversal()) {
                 continue;
             }
@@ -239,12 +246,38 @@ final class MatchBatch {
                 m.lifecycleKey(), m.rrnKey(), purchase, m.receivedAt(), localDate, o.returnPeriodDays()), txns);
         cardStates.earned(r, m.cardId(), o.id(), localDate);
         budgetDelta.merge(o.id(), r.amount(), Long::sum);
+        pointsCleared(r);
+    }
+
+    /** Bank points earned and cleared now count toward a POINTS tier program, once per reward. */
+    private void pointsCleared(Reward r) {
+        if (r.unit().kind() == RewardUnit.Kind.POINTS && now.equals(r.clearedAt()) && r.status() != Reward.Status.REVERSED
+                && pointsCounted.add(r.id())) {
+            tiers.points(Long.parseLong(r.cardId()), r.amount(), r.authorizedAt());
+        }
+    }
+
+    /** A message finished (DONE): what it does to its card's tier measure (a cleared purchase, a refund, a reversal). */
+    void counted(StoredMessage m) {
+        MatcherTiers.Kind kind;
+        if (m.mti().isReversal()) {
+            if (m.original() == null || !m.original().mti().isFinancial() || m.kind() == TransactionKind.OTHER) {
+                return;
+            }
+            kind = m.kind() == TransactionKind.REFUND ? MatcherTiers.Kind.REVERSAL_OF_REFUND : MatcherTiers.Kind.REVERSAL_OF_PURCHASE;
+        } else if (!m.mti().isFinancial() || m.kind() == TransactionKind.OTHER) {
+            return;
+        } else {
+            kind = m.kind() == TransactionKind.REFUND ? MatcherTiers.Kind.REFUND : MatcherTiers.Kind.PURCHASE;
+        }
+        tiers.counted(m.cardId(), kind, m.amount(), m.billing(), m.replacementAmountMinor(), m.receivedAt());
     }
 
     /** A reward the batch changed (through its own transitions): its row, its ledger transactions, the caches. */
     void save(Reward r, List<LedgerTransaction> txns) throws SQLException {
         long rowId = rewards.update(r, txns);
         cardStates.changed(r);
+        pointsCleared(r);
         if (r.status() == Reward.Status.SENT || r.status() == Reward.Status.POSTED) {
             Clawbacks.record(c, rowId, r, txns, now);
         }
@@ -290,6 +323,7 @@ final class MatchBatch {
                 outcomesPending = 0;
             }
             MatchQueue.remove(c, done);
+            tiers.finish();
         } finally {
             close();
         }

@@ -81,8 +81,7 @@ public final class RewardMatcher implements AutoCloseable {
     private final Catalog catalog;
     private final InstantSource clock;
     private final Duration clearingWindow;
-    private final String tierCurrency;
-    private final Map<String, Long> tierThresholds;
+    private final org.accrue.processor.tiers.TierProgram defaultTiers; // the configuration's tier program, or null
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicLong matched = new AtomicLong();
     private final AtomicLong quarantined = new AtomicLong();
@@ -117,8 +116,7 @@ public final class RewardMatcher implements AutoCloseable {
         if (workerCount < 1 || workerCount > LANES) {
             throw new IllegalArgumentException("matcher workers must be 1.." + LANES + ", was " + workerCount);
         }
-        this.tierCurrency = tierCurrency;
-        this.tierThresholds = Map.copyOf(tierThresholds);
+        this.defaultTiers = org.accrue.processor.tiers.TierPrograms.fromConfig(tierCurrency, Map.copyOf(tierThresholds));
         this.sessions = sessions;
         this.catalog = catalog;
         this.clock = clock;
@@ -393,7 +391,10 @@ public final class RewardMatcher implements AutoCloseable {
                 continue;
             }
             switch (lifecycle.handle(m)) {
-                case DONE -> w.dequeue(m.id());
+                case DONE -> {
+                    w.dequeue(m.id());
+                    w.counted(m); // toward the card's tier, once: a message is DONE once
+                }
                 case LATER -> w.retry(m.id(), now.plus(RewardLifecycle.RETRY_AFTER));
                 case SOON -> w.retry(m.id(), now);
             }
@@ -403,7 +404,7 @@ public final class RewardMatcher implements AutoCloseable {
     }
 
     private MatchBatch batch(Connection c, Instant now) {
-        return new MatchBatch(c, now, rewardIds, tierCurrency, tierThresholds);
+        return new MatchBatch(c, now, rewardIds, defaultTiers);
     }
 
     /**

@@ -49,6 +49,12 @@ public final class Api {
                 .POST(HttpRequest.BodyPublishers.ofString(body)), key);
     }
 
+    public Response put(String path, String key, String body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)), key);
+    }
+
     public Response patch(String path, String key, String body) {
         return send(HttpRequest.newBuilder(URI.create(base + path))
                 .header("Content-Type", "application/json")
