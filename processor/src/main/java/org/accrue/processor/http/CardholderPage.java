@@ -311,6 +311,8 @@ final class CardholderPage {
                     case EARNED -> l.amount() != null && l.amount() == 0 ? t.m("why.PUNCH", l.offerId())
                             : t.m("why.EARNED", t.unitAmount(l.amount(), l.unit(), unitWord(t, l.offerId())), l.offerId());
                     case DECLINED -> t.m("why.DECLINED", l.offerId(), t.m("reason." + l.reason().name()));
+                    case PUNCH -> t.m("why.PUNCH", l.offerId());
+                    case THRESHOLD_SPEND -> t.m("why.THRESHOLD_SPEND", l.offerId());
                     default -> t.m("why." + l.kind().name());
                 };
                 b.append("<li data-why='").append(l.kind().name()).append(l.reason() == null ? "" : ":" + l.reason().name())

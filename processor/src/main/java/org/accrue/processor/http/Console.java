@@ -292,7 +292,11 @@ final class Console {
             case org.accrue.rewards.offers.RewardRule.PointsPerUnit p -> p.pointsPerUnit() + " " + p.program()
                     + " points per " + currency;
             case org.accrue.rewards.offers.RewardRule.PunchCard p -> money(p.amountMinor(), currency) + " every "
-                    + p.every() + " purchases";
+                    + p.every() + " purchases" + (p.maxCompletions() > 0 ? " (" + p.maxCompletions() + "x per card)" : "");
+            case org.accrue.rewards.offers.RewardRule.Welcome w -> money(w.amountMinor(), currency) + " welcome bonus"
+                    + (w.withinDays() > 0 ? " within " + w.withinDays() + " days of enrollment" : "");
+            case org.accrue.rewards.offers.RewardRule.SpendThreshold t -> money(t.amountMinor(), currency) + " on spending "
+                    + money(t.thresholdMinor(), currency) + " per " + t.period().name().toLowerCase(java.util.Locale.ROOT);
         };
     }
 

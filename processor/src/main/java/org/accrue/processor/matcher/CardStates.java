@@ -45,6 +45,7 @@ final class CardStates {
     private final Map<String, Map<Long, Instant>> activations = new HashMap<>(); // offer -> card -> activated at
     private final Map<String, Map<Long, List<Held>>> cardRewards = new HashMap<>(); // offer -> card -> live rewards
     private final Map<String, Held> held = new HashMap<>(); // reward public id -> its entry in cardRewards
+    private final BonusCounts bonus; // punches, threshold spend and enrollment times of the batch's cards (V26)
 
     /** A live reward of a card for an offer, as caps and punch cards count it. */
     private static final class Held {
@@ -65,6 +66,12 @@ final class CardStates {
         this.rewards = rewards;
         this.tierCurrency = tierCurrency;
         this.tierThresholds = tierThresholds;
+        this.bonus = new BonusCounts(c, now, cards);
+    }
+
+    /** The batch's punches and threshold spend (bonus offers), read for all its cards at the first question. */
+    BonusCounts bonus() {
+        return bonus;
     }
 
     /** A card of the batch: its state is read with the others' at the first question about an offer. */
@@ -256,7 +263,17 @@ final class CardStates {
 
         @Override
         public int punches(String offerId) {
-            return rewardsOf(cardId, offerId).size();
+            return bonus.punches(cardId, offerId);
+        }
+
+        @Override
+        public Instant enrolledAt() {
+            return bonus.enrolledAt(cardId);
+        }
+
+        @Override
+        public long spendInPeriod(String offerId, Offer.Period period, LocalDate date) {
+            return bonus.spend(cardId, offerId, Periods.key(period, date));
         }
     }
 }
