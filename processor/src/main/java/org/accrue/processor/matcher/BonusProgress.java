@@ -1,7 +1,7 @@
 /*
  * A card's progress on bonus offers, as the matcher counts it (V26 punch and bonus_spend, owned by BonusCounts):
  * live punches per punch card offer and threshold spend per offer and period. Read-only, for the cardholder API and
- * page and the console.
+ * page and the console; and the erasure's unlinking of those rows' keys from the card number's token.
  */
 package org.accrue.processor.matcher;
 
@@ -55,5 +55,10 @@ public final class BonusProgress {
             throw new IllegalStateException(e);
         }
         return new Counts(punches, spend);
+    }
+
+    /** Erasure of a card: its punches' and threshold spend's purchase keys take the card's new random token. */
+    public static int unlinkToken(Connection c, long cardId, String oldToken, String newToken) throws SQLException {
+        return BonusCounts.unlinkToken(c, cardId, oldToken, newToken);
     }
 }

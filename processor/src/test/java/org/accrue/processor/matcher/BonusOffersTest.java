@@ -281,4 +281,21 @@ class BonusOffersTest extends RewardMatcherFixture {
         assertThat(sum("select coalesce(sum(abs(t.s)),0) from (select sum(amount) s from ledger_entry group by txn_id, "
                 + "unit_kind, unit_code) t where :c = :c")).as("every change balanced").isZero();
     }
+
+    @Test
+    void erasureUnlinksThePunchesAndSpendFromTheCardNumbersToken() {
+        coffee(4000);
+        deli(2000, "1105");
+        drain();
+        String token = node.processor().store().sessionFactory().fromSession(s -> (String) s.createNativeQuery(
+                "select max(pan_token) from card_message where card_id = :c", Object.class).setParameter("c", cardRow)
+                .getSingleResult());
+        assertThat(new Api(node.processor().httpPort()).post("/cards/" + cardId + "/erasure", KEY_ISSUER_A, "").status())
+                .isEqualTo(200);
+        for (String table : java.util.List.of("punch", "bonus_spend")) {
+            assertThat(sum("select count(*) from " + table + " where card_id = :c")).as(table).isPositive();
+            assertThat(sum("select count(*) from " + table + " where card_id = :c and (lifecycle_key like '" + token
+                    + "|%' or rrn_key like '" + token + "|%')")).as(table + ": nothing keyed by the number's token").isZero();
+        }
+    }
 }
