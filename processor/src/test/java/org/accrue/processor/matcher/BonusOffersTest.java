@@ -298,4 +298,19 @@ class BonusOffersTest extends RewardMatcherFixture {
                     + "|%' or rrn_key like '" + token + "|%')")).as(table + ": nothing keyed by the number's token").isZero();
         }
     }
+
+    @Test
+    void theCardholderPageShowsWhatBonusOffersPayAndTheSpendSoFar() throws Exception {
+        deli(4000, java.time.LocalDate.now(java.time.ZoneOffset.UTC).format(java.time.format.DateTimeFormatter.ofPattern("MMdd")));
+        drain();
+        Api.Response link = new Api(node.processor().httpPort()).post("/cards/" + cardId + "/page-link", KEY_ISSUER_A, "");
+        assertThat(link.status()).as(link.body()).isEqualTo(201);
+        java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(link.json().get("url").asText())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("welcome bonus on your first purchase").contains("when you spend")
+                .containsPattern("40[.,]00.{0,40} of .{0,40}100[.,]00.{0,40} spent this period")
+                .contains("more purchase(s) to the next reward");
+    }
 }
