@@ -201,7 +201,7 @@ public final class ApiServer implements AutoCloseable {
         OperationsRoutes.register(this, app, enrollment, operations);
         CardholderRoutes.register(this, app, enrollment, cardholder, clock);
         Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.rewards(), health,
-                clock);
+                clock, cardholder == null ? null : cardholder.cardholder());
 
         app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
         app.exception(org.accrue.processor.Refusal.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));

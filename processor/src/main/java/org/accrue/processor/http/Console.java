@@ -90,6 +90,8 @@ final class Console {
     /** The reward and ledger views the console shows (the book owns those tables). */
     private final RewardBook rewards;
     private final InstantSource clock;
+    /** A card's bonus offers and progress on its page (punch cards, welcome, thresholds); null without the cardholder API. */
+    private org.accrue.processor.cardholder.Cardholder cardholder;
 
     private Console(ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment, RewardBook rewards,
                     ApiServer.Health health, InstantSource clock) {
@@ -103,11 +105,13 @@ final class Console {
     }
 
     static void register(Javalin app, ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment,
-                         RewardBook rewards, ApiServer.Health health, InstantSource clock) {
+                         RewardBook rewards, ApiServer.Health health, InstantSource clock,
+                         org.accrue.processor.cardholder.Cardholder cardholder) {
         if (s == null || rewards == null) {
             return;
         }
         Console c = new Console(keys, s, catalog, enrollment, rewards, health, clock);
+        c.cardholder = cardholder;
         app.get(PATH + "/login", ctx -> c.page(ctx, "Sign in", null, c.loginForm(ctx.queryParam("error"))));
         app.post(PATH + "/login", c::login);
         app.post(PATH + "/logout", ctx -> {
@@ -656,6 +660,9 @@ final class Console {
                     .append("</td><td>").append(esc(r.purchasedAt())).append("</td></tr>");
         }
         b.append("</tbody></table>");
+        if (cardholder != null) {
+            b.append(ConsoleBonuses.section(cardholder.offers(row, 0, org.accrue.processor.cardholder.Cardholder.PAGE_LIMIT_MAX)));
+        }
         page(ctx, "Card " + cardId, ses, b.toString());
     }
 
