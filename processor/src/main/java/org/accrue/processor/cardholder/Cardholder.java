@@ -76,7 +76,12 @@ public final class Cardholder {
     /** What an offer pays: the rule's kind and its figures (rates in basis points, amounts in minor units). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Earns(String kind, Integer basisPoints, RewardQueries.Amount amount, Long perUnit, String program,
-                        Integer every) {
+                        Integer every, Integer maxCompletions, Integer withinDays, RewardQueries.Amount threshold,
+                        String period) {
+        Earns(String kind, Integer basisPoints, RewardQueries.Amount amount, Long perUnit, String program, Integer every) {
+            this(kind, basisPoints, amount, perUnit, program, every, null, null, null, null);
+        }
+
         static Earns of(Offer o) {
             return switch (o.reward()) {
                 case RewardRule.Percent p -> new Earns("PERCENT", p.basisPoints(), null, null, null, null);
@@ -85,7 +90,13 @@ public final class Cardholder {
                 case RewardRule.MilesPerUnit m -> new Earns("MILES_PER_UNIT", null, null, m.milesPerUnit(), m.program(), null);
                 case RewardRule.PointsPerUnit p -> new Earns("POINTS_PER_UNIT", null, null, p.pointsPerUnit(), p.program(), null);
                 case RewardRule.PunchCard p -> new Earns("PUNCH_CARD", null,
-                        new RewardQueries.Amount(p.amountMinor(), o.currency()), null, null, p.every());
+                        new RewardQueries.Amount(p.amountMinor(), o.currency()), null, null, p.every(),
+                        p.maxCompletions() > 0 ? p.maxCompletions() : null, null, null, null);
+                case RewardRule.Welcome w -> new Earns("WELCOME", null, new RewardQueries.Amount(w.amountMinor(), o.currency()),
+                        null, null, null, null, w.withinDays() > 0 ? w.withinDays() : null, null, null);
+                case RewardRule.SpendThreshold t -> new Earns("SPEND_THRESHOLD", null,
+                        new RewardQueries.Amount(t.amountMinor(), o.currency()), null, null, null, null, null,
+                        new RewardQueries.Amount(t.thresholdMinor(), o.currency()), t.period().name());
             };
         }
     }
@@ -120,7 +131,22 @@ public final class Cardholder {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Progress(String period, Long rewardInPeriod, Long maxRewardInPeriod, Integer redemptionsInPeriod,
                            Integer maxRedemptionsInPeriod, Integer punches, Integer punchesPerReward, Integer punchesToNextReward,
-                           boolean limitReached) {
+                           boolean limitReached, Bonus bonus) {
+        Progress(String period, Long rewardInPeriod, Long maxRewardInPeriod, Integer redemptionsInPeriod,
+                 Integer maxRedemptionsInPeriod, Integer punches, Integer punchesPerReward, Integer punchesToNextReward,
+                 boolean limitReached) {
+            this(period, rewardInPeriod, maxRewardInPeriod, redemptionsInPeriod, maxRedemptionsInPeriod, punches,
+                    punchesPerReward, punchesToNextReward, limitReached, null);
+        }
+    }
+
+    /**
+     * A bonus offer's progress as the matcher counts it: punch card completions (live), a threshold's spend in the
+     * current period (the bonus earned in it or not), a welcome had or not.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Bonus(Integer completions, Integer maxCompletions, String thresholdPeriod, RewardQueries.Amount spendInPeriod,
+                        RewardQueries.Amount threshold, Boolean earned) {
     }
 
     /** An offer the card can earn from now. */
@@ -156,6 +182,8 @@ public final class Cardholder {
             held.computeIfAbsent(r.offerId(), k -> new ArrayList<>()).add(r);
         }
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        org.accrue.processor.matcher.BonusProgress.Counts counts = live.stream().anyMatch(o -> o.reward() instanceof RewardRule.Bonus)
+                ? org.accrue.processor.matcher.BonusProgress.of(ds, cardId) : null;
         List<OfferView> out = new ArrayList<>(live.size());
         for (Offer o : live) {
             ActivationState a = null;
@@ -165,7 +193,9 @@ public final class Cardholder {
                 a = at == null ? new ActivationState("NOT_ACTIVATED", null, null)
                         : now.isBefore(until) ? new ActivationState("ACTIVE", at, until) : new ActivationState("LAPSED", at, until);
             }
-            Progress p = progress(o, held.getOrDefault(o.id(), List.of()), today);
+            Progress p = o.reward() instanceof RewardRule.Bonus
+                    ? BonusProgressView.progress(o, held.getOrDefault(o.id(), List.of()), counts, today)
+                    : progress(o, held.getOrDefault(o.id(), List.of()), today);
             boolean earnsNow = (a == null || a.active()) && (p == null || !p.limitReached());
             out.add(new OfferView(o.id(), o.merchantId(), o.merchantId() == null ? null : names.get(o.merchantId()),
                     o.mccs().isEmpty() ? null : new TreeSet<>(o.mccs()), Earns.of(o), o.currency(), Targeting.of(o),

@@ -28,6 +28,10 @@ public final class Why {
         NO_OFFERS,
         /** The clearing (or a repeat) of a purchase already matched: its authorization earned. */
         CLEARING,
+        /** The purchase counted as a punch on the punch card {@code offerId} (amount: its place on the card). */
+        PUNCH,
+        /** The purchase counted toward the spend bonus {@code offerId} (amount: the spend in the period so far). */
+        THRESHOLD_SPEND,
         /** A refund: rewards of the purchase reduced in proportion. */
         REFUND,
         /** A reversal: the purchase's rewards reduced or reversed. */
@@ -73,6 +77,18 @@ public final class Why {
                 try {
                     return new Line(Kind.EARNED, p[1], null, Long.parseLong(p[2]), p[3]);
                 } catch (NumberFormatException e) {
+                    return other();
+                }
+            }
+            return other();
+        }
+        if (s.startsWith("punch ") || s.startsWith("spend ")) {
+            String[] p = s.split(" ");
+            if (p.length >= 3) {
+                try {
+                    long n = Long.parseLong(p[2].substring(0, p[2].indexOf('/')));
+                    return new Line(s.startsWith("punch ") ? Kind.PUNCH : Kind.THRESHOLD_SPEND, p[1], null, n, null);
+                } catch (RuntimeException e) {
                     return other();
                 }
             }

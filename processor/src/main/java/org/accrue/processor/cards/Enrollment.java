@@ -236,6 +236,7 @@ public final class Enrollment {
                 RewardMatcher.forgetCard(c, e.id());
                 int forfeited = forfeit(c, e.id(), now);
                 RewardBook.unlinkToken(c, e.id(), oldToken, newToken);
+                org.accrue.processor.matcher.BonusProgress.unlinkToken(c, e.id(), oldToken, newToken);
                 int messages = MessageJournal.unlinkCard(c, e.id(), newToken);
                 StatementCredits.erase(c, e.id());
                 ConfirmationImports.erase(c, e.id());

@@ -140,7 +140,26 @@ public final class CatalogJson {
             case RewardRule.Fixed f -> { r.put("type", "FIXED"); money(r, "amount", f.amountMinor(), o.currency()); }
             case RewardRule.MilesPerUnit m -> r.put("type", "MILES_PER_UNIT").put("milesPerUnit", m.milesPerUnit()).put("program", m.program());
             case RewardRule.PointsPerUnit p -> r.put("type", "POINTS_PER_UNIT").put("pointsPerUnit", p.pointsPerUnit()).put("program", p.program());
-            case RewardRule.PunchCard p -> { r.put("type", "PUNCH_CARD").put("every", p.every()); money(r, "amount", p.amountMinor(), o.currency()); }
+            case RewardRule.PunchCard p -> {
+                r.put("type", "PUNCH_CARD").put("every", p.every());
+                money(r, "amount", p.amountMinor(), o.currency());
+                if (p.maxCompletions() > 0) {
+                    r.put("maxCompletions", p.maxCompletions());
+                }
+            }
+            case RewardRule.Welcome wl -> {
+                r.put("type", "WELCOME");
+                money(r, "amount", wl.amountMinor(), o.currency());
+                if (wl.withinDays() > 0) {
+                    r.put("withinDays", wl.withinDays());
+                }
+            }
+            case RewardRule.SpendThreshold t -> {
+                r.put("type", "SPEND_THRESHOLD");
+                money(r, "threshold", t.thresholdMinor(), o.currency());
+                money(r, "amount", t.amountMinor(), o.currency());
+                r.put("period", t.period().name());
+            }
         }
         n.put("currency", o.currency());
         if (o.minSpendMinor() > 0) {
@@ -211,8 +230,14 @@ public final class CatalogJson {
                 case "FIXED" -> new RewardRule.Fixed(required(amount(r, "amount", at, currency), at + ".amount"));
                 case "MILES_PER_UNIT" -> new RewardRule.MilesPerUnit(integer(r, "milesPerUnit", at, 1, 1000), text(r, "program", at, true, 16));
                 case "POINTS_PER_UNIT" -> new RewardRule.PointsPerUnit(integer(r, "pointsPerUnit", at, 1, 1000), text(r, "program", at, true, 16));
-                case "PUNCH_CARD" -> new RewardRule.PunchCard(integer(r, "every", at, 2, 1000), required(amount(r, "amount", at, currency), at + ".amount"));
-                default -> throw CatalogException.invalid(at + ".type", "must be PERCENT, FIXED, MILES_PER_UNIT, POINTS_PER_UNIT or PUNCH_CARD");
+                case "PUNCH_CARD" -> new RewardRule.PunchCard(integer(r, "every", at, 2, 1000), required(amount(r, "amount", at, currency), at + ".amount"),
+                        r.has("maxCompletions") ? integer(r, "maxCompletions", at, 1, 1000) : 0);
+                case "WELCOME" -> new RewardRule.Welcome(required(amount(r, "amount", at, currency), at + ".amount"),
+                        r.has("withinDays") ? integer(r, "withinDays", at, 1, 3650) : 0);
+                case "SPEND_THRESHOLD" -> new RewardRule.SpendThreshold(required(amount(r, "threshold", at, currency), at + ".threshold"),
+                        required(amount(r, "amount", at, currency), at + ".amount"), requiredChoice(r, "period", at, Offer.Period.MONTH));
+                default -> throw CatalogException.invalid(at + ".type",
+                        "must be PERCENT, FIXED, MILES_PER_UNIT, POINTS_PER_UNIT, PUNCH_CARD, WELCOME or SPEND_THRESHOLD");
             };
         } catch (IllegalArgumentException e) {
             throw CatalogException.invalid(at, e.getMessage());
@@ -307,6 +332,15 @@ public final class CatalogJson {
             throw CatalogException.invalid(at + "." + field, "must be true or false");
         }
         return v.asBoolean();
+    }
+
+    /** As choice(), but the field must be there ({@code any} only names the enum). */
+    private static <E extends Enum<E>> E requiredChoice(JsonNode n, String field, String at, E any) {
+        if (n.get(field) == null || n.get(field).isNull()) {
+            throw CatalogException.invalid(at + "." + field, "is required: one of "
+                    + java.util.Arrays.toString(any.getDeclaringClass().getEnumConstants()));
+        }
+        return choice(n, field, at, any);
     }
 
     private static <E extends Enum<E>> E choice(JsonNode n, String field, String at, E def) {

@@ -201,6 +201,8 @@ final class DemoCommand implements Callable<Integer> {
             say("");
             DemoCoalition.redeemAndSettle(node, http, issuerKey, opsKey, ISSUER, DemoCommand::say);
             say("");
+            DemoBonuses.run(node, http, adminKey, issuerKey, DemoCommand::say);
+            say("");
             String pageCard = node.enrollment().list(ISSUER, 0, 1).getFirst().cardId();
             HttpResponse<String> pageLink = post(http, node.httpPort(), "/cards/" + pageCard + "/page-link", issuerKey, "");
             expect(pageLink, 201, "cardholder page link");

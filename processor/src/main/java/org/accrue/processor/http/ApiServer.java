@@ -202,7 +202,7 @@ public final class ApiServer implements AutoCloseable {
         CardholderRoutes.register(this, app, enrollment, cardholder, clock);
         SegmentRoutes.register(this, app, catalog.segments(), json);
         Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.rewards(), health,
-                clock);
+                clock, cardholder == null ? null : cardholder.cardholder());
 
         app.exception(Problem.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));
         app.exception(org.accrue.processor.Refusal.class, (e, ctx) -> problem(ctx, e.status(), e.code(), e.getMessage()));

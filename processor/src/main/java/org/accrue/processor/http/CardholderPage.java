@@ -238,6 +238,11 @@ final class CardholderPage {
                     b.append("<li class=progress>").append(esc(t.m("progress.punch", t.number(p.punchesToNextReward()))))
                             .append("</li>");
                 }
+                if (p.bonus() != null && p.bonus().spendInPeriod() != null) {
+                    b.append("<li class=progress>").append(esc(t.m("progress.spend",
+                            t.money(p.bonus().spendInPeriod().minor(), p.bonus().spendInPeriod().currency()),
+                            t.money(p.bonus().threshold().minor(), p.bonus().threshold().currency())))).append("</li>");
+                }
             }
             Cardholder.ActivationState a = v.activation();
             String state = a == null ? t.m("activation.NONE")
@@ -266,6 +271,9 @@ final class CardholderPage {
             case "FIXED" -> t.m("earn.FIXED", t.money(e.amount().minor(), e.amount().currency()));
             case "MILES_PER_UNIT" -> t.m("earn.MILES_PER_UNIT", t.number(e.perUnit()), v.currency());
             case "POINTS_PER_UNIT" -> t.m("earn.POINTS_PER_UNIT", t.number(e.perUnit()), v.currency());
+            case "WELCOME" -> t.m("earn.WELCOME", t.money(e.amount().minor(), e.amount().currency()));
+            case "SPEND_THRESHOLD" -> t.m("earn.SPEND_THRESHOLD", t.money(e.amount().minor(), e.amount().currency()),
+                    t.money(e.threshold().minor(), e.threshold().currency()));
             default -> t.m("earn.PUNCH_CARD", t.money(e.amount().minor(), e.amount().currency()), t.number(e.every()));
         };
     }
@@ -312,6 +320,8 @@ final class CardholderPage {
                     case EARNED -> l.amount() != null && l.amount() == 0 ? t.m("why.PUNCH", l.offerId())
                             : t.m("why.EARNED", t.unitAmount(l.amount(), l.unit(), unitWord(t, l.offerId())), l.offerId());
                     case DECLINED -> t.m("why.DECLINED", l.offerId(), t.m("reason." + l.reason().name()));
+                    case PUNCH -> t.m("why.PUNCH", l.offerId());
+                    case THRESHOLD_SPEND -> t.m("why.THRESHOLD_SPEND", l.offerId());
                     default -> t.m("why." + l.kind().name());
                 };
                 b.append("<li data-why='").append(l.kind().name()).append(l.reason() == null ? "" : ":" + l.reason().name())

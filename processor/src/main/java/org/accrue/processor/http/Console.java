@@ -90,6 +90,8 @@ final class Console {
     /** The reward and ledger views the console shows (the book owns those tables). */
     private final RewardBook rewards;
     private final InstantSource clock;
+    /** A card's bonus offers and progress on its page (punch cards, welcome, thresholds); null without the cardholder API. */
+    private org.accrue.processor.cardholder.Cardholder cardholder;
 
     private Console(ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment, RewardBook rewards,
                     ApiServer.Health health, InstantSource clock) {
@@ -103,11 +105,13 @@ final class Console {
     }
 
     static void register(Javalin app, ApiKeys keys, OperationsRoutes.Services s, Catalog catalog, Enrollment enrollment,
-                         RewardBook rewards, ApiServer.Health health, InstantSource clock) {
+                         RewardBook rewards, ApiServer.Health health, InstantSource clock,
+                         org.accrue.processor.cardholder.Cardholder cardholder) {
         if (s == null || rewards == null) {
             return;
         }
         Console c = new Console(keys, s, catalog, enrollment, rewards, health, clock);
+        c.cardholder = cardholder;
         app.get(PATH + "/login", ctx -> c.page(ctx, "Sign in", null, c.loginForm(ctx.queryParam("error"))));
         app.post(PATH + "/login", c::login);
         app.post(PATH + "/logout", ctx -> {
@@ -294,7 +298,11 @@ final class Console {
             case org.accrue.rewards.offers.RewardRule.PointsPerUnit p -> p.pointsPerUnit() + " " + p.program()
                     + " points per " + currency;
             case org.accrue.rewards.offers.RewardRule.PunchCard p -> money(p.amountMinor(), currency) + " every "
-                    + p.every() + " purchases";
+                    + p.every() + " purchases" + (p.maxCompletions() > 0 ? " (" + p.maxCompletions() + "x per card)" : "");
+            case org.accrue.rewards.offers.RewardRule.Welcome w -> money(w.amountMinor(), currency) + " welcome bonus"
+                    + (w.withinDays() > 0 ? " within " + w.withinDays() + " days of enrollment" : "");
+            case org.accrue.rewards.offers.RewardRule.SpendThreshold t -> money(t.amountMinor(), currency) + " on spending "
+                    + money(t.thresholdMinor(), currency) + " per " + t.period().name().toLowerCase(java.util.Locale.ROOT);
         };
     }
 
@@ -655,6 +663,9 @@ final class Console {
                     .append("</td><td>").append(esc(r.purchasedAt())).append("</td></tr>");
         }
         b.append("</tbody></table>");
+        if (cardholder != null) {
+            b.append(ConsoleBonuses.section(cardholder.offers(row, 0, org.accrue.processor.cardholder.Cardholder.PAGE_LIMIT_MAX)));
+        }
         page(ctx, "Card " + cardId, ses, b.toString());
     }
 

@@ -55,6 +55,8 @@ final class CardStates {
     private record Profile(String issuerId, int bin) {
     }
 
+    private final BonusCounts bonus; // punches, threshold spend and enrollment times of the batch's cards (V26)
+
     /** A live reward of a card for an offer, as caps and punch cards count it. */
     private static final class Held {
         final List<Held> list;
@@ -73,6 +75,12 @@ final class CardStates {
         this.now = now;
         this.rewards = rewards;
         this.tiers = tiers;
+        this.bonus = new BonusCounts(c, now, cards);
+    }
+
+    /** The batch's punches and threshold spend (bonus offers), read for all its cards at the first question. */
+    BonusCounts bonus() {
+        return bonus;
     }
 
     /** A card of the batch: its state is read with the others' at the first question about an offer. */
@@ -293,7 +301,17 @@ final class CardStates {
 
         @Override
         public int punches(String offerId) {
-            return rewardsOf(cardId, offerId).size();
+            return bonus.punches(cardId, offerId);
+        }
+
+        @Override
+        public Instant enrolledAt() {
+            return bonus.enrolledAt(cardId);
+        }
+
+        @Override
+        public long spendInPeriod(String offerId, Offer.Period period, LocalDate date) {
+            return bonus.spend(cardId, offerId, Periods.key(period, date));
         }
     }
 }

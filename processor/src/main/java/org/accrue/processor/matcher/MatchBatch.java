@@ -339,6 +339,21 @@ final class MatchBatch {
         }
     }
 
+    /** The batch's punches and threshold spend (bonus offers, V26). */
+    BonusCounts bonus() {
+        return cardStates.bonus();
+    }
+
+    /** The offer of a reward read or earned in this batch. */
+    String offerOf(String rewardId) {
+        return rewards.offerOf(rewardId);
+    }
+
+    /** A card's live rewards for an offer with the purchase's local date in [from, to), locked. */
+    List<MatcherRewards.Dated> liveOf(long cardId, String offerId, LocalDate from, LocalDate to) throws SQLException {
+        return rewards.liveOf(cardId, offerId, from, to);
+    }
+
     /** The card's history for the engine, for the message that arrived {@code beforeSeq}: caps and activations from the batch. */
     CardState cardState(long cardId, long beforeSeq) {
         return cardStates.of(cardId, beforeSeq);

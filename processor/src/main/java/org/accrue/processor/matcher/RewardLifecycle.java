@@ -12,6 +12,8 @@
  *   04xx reversal            -> finds the original by DE90 (or, zero-filled, by token + DE37 + DE38 + amount);
  *                               DE95 reduces in proportion, otherwise all; an original not yet here is retried
  * and the sweep's: cleared rewards AVAILABLE after their return period, auths never cleared EXPIRED.
+ * Bonus offers (punch cards, welcome, spend thresholds) count every purchase and follow refunds their own way:
+ * BonusLifecycle.
  * A purchase is never rewarded twice: a lifecycle that has rewards (or an auth) is cleared, not earned again.
  */
 package org.accrue.processor.matcher;
@@ -46,18 +48,22 @@ final class RewardLifecycle {
 
     private final MatchBatch w;
     private final MatchingEngine engine;
+    private final BonusLifecycle bonuses;
     private final Duration clearingWindow;
     private final Instant now;
     private final ProgramPoints programs;
 
-    RewardLifecycle(MatchBatch w, MatchingEngine engine, Duration clearingWindow, Instant now) {
-        this(w, engine, ProgramPoints.NONE, clearingWindow, now);
+    RewardLifecycle(MatchBatch w, MatchingEngine engine, java.util.function.Function<String, Offer> offers,
+                    Duration clearingWindow, Instant now) {
+        this(w, engine, offers, ProgramPoints.NONE, clearingWindow, now);
     }
 
-    RewardLifecycle(MatchBatch w, MatchingEngine engine, ProgramPoints programs, Duration clearingWindow, Instant now) {
+    RewardLifecycle(MatchBatch w, MatchingEngine engine, java.util.function.Function<String, Offer> offers,
+                    ProgramPoints programs, Duration clearingWindow, Instant now) {
         this.w = w;
         this.engine = engine;
         this.programs = programs;
+        this.bonuses = new BonusLifecycle(w, offers, now);
         this.clearingWindow = clearingWindow;
         this.now = now;
     }
@@ -91,17 +97,31 @@ final class RewardLifecycle {
         if (unmatched != null) {
             return waitFor(unmatched);
         }
+        String bonusDetail = bonuses.takeBack(m, m.rrnKey(), true, BonusLifecycle.refund(m));
         List<Reward> rewards = w.rewardsByRrn(m.rrnKey());
+        boolean byDe37 = !rewards.isEmpty();
         if (rewards.isEmpty()) {
             rewards = w.rewardsOfLatestPurchaseAt(m); // failing DE37: same card and MID, within the return period
         }
         if (rewards.isEmpty()) {
-            w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37, or at this MID within its return period");
+            w.outcome(m, null, "NONE", 0, "refund: no rewarded purchase with this DE37, or at this MID within its return period"
+                    + bonusDetail);
             return Handled.DONE;
         }
         int reduced = 0;
         List<String> unmeasured = new ArrayList<>();
         for (Reward r : rewards) {
+            BonusLifecycle.Follows follows = bonuses.follows(r);
+            if (follows != BonusLifecycle.Follows.PURCHASE_SHARE) {
+                // A bonus: a punch or welcome goes with the whole visit (found by DE37), a threshold bonus with its spend.
+                Money bought = w.purchase(r.id());
+                Money back = m.amountIn(bought.currency());
+                if (follows == BonusLifecycle.Follows.WHOLE_VISIT && byDe37 && back != null && back.minor() >= bought.minor()) {
+                    w.save(r, r.reduceTo(0, now));
+                    reduced++;
+                }
+                continue;
+            }
             // The refund's share of the purchase, both in the currency of the reward's base: DE6 when the base was the
             // billed amount (a cross-currency purchase), DE4 otherwise. DE4 over a billed purchase reduced a
             // cross-currency refund by the wrong fraction (10.00 EUR of a purchase billed 44.00 USD took 10/44).
@@ -116,7 +136,7 @@ final class RewardLifecycle {
             w.save(r, r.returned(returnedBase, now));
             reduced++;
         }
-        String detail = "refund of " + m.amount().minor() + " reduced " + reduced + " reward(s)";
+        String detail = "refund of " + m.amount().minor() + " reduced " + reduced + " reward(s)" + bonusDetail;
         if (!unmeasured.isEmpty()) {
             detail += "; " + unmeasured.size() + " reward(s) left as they were: their base is in "
                     + String.join("/", new java.util.TreeSet<>(unmeasured)) + ", and the refund carries no amount in it "
@@ -178,6 +198,7 @@ final class RewardLifecycle {
             w.insert(earning.reward(), m, o, r.merchantId(), e, p.local().toLocalDate(), txns);
             detail.append("earned ").append(o.id()).append(' ').append(e.amount()).append(' ').append(e.unit().code()).append("; ");
         }
+        detail.append(bonuses.counted(m, r, p.local().toLocalDate()));
         for (MatchResult.Declined d : r.declined()) {
             detail.append(d.offerId()).append(": ").append(d.reason()).append("; ");
         }
@@ -210,8 +231,15 @@ final class RewardLifecycle {
             // its rewards do not exist yet. Look again once it is matched.
             return waitFor(orig.messageId());
         }
+        boolean full = m.replacementAmountMinor() == null || orig.amountMinor() == 0 || m.replacementAmountMinor() == 0;
+        String bonusDetail = bonuses.takeBack(m, orig.lifecycleKey(), false,
+                BonusLifecycle.reversal(m.replacementAmountMinor(), orig.amountMinor()));
         List<Reward> rewards = w.rewardsByLifecycle(orig.lifecycleKey());
         for (Reward r : rewards) {
+            BonusLifecycle.Follows follows = bonuses.follows(r);
+            if (follows == BonusLifecycle.Follows.THRESHOLD || follows == BonusLifecycle.Follows.WHOLE_VISIT && !full) {
+                continue; // a threshold bonus follows its spend (above); a punch or welcome stays while the visit does
+            }
             if (m.replacementAmountMinor() == null || orig.amountMinor() == 0) {
                 w.save(r, r.reduceTo(0, now));
             } else {
@@ -221,7 +249,7 @@ final class RewardLifecycle {
             }
         }
         w.outcome(m, null, "NONE", 0, (m.replacementAmountMinor() == null ? "full" : "partial") + " reversal of "
-                + rewards.size() + " reward(s)");
+                + rewards.size() + " reward(s)" + bonusDetail);
         return Handled.DONE;
     }
 

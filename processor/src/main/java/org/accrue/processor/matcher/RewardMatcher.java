@@ -381,7 +381,7 @@ public final class RewardMatcher implements AutoCloseable {
         }
         MatchBatch w = batch(c, now);
         w.prefetch(messages);
-        RewardLifecycle lifecycle = new RewardLifecycle(w, engine, programPoints, clearingWindow, now);
+        RewardLifecycle lifecycle = new RewardLifecycle(w, engine, offers::get, programPoints, clearingWindow, now);
         for (StoredMessage m : messages) {
             if (m.cardErased()) {
                 // Stored by a journal batch that found the card before its erasure committed: it earns nothing, and
@@ -415,7 +415,7 @@ public final class RewardMatcher implements AutoCloseable {
         return inTransaction(c -> {
             MatchBatch w = batch(c, now);
             List<Reward> due = w.due(clearingWindow, SWEEP_PAGE_SIZE);
-            new RewardLifecycle(w, engine, clearingWindow, now).advance(due);
+            new RewardLifecycle(w, engine, offers::get, clearingWindow, now).advance(due);
             w.finish();
             return due.size();
         });

@@ -47,7 +47,7 @@ import org.accrue.rewards.money.Money;
 public final class MatcherRewards implements AutoCloseable {
     private static final String REWARD_COLUMNS = "public_id, card_id, issuer_id, funder, unit_kind, unit_code, "
             + "original_amount, base_minor, purchased_at, return_period_days, remaining_base, amount, status, cleared_at, id, "
-            + "purchase_minor, lifecycle_key, rrn_key, base_currency";
+            + "purchase_minor, lifecycle_key, rrn_key, base_currency, offer_id, local_date";
     /** Rewards that count toward caps, punches and budgets. */
     private static final String LIVE = "status not in ('REVERSED', 'EXPIRED', 'REJECTED')";
     /** The most keys or cards in one IN list (well under MariaDB's 65,535 placeholders). */
@@ -99,6 +99,7 @@ public final class MatcherRewards implements AutoCloseable {
     private final Map<String, Long> amountSeen = new HashMap<>();
     private final List<org.accrue.processor.webhooks.Outbox.Event> events = new ArrayList<>();
     private final Map<String, Money> purchases = new HashMap<>(); // reward public id -> purchase, in the base's currency
+    private final Map<String, String> offerIds = new HashMap<>(); // reward public id -> its offer (bonus offers ask)
     private final Map<String, List<Reward>> byLifecycle = new HashMap<>(); // complete for every key present
     private final Map<String, List<Reward>> byRrn = new HashMap<>(); // complete for every key present
     private PreparedStatement inserts;
@@ -173,6 +174,7 @@ public final class MatcherRewards implements AutoCloseable {
         amountSeen.put(publicId, r.amount());
         rowIds.put(publicId, rs.getLong(15));
         purchases.put(publicId, Money.of(rs.getLong(16), rs.getString(19)));
+        offerIds.put(publicId, rs.getString(20));
         return r;
     }
 
@@ -245,6 +247,39 @@ public final class MatcherRewards implements AutoCloseable {
     /** The purchase of a reward read or earned in this transaction, in the currency of the reward's base. */
     public Money purchase(String rewardId) {
         return purchases.get(rewardId);
+    }
+
+    /** The offer of a reward read or earned in this transaction. */
+    public String offerOf(String rewardId) {
+        return offerIds.get(rewardId);
+    }
+
+    /** A card's live reward for an offer, locked, with the merchant's local date of its purchase. */
+    public record Dated(Reward reward, LocalDate localDate) {
+    }
+
+    /**
+     * A card's live rewards for an offer whose purchase's local date is in [from, to), locked; the pending writes are
+     * sent first, so the store has every reward of the transaction (bonus offers reverse them when a refund takes the
+     * spend back below their threshold).
+     */
+    public List<Dated> liveOf(long cardId, String offerId, LocalDate from, LocalDate to) throws SQLException {
+        flush();
+        List<Dated> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select " + REWARD_COLUMNS + " from reward force index (ix_reward_card) "
+                + "where card_id = ? and offer_id = ? and local_date >= ? and local_date < ? and " + LIVE
+                + " order by id for update")) {
+            ps.setLong(1, cardId);
+            ps.setString(2, offerId);
+            ps.setObject(3, from);
+            ps.setObject(4, to);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Dated(read(rs), rs.getObject(21, LocalDate.class)));
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -327,6 +362,7 @@ public final class MatcherRewards implements AutoCloseable {
         known.put(r.id(), r);
         rowIds.put(r.id(), rowId);
         purchases.put(r.id(), o.purchase());
+        offerIds.put(r.id(), o.offerId());
         statusSeen.put(r.id(), r.status());
         amountSeen.put(r.id(), r.amount());
         events.add(org.accrue.processor.webhooks.RewardEvents.earned(r, o.offerId(), o.merchantId(), o.purchase().minor(),

@@ -27,7 +27,7 @@ public interface CardState {
     /** Purchases already rewarded by the offer in the period that contains {@code localDate}. */
     int redemptionsInPeriod(String offerId, org.accrue.rewards.offers.Offer.Period period, java.time.LocalDate localDate);
 
-    /** Qualifying purchases counted so far for a punch card offer. */
+    /** Qualifying purchases counted so far for a punch card offer (those refunded or reversed in full taken back). */
     int punches(String offerId);
 
     /** The card's issuer, for offers limited to issuers; null when not known (then no such offer admits it). */
@@ -43,5 +43,18 @@ public interface CardState {
     /** Whether the card is in the segment; asked only for offers limited to segments. */
     default boolean inSegment(String segmentId) {
         return false;
+    }
+
+    /** When the card was enrolled, or null when not known (a WELCOME offer with withinDays then does not pay). */
+    default Instant enrolledAt() {
+        return null;
+    }
+
+    /**
+     * Qualifying spend counted so far for a SPEND_THRESHOLD offer in the period that contains {@code localDate}, in
+     * minor units of the offer's currency, refunds and reversals taken off.
+     */
+    default long spendInPeriod(String offerId, org.accrue.rewards.offers.Offer.Period period, java.time.LocalDate localDate) {
+        return 0;
     }
 }

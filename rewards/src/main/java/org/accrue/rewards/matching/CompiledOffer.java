@@ -41,7 +41,7 @@ record CompiledOffer(
         Offer.Audience audience, long lookBackSeconds,
         long minSpendMinor,
         RewardKind rewardKind,
-        long rewardValue,             // RATE: units per divisor of the base; FIXED and PUNCH_CARD: the amount
+        long rewardValue,             // RATE: units per divisor of the base; otherwise: the amount
         long rewardDivisor,           // RATE: 10,000 basis points, or minor units per major unit for miles and points
         int punchEvery,
         RewardUnit unit,
@@ -54,10 +54,18 @@ record CompiledOffer(
         boolean limitsReward, long maxRewardPerCardMinor,
         boolean budgeted, long budgetMinor,
         boolean stackable,
-        CompiledTargeting targeting) { // null: the offer is for everyone, everywhere (issue 17)
+        CompiledTargeting targeting,  // null: the offer is for everyone, everywhere (issue 17)
+        BonusTerms bonus) {           // a bonus offer's terms (RewardRule.Bonus), or null
+
+    /**
+     * What a bonus offer (punch card, welcome, spend threshold) checks beside its amount: the threshold and its period,
+     * the welcome's window after enrollment (0: none), the punch card's most completions per card (0: no limit).
+     */
+    record BonusTerms(long thresholdMinor, Offer.Period period, long withinSeconds, int maxCompletions) {
+    }
 
     /** How the reward is computed; percent, miles and points are all "base times a rate, divided, rounded". */
-    enum RewardKind { RATE, FIXED, PUNCH_CARD }
+    enum RewardKind { RATE, FIXED, PUNCH_CARD, WELCOME, SPEND_THRESHOLD }
 
     private static final long SECONDS_PER_DAY = 86_400;
     private static final long CENTS = 100;
@@ -107,6 +115,7 @@ record CompiledOffer(
         long divisor = 1;
         int every = 0;
         RewardUnit unit;
+        BonusTerms bonus = null;
         switch (o.reward()) {
             case RewardRule.Percent r -> {
                 kind = RewardKind.RATE;
@@ -136,6 +145,19 @@ record CompiledOffer(
                 value = r.amountMinor();
                 every = r.every();
                 unit = RewardUnit.cash(o.currency());
+                bonus = new BonusTerms(0, Offer.Period.OFFER, 0, r.maxCompletions());
+            }
+            case RewardRule.Welcome r -> {
+                kind = RewardKind.WELCOME;
+                value = r.amountMinor();
+                unit = RewardUnit.cash(o.currency());
+                bonus = new BonusTerms(0, Offer.Period.OFFER, r.withinDays() * SECONDS_PER_DAY, 0);
+            }
+            case RewardRule.SpendThreshold r -> {
+                kind = RewardKind.SPEND_THRESHOLD;
+                value = r.amountMinor();
+                unit = RewardUnit.cash(o.currency());
+                bonus = new BonusTerms(r.thresholdMinor(), r.period(), 0, 0);
             }
         }
         int days = 0;
@@ -185,7 +207,7 @@ record CompiledOffer(
                 limit == null || limit.maxRewardMinor() == null ? 0 : limit.maxRewardMinor(),
                 o.budgetMinor() != null, o.budgetMinor() == null ? 0 : o.budgetMinor(),
                 o.stacking() == Offer.Stacking.STACKABLE,
-                CompiledTargeting.of(o.targeting(), compiler));
+                CompiledTargeting.of(o.targeting(), compiler), bonus);
     }
 
     /** The offer does not run on this local day (an excluded date, or not one of its days of the week). */

@@ -151,6 +151,7 @@ public final class MatchingEngine {
         long bestAmount = 0;
         long bestBase = 0;
         boolean bestLimited = false;
+        List<Earned> counted = null; // bonus offers the purchase qualified for, paid or not
         CompiledOffer next = own; // the merchant's offers first, then the category's
         int k = 0;
         for (int i = 0; i < n; i++) {
@@ -164,6 +165,19 @@ public final class MatchingEngine {
             int reason = ev.evaluate(c);
             if (reason != ELIGIBLE) {
                 declined[declines++] = ResultLists.declineCode(c.index(), reason);
+            } else if (c.bonus() != null) {
+                // A bonus counts the purchase (punch, spend) whatever else it earns, and pays on top when due.
+                Earned e = ev.earned(c);
+                if (counted == null) {
+                    counted = new ArrayList<>(2);
+                }
+                counted.add(e);
+                if (e.amount() > 0) {
+                    if (earned == null) {
+                        earned = new Earned[n + 1];
+                    }
+                    earned[1 + stackables++] = e;
+                }
             } else if (c.stackable()) {
                 if (earned == null) {
                     earned = new Earned[n + 1];
@@ -193,7 +207,7 @@ public final class MatchingEngine {
         }
         ResultLists.Declines notPaid = declines == 0 ? ResultLists.NO_DECLINES
                 : new ResultLists.Declines(offerIds, declined, declines);
-        return new MatchResult(merchantId, how, paid, notPaid, suggestion);
+        return new MatchResult(merchantId, how, paid, notPaid, suggestion, counted == null ? List.of() : counted);
     }
 
     private CompiledOffer[] categoryOffers(String mcc) {
@@ -324,6 +338,12 @@ public final class MatchingEngine {
                     return Reason.AUDIENCE_NOT_ELIGIBLE.ordinal();
                 }
             }
+            if (c.bonus() != null && c.bonus().withinSeconds() > 0) {
+                Instant enrolled = card.enrolledAt(); // a welcome only so many days after enrollment
+                if (enrolled == null || atSecond - enrolled.getEpochSecond() >= c.bonus().withinSeconds()) {
+                    return Reason.AUDIENCE_NOT_ELIGIBLE.ordinal();
+                }
+            }
             if (base < c.minSpendMinor()) {
                 return Reason.BELOW_MIN_SPEND.ordinal();
             }
@@ -331,8 +351,11 @@ public final class MatchingEngine {
             long amount = switch (c.rewardKind()) {
                 case RATE -> CompiledOffer.divide(Math.multiplyExact(positiveBase, c.rewardValue()), c.rewardDivisor(), c.rounding());
                 case FIXED -> c.rewardValue();
-                case PUNCH_CARD -> (card.punches(c.id()) + 1) % c.punchEvery() == 0 ? c.rewardValue() : 0;
+                case PUNCH_CARD, WELCOME, SPEND_THRESHOLD -> bonusAmount(c, positiveBase);
             };
+            if (amount < 0) {
+                return Reason.CARD_LIMIT_REACHED.ordinal(); // a welcome had, or a punch card completed its most times
+            }
             if (c.tiers().length != 0) {
                 int slot = c.tierSlot(tier());
                 if (slot >= 0) {
@@ -375,6 +398,33 @@ public final class MatchingEngine {
             this.base = base;
             this.limited = limited;
             return ELIGIBLE;
+        }
+
+        /**
+         * A bonus offer's amount for this purchase (0: counted, not due), or -1 when the card may earn no more from it.
+         * Punch card: due when this visit completes one more card than the card has completions live (punches and
+         * completions both lose what was refunded or reversed in full, so a refunded visit is made up by the next).
+         * Welcome: once, while the card holds no live welcome. Threshold: the spend reaches the threshold and the
+         * card holds no live bonus of the offer in the period.
+         */
+        private long bonusAmount(CompiledOffer c, long positiveBase) {
+            return switch (c.rewardKind()) {
+                case PUNCH_CARD -> {
+                    int completions = card.redemptionsInPeriod(c.id(), Offer.Period.OFFER, date);
+                    if (c.bonus().maxCompletions() > 0 && completions >= c.bonus().maxCompletions()) {
+                        yield -1;
+                    }
+                    yield (card.punches(c.id()) + 1) / c.punchEvery() > completions ? c.rewardValue() : 0;
+                }
+                case WELCOME -> card.redemptionsInPeriod(c.id(), Offer.Period.OFFER, date) > 0 ? -1 : c.rewardValue();
+                case SPEND_THRESHOLD -> {
+                    Offer.Period period = c.bonus().period();
+                    long spend = Math.addExact(card.spendInPeriod(c.id(), period, date), positiveBase);
+                    yield spend >= c.bonus().thresholdMinor() && card.redemptionsInPeriod(c.id(), period, date) == 0
+                            ? c.rewardValue() : 0;
+                }
+                default -> throw new IllegalStateException("not a bonus: " + c.rewardKind());
+            };
         }
 
         /** What the last eligible offer earned, as a record. */

@@ -81,7 +81,11 @@ final class Fixtures {
                     case "fixed" -> reward = new RewardRule.Fixed(Long.parseLong(v));
                     case "miles" -> reward = new RewardRule.MilesPerUnit(Long.parseLong(v), "SKY");
                     case "points" -> reward = new RewardRule.PointsPerUnit(Long.parseLong(v), "BANKPTS");
-                    case "punch" -> reward = new RewardRule.PunchCard(Integer.parseInt(v.split("/")[0]), Long.parseLong(v.split("/")[1]));
+                    case "punch" -> reward = new RewardRule.PunchCard(Integer.parseInt(v.split("/")[0]), Long.parseLong(v.split("/")[1]),
+                            v.split("/").length > 2 ? Integer.parseInt(v.split("/")[2]) : 0);
+                    case "welcome" -> reward = new RewardRule.Welcome(Long.parseLong(v.split("/")[0]), Integer.parseInt(v.split("/")[1]));
+                    case "threshold" -> reward = new RewardRule.SpendThreshold(Long.parseLong(v.split("/")[0]),
+                            Long.parseLong(v.split("/")[1]), Offer.Period.valueOf(v.split("/")[2]));
                     case "stacking" -> stacking = Offer.Stacking.valueOf(v);
                     case "tier" -> tiers.put(v.split("/")[0], Integer.parseInt(v.split("/")[1]));
                     case "rounding" -> rounding = RoundingMode.valueOf(v);
@@ -141,6 +145,8 @@ final class Fixtures {
         final Map<String, Long> rewards = new HashMap<>();
         final Map<String, Integer> redemptions = new HashMap<>();
         int punches;
+        Instant enrolled;
+        final Map<String, Long> spend = new HashMap<>();
 
         Card apply(String changes) {
             for (String c : split(changes)) {
@@ -153,6 +159,8 @@ final class Fixtures {
                     case "rewarded" -> rewards.put(v.split("@")[0], Long.parseLong(v.split("@")[1]));
                     case "redeemed" -> redemptions.put(v.split("@")[0], Integer.parseInt(v.split("@")[1]));
                     case "punches" -> punches = Integer.parseInt(v);
+                    case "enrolled" -> enrolled = Instant.parse(v);
+                    case "spent" -> spend.put(v.split("@")[0], Long.parseLong(v.split("@")[1]));
                     default -> throw new IllegalArgumentException("unknown card change " + k);
                 }
             }
@@ -165,6 +173,8 @@ final class Fixtures {
         @Override public long rewardInPeriod(String offerId, Offer.Period period, LocalDate date) { return rewards.getOrDefault(offerId + "#" + Periods.key(period, date), 0L); }
         @Override public int redemptionsInPeriod(String offerId, Offer.Period period, LocalDate date) { return redemptions.getOrDefault(offerId + "#" + Periods.key(period, date), 0); }
         @Override public int punches(String offerId) { return punches; }
+        @Override public Instant enrolledAt() { return enrolled; }
+        @Override public long spendInPeriod(String offerId, Offer.Period period, LocalDate date) { return spend.getOrDefault(offerId + "#" + Periods.key(period, date), 0L); }
     }
 
     static Card card(String changes) {

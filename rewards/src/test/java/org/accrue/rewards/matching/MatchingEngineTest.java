@@ -83,7 +83,6 @@ class MatchingEngineTest {
             JPY has no decimals                     | currency=JPY; percent=1000          | amount=JPY:1999                    | -                         | 199
             BHD has three decimals                  | currency=BHD; percent=125           | amount=BHD:10005                   | -                         | 125
             punch card: 4th of every 4              | punch=4/500                         | -                                  | punches=3                 | 500
-            punch card: 3rd of every 4 earns nothing | punch=4/500                        | -                                  | punches=2                 | 0
             window across midnight, at 23:30        | percent=1000; window=22:00-02:00    | local=2026-11-22T23:30:00          | -                         | 400
             activated in time                       | percent=1000; activation=30         | -                                  | activated=offer-1@2026-11-20T00:00:00Z | 400
             NEW: last visit before the look-back    | percent=1000; audience=NEW/30       | -                                  | last=2026-09-01T00:00:00Z | 400

@@ -68,6 +68,7 @@ final class ReferenceEngine {
         int n = merchantOffers.size() + category.size();
         List<Declined> declined = new ArrayList<>(n);
         List<Earned> stackable = new ArrayList<>(2);
+        List<Earned> counted = new ArrayList<>(2);
         Earned best = null;
         String merchantId = merchant == null ? null : merchant.merchantId();
         for (int i = 0; i < n; i++) {
@@ -77,7 +78,12 @@ final class ReferenceEngine {
                 declined.add(new Declined(o.id(), r));
             } else {
                 Earned e = (Earned) outcome;
-                if (o.stacking() == Offer.Stacking.STACKABLE) {
+                if (o.reward() instanceof RewardRule.Bonus) {
+                    counted.add(e); // counted whatever else the purchase earns; paid on top when due
+                    if (e.amount() > 0) {
+                        stackable.add(e);
+                    }
+                } else if (o.stacking() == Offer.Stacking.STACKABLE) {
                     stackable.add(e);
                 } else if (best == null || beats(e, best)) {
                     if (best != null) {
@@ -94,7 +100,7 @@ final class ReferenceEngine {
             earned.add(best);
         }
         earned.addAll(stackable);
-        return new MatchResult(merchantId, how, earned, declined, suggestion);
+        return new MatchResult(merchantId, how, earned, declined, suggestion, counted);
     }
 
     private static boolean inAnyWindow(List<Offer.TimeWindow> windows, java.time.LocalTime t) {
@@ -171,6 +177,10 @@ final class ReferenceEngine {
                 return Reason.AUDIENCE_NOT_ELIGIBLE;
             }
         }
+        if (o.reward() instanceof RewardRule.Welcome w && w.withinDays() > 0 && (card.enrolledAt() == null
+                || !p.at().isBefore(card.enrolledAt().plusSeconds(w.withinDays() * SECONDS_PER_DAY)))) {
+            return Reason.AUDIENCE_NOT_ELIGIBLE;
+        }
         if (base < o.minSpendMinor()) {
             return Reason.BELOW_MIN_SPEND;
         }
@@ -197,7 +207,23 @@ final class ReferenceEngine {
             }
             case RewardRule.PunchCard r -> {
                 unit = RewardUnit.cash(o.currency());
-                amount = (card.punches(o.id()) + 1) % r.every() == 0 ? r.amountMinor() : 0;
+                int completions = card.redemptionsInPeriod(o.id(), Offer.Period.OFFER, when.date());
+                if (r.maxCompletions() > 0 && completions >= r.maxCompletions()) {
+                    return Reason.CARD_LIMIT_REACHED;
+                }
+                amount = (card.punches(o.id()) + 1) / r.every() > completions ? r.amountMinor() : 0;
+            }
+            case RewardRule.Welcome r -> {
+                unit = RewardUnit.cash(o.currency());
+                if (card.redemptionsInPeriod(o.id(), Offer.Period.OFFER, when.date()) > 0) {
+                    return Reason.CARD_LIMIT_REACHED;
+                }
+                amount = r.amountMinor();
+            }
+            case RewardRule.SpendThreshold r -> {
+                unit = RewardUnit.cash(o.currency());
+                boolean crossed = card.spendInPeriod(o.id(), r.period(), when.date()) + positiveBase >= r.thresholdMinor();
+                amount = crossed && card.redemptionsInPeriod(o.id(), r.period(), when.date()) == 0 ? r.amountMinor() : 0;
             }
         }
         if (card.tier() != null) {
