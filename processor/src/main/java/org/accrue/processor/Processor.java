@@ -108,7 +108,7 @@ public final class Processor implements AutoCloseable {
         this.rewardBook = new org.accrue.processor.rewardbook.RewardBook(store.dataSource());
         this.audit = new org.accrue.processor.audit.AuditLog(store.dataSource());
         this.rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(), rewardBook);
-        this.operations = new Operations(config, store.dataSource(), clock);
+        this.operations = new Operations(config, store.dataSource(), clock, catalog);
         try {
             this.jobs = parts.scheduler && config.jobs().enabled()
                     ? org.accrue.processor.jobs.Jobs.start(store.dataSource(), clock, config.jobs(), operations.jobs())
@@ -130,7 +130,7 @@ public final class Processor implements AutoCloseable {
                     enrollment, catalog, rewardQueries, activations, stats, this::health,
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
-                    operations.exceptions(), rewardBook, operations.webhooks()),
+                    operations.exceptions(), rewardBook, operations.webhooks(), operations.programs()),
                     new org.accrue.processor.http.CardholderRoutes.Services(new org.accrue.processor.cardholder.Cardholder(
                             store.dataSource(), catalog, activations, rewardQueries, rewardBook, operations.points(), config.points(), clock),
                             new org.accrue.processor.cardholder.PageLinks(config.panKeys().currentVersion(), config.panKeys().keys()),

@@ -248,6 +248,10 @@ public final class Catalog {
         if (o.merchantId() != null && s.find(MerchantEntity.class, o.merchantId()) == null) {
             throw CatalogException.invalid("offer.merchantId", "names no merchant: " + o.merchantId());
         }
+        if (o.partnerId() != null && s.createNativeQuery("select count(*) from partner where partner_id = :p", Long.class)
+                .setParameter("p", o.partnerId()).getSingleResult() == 0) {
+            throw CatalogException.invalid("offer.partnerId", "names no partner: " + o.partnerId());
+        }
     }
 
     private JsonNode read(String definition) {

@@ -43,7 +43,8 @@ public final class OperationsRoutes {
                            org.accrue.processor.confirmations.ConfirmationImports imports,
                            org.accrue.processor.confirmations.ExceptionsQueue exceptions,
                            org.accrue.processor.rewardbook.RewardBook rewards,
-                           org.accrue.processor.webhooks.WebhookEndpoints webhooks) {
+                           org.accrue.processor.webhooks.WebhookEndpoints webhooks,
+                           org.accrue.processor.Programs programs) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
@@ -52,6 +53,9 @@ public final class OperationsRoutes {
         }
         if (s.webhooks() != null) {
             WebhookRoutes.register(api, app, s.webhooks());
+        }
+        if (s.programs() != null) {
+            ProgramRoutes.register(api, app, s.programs());
         }
         app.get(BASE + "/jobs", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);

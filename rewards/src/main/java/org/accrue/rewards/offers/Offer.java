@@ -39,6 +39,7 @@ public record Offer(
         int lookBackDays,
         int returnPeriodDays,
         Funding funding,
+        String partnerId,            // PARTNER funding: the partner that pays (null: the offer itself, as before)
         int commissionBasisPoints,
         Stacking stacking,
         Map<String, Integer> tierMultipliersBasisPoints,
@@ -108,6 +109,9 @@ public record Offer(
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(audience, "audience");
         Objects.requireNonNull(funding, "funding");
+        if (partnerId != null && funding != Funding.PARTNER) {
+            throw new IllegalArgumentException("partnerId is for offers with funding PARTNER");
+        }
         Objects.requireNonNull(stacking, "stacking");
         Objects.requireNonNull(rounding, "rounding");
         Objects.requireNonNull(status, "status");
