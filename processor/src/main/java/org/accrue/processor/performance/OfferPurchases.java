@@ -7,7 +7,8 @@
  * repeats, refunds and reversals have outcomes without a merchant and
  * resolution NONE, so each purchase counts once. Spend is in the offer's
  * currency: DE4 less the tip when DE49 is it, else DE6 when DE51 is, else 0
- * (the reward base rule of offers-and-rewards.md).
+ * (the reward base rule of offers-and-rewards.md); card_message keeps the
+ * ISO 4217 numeric codes the messages carried.
  */
 package org.accrue.processor.performance;
 
@@ -39,13 +40,14 @@ public final class OfferPurchases {
         return index;
     }
 
-    /** The purchase's amount in the offer's currency; binds two parameters (the currency twice). */
+    /** The purchase's amount in the offer's currency; binds two parameters (the currency's numeric code twice). */
     public static final String SPEND = "(case when m.currency = ? then m.amount_minor - m.tip_minor "
             + "when m.billing_currency = ? then m.billing_amount_minor else 0 end)";
 
     public static int bindSpend(PreparedStatement ps, int index, Offer offer) throws SQLException {
-        ps.setString(index++, offer.currency());
-        ps.setString(index++, offer.currency());
+        String numeric = java.util.Currency.getInstance(offer.currency()).getNumericCodeAsString();
+        ps.setString(index++, numeric);
+        ps.setString(index++, numeric);
         return index;
     }
 }
