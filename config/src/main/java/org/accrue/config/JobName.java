@@ -17,7 +17,9 @@ public enum JobName {
     RECONCILIATION("reconciliation", "0 0 6 * * ?"),
     EXPIRY("expiry", "0 0 1 * * ?"),
     TIERS("tiers", "0 0 3 * * ?"),
-    MERCHANT_INVOICING("merchant-invoicing", "0 0 4 1 * ?");
+    MERCHANT_INVOICING("merchant-invoicing", "0 0 4 1 * ?"),
+    WIN_BACK("win-back", "0 30 3 * * ?"),
+    PARTNER_INVOICING("partner-invoicing", "0 30 4 1 * ?");
 
     private final String id;
     private final String defaultCron;

@@ -44,7 +44,10 @@ public final class Operations implements AutoCloseable {
     private final org.accrue.processor.webhooks.WebhookEndpoints webhooks;
     private final org.accrue.processor.coalition.Coalitions coalitions;
 
-    Operations(AccrueConfig config, DataSource ds, InstantSource clock) {
+    private final Programs programs;
+
+    Operations(AccrueConfig config, DataSource ds, InstantSource clock, org.accrue.processor.catalog.Catalog catalog) {
+        this.programs = Programs.build(ds, clock, catalog, config.dataDir());
         this.posting = new Posting(ds, clock, config.issuers(), config.jobs().postingBatchSizeMax(),
                 config.jobs().postingWorkers());
         this.files = new StatementFiles(ds, clock, config.issuers(), config.pgp(),
@@ -85,6 +88,8 @@ public final class Operations implements AutoCloseable {
                 case TIERS -> tiers;
                 case MERCHANT_INVOICING -> invoicing;
                 case RECONCILIATION -> reconciliation;
+                case WIN_BACK -> programs.winBackJob();
+                case PARTNER_INVOICING -> programs.partnerInvoicing();
             });
         }
         return m;
@@ -99,6 +104,7 @@ public final class Operations implements AutoCloseable {
     public Tiers tiers() { return tiers; }
     public MerchantInvoicing invoicing() { return invoicing; }
     public Statements statements() { return statements; }
+    public Programs programs() { return programs; }
     public org.accrue.processor.confirmations.ConfirmationImports imports() { return imports; }
     public org.accrue.processor.confirmations.Reconciliation reconciliation() { return reconciliation; }
     public org.accrue.processor.confirmations.ExceptionsQueue exceptions() { return exceptions; }

@@ -108,7 +108,7 @@ public final class Processor implements AutoCloseable {
         this.rewardBook = new org.accrue.processor.rewardbook.RewardBook(store.dataSource());
         this.audit = new org.accrue.processor.audit.AuditLog(store.dataSource());
         this.rewardQueries = new org.accrue.processor.matcher.RewardQueries(store.sessionFactory(), rewardBook);
-        this.operations = new Operations(config, store.dataSource(), clock);
+        this.operations = new Operations(config, store.dataSource(), clock, catalog);
         if (matcher != null) {
             matcher.earningFrom(operations.points().programs()); // a program created here earns from the next batch
         }
@@ -134,7 +134,7 @@ public final class Processor implements AutoCloseable {
                     metrics, new org.accrue.processor.http.OperationsRoutes.Services(jobs, operations.statements(),
                     operations.points(), operations.invoicing(), operations.files(), operations.miles(), operations.imports(),
                     operations.exceptions(), rewardBook, operations.webhooks(), operations.coalitions(),
-                    operations.tiers().programs()),
+                    operations.tiers().programs(), operations.programs()),
                     new org.accrue.processor.http.CardholderRoutes.Services(new org.accrue.processor.cardholder.Cardholder(
                             store.dataSource(), catalog, activations, rewardQueries, rewardBook, operations.points(), clock),
                             new org.accrue.processor.cardholder.PageLinks(config.panKeys().currentVersion(), config.panKeys().keys()),

@@ -205,7 +205,8 @@ class ClusterExactlyOnceTest {
         Map<String, String> everySecond = Map.of("accrue.jobs.enabled", "true", "accrue.jobs.schedule.expiry", "* * * * * ?",
                 "accrue.jobs.schedule.posting", "-", "accrue.jobs.schedule.statement-file", "-",
                 "accrue.jobs.schedule.miles-accrual", "-", "accrue.jobs.schedule.reconciliation", "-",
-                "accrue.jobs.schedule.tiers", "-", "accrue.jobs.schedule.merchant-invoicing", "-");
+                "accrue.jobs.schedule.tiers", "-", "accrue.jobs.schedule.merchant-invoicing", "-",
+                "accrue.jobs.schedule.win-back", "-", "accrue.jobs.schedule.partner-invoicing", "-");
         try (Processor a = nodes.start(dirA, everySecond, x -> x.listener(false).matcher(false))) {
             await("node A has run the job on schedule", () -> scheduledRuns(a) >= 1);
             long startTime = sql(a, "select start_time from QRTZ_TRIGGERS where trigger_name = 'expiry-schedule'");

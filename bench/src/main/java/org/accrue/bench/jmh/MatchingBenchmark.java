@@ -108,7 +108,7 @@ public class MatchingBenchmark {
                     o % 5 == 0 ? 2000L : null, o % 7 == 0 ? new Offer.CardLimit(5000L, 10, Offer.Period.MONTH) : null,
                     o % 11 == 0 ? 1_000_000L : null, start, null, Set.of(), List.of(), Set.of(),
                     o % 9 == 0 ? Offer.Channel.ONLINE : Offer.Channel.ANY, o % 13 == 0, o % 13 == 0 ? 30 : 0,
-                    Offer.Audience.ALL, 0, 14, Offer.Funding.MERCHANT, 500,
+                    Offer.Audience.ALL, 0, 14, Offer.Funding.MERCHANT, null, 500,
                     o % 6 == 0 ? Offer.Stacking.STACKABLE : Offer.Stacking.EXCLUSIVE, Map.of("GOLD", 15_000),
                     RoundingMode.DOWN, Offer.Status.ACTIVE).withTargeting(targeting(o)));
         }

@@ -52,7 +52,8 @@ public final class AuditLog {
 
     /** What was changed: the export's {@code type} filter. */
     public enum Resource {
-        MERCHANT("merchant"), OFFER("offer"), CARD("card"), WEBHOOK("webhook"), EXCEPTION("exception");
+        MERCHANT("merchant"), OFFER("offer"), CARD("card"), WEBHOOK("webhook"), EXCEPTION("exception"),
+        PARTNER("partner"), WINBACK_CAMPAIGN("winback-campaign");
 
         private final String id;
 
@@ -77,7 +78,9 @@ public final class AuditLog {
         CARD_ERASED("card.erased"),
         WEBHOOK_CREATED("webhook.created"), WEBHOOK_CHANGED("webhook.changed"),
         WEBHOOK_SECRET_ROTATED("webhook.secret-rotated"), WEBHOOK_DELETED("webhook.deleted"),
-        EXCEPTION_ACTION("exception.action");
+        EXCEPTION_ACTION("exception.action"),
+        PARTNER_CREATED("partner.created"), PARTNER_CHANGED("partner.changed"),
+        WINBACK_CAMPAIGN_CREATED("winback-campaign.created");
 
         private final String id;
 

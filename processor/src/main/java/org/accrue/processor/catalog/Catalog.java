@@ -256,6 +256,10 @@ public final class Catalog {
             throw CatalogException.invalid("offer.merchantId", "names no merchant: " + o.merchantId());
         }
         TargetingJson.checkSegments(segments, o);
+        if (o.partnerId() != null && s.createNativeQuery("select count(*) from partner where partner_id = :p", Long.class)
+                .setParameter("p", o.partnerId()).getSingleResult() == 0) {
+            throw CatalogException.invalid("offer.partnerId", "names no partner: " + o.partnerId());
+        }
     }
 
     private JsonNode read(String definition) {

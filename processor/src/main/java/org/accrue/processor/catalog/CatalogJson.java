@@ -35,7 +35,7 @@ public final class CatalogJson {
     private static final Set<String> OFFER_FIELDS = Set.of("id", "merchantId", "mccs", "reward", "currency", "minSpend",
             "maxRewardPerTransaction", "maxRewardPerCard", "maxRedemptionsPerCard", "period", "budget", "startsAt",
             "endsAt", "daysOfWeek", "timeWindows", "excludedDates", "channel", "activationRequired",
-            "activationValidDays", "audience", "lookBackDays", "returnPeriodDays", "funding", "commissionBps",
+            "activationValidDays", "audience", "lookBackDays", "returnPeriodDays", "funding", "partnerId", "commissionBps",
             "stacking", "tierMultipliers", "rounding", "status", TargetingJson.FIELD);
     private static final Set<String> MERCHANT_FIELDS = Set.of("merchantId", "name", "mids", "descriptors", "mccs");
     private static final String ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -115,6 +115,7 @@ public final class CatalogJson {
                     n.hasNonNull("lookBackDays") ? integer(n, "lookBackDays", at, 1, 3650) : 0,
                     n.hasNonNull("returnPeriodDays") ? integer(n, "returnPeriodDays", at, 0, 365) : 30,
                     choice(n, "funding", at, Offer.Funding.MERCHANT),
+                    n.hasNonNull("partnerId") ? id(n, "partnerId", at) : null,
                     n.hasNonNull("commissionBps") ? integer(n, "commissionBps", at, 0, 10_000) : 0,
                     choice(n, "stacking", at, Offer.Stacking.EXCLUSIVE), tiers(n, at),
                     choice(n, "rounding", at, RoundingMode.DOWN), choice(n, "status", at, Offer.Status.ACTIVE),
@@ -207,6 +208,9 @@ public final class CatalogJson {
         }
         n.put("returnPeriodDays", o.returnPeriodDays());
         n.put("funding", o.funding().name());
+        if (o.partnerId() != null) {
+            n.put("partnerId", o.partnerId());
+        }
         n.put("commissionBps", o.commissionBasisPoints());
         n.put("stacking", o.stacking().name());
         if (!o.tierMultipliersBasisPoints().isEmpty()) {

@@ -203,6 +203,8 @@ final class DemoCommand implements Callable<Integer> {
             say("");
             DemoBonuses.run(node, http, adminKey, issuerKey, DemoCommand::say);
             say("");
+            DemoWinBack.run(node, http, adminKey, opsKey, issuerKey, DemoCommand::say);
+            say("");
             String pageCard = node.enrollment().list(ISSUER, 0, 1).getFirst().cardId();
             HttpResponse<String> pageLink = post(http, node.httpPort(), "/cards/" + pageCard + "/page-link", issuerKey, "");
             expect(pageLink, 201, "cardholder page link");

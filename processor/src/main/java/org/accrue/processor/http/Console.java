@@ -72,7 +72,7 @@ final class Console {
     /** An open exception older than this is shown in red. */
     private static final long OLD_SECONDS = 3 * 86_400;
 
-    private record Session(Principal principal, String csrf, Instant expires) {
+    record Session(Principal principal, String csrf, Instant expires) {
     }
 
     /** One line of an exception's page: its name (also the cell's id, f-<name>) and what it shows. */
@@ -139,6 +139,7 @@ final class Console {
         app.get(PATH + "/points", c::pointsPage);
         app.post(PATH + "/webhooks/{id}/deliveries/{eventId}/replay", c::replayWebhook);
         app.post(PATH + "/webhooks/{id}/enable", c::enableWebhook);
+        ConsolePrograms.register(app, c, s.programs());
     }
 
     static String esc(Object o) {
@@ -173,7 +174,7 @@ final class Console {
     }
 
     /** The signed-in session, or a redirect to sign in (and null). */
-    private Session session(Context ctx) {
+    Session session(Context ctx) {
         String id = ctx.cookie(COOKIE);
         Session ses = id == null ? null : sessions.get(id);
         if (ses == null || ses.expires().isBefore(clock.instant())) {
@@ -243,7 +244,7 @@ final class Console {
             new NavLink("/points", "Points", 'p'),
             new NavLink("/health", "Health", 'h'));
 
-    private void page(Context ctx, String title, Session ses, String body) {
+    void page(Context ctx, String title, Session ses, String body) {
         StringBuilder nav = new StringBuilder("<header><span class=brand>Accrue ops</span>");
         if (ses != null) {
             nav.append("<nav aria-label=main>");
@@ -681,10 +682,12 @@ final class Console {
             names.put(m.merchantId(), m.name());
             b.append("<tr><td>").append(esc(m.merchantId())).append("</td><td>").append(esc(m.name())).append("</td></tr>");
         }
-        b.append("</table><h2>Offers</h2><table id=offers><thead><tr><th>id</th><th>merchant / MCCs</th><th>reward</th>"
+        b.append("</table><p><a href='").append(PATH).append("/programs'>Partners and win-back campaigns</a></p>")
+                .append("<h2>Offers</h2><table id=offers><thead><tr><th>id</th><th>merchant / MCCs</th><th>reward</th>"
                 + "<th>status</th><th>ends</th><th>for</th></tr></thead><tbody>");
         for (var o : catalog.offers()) {
-            b.append("<tr id='offer-").append(esc(o.id())).append("'><td>").append(esc(o.id())).append("</td><td>")
+            b.append("<tr id='offer-").append(esc(o.id())).append("'><td><a href='").append(PATH).append("/offers/")
+                    .append(esc(o.id())).append("'>").append(esc(o.id())).append("</a></td><td>")
                     .append(esc(o.merchantId() != null ? names.getOrDefault(o.merchantId(), o.merchantId())
                             : "MCC " + String.join(", ", new java.util.TreeSet<>(o.mccs()))))
                     .append("</td><td>").append(esc(rule(o.reward(), o.currency()))).append("</td><td>").append(esc(o.status()))

@@ -45,7 +45,8 @@ public final class OperationsRoutes {
                            org.accrue.processor.rewardbook.RewardBook rewards,
                            org.accrue.processor.webhooks.WebhookEndpoints webhooks,
                            org.accrue.processor.coalition.Coalitions coalitions,
-                           org.accrue.processor.tiers.TierPrograms tiers) {
+                           org.accrue.processor.tiers.TierPrograms tiers,
+                           org.accrue.processor.Programs programs) {
     }
 
     static void register(ApiServer api, Javalin app, Enrollment enrollment, Services s) {
@@ -57,6 +58,9 @@ public final class OperationsRoutes {
         }
         PointsRoutes.register(api, app, enrollment, s.points().programs(), s.coalitions());
         TierRoutes.register(api, app, enrollment, s.tiers());
+        if (s.programs() != null) {
+            ProgramRoutes.register(api, app, s.programs());
+        }
         app.get(BASE + "/jobs", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             ctx.json(Map.of("jobs", s.jobs().list().stream().map(OperationsRoutes::listing).toList()));

@@ -67,7 +67,7 @@ final class Owners {
         return switch (kind) {
             case "MERCHANT" -> merchantNames.getOrDefault(id, "merchant " + id);
             case "ISSUER" -> "issuer " + id;
-            case "PARTNER" -> "partner (offer " + id + ")";
+            case "PARTNER" -> "partner " + id;
             case "AIRLINE" -> "airline " + id;
             case "ACCRUE" -> "Accrue";
             default -> "ACCRUE".equalsIgnoreCase(owner) ? "Accrue"

@@ -99,9 +99,7 @@ public final class MerchantInvoicing implements ScheduledJob {
                 }
             });
             if (created) {
-                Path tmp = dir.resolve("." + inv.fileName() + ".tmp");
-                Files.writeString(tmp, body, StandardCharsets.UTF_8);
-                Files.move(tmp, dir.resolve(inv.fileName()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                writeFile(dir, inv.fileName(), body);
                 out.add(inv);
             }
         }
@@ -185,8 +183,15 @@ public final class MerchantInvoicing implements ScheduledJob {
         });
     }
 
+    /** Writes an invoice file whole (a temporary file moved into place). */
+    static void writeFile(Path dir, String fileName, String body) throws IOException {
+        Path tmp = dir.resolve("." + fileName + ".tmp");
+        Files.writeString(tmp, body, StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /** The lines of a stored invoice, read back from its file's L records (written by the method above). */
-    private static List<Line> parseLines(String body) {
+    static List<Line> parseLines(String body) {
         List<Line> out = new ArrayList<>();
         for (String line : body.split("\n")) {
             if (line.startsWith("L|")) {

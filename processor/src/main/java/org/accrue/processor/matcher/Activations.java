@@ -53,6 +53,24 @@ public final class Activations {
                 .setParameter("c", cardId).setParameter("o", offer.id()).executeUpdate() > 0);
     }
 
+    /**
+     * Activates {@code offerId} for these cards from {@code at}, in the caller's transaction (the win-back job enrolls
+     * lapsed cards this way): a card's earlier activation of the offer is renewed from {@code at}.
+     */
+    public static void activateAll(java.sql.Connection c, String offerId, java.util.List<Long> cardIds, Instant at)
+            throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("insert into offer_activation (card_id, offer_id, "
+                + "activated_at) values (?, ?, ?) on duplicate key update activated_at = values(activated_at)")) {
+            for (long card : cardIds) {
+                ps.setLong(1, card);
+                ps.setString(2, offerId);
+                org.accrue.processor.store.Sql.setUtc(ps, 3, at.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     private static Instant instant(Object v) {
         return v instanceof LocalDateTime t ? t.toInstant(ZoneOffset.UTC)
                 : v instanceof java.sql.Timestamp ts ? ts.toLocalDateTime().toInstant(ZoneOffset.UTC) : null;

@@ -183,7 +183,7 @@ final class RewardLifecycle {
             String funder = switch (o.funding()) {
                 case MERCHANT -> "MERCHANT:" + (o.merchantId() != null ? o.merchantId() : r.merchantId());
                 case ISSUER -> "ISSUER:" + m.issuerId();
-                case PARTNER -> "PARTNER:" + o.id();
+                case PARTNER -> "PARTNER:" + (o.partnerId() != null ? o.partnerId() : o.id());
             };
             Reward.Earning earning = Reward.earn(Ids.next("rw"),
                     Long.toString(m.cardId()), m.issuerId(), funder, e.unit(), e.amount(), Math.max(1, e.baseMinor()),

@@ -323,6 +323,24 @@ public final class RewardBook {
 
     /** Merchant-funded SEND and CLAWBACK totals whose ledger rows were written in [from, to). */
     public static List<FunderActivity> merchantActivity(Connection c, Instant from, Instant to) throws SQLException {
-        return RewardViews.merchantActivity(c, from, to);
+        return RewardViews.funderActivity(c, "MERCHANT", from, to);
+    }
+
+    /** Partner-funded ("PARTNER:<partner>") SEND and CLAWBACK totals whose ledger rows were written in [from, to). */
+    public static List<FunderActivity> partnerActivity(Connection c, Instant from, Instant to) throws SQLException {
+        return RewardViews.funderActivity(c, "PARTNER", from, to);
+    }
+
+    /** One offer's rewards by status and unit (offer performance; ix_reward_offer). */
+    public record OfferStatusTotal(Reward.Status status, RewardUnit unit, long rewards, long amount, long cards) {
+    }
+
+    public List<OfferStatusTotal> offerTotals(String offerId) {
+        return Sql.inTransaction(ds, c -> OfferViews.byStatus(c, offerId));
+    }
+
+    /** Cards rewarded by the offer at least once (live or not). */
+    public long offerCardsRewarded(String offerId) {
+        return Sql.inTransaction(ds, c -> OfferViews.cardsRewarded(c, offerId));
     }
 }

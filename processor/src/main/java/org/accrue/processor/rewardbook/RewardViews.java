@@ -157,16 +157,18 @@ final class RewardViews {
      * Merchant-funded SEND and CLAWBACK amounts in [from, to), per merchant funder, offer, kind and unit. The funder
      * side of SEND is the cardholder's available account (debit); of CLAWBACK the funder account (credit).
      */
-    static List<RewardBook.FunderActivity> merchantActivity(Connection c, Instant from, Instant to) throws SQLException {
+    static List<RewardBook.FunderActivity> funderActivity(Connection c, String funderKind, Instant from, Instant to)
+            throws SQLException {
         List<RewardBook.FunderActivity> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select r.funder, r.offer_id, l.txn_kind, l.unit_kind, l.unit_code, "
                 + "sum(abs(l.amount)) from ledger_entry l join reward r on r.id = l.reward_id "
-                + "where r.funder like 'MERCHANT:%' and l.created_at >= ? and l.created_at < ? and "
+                + "where r.funder like ? and l.created_at >= ? and l.created_at < ? and "
                 + "((l.txn_kind = 'SEND' and l.account_type = 'CARDHOLDER_AVAILABLE') or "
                 + "(l.txn_kind = 'CLAWBACK' and l.account_type = 'FUNDER_RECEIVABLE')) "
                 + "group by r.funder, r.offer_id, l.txn_kind, l.unit_kind, l.unit_code")) {
-            ps.setTimestamp(1, Sql.ts(from));
-            ps.setTimestamp(2, Sql.ts(to));
+            ps.setString(1, funderKind + ":%");
+            ps.setTimestamp(2, Sql.ts(from));
+            ps.setTimestamp(3, Sql.ts(to));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new RewardBook.FunderActivity(rs.getString(1), rs.getString(2),

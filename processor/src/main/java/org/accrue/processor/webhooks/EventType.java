@@ -19,7 +19,8 @@ public enum EventType {
     TIER_CHANGED("tier.changed"),
     EXCEPTION_OPENED("exception.opened"),
     EXCEPTION_RESOLVED("exception.resolved"),
-    CARD_ERASED("card.erased");
+    CARD_ERASED("card.erased"),
+    OFFER_WINBACK("offer.winback");
 
     private final String wire;
 

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ProcessorExtension.class)
 @NodeSettings({"accrue.jobs.enabled=true", "accrue.rewards.matcher.enabled=false", "accrue.jobs.posting.batch-size-max=50",
         "accrue.jobs.schedule.posting=-", "accrue.jobs.schedule.statement-file=-", "accrue.jobs.schedule.miles-accrual=-",
-        "accrue.jobs.schedule.expiry=-", "accrue.jobs.schedule.tiers=-", "accrue.jobs.schedule.merchant-invoicing=-"})
+        "accrue.jobs.schedule.expiry=-", "accrue.jobs.schedule.tiers=-", "accrue.jobs.schedule.merchant-invoicing=-",
+        "accrue.jobs.schedule.win-back=-", "accrue.jobs.schedule.partner-invoicing=-"})
 class ClusterJobsTest {
     private static final Map<String, String> CHILD = Map.of("accrue.jobs.enabled", "true");
 

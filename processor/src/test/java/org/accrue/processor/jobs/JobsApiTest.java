@@ -43,7 +43,7 @@ class JobsApiTest {
             }
         }
         assertThat(names).containsAll(List.of("posting", "statement-file", "miles-accrual", "expiry", "tiers",
-                "merchant-invoicing"));
+                "merchant-invoicing", "win-back", "partner-invoicing"));
         assertThat(org.accrue.config.JobName.ids()).containsAll(names);
     }
 

@@ -39,6 +39,7 @@ public record Offer(
         int lookBackDays,
         int returnPeriodDays,
         Funding funding,
+        String partnerId,            // PARTNER funding: the partner that pays (null: the offer itself, as before)
         int commissionBasisPoints,
         Stacking stacking,
         Map<String, Integer> tierMultipliersBasisPoints,
@@ -77,7 +78,7 @@ public record Offer(
         }
     }
 
-    /** An offer without targeting (everyone, everywhere), as offers were before issue 17. */
+    /** An offer without a partner or targeting (everyone, everywhere), as offers were before issue 17. */
     public Offer(String id, String merchantId, Set<String> mccs, RewardRule reward, String currency, long minSpendMinor,
                  Long maxRewardPerTransactionMinor, CardLimit cardLimit, Long budgetMinor, Instant startsAt, Instant endsAt,
                  Set<DayOfWeek> daysOfWeek, List<TimeWindow> timeWindows, Set<LocalDate> excludedDates, Channel channel,
@@ -86,8 +87,34 @@ public record Offer(
                  Map<String, Integer> tierMultipliersBasisPoints, RoundingMode rounding, Status status) {
         this(id, merchantId, mccs, reward, currency, minSpendMinor, maxRewardPerTransactionMinor, cardLimit, budgetMinor,
                 startsAt, endsAt, daysOfWeek, timeWindows, excludedDates, channel, activationRequired, activationValidDays,
-                audience, lookBackDays, returnPeriodDays, funding, commissionBasisPoints, stacking,
+                audience, lookBackDays, returnPeriodDays, funding, null, commissionBasisPoints, stacking,
                 tierMultipliersBasisPoints, rounding, status, Targeting.NONE);
+    }
+
+    /** An offer without targeting (everyone, everywhere). */
+    public Offer(String id, String merchantId, Set<String> mccs, RewardRule reward, String currency, long minSpendMinor,
+                 Long maxRewardPerTransactionMinor, CardLimit cardLimit, Long budgetMinor, Instant startsAt, Instant endsAt,
+                 Set<DayOfWeek> daysOfWeek, List<TimeWindow> timeWindows, Set<LocalDate> excludedDates, Channel channel,
+                 boolean activationRequired, int activationValidDays, Audience audience, int lookBackDays,
+                 int returnPeriodDays, Funding funding, String partnerId, int commissionBasisPoints, Stacking stacking,
+                 Map<String, Integer> tierMultipliersBasisPoints, RoundingMode rounding, Status status) {
+        this(id, merchantId, mccs, reward, currency, minSpendMinor, maxRewardPerTransactionMinor, cardLimit, budgetMinor,
+                startsAt, endsAt, daysOfWeek, timeWindows, excludedDates, channel, activationRequired, activationValidDays,
+                audience, lookBackDays, returnPeriodDays, funding, partnerId, commissionBasisPoints, stacking,
+                tierMultipliersBasisPoints, rounding, status, Targeting.NONE);
+    }
+
+    /** A targeted offer without a partner. */
+    public Offer(String id, String merchantId, Set<String> mccs, RewardRule reward, String currency, long minSpendMinor,
+                 Long maxRewardPerTransactionMinor, CardLimit cardLimit, Long budgetMinor, Instant startsAt, Instant endsAt,
+                 Set<DayOfWeek> daysOfWeek, List<TimeWindow> timeWindows, Set<LocalDate> excludedDates, Channel channel,
+                 boolean activationRequired, int activationValidDays, Audience audience, int lookBackDays,
+                 int returnPeriodDays, Funding funding, int commissionBasisPoints, Stacking stacking,
+                 Map<String, Integer> tierMultipliersBasisPoints, RoundingMode rounding, Status status, Targeting targeting) {
+        this(id, merchantId, mccs, reward, currency, minSpendMinor, maxRewardPerTransactionMinor, cardLimit, budgetMinor,
+                startsAt, endsAt, daysOfWeek, timeWindows, excludedDates, channel, activationRequired, activationValidDays,
+                audience, lookBackDays, returnPeriodDays, funding, null, commissionBasisPoints, stacking,
+                tierMultipliersBasisPoints, rounding, status, targeting);
     }
 
     public Offer {
@@ -122,6 +149,9 @@ public record Offer(
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(audience, "audience");
         Objects.requireNonNull(funding, "funding");
+        if (partnerId != null && funding != Funding.PARTNER) {
+            throw new IllegalArgumentException("partnerId is for offers with funding PARTNER");
+        }
         Objects.requireNonNull(stacking, "stacking");
         Objects.requireNonNull(rounding, "rounding");
         Objects.requireNonNull(status, "status");
@@ -135,8 +165,8 @@ public record Offer(
     public Offer withTargeting(Targeting t) {
         return new Offer(id, merchantId, mccs, reward, currency, minSpendMinor, maxRewardPerTransactionMinor, cardLimit,
                 budgetMinor, startsAt, endsAt, daysOfWeek, timeWindows, excludedDates, channel, activationRequired,
-                activationValidDays, audience, lookBackDays, returnPeriodDays, funding, commissionBasisPoints, stacking,
-                tierMultipliersBasisPoints, rounding, status, t);
+                activationValidDays, audience, lookBackDays, returnPeriodDays, funding, partnerId, commissionBasisPoints,
+                stacking, tierMultipliersBasisPoints, rounding, status, t);
     }
 
     public boolean isCategoryOffer() {

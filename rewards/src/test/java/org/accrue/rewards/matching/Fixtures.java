@@ -99,7 +99,7 @@ final class Fixtures {
         Offer build() {
             return new Offer(id, merchantId, mccs, reward, currency, minSpend, maxPerTxn, cardLimit, budget, startsAt,
                     endsAt, days, windows, excluded, channel, activation, activationDays, audience, lookBack, 14,
-                    Offer.Funding.MERCHANT, 500, stacking, tiers, rounding, status);
+                    Offer.Funding.MERCHANT, null, 500, stacking, tiers, rounding, status);
         }
     }
 

@@ -211,7 +211,7 @@ class MatchingEngineEquivalenceTest {
                     r.nextInt(4) == 0 ? 1L + r.nextInt(300_000) : null, start, end, days, windows, excluded,
                     r.nextInt(3) == 0 ? pick(r, Offer.Channel.values()) : Offer.Channel.ANY,
                     activation, activation ? 1 + r.nextInt(60) : 0, audience,
-                    audience == Offer.Audience.ALL ? r.nextInt(3) : r.nextBoolean() ? 30 : 1 + r.nextInt(90), 14, Offer.Funding.MERCHANT, 500,
+                    audience == Offer.Audience.ALL ? r.nextInt(3) : r.nextBoolean() ? 30 : 1 + r.nextInt(90), 14, Offer.Funding.MERCHANT, null, 500,
                     r.nextInt(3) == 0 ? Offer.Stacking.STACKABLE : Offer.Stacking.EXCLUSIVE, tiers, rounding,
                     r.nextInt(12) == 0 ? Offer.Status.PAUSED : Offer.Status.ACTIVE).withTargeting(targeting(r, start)));
         }
