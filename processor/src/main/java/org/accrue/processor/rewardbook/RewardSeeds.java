@@ -22,7 +22,6 @@ import java.util.Set;
 
 import org.accrue.processor.ids.Ids;
 import org.accrue.processor.store.Sql;
-import org.accrue.rewards.ledger.Entry;
 import org.accrue.rewards.ledger.Ledger;
 import org.accrue.rewards.ledger.LedgerTransaction;
 import org.accrue.rewards.ledger.Reward;
@@ -97,33 +96,42 @@ final class RewardSeeds {
         return txns;
     }
 
-    /** One INSERT ... SELECT over the seeded rows joined with the template's entries (kinds and accounts are enums). */
+    /** One INSERT ... SELECT over the seeded rows joined with the template's transfers (kinds and accounts are enums). */
     private static void insertLedger(Connection c, List<LedgerTransaction> template, long first, long last, Instant now)
             throws SQLException {
-        StringBuilder entries = new StringBuilder();
+        StringBuilder moves = new StringBuilder();
         for (int t = 0; t < template.size(); t++) {
-            for (Entry e : template.get(t).entries()) {
-                String owner = switch (e.account().type()) {
-                    case FUNDER_RECEIVABLE -> "F";
-                    case CARDHOLDER_PENDING, CARDHOLDER_AVAILABLE -> "C";
-                    case ISSUER_SETTLEMENT -> "I";
-                };
-                entries.append(entries.isEmpty() ? "select " : " union all select ").append(t).append(" n, '")
-                        .append(template.get(t).kind().name()).append("' k, '").append(e.account().type().name())
-                        .append("' a, '").append(owner).append("' o, ").append(Long.signum(e.amount())).append(" s");
+            for (LedgerRows.Transfer m : LedgerRows.transfers(0, "", template.get(t))) {
+                moves.append(moves.isEmpty() ? "select " : " union all select ").append(t).append(" n, '")
+                        .append(m.kind().name()).append("' k, '").append(m.debit().type().name()).append("' da, '")
+                        .append(ownerCode(m.debit())).append("' do, '").append(m.credit().type().name()).append("' ca, '")
+                        .append(ownerCode(m.credit())).append("' co, ").append(Long.signum(m.amount())).append(" s");
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("insert into ledger_entry (id, txn_id, reward_id, txn_kind, "
-                + "account_type, account_owner, unit_kind, unit_code, amount, created_at) select next value for "
-                + "ledger_entry_seq, concat(?, t.n, '_', r.id), r.id, t.k, t.a, case t.o when 'F' then r.funder "
-                + "when 'C' then cast(r.card_id as char) else r.issuer_id end, r.unit_kind, r.unit_code, t.s * r.amount, ? "
-                + "from reward r join (" + entries + ") t where r.id between ? and ?")) {
+        try (PreparedStatement ps = c.prepareStatement("insert into ledger_transfer (reward_id, id, txn_id, txn_kind, "
+                + "unit_kind, unit_code, amount, debit_type, debit_owner, credit_type, credit_owner, created_at) "
+                + "select r.id, next value for ledger_entry_seq, concat(?, t.n, '_', r.id), t.k, r.unit_kind, r.unit_code, "
+                + "t.s * r.amount, t.da, " + owner("t.do") + ", t.ca, " + owner("t.co") + ", ? "
+                + "from reward r join (" + moves + ") t where r.id between ? and ? order by r.id, t.n")) {
             ps.setString(1, Ids.next("txn") + "_");
             Sql.setUtc(ps, 2, now);
             ps.setLong(3, first);
             ps.setLong(4, last);
             ps.executeUpdate();
         }
+    }
+
+    /** The template's accounts by whose they are: the funder's, the card's or the issuer's. */
+    private static String ownerCode(org.accrue.rewards.ledger.Account a) {
+        return switch (a.type()) {
+            case FUNDER_RECEIVABLE -> "F";
+            case CARDHOLDER_PENDING, CARDHOLDER_AVAILABLE -> "C";
+            case ISSUER_SETTLEMENT -> "I";
+        };
+    }
+
+    private static String owner(String code) {
+        return "case " + code + " when 'F' then r.funder when 'C' then cast(r.card_id as char) else r.issuer_id end";
     }
 
     private static long single(Connection c, String sql, String param) throws SQLException {

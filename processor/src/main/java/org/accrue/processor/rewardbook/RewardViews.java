@@ -161,10 +161,10 @@ final class RewardViews {
             throws SQLException {
         List<RewardBook.FunderActivity> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select r.funder, r.offer_id, l.txn_kind, l.unit_kind, l.unit_code, "
-                + "sum(abs(l.amount)) from ledger_entry l join reward r on r.id = l.reward_id "
+                + "sum(abs(l.amount)) from ledger_transfer l join reward r on r.id = l.reward_id "
                 + "where r.funder like ? and l.created_at >= ? and l.created_at < ? and "
-                + "((l.txn_kind = 'SEND' and l.account_type = 'CARDHOLDER_AVAILABLE') or "
-                + "(l.txn_kind = 'CLAWBACK' and l.account_type = 'FUNDER_RECEIVABLE')) "
+                + "((l.txn_kind = 'SEND' and 'CARDHOLDER_AVAILABLE' in (l.debit_type, l.credit_type)) or "
+                + "(l.txn_kind = 'CLAWBACK' and 'FUNDER_RECEIVABLE' in (l.debit_type, l.credit_type))) "
                 + "group by r.funder, r.offer_id, l.txn_kind, l.unit_kind, l.unit_code")) {
             ps.setString(1, funderKind + ":%");
             ps.setTimestamp(2, Sql.ts(from));

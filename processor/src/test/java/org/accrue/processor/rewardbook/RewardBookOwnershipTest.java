@@ -1,7 +1,7 @@
 /*
  * One owner per table (issue 14): no source file of processor or bench
  * outside the rewardbook package holds SQL that writes reward or
- * ledger_entry, and none but statements.StatementCredits writes
+ * ledger_entry (ledger_transfer, the table behind it), and none but statements.StatementCredits writes
  * statement_credit or its batches. The sources are read as text, comments removed and string
  * literals joined across "+" (SQL is split over lines that way), then searched
  * for insert into / update / delete from / replace into either table.
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 class RewardBookOwnershipTest {
     private static final Pattern WRITE = Pattern.compile(
-            "\\b(insert\\s+(ignore\\s+)?into|update|delete\\s+from|replace\\s+into)\\s+`?(reward|ledger_entry)`?\\b",
+            "\\b(insert\\s+(ignore\\s+)?into|update|delete\\s+from|replace\\s+into)\\s+`?(reward|ledger_entry|ledger_transfer)`?\\b",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern COMMENT = Pattern.compile("/\\*.*?\\*/|//[^\\n\"]*$", Pattern.DOTALL | Pattern.MULTILINE);
     private static final Pattern JOINT = Pattern.compile("\"\\s*\\+\\s*\"");
