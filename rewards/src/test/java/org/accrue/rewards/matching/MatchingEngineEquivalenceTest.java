@@ -90,7 +90,9 @@ class MatchingEngineEquivalenceTest {
         // The random catalogs must have reached every rule, or the comparison proves little.
         assertThat(reasons).containsExactlyInAnyOrder(Reason.values());
         assertThat(resolutions).containsExactlyInAnyOrder(MatchResult.Resolution.values());
-        assertThat(earned).isGreaterThan(compared / 4);
+        // Enough purchases earn for earnings to be compared (a fifth: punch cards pay only on completion, and a
+        // targeted offer declines most cards; together they took the share from over a quarter to about 24%).
+        assertThat(earned).isGreaterThan(compared / 5);
         assertThat(threw).isLessThan(compared / 20);
     }
 
