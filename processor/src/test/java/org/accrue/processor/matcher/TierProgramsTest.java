@@ -120,7 +120,7 @@ class TierProgramsTest extends RewardMatcherFixture {
     }
 
     @Test
-    void aCardBelowItsTierKeepsItThroughTheGracePeriodThenDrops() {
+    void aCardBelowItsTierKeepsItAndItsMultiplierThroughTheGracePeriodThenDrops() {
         spendProgram(TierProgram.Window.TRAILING_12_MONTHS, 30);
         send(purchase("0200", pan, 520_000, "RRN000000231", "A00231"));
         drain();
@@ -134,6 +134,12 @@ class TierProgramsTest extends RewardMatcherFixture {
         assertThat(held.tier()).isEqualTo("GOLD");
         assertThat(held.downgradeTo()).isEqualTo("SILVER");
         assertThat(held.downgradePendingUntil()).isEqualTo(now.plus(Duration.ofDays(30)));
+        send(purchase("0200", pan, 4000, "RRN000000232", "A00232"));
+        drain();
+        assertThat(sum("select amount from reward where card_id = :c and lifecycle_key like '%RRN000000232%' and offer_id = 'bb-10'"))
+                .as("the stored tier, not the spend, decides: GOLD's multiplier through the grace period").isEqualTo(600);
+        assertThat(programs.ofCard(cardRow, ISSUER_A).orElseThrow().state().downgradePendingUntil())
+                .as("the matcher leaves the job's downgrade as it is").isEqualTo(now.plus(Duration.ofDays(30)));
         new TierPrograms(node.processor().store().dataSource(), InstantSource.fixed(now.plus(Duration.ofDays(29))), null)
                 .recomputeAll();
         assertThat(tier()).as("still within the grace period").isEqualTo("GOLD");
