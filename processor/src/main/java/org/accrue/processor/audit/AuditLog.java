@@ -53,7 +53,7 @@ public final class AuditLog {
     /** What was changed: the export's {@code type} filter. */
     public enum Resource {
         MERCHANT("merchant"), OFFER("offer"), CARD("card"), WEBHOOK("webhook"), EXCEPTION("exception"),
-        PARTNER("partner"), WINBACK_CAMPAIGN("winback-campaign");
+        PARTNER("partner"), WINBACK_CAMPAIGN("winback-campaign"), TIER_PROGRAM("tier-program");
 
         private final String id;
 
@@ -80,7 +80,8 @@ public final class AuditLog {
         WEBHOOK_SECRET_ROTATED("webhook.secret-rotated"), WEBHOOK_DELETED("webhook.deleted"),
         EXCEPTION_ACTION("exception.action"),
         PARTNER_CREATED("partner.created"), PARTNER_CHANGED("partner.changed"),
-        WINBACK_CAMPAIGN_CREATED("winback-campaign.created");
+        WINBACK_CAMPAIGN_CREATED("winback-campaign.created"),
+        TIER_PROGRAM_SET("tier-program.set"), TIER_PROGRAM_DELETED("tier-program.deleted");
 
         private final String id;
 

@@ -53,13 +53,13 @@ final class TierRoutes {
             }
         });
         app.put(BASE + "/issuers/{issuerId}/tier-program", ctx -> {
-            ApiServer.require(ctx, Role.ADMIN);
-            TierProgram p = tiers.put(parse(ctx.pathParam("issuerId"), api.body(ctx)));
+            Principal admin = ApiServer.require(ctx, Role.ADMIN);
+            TierProgram p = tiers.put(admin.keyName(), parse(ctx.pathParam("issuerId"), api.body(ctx)));
             ctx.json(program(p, false));
         });
         app.delete(BASE + "/issuers/{issuerId}/tier-program", ctx -> {
-            ApiServer.require(ctx, Role.ADMIN);
-            if (!tiers.delete(ctx.pathParam("issuerId"))) {
+            Principal admin = ApiServer.require(ctx, Role.ADMIN);
+            if (!tiers.delete(admin.keyName(), ctx.pathParam("issuerId"))) {
                 throw Problem.notFound("tier program");
             }
             ctx.status(204);

@@ -26,6 +26,7 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 import org.accrue.processor.Refusal;
+import org.accrue.processor.audit.AuditLog;
 import org.accrue.processor.store.Sql;
 import org.accrue.processor.webhooks.Outbox;
 import org.accrue.rewards.money.Money;
@@ -104,11 +105,19 @@ public final class TierPrograms {
         return p;
     }
 
-    /** Stores (or replaces) the issuer's program, then recomputes its cards' tiers under it. */
-    public TierProgram put(TierProgram p) {
+    /** Stores (or replaces) the issuer's program ({@code actor}: who, for the audit log), then recomputes its cards' tiers. */
+    public TierProgram put(String actor, TierProgram p) {
         check(p);
         Sql.inTransaction(ds, c -> {
             deleteRows(c, p.issuerId());
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("name", p.name());
+            details.put("measure", p.measure().name());
+            details.put("window", p.window().name());
+            details.put("graceDays", p.graceDays());
+            details.put("tiers", p.levels().stream().map(l -> l.tier() + "=" + l.threshold()).toList());
+            AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, AuditLog.Action.TIER_PROGRAM_SET,
+                    AuditLog.Resource.TIER_PROGRAM, p.issuerId(), p.issuerId(), details));
             try (PreparedStatement ps = c.prepareStatement("insert into tier_program (issuer_id, name, measure, currency, "
                     + "qualifying_window, grace_days, updated_at) values (?,?,?,?,?,?,?)")) {
                 ps.setString(1, p.issuerId());
@@ -136,8 +145,15 @@ public final class TierPrograms {
     }
 
     /** Removes the issuer's program (its cards fall back to the default program); false when it had none. */
-    public boolean delete(String issuerId) {
-        boolean had = Sql.inTransaction(ds, c -> deleteRows(c, issuerId));
+    public boolean delete(String actor, String issuerId) {
+        boolean had = Sql.inTransaction(ds, c -> {
+            boolean deleted = deleteRows(c, issuerId);
+            if (deleted) {
+                AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, AuditLog.Action.TIER_PROGRAM_DELETED,
+                        AuditLog.Resource.TIER_PROGRAM, issuerId, issuerId, Map.of()));
+            }
+            return deleted;
+        });
         if (had) {
             recompute(issuerId);
         }

@@ -38,7 +38,7 @@ class TierProgramsTest extends RewardMatcherFixture {
     }
 
     private void spendProgram(TierProgram.Window window, int graceDays) {
-        programs.put(new TierProgram(ISSUER_A, "Bank A Club", TierProgram.Measure.SPEND, "USD", window, graceDays,
+        programs.put("tier-test", new TierProgram(ISSUER_A, "Bank A Club", TierProgram.Measure.SPEND, "USD", window, graceDays,
                 List.of(new Level("SILVER", 100_000), new Level("GOLD", 500_000))));
     }
 
@@ -102,7 +102,7 @@ class TierProgramsTest extends RewardMatcherFixture {
 
     @Test
     void aCountProgramCountsClearedPurchasesAndARefundedOneNoLonger() {
-        programs.put(new TierProgram(ISSUER_A, "Visits", TierProgram.Measure.COUNT, null,
+        programs.put("tier-test", new TierProgram(ISSUER_A, "Visits", TierProgram.Measure.COUNT, null,
                 TierProgram.Window.TRAILING_12_MONTHS, 0, List.of(new Level("SILVER", 2), new Level("GOLD", 3))));
         for (int i = 1; i <= 3; i++) {
             send(purchase("0200", pan, 1000, "RRN00000022" + i, "A0022" + i));
@@ -120,7 +120,7 @@ class TierProgramsTest extends RewardMatcherFixture {
     }
 
     @Test
-    void aCardBelowItsTierKeepsItThroughTheGracePeriodThenDrops() {
+    void aCardBelowItsTierKeepsItAndItsMultiplierThroughTheGracePeriodThenDrops() {
         spendProgram(TierProgram.Window.TRAILING_12_MONTHS, 30);
         send(purchase("0200", pan, 520_000, "RRN000000231", "A00231"));
         drain();
@@ -134,6 +134,12 @@ class TierProgramsTest extends RewardMatcherFixture {
         assertThat(held.tier()).isEqualTo("GOLD");
         assertThat(held.downgradeTo()).isEqualTo("SILVER");
         assertThat(held.downgradePendingUntil()).isEqualTo(now.plus(Duration.ofDays(30)));
+        send(purchase("0200", pan, 4000, "RRN000000232", "A00232"));
+        drain();
+        assertThat(sum("select amount from reward where card_id = :c and lifecycle_key like '%RRN000000232%' and offer_id = 'bb-10'"))
+                .as("the stored tier, not the spend, decides: GOLD's multiplier through the grace period").isEqualTo(600);
+        assertThat(programs.ofCard(cardRow, ISSUER_A).orElseThrow().state().downgradePendingUntil())
+                .as("the matcher leaves the job's downgrade as it is").isEqualTo(now.plus(Duration.ofDays(30)));
         new TierPrograms(node.processor().store().dataSource(), InstantSource.fixed(now.plus(Duration.ofDays(29))), null)
                 .recomputeAll();
         assertThat(tier()).as("still within the grace period").isEqualTo("GOLD");
@@ -172,7 +178,7 @@ class TierProgramsTest extends RewardMatcherFixture {
                      "program":"TPTS"},"currency":"USD","stacking":"STACKABLE","startsAt":"2026-01-01T00:00:00Z"}""").status())
                     .isEqualTo(201);
         }
-        programs.put(new TierProgram(ISSUER_A, "Points Club", TierProgram.Measure.POINTS, null,
+        programs.put("tier-test", new TierProgram(ISSUER_A, "Points Club", TierProgram.Measure.POINTS, null,
                 TierProgram.Window.TRAILING_12_MONTHS, 0, List.of(new Level("SILVER", 500), new Level("GOLD", 2000))));
         send(purchase("0100", pan, 10_000, "RRN000000251", "A00251"));
         drain();

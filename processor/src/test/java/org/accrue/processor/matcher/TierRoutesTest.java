@@ -53,6 +53,8 @@ class TierRoutesTest extends RewardMatcherFixture {
         assertThat(api.put("/issuers/BANK_A/tier-program", KEY_ADMIN, PROGRAM.replace("\"graceDays\":90", "\"grace\":90"))
                 .json().get("code").asText()).isEqualTo("UNKNOWN_FIELD");
         assertThat(api.get("/tier-programs", KEY_OPS).json().get("programs")).hasSize(1);
+        assertThat(one("select count(*) from audit_log where action = 'tier-program.set' and resource_id = 'BANK_A'"))
+                .as("who set the program, in the audit log").isEqualTo(1);
         assertThat(api.delete("/issuers/BANK_A/tier-program", KEY_ADMIN).status()).isEqualTo(204);
         assertThat(api.delete("/issuers/BANK_A/tier-program", KEY_ADMIN).status()).isEqualTo(404);
     }
