@@ -212,23 +212,6 @@ final class BonusCounts {
 
     /** Erasure of a card: the keys of its punches and spend rows take the card's new random token (BonusProgress). */
     static int unlinkToken(Connection c, long cardId, String oldToken, String newToken) throws SQLException {
-        String prefix = oldToken + "|";
-        int n = 0;
-        for (String table : List.of("punch", "bonus_spend")) {
-            try (PreparedStatement ps = c.prepareStatement("update " + table + " set "
-                    + "lifecycle_key = if(left(lifecycle_key, ?) = ?, concat(?, substring(lifecycle_key, ?)), lifecycle_key), "
-                    + "rrn_key = if(left(rrn_key, ?) = ?, concat(?, substring(rrn_key, ?)), rrn_key) where card_id = ?")) {
-                int i = 1;
-                for (int k = 0; k < 2; k++) {
-                    ps.setInt(i++, prefix.length());
-                    ps.setString(i++, prefix);
-                    ps.setString(i++, newToken + "|");
-                    ps.setInt(i++, prefix.length() + 1);
-                }
-                ps.setLong(i, cardId);
-                n += ps.executeUpdate();
-            }
-        }
-        return n;
+        return Sql.rekeyToken(c, "punch", cardId, oldToken, newToken) + Sql.rekeyToken(c, "bonus_spend", cardId, oldToken, newToken);
     }
 }
