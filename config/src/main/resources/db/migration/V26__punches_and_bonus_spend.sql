@@ -48,3 +48,12 @@ CREATE TABLE bonus_spend (
 CREATE INDEX ix_bonus_spend_card ON bonus_spend (card_id, offer_id, period_key);
 CREATE INDEX ix_bonus_spend_lifecycle ON bonus_spend (lifecycle_key);
 CREATE INDEX ix_bonus_spend_rrn ON bonus_spend (rrn_key);
+
+-- Until V26 a card's punches were its live rewards of the punch card offer (a reward of 0 on each visit that did not
+-- complete the card): each becomes one punch, so no card loses its progress.
+INSERT IGNORE INTO punch (card_id, offer_id, message_id, lifecycle_key, rrn_key, purchase_minor, currency, local_date,
+                          punched_at)
+SELECT r.card_id, r.offer_id, r.source_message_id, r.lifecycle_key, r.rrn_key, r.purchase_minor, r.base_currency,
+       r.local_date, r.purchased_at
+FROM reward r JOIN offer o ON o.offer_id = r.offer_id
+WHERE JSON_VALUE(o.definition, '$.reward.type') = 'PUNCH_CARD' AND r.status NOT IN ('REVERSED', 'EXPIRED', 'REJECTED');

@@ -5,8 +5,8 @@
  * Method. As CardStates does for rewards, the first question reads the answer for all the batch's cards at once: one
  * grouped count of live punches, one grouped sum of spend per offer and period, one read of enrollment times; rows
  * the batch writes afterwards are added to those maps as they are written, so a later message of the same card sees
- * them. Writes are single statements, sent at once: a read that comes after them (a first question, a refund's
- * lookup) then finds them in the store.
+ * them. New punch and spend rows are JDBC batches sent with the batch's other writes (MatchBatch.flush), and before
+ * any read here, so a read finds them in the store; a removal is one statement (refunds are rare).
  */
 package org.accrue.processor.matcher;
 
@@ -24,7 +24,7 @@ import java.util.Set;
 
 import org.accrue.processor.store.Sql;
 
-final class BonusCounts {
+final class BonusCounts implements AutoCloseable {
     /** The most cards in one IN list (well under MariaDB's 65,535 placeholders). */
     private static final int IN_LIST_MAX = 1000;
 
@@ -34,6 +34,9 @@ final class BonusCounts {
     private Map<String, Integer> punches;      // card|offer -> live punches
     private Map<String, Long> spend;           // card|offer|period -> spend
     private Map<Long, Instant> enrolled;       // card -> enrolled at
+    private PreparedStatement punchInserts;
+    private PreparedStatement spendInserts;
+    private int pending;
 
     /** A live punch: the visit's message and its purchase amount (in the currency of the offer's base). */
     record Punch(long id, long cardId, String offerId, long messageId, long purchaseMinor, String currency) {
@@ -96,6 +99,7 @@ final class BonusCounts {
     private void readGrouped(String head, String tail, Row row) {
         List<Long> all = new ArrayList<>(cards);
         try {
+            flush();
             for (int from = 0; from < all.size(); from += IN_LIST_MAX) {
                 List<Long> part = all.subList(from, Math.min(all.size(), from + IN_LIST_MAX));
                 try (PreparedStatement ps = c.prepareStatement(head + Sql.marks(part.size()) + tail)) {
@@ -116,20 +120,24 @@ final class BonusCounts {
 
     /** A qualifying visit to a punch card offer: one punch (a repeat of the same message punches nothing). */
     void punch(Visit v, String offerId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("insert ignore into punch (card_id, offer_id, message_id, lifecycle_key, "
-                + "rrn_key, purchase_minor, currency, local_date, punched_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setLong(1, v.cardId());
-            ps.setString(2, offerId);
-            ps.setLong(3, v.messageId());
-            ps.setString(4, v.lifecycleKey());
-            ps.setString(5, v.rrnKey());
-            ps.setLong(6, v.purchaseMinor());
-            ps.setString(7, v.currency());
-            ps.setObject(8, v.localDate());
-            Sql.setUtc(ps, 9, now);
-            if (ps.executeUpdate() == 1 && punches != null) {
-                punches.merge(key(v.cardId(), offerId), 1, Integer::sum);
-            }
+        if (punchInserts == null) {
+            punchInserts = c.prepareStatement("insert ignore into punch (card_id, offer_id, message_id, lifecycle_key, "
+                    + "rrn_key, purchase_minor, currency, local_date, punched_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        }
+        PreparedStatement ps = punchInserts;
+        ps.setLong(1, v.cardId());
+        ps.setString(2, offerId);
+        ps.setLong(3, v.messageId());
+        ps.setString(4, v.lifecycleKey());
+        ps.setString(5, v.rrnKey());
+        ps.setLong(6, v.purchaseMinor());
+        ps.setString(7, v.currency());
+        ps.setObject(8, v.localDate());
+        Sql.setUtc(ps, 9, now);
+        ps.addBatch();
+        pending++;
+        if (punches != null) {
+            punches.merge(key(v.cardId(), offerId), 1, Integer::sum); // a message punches an offer once (matched once)
         }
     }
 
@@ -139,6 +147,7 @@ final class BonusCounts {
         if (purchaseKey == null) {
             return out;
         }
+        flush();
         try (PreparedStatement ps = c.prepareStatement("select id, card_id, offer_id, message_id, purchase_minor, currency "
                 + "from punch where " + (byRrn ? "rrn_key" : "lifecycle_key") + " = ? and removed_at is null order by id for update")) {
             ps.setString(1, purchaseKey);
@@ -166,24 +175,28 @@ final class BonusCounts {
 
     /** Spend toward a threshold offer: a purchase's base (positive, message = the purchase) or a share taken back. */
     void spend(Visit purchase, String offerId, String periodKey, long messageId, long baseMinor) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("insert ignore into bonus_spend (card_id, offer_id, period_key, "
-                + "message_id, purchase_message_id, lifecycle_key, rrn_key, base_minor, purchase_minor, currency, local_date, "
-                + "created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setLong(1, purchase.cardId());
-            ps.setString(2, offerId);
-            ps.setString(3, periodKey);
-            ps.setLong(4, messageId);
-            ps.setLong(5, purchase.messageId());
-            ps.setString(6, purchase.lifecycleKey());
-            ps.setString(7, purchase.rrnKey());
-            ps.setLong(8, baseMinor);
-            ps.setLong(9, purchase.purchaseMinor());
-            ps.setString(10, purchase.currency());
-            ps.setObject(11, purchase.localDate());
-            Sql.setUtc(ps, 12, now);
-            if (ps.executeUpdate() == 1 && spend != null) {
-                spend.merge(key(purchase.cardId(), offerId) + "|" + periodKey, baseMinor, Long::sum);
-            }
+        if (spendInserts == null) {
+            spendInserts = c.prepareStatement("insert ignore into bonus_spend (card_id, offer_id, period_key, "
+                    + "message_id, purchase_message_id, lifecycle_key, rrn_key, base_minor, purchase_minor, currency, local_date, "
+                    + "created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        }
+        PreparedStatement ps = spendInserts;
+        ps.setLong(1, purchase.cardId());
+        ps.setString(2, offerId);
+        ps.setString(3, periodKey);
+        ps.setLong(4, messageId);
+        ps.setLong(5, purchase.messageId());
+        ps.setString(6, purchase.lifecycleKey());
+        ps.setString(7, purchase.rrnKey());
+        ps.setLong(8, baseMinor);
+        ps.setLong(9, purchase.purchaseMinor());
+        ps.setString(10, purchase.currency());
+        ps.setObject(11, purchase.localDate());
+        Sql.setUtc(ps, 12, now);
+        ps.addBatch();
+        pending++;
+        if (spend != null) {
+            spend.merge(key(purchase.cardId(), offerId) + "|" + periodKey, baseMinor, Long::sum);
         }
     }
 
@@ -193,6 +206,7 @@ final class BonusCounts {
         if (purchaseKey == null) {
             return out;
         }
+        flush();
         try (PreparedStatement ps = c.prepareStatement("select p.card_id, p.offer_id, p.period_key, p.message_id, p.base_minor, "
                 + "(select sum(a.base_minor) from bonus_spend a where a.offer_id = p.offer_id "
                 + "and a.purchase_message_id = p.message_id), p.purchase_minor, p.currency, p.local_date, p.lifecycle_key, "
@@ -210,25 +224,35 @@ final class BonusCounts {
         return out;
     }
 
-    /** Erasure of a card: the keys of its punches and spend rows take the card's new random token (BonusProgress). */
-    static int unlinkToken(Connection c, long cardId, String oldToken, String newToken) throws SQLException {
-        String prefix = oldToken + "|";
-        int n = 0;
-        for (String table : List.of("punch", "bonus_spend")) {
-            try (PreparedStatement ps = c.prepareStatement("update " + table + " set "
-                    + "lifecycle_key = if(left(lifecycle_key, ?) = ?, concat(?, substring(lifecycle_key, ?)), lifecycle_key), "
-                    + "rrn_key = if(left(rrn_key, ?) = ?, concat(?, substring(rrn_key, ?)), rrn_key) where card_id = ?")) {
-                int i = 1;
-                for (int k = 0; k < 2; k++) {
-                    ps.setInt(i++, prefix.length());
-                    ps.setString(i++, prefix);
-                    ps.setString(i++, newToken + "|");
-                    ps.setInt(i++, prefix.length() + 1);
-                }
-                ps.setLong(i, cardId);
-                n += ps.executeUpdate();
+    /** Sends the pending punch and spend rows. */
+    void flush() throws SQLException {
+        if (pending == 0) {
+            return;
+        }
+        if (punchInserts != null) {
+            punchInserts.executeBatch();
+        }
+        if (spendInserts != null) {
+            spendInserts.executeBatch();
+        }
+        pending = 0;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            if (punchInserts != null) {
+                punchInserts.close();
+            }
+        } finally {
+            if (spendInserts != null) {
+                spendInserts.close();
             }
         }
-        return n;
+    }
+
+    /** Erasure of a card: the keys of its punches and spend rows take the card's new random token (BonusProgress). */
+    static int unlinkToken(Connection c, long cardId, String oldToken, String newToken) throws SQLException {
+        return Sql.rekeyToken(c, "punch", cardId, oldToken, newToken) + Sql.rekeyToken(c, "bonus_spend", cardId, oldToken, newToken);
     }
 }

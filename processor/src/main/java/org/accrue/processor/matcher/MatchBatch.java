@@ -312,6 +312,7 @@ final class MatchBatch {
     /** Sends the pending reward and ledger writes: the store then holds all the batch wrote to them. */
     void flush() throws SQLException {
         rewards.flush();
+        cardStates.bonus().flush();
     }
 
     /** Sends everything: the writes, the outcomes, and one DELETE of the finished queue rows. Then closes. */
@@ -335,7 +336,11 @@ final class MatchBatch {
                 outcomes.close();
             }
         } finally {
-            rewards.close();
+            try {
+                rewards.close();
+            } finally {
+                cardStates.bonus().close();
+            }
         }
     }
 

@@ -148,19 +148,6 @@ final class RewardWrites {
     }
 
     static int unlinkToken(Connection c, long cardId, String oldToken, String newToken) throws SQLException {
-        String prefix = oldToken + "|";
-        try (PreparedStatement ps = c.prepareStatement("update reward set "
-                + "lifecycle_key = if(left(lifecycle_key, ?) = ?, concat(?, substring(lifecycle_key, ?)), lifecycle_key), "
-                + "rrn_key = if(left(rrn_key, ?) = ?, concat(?, substring(rrn_key, ?)), rrn_key) where card_id = ?")) {
-            int i = 1;
-            for (int k = 0; k < 2; k++) {
-                ps.setInt(i++, prefix.length());
-                ps.setString(i++, prefix);
-                ps.setString(i++, newToken + "|");
-                ps.setInt(i++, prefix.length() + 1);
-            }
-            ps.setLong(i, cardId);
-            return ps.executeUpdate();
-        }
+        return org.accrue.processor.store.Sql.rekeyToken(c, "reward", cardId, oldToken, newToken);
     }
 }

@@ -83,4 +83,26 @@ public final class Sql {
             super("store: " + cause.getMessage(), cause);
         }
     }
+
+    /**
+     * Erasure: in {@code table}'s rows of the card, purchase keys (lifecycle_key token|DE37|DE38, rrn_key token|DE37)
+     * that start with the number's token take the card's new random token instead. For the owner of each table to call
+     * on its own table (reward, punch, bonus_spend). Returns the rows changed.
+     */
+    public static int rekeyToken(Connection c, String table, long cardId, String oldToken, String newToken) throws SQLException {
+        String prefix = oldToken + "|";
+        try (java.sql.PreparedStatement ps = c.prepareStatement("update " + table + " set "
+                + "lifecycle_key = if(left(lifecycle_key, ?) = ?, concat(?, substring(lifecycle_key, ?)), lifecycle_key), "
+                + "rrn_key = if(left(rrn_key, ?) = ?, concat(?, substring(rrn_key, ?)), rrn_key) where card_id = ?")) {
+            int i = 1;
+            for (int k = 0; k < 2; k++) {
+                ps.setInt(i++, prefix.length());
+                ps.setString(i++, prefix);
+                ps.setString(i++, newToken + "|");
+                ps.setInt(i++, prefix.length() + 1);
+            }
+            ps.setLong(i, cardId);
+            return ps.executeUpdate();
+        }
+    }
 }

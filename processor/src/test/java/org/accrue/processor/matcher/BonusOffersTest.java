@@ -333,4 +333,24 @@ class BonusOffersTest extends RewardMatcherFixture {
                 .containsPattern("data-offer='bb-punch'>.*2 punch\\(es\\), 0 completion\\(s\\), 1 to the next")
                 .containsPattern("data-offer='deli-spend'>.*on spending .* per month");
     }
+
+    @Test
+    void aFullRefundOfAPostedCompletionClawsItBack() {
+        node.processor().operations().posting().post(); // nothing of earlier tests left to post
+        coffee(4000);
+        coffee(4000);
+        String third = coffee(4000);
+        drain();
+        matcherOn(java.time.InstantSource.fixed(java.time.Instant.now().plus(java.time.Duration.ofDays(31))))
+                .sweep(java.time.Instant.now().plus(java.time.Duration.ofDays(31))); // past every return period
+        node.processor().operations().posting().post();
+        assertThat(rewards("bb-punch", "SENT")).isEqualTo(1);
+
+        refund(4000, third, false);
+        drain();
+        assertThat(punches("bb-punch")).isEqualTo(2);
+        assertThat(sum("select coalesce(sum(k.amount), 0) from clawback k join reward r on r.id = k.reward_id "
+                + "where r.card_id = :c and r.offer_id = 'bb-punch'")).as("the 5.00 sent is clawed back").isEqualTo(500);
+        assertThat(earned("bb-punch")).isZero();
+    }
 }

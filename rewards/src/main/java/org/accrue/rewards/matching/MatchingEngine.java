@@ -6,6 +6,10 @@
  * in the offer's currency, explicit rounding, tier multiplier, caps, budget
  * straddling), and picks the exclusive winner plus every stackable.
  *
+ * Bonus offers (punch cards, welcome, spend thresholds: RewardRule.Bonus) never rank: every purchase one qualifies for
+ * is counted (MatchResult.counted, for the store's punches and spend), and the bonus, when due, is paid on top of the
+ * exclusive winner like a stackable; a punch or a spend below the threshold is no reward of 0.
+ *
  * Exclusive ranking: the larger reward wins; rewards in different units
  * (cash minor units, miles, points) are compared as numbers, which is why
  * issuers are told to keep one unit per merchant's exclusive offers; ties go
