@@ -37,7 +37,7 @@ final class DemoCatalog {
             "{\"id\":\"greenleaf-5pct-over-80\",\"merchantId\":\"greenleaf\",\"reward\":{\"type\":\"PERCENT\",\"rateBps\":500},"
                     + "\"currency\":\"USD\",\"minSpend\":{\"minor\":8000,\"currency\":\"USD\"}," + START + "}",
             "{\"id\":\"skyways-2-miles\",\"merchantId\":\"skyways\",\"reward\":{\"type\":\"MILES_PER_UNIT\",\"milesPerUnit\":2,"
-                    + "\"program\":\"SKY\"},\"currency\":\"USD\",\"funding\":\"PARTNER\"," + START + "}",
+                    + "\"program\":\"SKY\"},\"currency\":\"USD\",\"funding\":\"PARTNER\",\"partnerId\":\"skyways-air\"," + START + "}",
             "{\"id\":\"pageplus-online-15pct\",\"merchantId\":\"pageplus\",\"reward\":{\"type\":\"PERCENT\",\"rateBps\":1500},"
                     + "\"currency\":\"USD\",\"channel\":\"ONLINE\",\"budget\":{\"minor\":2500,\"currency\":\"USD\"}," + START + "}",
             "{\"id\":\"cafe-de-flore-eur\",\"merchantId\":\"cafe-de-flore\",\"reward\":{\"type\":\"PERCENT\",\"rateBps\":1000},"

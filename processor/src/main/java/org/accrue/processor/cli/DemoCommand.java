@@ -112,6 +112,7 @@ final class DemoCommand implements Callable<Integer> {
             for (String merchant : DemoCatalog.MERCHANTS) {
                 expect(post(http, node.httpPort(), "/merchants", adminKey, merchant), 201, "merchant");
             }
+            DemoPartners.create(http, node.httpPort(), adminKey);
             for (String offer : DemoCatalog.OFFERS) {
                 expect(post(http, node.httpPort(), "/offers", adminKey, offer), 201, "offer");
                 offers++;
@@ -204,6 +205,7 @@ final class DemoCommand implements Callable<Integer> {
             DemoBonuses.run(node, http, adminKey, issuerKey, DemoCommand::say);
             say("");
             DemoWinBack.run(node, http, adminKey, opsKey, issuerKey, DemoCommand::say);
+            DemoPartners.invoice(node, DemoCommand::say);
             say("");
             String pageCard = node.enrollment().list(ISSUER, 0, 1).getFirst().cardId();
             HttpResponse<String> pageLink = post(http, node.httpPort(), "/cards/" + pageCard + "/page-link", issuerKey, "");

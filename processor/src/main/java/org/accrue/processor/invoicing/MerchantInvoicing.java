@@ -13,10 +13,8 @@ package org.accrue.processor.invoicing;
 
 import java.io.IOException;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -84,22 +82,8 @@ public final class MerchantInvoicing implements ScheduledJob {
             }
             Invoice inv = new Invoice(invoiceId, merchantId, month.atDay(1), month.atEndOfMonth(), lines,
                     invoiceId + ".txt", clock.instant());
-            String body = render(inv);
-            boolean created = Sql.inTransaction(ds, c -> {
-                try (PreparedStatement ps = c.prepareStatement("insert ignore into merchant_invoice (invoice_id, merchant_id, "
-                        + "period_start, period_end, file_name, body, created_at) values (?, ?, ?, ?, ?, ?, ?)")) {
-                    ps.setString(1, inv.invoiceId());
-                    ps.setString(2, merchantId);
-                    ps.setObject(3, inv.periodStart());
-                    ps.setObject(4, inv.periodEnd());
-                    ps.setString(5, inv.fileName());
-                    ps.setString(6, body);
-                    ps.setTimestamp(7, Sql.ts(inv.createdAt()));
-                    return ps.executeUpdate() == 1;
-                }
-            });
-            if (created) {
-                writeFile(dir, inv.fileName(), body);
+            if (InvoiceTable.write(ds, InvoiceTable.Owner.MERCHANT, new InvoiceTable.Stored(inv.invoiceId(), merchantId,
+                    inv.periodStart(), inv.periodEnd(), inv.fileName(), render(inv), inv.createdAt()), dir)) {
                 out.add(inv);
             }
         }
@@ -141,65 +125,19 @@ public final class MerchantInvoicing implements ScheduledJob {
         StringBuilder b = new StringBuilder();
         b.append("H|INVOICE|").append(inv.invoiceId()).append('|').append(inv.merchantId()).append('|')
                 .append(inv.periodStart()).append('|').append(inv.periodEnd()).append('\n');
-        for (Line l : inv.lines()) {
-            b.append("L|").append(l.unitKind()).append('|').append(l.unit()).append('|').append(l.rewards()).append('|')
-                    .append(l.commission()).append('|').append(l.clawbacks()).append('|').append(l.total()).append('\n');
-        }
-        b.append("T|").append(inv.lines().size()).append('\n');
+        InvoiceTable.appendLines(b, inv.lines());
         return b.toString();
     }
 
     /** Invoices of one merchant (or all, merchantId null), newest period first. */
     public List<Invoice> list(String merchantId) {
-        return Sql.inTransaction(ds, c -> {
-            List<Invoice> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select invoice_id, merchant_id, period_start, period_end, file_name, "
-                    + "body, created_at from merchant_invoice" + (merchantId == null ? "" : " where merchant_id = ?")
-                    + " order by period_start desc, merchant_id limit 500")) {
-                if (merchantId != null) {
-                    ps.setString(1, merchantId);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new Invoice(rs.getString(1), rs.getString(2), rs.getObject(3, LocalDate.class),
-                                rs.getObject(4, LocalDate.class), parseLines(rs.getString(6)), rs.getString(5),
-                                Sql.instant(rs, 7)));
-                    }
-                }
-            }
-            return out;
-        });
+        return InvoiceTable.list(ds, InvoiceTable.Owner.MERCHANT, merchantId).stream().map(i -> new Invoice(i.invoiceId(),
+                i.ownerId(), i.periodStart(), i.periodEnd(), InvoiceTable.parseLines(i.body()), i.fileName(), i.createdAt()))
+                .toList();
     }
 
     /** The invoice file's text, or null. */
     public String body(String invoiceId) {
-        return Sql.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("select body from merchant_invoice where invoice_id = ?")) {
-                ps.setString(1, invoiceId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        });
-    }
-
-    /** Writes an invoice file whole (a temporary file moved into place). */
-    static void writeFile(Path dir, String fileName, String body) throws IOException {
-        Path tmp = dir.resolve("." + fileName + ".tmp");
-        Files.writeString(tmp, body, StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** The lines of a stored invoice, read back from its file's L records (written by the method above). */
-    static List<Line> parseLines(String body) {
-        List<Line> out = new ArrayList<>();
-        for (String line : body.split("\n")) {
-            if (line.startsWith("L|")) {
-                String[] f = line.split("\\|");
-                out.add(new Line(f[1], f[2], Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
-                        Long.parseLong(f[6])));
-            }
-        }
-        return out;
+        return InvoiceTable.body(ds, InvoiceTable.Owner.MERCHANT, invoiceId);
     }
 }

@@ -17,8 +17,6 @@ import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -94,22 +92,8 @@ public final class PartnerInvoicing implements ScheduledJob {
             return l;
         });
         for (Invoice inv : due) {
-            String body = render(inv);
-            boolean created = Sql.inTransaction(ds, c -> {
-                try (PreparedStatement ps = c.prepareStatement("insert ignore into partner_invoice (invoice_id, partner_id, "
-                        + "period_start, period_end, file_name, body, created_at) values (?, ?, ?, ?, ?, ?, ?)")) {
-                    ps.setString(1, inv.invoiceId());
-                    ps.setString(2, inv.partnerId());
-                    ps.setObject(3, inv.periodStart());
-                    ps.setObject(4, inv.periodEnd());
-                    ps.setString(5, inv.fileName());
-                    ps.setString(6, body);
-                    ps.setTimestamp(7, Sql.ts(inv.createdAt()));
-                    return ps.executeUpdate() == 1;
-                }
-            });
-            if (created) {
-                MerchantInvoicing.writeFile(dir, inv.fileName(), body);
+            if (InvoiceTable.write(ds, InvoiceTable.Owner.PARTNER, new InvoiceTable.Stored(inv.invoiceId(), inv.partnerId(),
+                    inv.periodStart(), inv.periodEnd(), inv.fileName(), render(inv), inv.createdAt()), dir)) {
                 out.add(inv);
             }
         }
@@ -148,47 +132,21 @@ public final class PartnerInvoicing implements ScheduledJob {
         b.append("H|PARTNER_INVOICE|").append(inv.invoiceId()).append('|').append(inv.partnerId()).append('|')
                 .append(inv.periodStart()).append('|').append(inv.periodEnd()).append('|').append(inv.billingCurrency())
                 .append('|').append(inv.feeBps()).append('\n');
-        for (MerchantInvoicing.Line l : inv.lines()) {
-            b.append("L|").append(l.unitKind()).append('|').append(l.unit()).append('|').append(l.rewards()).append('|')
-                    .append(l.commission()).append('|').append(l.clawbacks()).append('|').append(l.total()).append('\n');
-        }
-        b.append("T|").append(inv.lines().size()).append('\n');
+        InvoiceTable.appendLines(b, inv.lines());
         return b.toString();
     }
 
-    /** Invoices of one partner (or all, partnerId null), newest period first. */
+    /** Invoices of one partner (or all, partnerId null), newest period first; terms from the file's header. */
     public List<Invoice> list(String partnerId) {
-        return Sql.inTransaction(ds, c -> {
-            List<Invoice> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select invoice_id, partner_id, period_start, period_end, file_name, "
-                    + "body, created_at from partner_invoice" + (partnerId == null ? "" : " where partner_id = ?")
-                    + " order by period_start desc, partner_id limit 500")) {
-                if (partnerId != null) {
-                    ps.setString(1, partnerId);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String body = rs.getString(6);
-                        String[] head = body.substring(0, body.indexOf('\n')).split("\\|");
-                        out.add(new Invoice(rs.getString(1), rs.getString(2), head[6], Integer.parseInt(head[7]),
-                                rs.getObject(3, LocalDate.class), rs.getObject(4, LocalDate.class),
-                                MerchantInvoicing.parseLines(body), rs.getString(5), Sql.instant(rs, 7)));
-                    }
-                }
-            }
-            return out;
-        });
+        return InvoiceTable.list(ds, InvoiceTable.Owner.PARTNER, partnerId).stream().map(i -> {
+            String[] head = i.body().substring(0, i.body().indexOf('\n')).split("\\|");
+            return new Invoice(i.invoiceId(), i.ownerId(), head[6], Integer.parseInt(head[7]), i.periodStart(), i.periodEnd(),
+                    InvoiceTable.parseLines(i.body()), i.fileName(), i.createdAt());
+        }).toList();
     }
 
     /** The invoice file's text, or null. */
     public String body(String invoiceId) {
-        return Sql.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("select body from partner_invoice where invoice_id = ?")) {
-                ps.setString(1, invoiceId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        });
+        return InvoiceTable.body(ds, InvoiceTable.Owner.PARTNER, invoiceId);
     }
 }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * A partner funding offers at two merchants: its rewards are funded by PARTNER:<id> in the ledger, and its settlement
+ * A partner funding offers at two merchants and a category offer: its rewards are funded by PARTNER:<id> in the ledger, and its settlement
  * invoice for the month holds the rewards sent, its fee on them and the clawback of a refund after posting; merchant
  * invoices leave them out.
  */
@@ -68,6 +68,10 @@ class PartnerInvoicingTest {
                         + "\"partnerId\":\"fuelco\",\"returnPeriodDays\":0,\"startsAt\":\"2026-01-01T00:00:00Z\"}");
                 assertThat(r.status()).as(r.body()).isEqualTo(201);
             }
+            var category = api.post("/offers", KEY_ADMIN, "{\"id\":\"fuel-anywhere-5\",\"mccs\":[\"5542\"],\"reward\":{\"type\":"
+                    + "\"PERCENT\",\"rateBps\":500},\"currency\":\"USD\",\"funding\":\"PARTNER\",\"partnerId\":\"fuelco\","
+                    + "\"returnPeriodDays\":0,\"startsAt\":\"2026-01-01T00:00:00Z\"}");
+            assertThat(category.status()).as(category.body()).isEqualTo(201);
         }
         issuer = new IssuerConnection("127.0.0.1", node.processor().isoPort());
         matcher = new RewardMatcher(node.processor().store().sessionFactory(), node.processor().catalog(),
@@ -85,6 +89,7 @@ class PartnerInvoicingTest {
         api.enroll(KEY_ISSUER_A, pan, "ACC-PARTNER");
         buy(pan, "PTN000000000021", 10_000, "PTNRRN000001");
         buy(pan, "PTN000000000022", 6_000, "PTNRRN000002");
+        buy(pan, "ANYFUEL00000009", 4_000, "PTNRRN000003", "5542");
         node.processor().operations().posting().post();
         send(Requests.of("0200", pan, 6_000).with(3, "200000").with(37, "PTNRRN000002").with(42, "PTN000000000022"));
         drain();
@@ -104,20 +109,20 @@ class PartnerInvoicingTest {
         assertThat(inv.lines()).hasSize(1);
         MerchantInvoicing.Line cash = inv.lines().getFirst();
         assertThat(cash.unit()).isEqualTo("USD");
-        assertThat(cash.rewards()).as("5% of 100.00 at one merchant and of 60.00 at the other").isEqualTo(800);
-        assertThat(cash.commission()).as("the partner's 10% fee").isEqualTo(80);
+        assertThat(cash.rewards()).as("5% of 100.00 and 60.00 at its two merchants, and of 40.00 at any fuel dispenser").isEqualTo(1000);
+        assertThat(cash.commission()).as("the partner's 10% fee").isEqualTo(100);
         assertThat(cash.clawbacks()).as("the refunded purchase's reward, taken back after posting").isEqualTo(300);
-        assertThat(cash.total()).isEqualTo(580);
+        assertThat(cash.total()).isEqualTo(800);
         JsonNode listed = api.get("/partners/fuelco/invoices", KEY_OPS).json().get("invoices");
         assertThat(listed).hasSize(1);
-        assertThat(listed.get(0).at("/lines/0/fee").asLong()).isEqualTo(80);
-        assertThat(listed.get(0).at("/lines/0/total").asLong()).isEqualTo(580);
+        assertThat(listed.get(0).at("/lines/0/fee").asLong()).isEqualTo(100);
+        assertThat(listed.get(0).at("/lines/0/total").asLong()).isEqualTo(800);
         assertThat(api.get("/partner-invoices/" + inv.invoiceId(), KEY_OPS).body())
                 .startsWith("H|PARTNER_INVOICE|" + inv.invoiceId() + "|fuelco|" + month.atDay(1) + "|")
-                .contains("L|CASH|USD|800|80|300|580");
+                .contains("L|CASH|USD|1000|100|300|800");
         assertThat(Files.exists(node.dataDir().resolve("files/invoices/" + inv.fileName()))).isTrue();
         assertThat(console(node, "/console/programs")).contains("id='partner-fuelco'").contains(inv.invoiceId())
-                .contains("5.80 USD").contains("10.00%");
+                .contains("8.00 USD").contains("10.00%");
     }
 
     @Test
@@ -149,7 +154,11 @@ class PartnerInvoicingTest {
     }
 
     private void buy(String pan, String mid, long amount, String rrn) {
-        send(Requests.of("0200", pan, amount).with(37, rrn).with(42, mid).with(18, "5541")
+        buy(pan, mid, amount, rrn, "5541");
+    }
+
+    private void buy(String pan, String mid, long amount, String rrn, String mcc) {
+        send(Requests.of("0200", pan, amount).with(37, rrn).with(42, mid).with(18, mcc)
                 .with(43, "FUEL STATION             OAKLAND      US"));
         drain();
     }
