@@ -286,5 +286,7 @@ class PointsProgramsTest {
         JsonNode b = api.get("/points-programs/BPTS", KEY_OPS).json();
         assertThat(b.get("expiry").get("rule").asText()).isEqualTo("END_OF_YEAR");
         assertThat(b.get("pointsPerUnit").asInt()).isEqualTo(2);
+        assertThat(sql("select count(*) from audit_log where action = 'points-program.created' and resource_id = 'BPTS' "
+                + "and issuer_id = 'BANK_B' and actor = 'admin'")).as("created once, by the admin key").isEqualTo(1);
     }
 }
