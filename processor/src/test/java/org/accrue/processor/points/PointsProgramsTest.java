@@ -162,6 +162,25 @@ class PointsProgramsTest {
     }
 
     @Test
+    void aRefundAfterThePointsWereRedeemedTakesBackOnlyWhatIsLeftAndSpentPointsStaySpent() {
+        String pan = RewardStream.newPan();
+        String card = stream.enroll(KEY_ISSUER_A, pan, "ACC-RR", "OKAFOR");
+        String rrn = stream.purchase(pan, 20_000); // 600 points
+        stream.matchAndMakeAvailable();
+        assertThat(redeem(card, KEY_ISSUER_A, "{\"redemptionId\":\"pp-before-refund\",\"program\":\"APTS\","
+                + "\"points\":500,\"to\":\"STATEMENT_CREDIT\"}").status()).isEqualTo(201);
+
+        stream.refund(pan, 15_000, rrn); // 3/4 of the purchase: 450 points back, but only 100 are left
+        stream.matchAndMakeAvailable();
+
+        assertThat(available(card, KEY_ISSUER_A, "APTS")).isZero();
+        assertThat(sql("select count(*) from match_queue")).as("the refund was matched, not quarantined").isZero();
+        assertThat(sql("select amount from reward where card_id = " + stream.row(card) + " and offer_id = 'points:APTS'"))
+                .as("the 500 redeemed stay spent").isEqualTo(500);
+        assertThat(unbalancedTransactions()).isZero();
+    }
+
+    @Test
     void redemptionsPayAStatementCreditMilesOrAVoucherAtTheProgramsRates() {
         String card = card(KEY_ISSUER_A, RewardStream.newPan(), 100_000); // 3,000 points
 
