@@ -53,7 +53,8 @@ public final class AuditLog {
     /** What was changed: the export's {@code type} filter. */
     public enum Resource {
         MERCHANT("merchant"), OFFER("offer"), CARD("card"), WEBHOOK("webhook"), EXCEPTION("exception"),
-        PARTNER("partner"), WINBACK_CAMPAIGN("winback-campaign"), TIER_PROGRAM("tier-program");
+        PARTNER("partner"), WINBACK_CAMPAIGN("winback-campaign"), TIER_PROGRAM("tier-program"),
+        POINTS_PROGRAM("points-program"), COALITION("coalition");
 
         private final String id;
 
@@ -81,7 +82,9 @@ public final class AuditLog {
         EXCEPTION_ACTION("exception.action"),
         PARTNER_CREATED("partner.created"), PARTNER_CHANGED("partner.changed"),
         WINBACK_CAMPAIGN_CREATED("winback-campaign.created"),
-        TIER_PROGRAM_SET("tier-program.set"), TIER_PROGRAM_DELETED("tier-program.deleted");
+        TIER_PROGRAM_SET("tier-program.set"), TIER_PROGRAM_DELETED("tier-program.deleted"),
+        POINTS_PROGRAM_CREATED("points-program.created"), COALITION_CREATED("coalition.created"),
+        COALITION_SETTLED("coalition.settled");
 
         private final String id;
 

@@ -273,11 +273,13 @@ public final class Cardholder {
      */
     public PointsView points(long cardId) {
         Map<String, Map<LocalDate, Long>> by = new java.util.TreeMap<>();
+        Map<String, org.accrue.processor.points.ExpiryRule> rules = points.expiryRules();
         for (RewardBook.PointsLot lot : book.pointsLots(cardId)) {
-            LocalDate on = points.expiresOn(lot.program(), lot.purchasedAt());
-            if (on == null) {
+            org.accrue.processor.points.ExpiryRule rule = rules.get(lot.program());
+            if (rule == null) {
                 continue; // a program no longer configured never expires here
             }
+            LocalDate on = rule.expiresOn(LocalDate.ofInstant(lot.purchasedAt(), ZoneOffset.UTC));
             by.computeIfAbsent(lot.program(), k -> new java.util.TreeMap<>()).merge(on, lot.left(), Math::addExact);
         }
         List<Expiring> expiring = new ArrayList<>();

@@ -33,6 +33,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 import org.accrue.processor.Refusal;
+import org.accrue.processor.audit.AuditLog;
 import org.accrue.processor.ids.Ids;
 import org.accrue.processor.points.PointsLedger;
 import org.accrue.processor.points.PointsProgram;
@@ -68,7 +69,8 @@ public final class Coalitions {
         return "COALITION:" + coalitionId + ":" + earning + ">" + redeeming;
     }
 
-    public Coalition create(Coalition k) {
+    /** Stores a coalition, audited as {@code actor}'s. */
+    public Coalition create(String actor, Coalition k) {
         if (k.coalitionId() == null || !k.coalitionId().matches(ID_PATTERN)) {
             throw new CoalitionException(422, "FIELD_INVALID", "coalitionId must be 1-16 of A-Z a-z 0-9 _ -");
         }
@@ -118,6 +120,10 @@ public final class Coalitions {
                 }
                 ps.executeBatch();
             }
+            AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, AuditLog.Action.COALITION_CREATED,
+                    AuditLog.Resource.COALITION, k.coalitionId(), null, Map.of("currency", k.currency(), "members",
+                    k.members().stream().map(m -> m.memberId() + (m.program() == null ? "" : " " + m.program() + " "
+                            + m.cashMinorPer1000Points() + " per 1000")).toList())));
             return null;
         });
         return k;
@@ -255,7 +261,7 @@ public final class Coalitions {
      * Settles the coalition's redemptions made in [start, end) (UTC days) that no settlement has taken: one row per
      * (earning, redeeming) member pair. Returns the period's settlements (all of them, also those of earlier runs).
      */
-    public List<Coalition.Settlement> settle(String coalitionId, LocalDate start, LocalDate end) {
+    public List<Coalition.Settlement> settle(String actor, String coalitionId, LocalDate start, LocalDate end) {
         if (find(coalitionId).isEmpty()) {
             throw new CoalitionException(404, "NOT_FOUND", "coalition " + coalitionId);
         }
@@ -328,6 +334,11 @@ public final class Coalitions {
                     Sql.setUtc(ps, 6, end.atStartOfDay(ZoneOffset.UTC).toInstant());
                     ps.executeUpdate();
                 }
+            }
+            if (!open.isEmpty()) {
+                AuditLog.record(c, now, new AuditLog.Entry(actor, AuditLog.Action.COALITION_SETTLED,
+                        AuditLog.Resource.COALITION, coalitionId, null, Map.of("from", start.toString(), "to",
+                        end.toString(), "pairs", open.size())));
             }
             return settlements(c, coalitionId, start);
         });

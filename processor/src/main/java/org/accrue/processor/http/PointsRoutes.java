@@ -48,8 +48,8 @@ final class PointsRoutes {
             ctx.json(PointsJson.program(pp));
         });
         app.post(BASE + "/points-programs", ctx -> {
-            ApiServer.require(ctx, Role.ADMIN);
-            PointsProgram created = programs.create(PointsJson.program(api.body(ctx)));
+            Principal p = ApiServer.require(ctx, Role.ADMIN);
+            PointsProgram created = programs.create(p.keyName(), PointsJson.program(api.body(ctx)));
             ctx.status(201).header("Location", BASE + "/points-programs/" + created.program())
                     .json(PointsJson.program(created));
         });
@@ -64,8 +64,8 @@ final class PointsRoutes {
                     .orElseThrow(() -> Problem.notFound("coalition"))));
         });
         app.post(BASE + "/coalitions", ctx -> {
-            ApiServer.require(ctx, Role.ADMIN);
-            Coalition k = coalitions.create(PointsJson.coalition(api.body(ctx)));
+            Principal p = ApiServer.require(ctx, Role.ADMIN);
+            Coalition k = coalitions.create(p.keyName(), PointsJson.coalition(api.body(ctx)));
             ctx.status(201).header("Location", BASE + "/coalitions/" + k.coalitionId()).json(PointsJson.coalition(k));
         });
         app.post(BASE + "/cards/{cardId}/coalition-redemptions", ctx -> {
@@ -83,9 +83,9 @@ final class PointsRoutes {
             ctx.status(replay ? 200 : 201).json(PointsJson.redemption(r));
         });
         app.post(BASE + "/coalitions/{coalitionId}/settlements", ctx -> {
-            ApiServer.require(ctx, Role.OPS, Role.ADMIN);
+            Principal p = ApiServer.require(ctx, Role.OPS, Role.ADMIN);
             JsonNode b = api.body(ctx);
-            ctx.json(Map.of("settlements", coalitions.settle(ctx.pathParam("coalitionId"), date(ApiServer.text(b, "from")),
+            ctx.json(Map.of("settlements", coalitions.settle(p.keyName(), ctx.pathParam("coalitionId"), date(ApiServer.text(b, "from")),
                     date(ApiServer.text(b, "to"))).stream().map(PointsJson::settlement).toList()));
         });
         app.get(BASE + "/coalitions/{coalitionId}/settlements", ctx -> {

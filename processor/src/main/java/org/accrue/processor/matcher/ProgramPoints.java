@@ -4,8 +4,9 @@
  * rate), on the purchase without tip in the program's currency (DE4, else DE6; neither: nothing), rounded down to
  * whole points, on top of whatever offers earned (like a STACKABLE offer). Each program earns as an offer of its
  * own, "points:<PROGRAM>" (ISSUER-funded, return period 0), so the reward is unique per purchase and program, and
- * clearing, refunds and reversals treat it as they treat any reward of the purchase. The matcher reloads the
- * programs with its catalog.
+ * clearing, refunds and reversals treat it as they treat any reward of the purchase. An offer paying an issuer's
+ * program pays it to that issuer's cards only (another issuer's card earns nothing from it; the outcome says why).
+ * The matcher reloads the programs with its catalog.
  */
 package org.accrue.processor.matcher;
 
@@ -37,9 +38,14 @@ final class ProgramPoints {
     }
 
     private final Map<String, List<Earning>> byIssuer = new HashMap<>();
+    /** Each stored program's issuer: an offer paying its points pays them to that issuer's cards only. */
+    private final Map<String, String> owner = new HashMap<>();
 
     ProgramPoints(List<PointsProgram> programs) {
         for (PointsProgram p : programs) {
+            if (p.issuerId() != null) {
+                owner.put(p.program(), p.issuerId());
+            }
             if (p.issuerId() == null || (p.pointsPerUnit() == 0 && p.bonuses().isEmpty())) {
                 continue; // earns through offers only
             }
@@ -50,6 +56,15 @@ final class ProgramPoints {
                     RoundingMode.DOWN, Offer.Status.ACTIVE);
             byIssuer.computeIfAbsent(p.issuerId(), k -> new ArrayList<>()).add(new Earning(p, o));
         }
+    }
+
+    /** The issuer whose program {@code e} pays points of, when that is not {@code issuerId}; else null. */
+    String foreignOwner(String issuerId, Earned e) {
+        if (e.unit().kind() != RewardUnit.Kind.POINTS) {
+            return null;
+        }
+        String o = owner.get(e.unit().code());
+        return o == null || o.equals(issuerId) ? null : o;
     }
 
     /** What the issuer's programs earn on the purchase: one Earned per program that pays something. */

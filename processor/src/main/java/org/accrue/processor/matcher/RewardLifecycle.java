@@ -176,7 +176,16 @@ final class RewardLifecycle {
         Purchase p = purchaseOf(m);
         MatchResult r = engine.match(p, w.cardState(m.cardId(), m.seq()), w::budgetSpent);
         StringBuilder detail = new StringBuilder();
-        List<Earned> earned = new ArrayList<>(r.earned());
+        List<Earned> earned = new ArrayList<>(r.earned().size() + 1);
+        for (Earned e : r.earned()) {
+            String owner = programs.foreignOwner(m.issuerId(), e);
+            if (owner == null) {
+                earned.add(e);
+            } else {
+                detail.append(e.offer().id()).append(": its points program ").append(e.unit().code())
+                        .append(" is issuer ").append(owner).append("'s; ");
+            }
+        }
         earned.addAll(programs.earn(m.issuerId(), p)); // the issuer's own points programs, on top of the offers
         for (Earned e : earned) {
             Offer o = e.offer();

@@ -233,9 +233,10 @@ public final class Points {
         return expiry.warn();
     }
 
-    /** The day points of {@code program} earned at {@code earnedAt} expire, or null for a program not known. */
-    public java.time.LocalDate expiresOn(String program, Instant earnedAt) {
-        return programs.find(program).map(p -> p.expiry().expiresOn(
-                java.time.LocalDate.ofInstant(earnedAt, java.time.ZoneOffset.UTC))).orElse(null);
+    /** Each program's expiry rule (one read of the stored programs): when a card's lots expire. */
+    public Map<String, ExpiryRule> expiryRules() {
+        Map<String, ExpiryRule> out = new java.util.HashMap<>();
+        programs.list(null).forEach(p -> out.put(p.program(), p.expiry()));
+        return out;
     }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 import org.accrue.config.AccrueConfig;
+import org.accrue.processor.audit.AuditLog;
 import org.accrue.processor.store.Sql;
 
 public final class PointsPrograms {
@@ -73,8 +74,11 @@ public final class PointsPrograms {
         return out;
     }
 
-    /** Stores a new program of an issuer; a code taken (configured or stored) is 409, an unknown issuer 422. */
-    public PointsProgram create(PointsProgram p) {
+    /**
+     * Stores a new program of an issuer, audited as {@code actor}'s; a code taken (configured or stored) is 409, an
+     * unknown issuer 422.
+     */
+    public PointsProgram create(String actor, PointsProgram p) {
         if (p.issuerId() == null || !issuers.contains(p.issuerId())) {
             throw new Points.PointsException(422, "UNKNOWN_ISSUER", "issuerId must name a configured issuer");
         }
@@ -91,6 +95,10 @@ public final class PointsPrograms {
                 }
             }
             insert(c, p);
+            AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, AuditLog.Action.POINTS_PROGRAM_CREATED,
+                    AuditLog.Resource.POINTS_PROGRAM, p.program(), p.issuerId(), Map.of("name", p.name(), "currency",
+                    p.currency(), "pointsPerUnit", p.pointsPerUnit(), "expiry", p.expiry().kind() + " " + p.expiry().count(),
+                    "minRedemption", p.minRedemption())));
             return new PointsProgram(p.program(), p.issuerId(), p.name(), p.currency(), p.pointsPerUnit(), p.bonuses(),
                     p.cashMinorPer1000Points(), p.expiry(), p.minRedemption(), p.warningDays(), p.milesPer1000Points(),
                     p.vouchers(), PointsProgram.Source.API);

@@ -47,7 +47,7 @@ import org.accrue.rewards.money.Money;
 public final class MatcherRewards implements AutoCloseable {
     private static final String REWARD_COLUMNS = "public_id, card_id, issuer_id, funder, unit_kind, unit_code, "
             + "original_amount, base_minor, purchased_at, return_period_days, remaining_base, amount, status, cleared_at, id, "
-            + "purchase_minor, lifecycle_key, rrn_key, base_currency, offer_id, local_date";
+            + "purchase_minor, lifecycle_key, rrn_key, base_currency, offer_id, local_date, consumed";
     /** Rewards that count toward caps, punches and budgets. */
     private static final String LIVE = "status not in ('REVERSED', 'EXPIRED', 'REJECTED')";
     /** The most keys or cards in one IN list (well under MariaDB's 65,535 placeholders). */
@@ -167,7 +167,8 @@ public final class MatcherRewards implements AutoCloseable {
         Reward r = Reward.restore(publicId, Long.toString(rs.getLong(2)), rs.getString(3), rs.getString(4),
                 new RewardUnit(RewardUnit.Kind.valueOf(rs.getString(5)), rs.getString(6)), rs.getLong(7),
                 rs.getLong(8), Sql.instant(rs, 9), Duration.ofDays(rs.getInt(10)), rs.getLong(11), rs.getLong(12),
-                Reward.Status.valueOf(rs.getString(13).trim()), Sql.instant(rs, 14));
+                Reward.Status.valueOf(rs.getString(13).trim()), Sql.instant(rs, 14))
+                .withConsumed(rs.getLong(22)); // redeemed points: a refund takes back only what is left
         known.put(publicId, r);
         ledgers.put(publicId, r.ledger());
         statusSeen.put(publicId, r.status());

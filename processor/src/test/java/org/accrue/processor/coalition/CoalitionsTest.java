@@ -118,6 +118,8 @@ class CoalitionsTest {
         assertThat(again.json().get("settlements").get(0).get("amount").get("minor").asLong()).as("settled once")
                 .isEqualTo(1533);
         assertThat(api.get("/coalitions/ROADEATS/settlements", KEY_OPS).json().get("settlements")).hasSize(1);
+        assertThat(sql("select count(*) from audit_log where action = 'coalition.settled' and resource_id = 'ROADEATS'"))
+                .as("the run that settled something").isEqualTo(1);
         assertThat(sql("select count(*) from reward where offer_id = 'COALITION-REDEMPTION' and status = 'POSTED'"))
                 .as("delivered by FOODGO: never a statement credit").isEqualTo(2);
         assertThat(sql("select count(*) from (select txn_id from ledger_entry group by txn_id, unit_kind, unit_code "

@@ -116,6 +116,39 @@ class PointsProgramsTest {
     }
 
     @Test
+    void anOfferPayingAnIssuersProgramPaysItsCardsOnlyAndSaysWhyToOthers() throws Exception {
+        // From $1,500 only: the other tests' purchases (at most $1,000) never reach it, whatever their order.
+        if (node.processor().catalog().offer("apts-double").isEmpty()) {
+            java.nio.file.Path f = node.dataDir().resolve("apts-offer.json");
+            java.nio.file.Files.writeString(f, """
+                    {"offers":[{"id":"apts-double","mccs":["5814"],"reward":{"type":"POINTS_PER_UNIT","pointsPerUnit":2,
+                      "program":"APTS"},"currency":"USD","stacking":"STACKABLE","funding":"ISSUER",
+                      "minSpend":{"minor":150000,"currency":"USD"},"startsAt":"2026-01-01T00:00:00Z",
+                      "returnPeriodDays":0}]}""");
+            node.processor().catalog().importFile(f);
+        }
+        RewardStream fresh = new RewardStream(node); // a matcher that has the offer
+        try {
+            String panA = RewardStream.newPan();
+            String panB = RewardStream.newPan();
+            String a = fresh.enroll(KEY_ISSUER_A, panA, "ACC-OF", "OKAFOR");
+            String b = fresh.enroll(KEY_ISSUER_B, panB, "ACC-OF", "OKAFOR");
+            fresh.purchase(panA, 150_000);
+            fresh.purchase(panB, 150_000);
+            fresh.matchAndMakeAvailable();
+
+            assertThat(available(a, KEY_ISSUER_A, "APTS")).as("4,500 base + 3,000 from the offer").isEqualTo(7500);
+            assertThat(available(b, KEY_ISSUER_B, "APTS")).isZero();
+            assertThat(available(b, KEY_ISSUER_B, "BPTS")).isEqualTo(3000);
+            String why = node.processor().store().sessionFactory().fromSession(x -> (String) x.createNativeQuery(
+                    "select detail from match_outcome where card_id = " + fresh.row(b), String.class).getSingleResult());
+            assertThat(why).contains("apts-double: its points program APTS is issuer BANK_A's");
+        } finally {
+            fresh.close();
+        }
+    }
+
+    @Test
     void aRefundTakesBackThePointsOfItsPurchaseInProportion() {
         String pan = RewardStream.newPan();
         String card = stream.enroll(KEY_ISSUER_A, pan, "ACC-RF", "OKAFOR");
@@ -125,6 +158,25 @@ class PointsProgramsTest {
         stream.matchAndMakeAvailable();
 
         assertThat(available(card, KEY_ISSUER_A, "APTS")).as("300 less 40% of it").isEqualTo(180);
+        assertThat(unbalancedTransactions()).isZero();
+    }
+
+    @Test
+    void aRefundAfterThePointsWereRedeemedTakesBackOnlyWhatIsLeftAndSpentPointsStaySpent() {
+        String pan = RewardStream.newPan();
+        String card = stream.enroll(KEY_ISSUER_A, pan, "ACC-RR", "OKAFOR");
+        String rrn = stream.purchase(pan, 20_000); // 600 points
+        stream.matchAndMakeAvailable();
+        assertThat(redeem(card, KEY_ISSUER_A, "{\"redemptionId\":\"pp-before-refund\",\"program\":\"APTS\","
+                + "\"points\":500,\"to\":\"STATEMENT_CREDIT\"}").status()).isEqualTo(201);
+
+        stream.refund(pan, 15_000, rrn); // 3/4 of the purchase: 450 points back, but only 100 are left
+        stream.matchAndMakeAvailable();
+
+        assertThat(available(card, KEY_ISSUER_A, "APTS")).isZero();
+        assertThat(sql("select count(*) from match_queue")).as("the refund was matched, not quarantined").isZero();
+        assertThat(sql("select amount from reward where card_id = " + stream.row(card) + " and offer_id = 'points:APTS'"))
+                .as("the 500 redeemed stay spent").isEqualTo(500);
         assertThat(unbalancedTransactions()).isZero();
     }
 
@@ -253,5 +305,7 @@ class PointsProgramsTest {
         JsonNode b = api.get("/points-programs/BPTS", KEY_OPS).json();
         assertThat(b.get("expiry").get("rule").asText()).isEqualTo("END_OF_YEAR");
         assertThat(b.get("pointsPerUnit").asInt()).isEqualTo(2);
+        assertThat(sql("select count(*) from audit_log where action = 'points-program.created' and resource_id = 'BPTS' "
+                + "and issuer_id = 'BANK_B' and actor = 'admin'")).as("created once, by the admin key").isEqualTo(1);
     }
 }

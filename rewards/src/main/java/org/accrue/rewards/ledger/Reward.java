@@ -116,7 +116,9 @@ public final class Reward {
         }
         long remaining = Math.max(0, Math.min(newRemainingBase, remainingBase));
         remainingBase = remaining;
-        long target = Money.divide(Math.multiplyExact(originalReward, remaining), originalBase, RoundingMode.DOWN);
+        // Points already redeemed stay spent (what they bought was delivered): only what is left goes back.
+        long target = Math.max(consumed, Money.divide(Math.multiplyExact(originalReward, remaining), originalBase,
+                RoundingMode.DOWN));
         long back = amount - target;
         List<LedgerTransaction> out = new ArrayList<>();
         if (back > 0) {

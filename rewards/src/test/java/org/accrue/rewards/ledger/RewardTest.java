@@ -55,6 +55,19 @@ class RewardTest {
     }
 
     @Test
+    void aRefundOfPointsAlreadyRedeemedTakesBackOnlyWhatIsLeft() {
+        Reward r = available(POINTS, 600); // on a base of 4000
+        checked(r, x -> x.redeem(500, AT));
+        checked(r, x -> x.reduceTo(1000, AT)); // 3/4 refunded: 450 asked back, 100 left
+
+        assertThat(r.amount()).as("the 500 redeemed stay spent").isEqualTo(500);
+        assertThat(r.ledger().normalBalance(Account.available("17"), POINTS)).isZero();
+        checked(r, x -> x.reduceTo(0, AT));
+        assertThat(r.status()).isEqualTo(Reward.Status.REVERSED);
+        assertThat(r.amount()).isEqualTo(500);
+    }
+
+    @Test
     void writingOffARefusedRewardLeavesNothingHeld() {
         Reward r = available(MILES, 80);
         checked(r, x -> x.send(AT));
