@@ -79,6 +79,17 @@ public final class PostingBench {
             double seedS = (System.nanoTime() - t0) / 1e9;
             System.out.printf("seeded %,d AVAILABLE rewards over %,d cards in %.1f s%n", rewards, cards, seedS);
 
+            String experiment = a.get("sql-before");
+            if (experiment != null) {
+                Sql.inTransaction(node.store().dataSource(), c -> {
+                    for (String stmt : experiment.split(";")) {
+                        try (var st = c.createStatement()) {
+                            st.execute(stmt);
+                        }
+                    }
+                    return null;
+                });
+            }
             if (Boolean.parseBoolean(a.getOrDefault("steps", "false"))) {
                 ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.accrue.processor"))
                         .setLevel(ch.qos.logback.classic.Level.DEBUG);
