@@ -7,7 +7,10 @@
  *      transaction, a credit row and a reward update): rewards/s;
  *   3. the statement-file job writes them into one STMTCR file: seconds for
  *      the file, and its size; optionally with OpenPGP (encrypt + sign).
- * Usage: PostingBench [--rewards 1000000] [--cards 10000] [--batch 1000] [--pgp false] [--steps true (time each step)]
+ * Usage: PostingBench [--rewards 1000000] [--cards 10000] [--batch 1000] [--workers 2] [--pgp false]
+ *        [--steps true (time each step)] [--data-dir DIR]
+ *        [--sql-before "STATEMENT;STATEMENT" (what-if experiments: run on the store after seeding, before posting,
+ *        e.g. dropping an index to bound what it costs; never for a recorded result without saying so)]
  */
 package org.accrue.bench;
 
