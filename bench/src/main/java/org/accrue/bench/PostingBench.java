@@ -52,10 +52,11 @@ public final class PostingBench {
         Map<String, String> v = new HashMap<>();
         v.put("accrue.data-dir", dir.toString());
         v.put("accrue.log.level", "WARN");
-        v.put("accrue.store.pool-size-max", "4");
+        int workers = Integer.parseInt(a.getOrDefault("workers", "2"));
+        v.put("accrue.store.pool-size-max", String.valueOf(Math.max(4, workers + 2))); // a connection per worker, and spare
         v.put("accrue.reconciliation.apply-parts", "2"); // no file is applied here; a part count the small pool can hold
         v.put("accrue.jobs.posting.batch-size-max", a.getOrDefault("batch", "1000"));
-        v.put("accrue.jobs.posting.workers", a.getOrDefault("workers", "2"));
+        v.put("accrue.jobs.posting.workers", String.valueOf(workers));
         v.put("accrue.pan.key.1", "base64:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
         v.put("accrue.issuer.BENCH.name", "Bench Bank");
         if (pgp) {
