@@ -15,7 +15,7 @@
 -- Refuses to go on (a CHECK violation, before anything is changed) if a transaction written so far has other than
 -- two entries: the pairing below would lose or double one. None does: every transaction the program wrote is a move.
 CREATE OR REPLACE TABLE ledger_transfer_migration_check (
-    every_transaction_has_two_entries INT NOT NULL CHECK (every_transaction_has_two_entries = 1));
+    every_transaction_has_two_entries INT NOT NULL PRIMARY KEY CHECK (every_transaction_has_two_entries = 1));
 INSERT INTO ledger_transfer_migration_check
 SELECT NOT EXISTS (SELECT 1 FROM ledger_entry GROUP BY txn_id HAVING COUNT(*) <> 2);
 DROP TABLE ledger_transfer_migration_check;

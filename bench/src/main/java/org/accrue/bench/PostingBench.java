@@ -7,7 +7,10 @@
  *      transaction, a credit row and a reward update): rewards/s;
  *   3. the statement-file job writes them into one STMTCR file: seconds for
  *      the file, and its size; optionally with OpenPGP (encrypt + sign).
- * Usage: PostingBench [--rewards 1000000] [--cards 10000] [--batch 1000] [--pgp false] [--steps true (time each step)]
+ * Usage: PostingBench [--rewards 1000000] [--cards 10000] [--batch 1000] [--workers 2] [--pgp false]
+ *        [--steps true (time each step)] [--data-dir DIR]
+ *        [--sql-before "STATEMENT;STATEMENT" (what-if experiments: run on the store after seeding, before posting,
+ *        e.g. dropping an index to bound what it costs; never for a recorded result without saying so)]
  */
 package org.accrue.bench;
 
@@ -49,10 +52,11 @@ public final class PostingBench {
         Map<String, String> v = new HashMap<>();
         v.put("accrue.data-dir", dir.toString());
         v.put("accrue.log.level", "WARN");
-        v.put("accrue.store.pool-size-max", "4");
+        int workers = Integer.parseInt(a.getOrDefault("workers", "2"));
+        v.put("accrue.store.pool-size-max", String.valueOf(Math.max(4, workers + 2))); // a connection per worker, and spare
         v.put("accrue.reconciliation.apply-parts", "2"); // no file is applied here; a part count the small pool can hold
         v.put("accrue.jobs.posting.batch-size-max", a.getOrDefault("batch", "1000"));
-        v.put("accrue.jobs.posting.workers", a.getOrDefault("workers", "2"));
+        v.put("accrue.jobs.posting.workers", String.valueOf(workers));
         v.put("accrue.pan.key.1", "base64:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
         v.put("accrue.issuer.BENCH.name", "Bench Bank");
         if (pgp) {
@@ -79,6 +83,17 @@ public final class PostingBench {
             double seedS = (System.nanoTime() - t0) / 1e9;
             System.out.printf("seeded %,d AVAILABLE rewards over %,d cards in %.1f s%n", rewards, cards, seedS);
 
+            String experiment = a.get("sql-before");
+            if (experiment != null) {
+                Sql.inTransaction(node.store().dataSource(), c -> {
+                    for (String stmt : experiment.split(";")) {
+                        try (var st = c.createStatement()) {
+                            st.execute(stmt);
+                        }
+                    }
+                    return null;
+                });
+            }
             if (Boolean.parseBoolean(a.getOrDefault("steps", "false"))) {
                 ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.accrue.processor"))
                         .setLevel(ch.qos.logback.classic.Level.DEBUG);

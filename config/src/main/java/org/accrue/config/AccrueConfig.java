@@ -207,6 +207,21 @@ public record AccrueConfig(
                            java.util.List<Long> retryDelaysMs, long retryPeriodSeconds) {
     }
 
+    /**
+     * Posting workers: 4 by default (measured: posting stops getting faster past 4 on a 2-core machine, bench/RESULTS.md
+     * issue 14), fewer when the pool leaves less than 2 connections to the rest of the node; a setting that leaves less
+     * is refused.
+     */
+    private static int postingWorkers(Settings s, Store store) {
+        int room = store.poolSizeMax() - 2;
+        int workers = s.integer("accrue.jobs.posting.workers", Math.max(1, Math.min(4, room)), 1, 16);
+        if (workers > Math.max(1, room)) {
+            throw new ConfigException("accrue.jobs.posting.workers=" + workers + " needs " + (workers + 2)
+                    + " connections while posting runs, more than accrue.store.pool-size-max=" + store.poolSizeMax());
+        }
+        return workers;
+    }
+
     /** A bank points program: cash value of 1,000 points (minor units of currency) and how long points live. */
     public record PointsProgram(String program, String currency, long cashMinorPer1000Points, int validityMonths) {
     }
@@ -408,7 +423,7 @@ public record AccrueConfig(
         }
         Jobs jobs = new Jobs(s.bool("accrue.jobs.enabled", true), instanceId, s.integer("accrue.jobs.threads", 4, 1, 32),
                 java.util.Collections.unmodifiableMap(crons), s.integer("accrue.jobs.posting.batch-size-max", 1000, 1, 10_000),
-                s.integer("accrue.jobs.posting.workers", 2, 1, 16));
+                postingWorkers(s, store));
 
         byte[] pgpKey = s.string("accrue.pgp.secret-key", null) == null ? null : s.secret("accrue.pgp.secret-key");
         char[] pgpPass = s.string("accrue.pgp.passphrase", null) == null ? new char[0]

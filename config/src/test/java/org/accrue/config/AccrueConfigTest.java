@@ -254,6 +254,21 @@ class AccrueConfigTest {
     }
 
     @Test
+    void postingRunsFourWorkersUnlessThePoolLeavesLessRoomAndRefusesMoreThanItHolds() {
+        assertThat(AccrueConfig.from(Settings.of(minimal())).jobs().postingWorkers()).isEqualTo(4);
+        Map<String, String> m = minimal();
+        m.put("accrue.store.pool-size-max", "4");
+        m.put("accrue.reconciliation.apply-parts", "2");
+        assertThat(AccrueConfig.from(Settings.of(m)).jobs().postingWorkers()).isEqualTo(2);
+        m.put("accrue.jobs.posting.workers", "3");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).hasMessageContaining("accrue.jobs.posting.workers=3")
+                .hasMessageContaining("needs 5 connections").hasMessageContaining("accrue.store.pool-size-max=4");
+        m.put("accrue.store.pool-size-max", "16");
+        m.put("accrue.jobs.posting.workers", "8");
+        assertThat(AccrueConfig.from(Settings.of(m)).jobs().postingWorkers()).isEqualTo(8);
+    }
+
+    @Test
     void jobsHaveDefaultSchedulesThatConfigurationReplacesOrTurnsToManual() {
         Map<String, String> m = minimal();
         m.put("accrue.jobs.schedule.posting", "0 15 1 * * ?");
