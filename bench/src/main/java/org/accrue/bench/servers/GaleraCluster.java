@@ -28,7 +28,8 @@
  * grastate.dat and bootstraps a new cluster, as after a full shutdown.
  *
  * The members' files (my.cnf, init.sql, the position a stopped member's data
- * holds) are GaleraFiles'.
+ * holds) are GaleraFiles'; what the harness asks a running member over SQL
+ * (wsrep status, connections, pc.bootstrap) is GaleraProbe's.
  *
  * Measured on 2 shared cores: start 34.5 s with two SSTs, 14-17 s with the
  * copy (49 s while other builds load the machine); two killed members
@@ -43,9 +44,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -84,6 +82,7 @@ public final class GaleraCluster implements StoreServer {
 
 
     private final GaleraFiles files;
+    private final GaleraProbe probe;
     private final String password;
     private final List<GaleraFiles.Ports> ports;
     private final Process[] processes = new Process[MEMBERS];
@@ -91,6 +90,7 @@ public final class GaleraCluster implements StoreServer {
 
     private GaleraCluster(Path dir, String password, List<GaleraFiles.Ports> ports) {
         this.files = new GaleraFiles(dir, ports);
+        this.probe = new GaleraProbe(ports, password);
         this.password = password;
         this.ports = ports;
         this.asMysql = "root".equals(System.getProperty("user.name"));
@@ -265,11 +265,6 @@ public final class GaleraCluster implements StoreServer {
         return "jdbc:mariadb://127.0.0.1:" + ports.get(i).sql() + "/" + DATABASE;
     }
 
-    private Connection admin(int i, int socketTimeoutMs) throws SQLException {
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + ports.get(i).sql() + "/?connectTimeout=1000&socketTimeout="
-                + socketTimeoutMs, ADMIN, password);
-    }
-
     @Override
     public String user() {
         return USER;
@@ -295,30 +290,7 @@ public final class GaleraCluster implements StoreServer {
         if (!isRunning(i)) {
             return Status.DOWN;
         }
-        try (Connection c = admin(i, 2000);
-             var st = c.createStatement();
-             var rs = st.executeQuery("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment',"
-                     + " 'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_ready', 'wsrep_last_committed')")) {
-            String state = "";
-            String cluster = "";
-            int size = 0;
-            boolean ready = false;
-            long last = -1;
-            while (rs.next()) {
-                String v = rs.getString(2);
-                switch (rs.getString(1).toLowerCase(java.util.Locale.ROOT)) {
-                    case "wsrep_local_state_comment" -> state = v;
-                    case "wsrep_cluster_status" -> cluster = v;
-                    case "wsrep_cluster_size" -> size = Integer.parseInt(v);
-                    case "wsrep_ready" -> ready = "ON".equalsIgnoreCase(v);
-                    case "wsrep_last_committed" -> last = Long.parseLong(v);
-                    default -> { }
-                }
-            }
-            return new Status(true, state, cluster, size, ready, last);
-        } catch (SQLException e) {
-            return Status.DOWN;
-        }
+        return probe.status(i);
     }
 
     /**
@@ -340,16 +312,7 @@ public final class GaleraCluster implements StoreServer {
 
     /** How many connections of the nodes' account member {@code i} holds besides this one: where the nodes write. */
     public int clientConnections(int i) {
-        try (Connection c = admin(i, 2000);
-             var ps = c.prepareStatement("select count(*) from information_schema.processlist where user = ?")) {
-            ps.setString(1, USER);
-            try (var rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            return 0;
-        }
+        return probe.clientConnections(i);
     }
 
     /** kill -9 of member {@code i}: no clean shutdown, its sockets reset, its grastate.dat left at seqno -1. */
@@ -409,12 +372,7 @@ public final class GaleraCluster implements StoreServer {
 
     /** Makes a live, non-Primary member a Primary component of its own (the others are dead, not partitioned). */
     private void bootstrapPrimary(int i) throws IOException {
-        try (Connection c = admin(i, 5000);
-             var st = c.createStatement()) {
-            st.execute("SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'");
-        } catch (SQLException e) {
-            throw new IOException("pc.bootstrap on member " + i + ": " + e.getMessage(), e);
-        }
+        probe.bootstrapPrimary(i);
         awaitSynced(i, 1);
     }
 
