@@ -27,6 +27,10 @@
  * advanced (by `mariadbd --wsrep-recover`) is marked safe_to_bootstrap in its
  * grastate.dat and bootstraps a new cluster, as after a full shutdown.
  *
+ * The members' files (my.cnf, init.sql, the position a stopped member's data
+ * holds) are GaleraFiles'; what the harness asks a running member over SQL
+ * (wsrep status, connections, pc.bootstrap) is GaleraProbe's.
+ *
  * Measured on 2 shared cores: start 34.5 s with two SSTs, 14-17 s with the
  * copy (49 s while other builds load the machine); two killed members
  * rejoining by IST after a pc.bootstrap, 13 s (53 s when they asked for SSTs:
@@ -40,15 +44,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -57,20 +56,16 @@ import org.accrue.bench.node.NodeDir;
 public final class GaleraCluster implements StoreServer {
     public static final int MEMBERS = 3;
     public static final String DATABASE = "accrue";
-    private static final String USER = "accrue";
+    static final String USER = "accrue";
     /** The harness's own account: status, the processlist, pc.bootstrap (SUPER). Same password; never the nodes'. */
-    private static final String ADMIN = "harness";
-    private static final String CLUSTER_NAME = "accrue-harness";
+    static final String ADMIN = "harness";
     private static final int PASSWORD_CHARS = 24;
     /** A member's start, SST or IST included, on a slow shared machine. */
     private static final long MEMBER_READY_TIMEOUT_MS = 120_000;
     private static final long POLL_MS = 100;
     /** Connector/J's tries (250 ms apart) when no member takes a connection: see jdbcUrl. */
     public static final int RETRIES_ALL_DOWN = 4;
-    private static final long STOP_WAIT_SECONDS = 60;
-    private static final Pattern RECOVERED = Pattern.compile("WSREP: Recovered position:\\s*([0-9a-f-]+:-?\\d+)");
-    private static final Pattern GRASTATE_UUID = Pattern.compile("(?m)^uuid:\\s*([0-9a-f-]+)");
-    private static final Pattern GRASTATE_SEQNO = Pattern.compile("(?m)^seqno:\\s*(-?\\d+)");
+    static final long STOP_WAIT_SECONDS = 60;
 
     /** A member's wsrep view as it reports it; {@code up} false when it did not answer. */
     public record Status(boolean up, String state, String clusterStatus, int clusterSize, boolean ready, long lastCommitted) {
@@ -85,17 +80,17 @@ public final class GaleraCluster implements StoreServer {
         }
     }
 
-    private record Ports(int sql, int gmcast, int ist, int sst) {
-    }
 
-    private final Path dir;
+    private final GaleraFiles files;
+    private final GaleraProbe probe;
     private final String password;
-    private final List<Ports> ports;
+    private final List<GaleraFiles.Ports> ports;
     private final Process[] processes = new Process[MEMBERS];
     private final boolean asMysql;
 
-    private GaleraCluster(Path dir, String password, List<Ports> ports) {
-        this.dir = dir;
+    private GaleraCluster(Path dir, String password, List<GaleraFiles.Ports> ports) {
+        this.files = new GaleraFiles(dir, ports);
+        this.probe = new GaleraProbe(ports, password);
         this.password = password;
         this.ports = ports;
         this.asMysql = "root".equals(System.getProperty("user.name"));
@@ -110,16 +105,16 @@ public final class GaleraCluster implements StoreServer {
         }
         NodeDir.emptyDirectory(dir);
         Files.createDirectories(dir);
-        List<Ports> ports = new ArrayList<>();
+        List<GaleraFiles.Ports> ports = new ArrayList<>();
         for (int i = 0; i < MEMBERS; i++) {
-            ports.add(new Ports(NodeDir.freePort(), NodeDir.freePort(), NodeDir.freePort(), NodeDir.freePort()));
+            ports.add(new GaleraFiles.Ports(NodeDir.freePort(), NodeDir.freePort(), NodeDir.freePort(), NodeDir.freePort()));
         }
         GaleraCluster c = new GaleraCluster(dir, randomPassword(), ports);
         try {
             c.install();
             c.launch(0, true);
             c.awaitSynced(0, 1);
-            Files.delete(c.memberDir(0).resolve("init.sql")); // done: it holds the password, and a restart must not run it
+            Files.delete(c.files.memberDir(0).resolve("init.sql")); // done: it holds the password, and a restart must not run it
             c.stopCleanly(0);
             c.cloneData();
             c.launch(0, true);
@@ -147,32 +142,13 @@ public final class GaleraCluster implements StoreServer {
         return b.toString();
     }
 
-    private Path memberDir(int i) {
-        return dir.resolve("m" + i);
-    }
-
-    private Path dataDir(int i) {
-        return memberDir(i).resolve("data");
-    }
-
     private void install() throws IOException {
-        for (int i = 0; i < MEMBERS; i++) {
-            Files.createDirectories(dataDir(i));
-            Files.writeString(memberDir(i).resolve("my.cnf"), config(i));
-        }
-        // Only the account the nodes use, on the members' own database; the joiners get it with the data.
-        Files.writeString(memberDir(0).resolve("init.sql"), """
-                CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-                CREATE USER IF NOT EXISTS '%s'@'127.0.0.1' IDENTIFIED BY '%s';
-                GRANT ALL ON %s.* TO '%s'@'127.0.0.1';
-                CREATE USER IF NOT EXISTS '%s'@'127.0.0.1' IDENTIFIED BY '%s';
-                GRANT ALL ON *.* TO '%s'@'127.0.0.1';
-                """.formatted(DATABASE, USER, password, DATABASE, USER, ADMIN, password, ADMIN));
+        files.write(password);
         if (asMysql) {
-            run(List.of("chown", "-R", "mysql:mysql", dir.toString()), "chown");
+            run(List.of("chown", "-R", "mysql:mysql", files.dir().toString()), "chown");
         }
         List<String> cmd = new ArrayList<>(List.of(DebianPackages.Program.MARIADB_INSTALL_DB.path().toString(),
-                "--defaults-file=" + memberDir(0).resolve("my.cnf"), "--auth-root-authentication-method=socket",
+                "--defaults-file=" + files.memberDir(0).resolve("my.cnf"), "--auth-root-authentication-method=socket",
                 "--skip-test-db"));
         if (asMysql) {
             cmd.add("--user=mysql");
@@ -180,43 +156,9 @@ public final class GaleraCluster implements StoreServer {
         run(cmd, "mariadb-install-db");
     }
 
-    private String config(int i) {
-        Ports p = ports.get(i);
-        String members = ports.stream().map(q -> "127.0.0.1:" + q.gmcast()).collect(Collectors.joining(","));
-        return """
-                [mariadbd]
-                datadir=%s
-                socket=%s
-                pid-file=%s
-                log-error=%s
-                port=%d
-                bind-address=127.0.0.1
-                skip-name-resolve
-                innodb_buffer_pool_size=64M
-                innodb_log_file_size=48M
-                innodb_flush_log_at_trx_commit=1
-                # Galera's requirements: row-based replication, interleaved auto-increment locks, InnoDB
-                binlog_format=ROW
-                innodb_autoinc_lock_mode=2
-                default_storage_engine=InnoDB
-                wsrep_on=ON
-                wsrep_provider=%s
-                wsrep_cluster_name=%s
-                wsrep_cluster_address=gcomm://%s
-                wsrep_node_name=m%d
-                wsrep_node_address=127.0.0.1:%d
-                wsrep_node_incoming_address=127.0.0.1:%d
-                wsrep_sst_method=rsync
-                wsrep_sst_receive_address=127.0.0.1:%d
-                wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:%d;ist.recv_addr=127.0.0.1:%d;gcache.size=64M"
-                """.formatted(dataDir(i), memberDir(i).resolve("mariadb.sock"), memberDir(i).resolve("mariadbd.pid"),
-                memberDir(i).resolve("error.log"), p.sql(), DebianPackages.Program.GALERA_PROVIDER.path(), CLUSTER_NAME,
-                members, i, p.gmcast(), p.sql(), p.sst(), p.gmcast(), p.ist());
-    }
-
     private List<String> mariadbd(int i) {
         List<String> cmd = new ArrayList<>(List.of(DebianPackages.Program.MARIADBD.path().toString(),
-                "--defaults-file=" + memberDir(i).resolve("my.cnf")));
+                "--defaults-file=" + files.memberDir(i).resolve("my.cnf")));
         if (asMysql) {
             cmd.add("--user=mysql"); // mariadbd drops root itself, before Galera starts (rsync SST refuses root)
         }
@@ -233,11 +175,11 @@ public final class GaleraCluster implements StoreServer {
         if (newCluster) {
             cmd.add("--wsrep-new-cluster");
         }
-        if (i == 0 && Files.exists(memberDir(0).resolve("init.sql"))) {
-            cmd.add("--init-file=" + memberDir(0).resolve("init.sql"));
+        if (i == 0 && Files.exists(files.memberDir(0).resolve("init.sql"))) {
+            cmd.add("--init-file=" + files.memberDir(0).resolve("init.sql"));
         }
         processes[i] = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(memberDir(i).resolve("console.log").toFile())).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(files.memberDir(i).resolve("console.log").toFile())).start();
     }
 
     /** SIGTERM and a wait: a clean InnoDB and Galera shutdown (grastate.dat gets its seqno). */
@@ -258,11 +200,11 @@ public final class GaleraCluster implements StoreServer {
     private void cloneData() throws IOException {
         for (int i = 1; i < MEMBERS; i++) {
             run(List.of("rsync", "-a", "--delete", "--exclude=galera.cache", "--exclude=gvwstate.dat",
-                    dataDir(0) + "/", dataDir(i) + "/"), "copy of member 0's data to member " + i);
+                    files.dataDir(0) + "/", files.dataDir(i) + "/"), "copy of member 0's data to member " + i);
         }
     }
 
-    private static void run(List<String> cmd, String what) throws IOException {
+    static void run(List<String> cmd, String what) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
@@ -283,7 +225,7 @@ public final class GaleraCluster implements StoreServer {
         while (System.nanoTime() < deadline) {
             Process p = processes[i];
             if (p == null || !p.isAlive()) {
-                throw new IOException("Galera member " + i + " exited while starting; see " + memberDir(i).resolve("error.log"));
+                throw new IOException("Galera member " + i + " exited while starting; see " + files.memberDir(i).resolve("error.log"));
             }
             s = status(i);
             if (s.synced() && s.ready() && s.clusterSize() >= clusterSize) {
@@ -292,10 +234,10 @@ public final class GaleraCluster implements StoreServer {
             pause();
         }
         throw new IOException("Galera member " + i + " not Synced in a cluster of " + clusterSize + " within "
-                + MEMBER_READY_TIMEOUT_MS + " ms (last " + s + "); see " + memberDir(i).resolve("error.log"));
+                + MEMBER_READY_TIMEOUT_MS + " ms (last " + s + "); see " + files.memberDir(i).resolve("error.log"));
     }
 
-    private static void pause() {
+    static void pause() {
         try {
             Thread.sleep(POLL_MS); // a poll interval, not a synchronization
         } catch (InterruptedException e) {
@@ -323,11 +265,6 @@ public final class GaleraCluster implements StoreServer {
         return "jdbc:mariadb://127.0.0.1:" + ports.get(i).sql() + "/" + DATABASE;
     }
 
-    private Connection admin(int i, int socketTimeoutMs) throws SQLException {
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + ports.get(i).sql() + "/?connectTimeout=1000&socketTimeout="
-                + socketTimeoutMs, ADMIN, password);
-    }
-
     @Override
     public String user() {
         return USER;
@@ -353,30 +290,7 @@ public final class GaleraCluster implements StoreServer {
         if (!isRunning(i)) {
             return Status.DOWN;
         }
-        try (Connection c = admin(i, 2000);
-             var st = c.createStatement();
-             var rs = st.executeQuery("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment',"
-                     + " 'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_ready', 'wsrep_last_committed')")) {
-            String state = "";
-            String cluster = "";
-            int size = 0;
-            boolean ready = false;
-            long last = -1;
-            while (rs.next()) {
-                String v = rs.getString(2);
-                switch (rs.getString(1).toLowerCase(java.util.Locale.ROOT)) {
-                    case "wsrep_local_state_comment" -> state = v;
-                    case "wsrep_cluster_status" -> cluster = v;
-                    case "wsrep_cluster_size" -> size = Integer.parseInt(v);
-                    case "wsrep_ready" -> ready = "ON".equalsIgnoreCase(v);
-                    case "wsrep_last_committed" -> last = Long.parseLong(v);
-                    default -> { }
-                }
-            }
-            return new Status(true, state, cluster, size, ready, last);
-        } catch (SQLException e) {
-            return Status.DOWN;
-        }
+        return probe.status(i);
     }
 
     /**
@@ -398,16 +312,7 @@ public final class GaleraCluster implements StoreServer {
 
     /** How many connections of the nodes' account member {@code i} holds besides this one: where the nodes write. */
     public int clientConnections(int i) {
-        try (Connection c = admin(i, 2000);
-             var ps = c.prepareStatement("select count(*) from information_schema.processlist where user = ?")) {
-            ps.setString(1, USER);
-            try (var rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            return 0;
-        }
+        return probe.clientConnections(i);
     }
 
     /** kill -9 of member {@code i}: no clean shutdown, its sockets reset, its grastate.dat left at seqno -1. */
@@ -443,9 +348,9 @@ public final class GaleraCluster implements StoreServer {
                 if (starting.isEmpty()) {
                     return;
                 }
-                int first = mostAdvancedStopped(starting);
-                markSafeToBootstrap(first);
-                launch(first, true, recoveredPosition(first));
+                int first = files.mostAdvancedStopped(starting, this::mariadbd);
+                files.markSafeToBootstrap(first);
+                launch(first, true, files.recoveredPosition(first, mariadbd(first)));
                 awaitSynced(first, 1);
                 live = List.of(first);
                 starting = starting.stream().filter(m -> m != first).toList();
@@ -454,7 +359,7 @@ public final class GaleraCluster implements StoreServer {
                 bootstrapPrimary(first);
             }
             for (int m : starting) {
-                launch(m, false, recoveredPosition(m));
+                launch(m, false, files.recoveredPosition(m, mariadbd(m)));
             }
             int size = live.size() + starting.size();
             for (int m : starting) {
@@ -467,89 +372,13 @@ public final class GaleraCluster implements StoreServer {
 
     /** Makes a live, non-Primary member a Primary component of its own (the others are dead, not partitioned). */
     private void bootstrapPrimary(int i) throws IOException {
-        try (Connection c = admin(i, 5000);
-             var st = c.createStatement()) {
-            st.execute("SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'");
-        } catch (SQLException e) {
-            throw new IOException("pc.bootstrap on member " + i + ": " + e.getMessage(), e);
-        }
+        probe.bootstrapPrimary(i);
         awaitSynced(i, 1);
-    }
-
-    /** The stopped member whose data holds the most commits: grastate.dat's seqno, or InnoDB's after a kill (-1 there). */
-    private int mostAdvancedStopped(List<Integer> candidates) throws IOException {
-        int best = candidates.getFirst();
-        long bestSeqno = Long.MIN_VALUE;
-        for (int m : candidates) {
-            long seqno = recoveredPosition(m).map(p -> Long.parseLong(p.substring(p.lastIndexOf(':') + 1))).orElse(-1L);
-            if (seqno > bestSeqno) {
-                best = m;
-                bestSeqno = seqno;
-            }
-        }
-        return best;
-    }
-
-    /**
-     * The cluster position (uuid:seqno) a stopped member's data holds: grastate.dat's after a clean stop, else what
-     * {@code mariadbd --wsrep-recover} reads from InnoDB (a killed member's grastate.dat says -1), as the packaged
-     * service's galera_recovery does before a start. Started without it, a killed member asks for a full SST, and an
-     * rsync donor blocks writes while it copies (measured: 33 s of the nodes' 96s after a restart).
-     */
-    private Optional<String> recoveredPosition(int i) throws IOException {
-        Path grastate = dataDir(i).resolve("grastate.dat");
-        if (Files.exists(grastate)) {
-            String g = Files.readString(grastate);
-            Matcher seqno = GRASTATE_SEQNO.matcher(g);
-            Matcher uuid = GRASTATE_UUID.matcher(g);
-            if (seqno.find() && uuid.find() && Long.parseLong(seqno.group(1)) >= 0) {
-                return Optional.of(uuid.group(1) + ":" + seqno.group(1));
-            }
-        }
-        Path log = memberDir(i).resolve("recover.log");
-        List<String> cmd = mariadbd(i);
-        cmd.addAll(List.of("--wsrep-recover", "--log-error=" + log));
-        Files.deleteIfExists(log);
-        // Neither its exit status nor its exit says anything of the position (measured: 1 after printing it, on a
-        // table it could not open; once, no exit for a minute after printing it): its log does, and once the
-        // position is there the process is ended.
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);
-        String position = null;
-        try {
-            while (position == null && System.nanoTime() < deadline) {
-                boolean exited = !p.isAlive();
-                Matcher m = RECOVERED.matcher(Files.exists(log) ? Files.readString(log) : "");
-                while (m.find()) {
-                    position = m.group(1);
-                }
-                if (exited) {
-                    break;
-                }
-                pause();
-            }
-        } finally {
-            p.destroyForcibly();
-            try {
-                p.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return Optional.ofNullable(position);
-    }
-
-    /** What an operator does after a full shutdown, once sure this member is the most advanced. */
-    private void markSafeToBootstrap(int i) throws IOException {
-        Path grastate = dataDir(i).resolve("grastate.dat");
-        if (Files.exists(grastate)) {
-            Files.writeString(grastate, Files.readString(grastate).replaceAll("(?m)^safe_to_bootstrap:\\s*0", "safe_to_bootstrap: 1"));
-        }
     }
 
     /** The member's error log (Galera's view changes, SSTs), for a failing test's message. */
     public Optional<Path> errorLog(int i) {
-        Path p = memberDir(i).resolve("error.log");
+        Path p = files.memberDir(i).resolve("error.log");
         return Files.exists(p) ? Optional.of(p) : Optional.empty();
     }
 

@@ -38,6 +38,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,6 +50,7 @@ import org.accrue.processor.exceptions.Exceptions.Type;
 import org.accrue.processor.rewardbook.RewardBook;
 import org.accrue.processor.statements.StatementCredits;
 import org.accrue.processor.store.Sql;
+import org.accrue.rewards.ledger.Reward;
 import org.accrue.reconciliation.files.Confirmation;
 import org.accrue.reconciliation.matching.Outcome;
 import org.accrue.reconciliation.matching.Reconciler;
@@ -267,7 +269,7 @@ final class ConfirmationApply implements AutoCloseable {
         exceptions.executeBatch();
         org.accrue.processor.webhooks.ExceptionEvents.opened(c, now, raised);
         raised.clear();
-        ConfirmationImports.rewardsRejected(c, refused, now);
+        rewardsRejected(c, refused, now);
         long t5 = System.nanoTime();
         judgedCounts.forEach((o, n) -> counts.merge(o, n, Long::sum));
         nanos[0] += t1 - t0;
@@ -446,5 +448,20 @@ final class ConfirmationApply implements AutoCloseable {
         for (PreparedStatement ps : statements()) {
             ps.close();
         }
+    }
+
+    /** The issuer refused: each reward is REJECTED, its amount owed to the cardholder again (REJECT transaction). */
+    static void rewardsRejected(Connection c, List<Long> rewardIds, Instant now) throws SQLException {
+        if (rewardIds.isEmpty()) {
+            return;
+        }
+        List<RewardBook.Change> rejected = new ArrayList<>(rewardIds.size());
+        for (RewardBook.Row row : RewardBook.lock(c, rewardIds, EnumSet.of(Reward.Status.SENT, Reward.Status.POSTED))) {
+            if (row.reward().status() == Reward.Status.POSTED) {
+                continue; // posted and confirmed already: a later rejection line is a duplicate, handled as such
+            }
+            rejected.add(row.apply(r -> r.rejected(now)));
+        }
+        RewardBook.write(c, rejected, now);
     }
 }

@@ -2,12 +2,13 @@
  * Confirmation files in (issuer-files.md): received over the API, from the
  * CLI or from an issuer's inbound directory, each one a confirmation_import
  * row. A file is
- *   1. kept as received (streamed to disk, never held in memory);
+ *   1. kept as received (streamed to disk, never held in memory) and
+ *      recorded (ImportRecords, the table's owner);
  *   2. decrypted and its signature checked against the issuer's key when the
- *      issuer is configured for OpenPGP (a plain file from such an issuer is
- *      refused: it could come from anyone);
+ *      issuer is configured for OpenPGP (ImportDecryption);
  *   3. refused as a replay when an applied file of the issuer had the same
- *      file id (from the header) or, once read, the same content hash;
+ *      file id (from the header) or, once read, the same content hash (under
+ *      the named locks of ImportLocks, so two nodes never apply one file);
  *   4. read once, validated whole (header, every detail, trailer count and
  *      control total) while its lines are applied in two transactions side
  *      by side (ConfirmationParts, ConfirmationApply): each line gets its
@@ -29,13 +30,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,17 +44,12 @@ import javax.sql.DataSource;
 import org.accrue.processor.ids.Ids;
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.exceptions.Exceptions;
-import org.accrue.processor.rewardbook.RewardBook;
-import org.accrue.rewards.ledger.Reward;
 import org.accrue.processor.store.Sql;
 import org.accrue.reconciliation.files.Confirmation;
 import org.accrue.reconciliation.files.ConfirmationFileReader;
 import org.accrue.reconciliation.files.FileRejectedException;
 import org.accrue.reconciliation.matching.Reconciler;
 import org.accrue.reconciliation.pgp.PgpDecryption;
-import org.accrue.reconciliation.pgp.PgpFileException;
-import org.accrue.reconciliation.pgp.PgpKeys;
-import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +78,7 @@ public final class ConfirmationImports {
     }
 
     private final DataSource ds;
+    private final ImportRecords records;
     private final InstantSource clock;
     private final Map<String, AccrueConfig.Issuer> issuers;
     private final AccrueConfig.Pgp pgp;
@@ -97,10 +92,6 @@ public final class ConfirmationImports {
      * share the same cores. Another waits its turn (in arrival order).
      */
     private final java.util.concurrent.Semaphore applying = new java.util.concurrent.Semaphore(1, true);
-    /** An import's MariaDB named lock is this and its id: held by the node applying it (find reads it as PROCESSING). */
-    private static final String IMPORT_LOCK_PREFIX = "accrue.import.";
-    /** How long an upload waits for another import of the same issuer file id (on another node) to finish applying. */
-    static final int FILE_LOCK_WAIT_SECONDS = 600;
 
     /**
      * "imp_" and 20 random lowercase letters (94 bits). Letters only: a hex id holds digit runs, and one of 13 or more
@@ -126,6 +117,7 @@ public final class ConfirmationImports {
         this.applyParts = applyParts;
         this.ds = ds;
         this.clock = clock;
+        this.records = new ImportRecords(ds, clock);
         this.issuers = issuers;
         this.pgp = pgp;
         Path in = dataDir.resolve("files").resolve("inbound");
@@ -161,20 +153,7 @@ public final class ConfirmationImports {
             byte[] head = in.readNBytes(64);
             encrypted = PgpDecryption.looksEncrypted(head, head.length);
         }
-        Instant now = clock.instant();
-        Sql.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("insert into confirmation_import (import_id, issuer_id, source, "
-                    + "original_name, received_by, encrypted, status, received_at) values (?, ?, ?, ?, ?, ?, 'RECEIVED', ?)")) {
-                ps.setString(1, importId);
-                ps.setString(2, issuerId);
-                ps.setString(3, source);
-                ps.setString(4, originalName == null ? null : originalName.length() > 200 ? originalName.substring(0, 200) : originalName);
-                ps.setString(5, receivedBy);
-                ps.setBoolean(6, encrypted);
-                ps.setTimestamp(7, Sql.ts(now));
-                return ps.executeUpdate();
-            }
-        });
+        records.insert(importId, issuerId, source, originalName, receivedBy, encrypted);
         return importId;
     }
 
@@ -196,27 +175,18 @@ public final class ConfirmationImports {
             throw new IllegalStateException("interrupted while waiting to process " + importId, e);
         }
         try (Connection lock = ds.getConnection()) {
-            if (!namedLock(lock, "get_lock(?, 0)", importId)) {
+            if (!ImportLocks.importLock(lock, "get_lock(?, 0)", importId)) {
                 return find(importId).orElseThrow(() -> new IllegalArgumentException("no import " + importId));
             }
             try {
                 return processHeld(importId, lock, progress);
             } finally {
-                namedLock(lock, "release_lock(?)", importId);
+                ImportLocks.importLock(lock, "release_lock(?)", importId);
             }
         } catch (SQLException e) {
             throw new Sql.StoreException(e);
         } finally {
             applying.release();
-        }
-    }
-
-    private static boolean namedLock(Connection c, String call, String importId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select " + call)) {
-            ps.setString(1, IMPORT_LOCK_PREFIX + importId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getInt(1) == 1;
-            }
         }
     }
 
@@ -263,20 +233,7 @@ public final class ConfirmationImports {
      * processed again, which applies only what had not committed. Only files whose bytes this node holds.
      */
     public List<Import> resumeUnfinished(Duration olderThan) {
-        Instant before = clock.instant().minus(olderThan);
-        List<String> ids = Sql.inTransaction(ds, c -> {
-            List<String> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select import_id from confirmation_import where status = "
-                    + "'RECEIVED' and received_at < ? order by received_at")) {
-                ps.setTimestamp(1, Sql.ts(before));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-            }
-            return out;
-        });
+        List<String> ids = records.receivedBefore(clock.instant().minus(olderThan));
         List<Import> out = new ArrayList<>();
         for (String id : ids) {
             if (Files.exists(received.resolve(id + ".bin"))) {
@@ -297,44 +254,26 @@ public final class ConfirmationImports {
         Path plain = work.resolve(importId + ".txt");
         try {
             Files.createDirectories(work);
-            AccrueConfig.Issuer issuer = issuers.get(imp.issuerId());
-            if (issuer.pgpPublicKey() != null) {
-                if (!imp.encrypted()) {
-                    return reject(imp, raw, FileRejectedException.Reason.NOT_DECRYPTED,
-                            "the issuer sends OpenPGP files; a plain file is refused");
-                }
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(raw), 1 << 16);
-                     OutputStream out = Files.newOutputStream(plain)) {
-                    new PgpDecryption(PgpKeys.readSecretKeys(new java.io.ByteArrayInputStream(pgp.secretKeyRing())),
-                            pgp.passphrase()).decryptAndVerify(in, out, issuerKey(issuer));
-                } catch (PgpFileException e) {
-                    Files.deleteIfExists(plain); // never trusted, never kept
-                    return reject(imp, raw, e.reason() == PgpFileException.Reason.BAD_SIGNATURE
-                            || e.reason() == PgpFileException.Reason.UNSIGNED
-                            ? FileRejectedException.Reason.BAD_SIGNATURE : FileRejectedException.Reason.NOT_DECRYPTED,
-                            "OpenPGP: " + e.reason() + ": " + e.getMessage());
-                }
-            } else if (imp.encrypted()) {
-                return reject(imp, raw, FileRejectedException.Reason.NOT_DECRYPTED,
-                        "an OpenPGP file from an issuer without a configured key");
-            } else {
-                Files.copy(raw, plain, StandardCopyOption.REPLACE_EXISTING);
+            ImportDecryption.Refused refused = ImportDecryption.toPlain(issuers.get(imp.issuerId()), pgp, imp.encrypted(),
+                    raw, plain);
+            if (refused != null) {
+                return reject(imp, raw, refused.reason(), refused.detail());
             }
             log.debug("{} decrypted and verified at {} ms", importId, (System.nanoTime() - started) / 1_000_000);
             // The same file uploaded to two nodes is two imports, each under its own import lock, and each would find
             // no applied copy before the other committed: both applied (issue 15). The check and the apply go under a
             // lock of the (issuer, file id) too, so the second waits for the first and then finds it APPLIED.
             String fileId = headerFileId(plain);
-            if (fileId != null && !fileLock(lock, "get_lock(?, " + FILE_LOCK_WAIT_SECONDS + ")", imp.issuerId(), fileId)) {
+            if (fileId != null && !ImportLocks.fileLock(lock, "get_lock(?, " + ImportLocks.FILE_LOCK_WAIT_SECONDS + ")", imp.issuerId(), fileId)) {
                 log.warn("confirmation import {}: file {} of {} is being applied elsewhere for over {} s; left RECEIVED, "
-                        + "processed again later", importId, fileId, imp.issuerId(), FILE_LOCK_WAIT_SECONDS);
+                        + "processed again later", importId, fileId, imp.issuerId(), ImportLocks.FILE_LOCK_WAIT_SECONDS);
                 return imp;
             }
             try {
                 return checkAndApply(imp, raw, plain, fileId, started, progress);
             } finally {
                 if (fileId != null) {
-                    fileLock(lock, "release_lock(?)", imp.issuerId(), fileId);
+                    ImportLocks.fileLock(lock, "release_lock(?)", imp.issuerId(), fileId);
                 }
             }
         } catch (IOException e) {
@@ -348,35 +287,11 @@ public final class ConfirmationImports {
         }
     }
 
-    /**
-     * A MariaDB named lock of an issuer's file id (names are at most 64 characters, so the database, issuer and file id
-     * are hashed); dropped by the server with a dead node's connection.
-     */
-    private static boolean fileLock(Connection c, String call, String issuerId, String fileId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select " + call)) {
-            ps.setString(1, fileLockName(c.getCatalog(), issuerId, fileId));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getInt(1) == 1;
-            }
-        }
-    }
-
-    /** The named lock of an issuer's file id in a database (tests hold it to keep an import PROCESSING). */
-    static String fileLockName(String database, String issuerId, String fileId) {
-        try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest((database + "|" + issuerId + "|" + fileId)
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return "accrue.recon." + java.util.HexFormat.of().formatHex(h, 0, 20);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    }
-
     /** The replay check and the apply of a decrypted file, under its (issuer, file id) lock when it names one. */
     private Import checkAndApply(Import imp, Path raw, Path plain, String fileId, long started,
                                  org.accrue.processor.Progress progress) throws IOException {
         String importId = imp.importId();
-        String replayOf = replayOf(imp.issuerId(), fileId, null);
+        String replayOf = records.replayOf(imp.issuerId(), fileId, null);
         if (replayOf != null) { // known from the header: no need to read further than a validation
             try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
                 return duplicate(imp, ConfirmationFileReader.validate(in, imp.issuerId()), replayOf);
@@ -386,8 +301,8 @@ public final class ConfirmationImports {
         }
         ConfirmationParts.Result result = new ConfirmationParts(ds, applyParts, ConfirmationApply.CHUNK_LINES,
                 partCommitted).apply(
-                importId, imp.issuerId(), plain, progress, clock.instant(), summary -> replayOf(imp.issuerId(), summary),
-                (c, summary, outcomes) -> finish(c, importId, Status.APPLIED, null, null, summary, outcomes));
+                importId, imp.issuerId(), plain, progress, clock.instant(), summary -> records.replayOf(imp.issuerId(), summary),
+                (c, summary, outcomes) -> records.finish(c, importId, Status.APPLIED, null, null, summary, outcomes));
         return switch (result) {
             case ConfirmationParts.Result.Rejected r -> reject(imp, raw, r.reason().reason(), r.reason().getMessage());
             case ConfirmationParts.Result.Replay r -> duplicate(imp, r.summary(), r.appliedBy());
@@ -400,15 +315,8 @@ public final class ConfirmationImports {
         };
     }
 
-    /** The issuer's whole public key ring: its signing key verifies the files it sends. */
-    private static PGPPublicKeyRing issuerKey(AccrueConfig.Issuer issuer) throws IOException {
-        try (InputStream in = Files.newInputStream(issuer.pgpPublicKey())) {
-            return PgpKeys.readPublicKeyRing(in);
-        }
-    }
-
     private Import duplicate(Import imp, ConfirmationFileReader.Summary summary, String replayOf) {
-        finish(imp.importId(), Status.DUPLICATE, FileRejectedException.Reason.DUPLICATE_FILE.name(),
+        records.finish(imp.importId(), Status.DUPLICATE, FileRejectedException.Reason.DUPLICATE_FILE.name(),
                 "the same file (id " + summary.fileId() + ") was applied by import " + replayOf + "; nothing changed",
                 summary, null);
         raiseFileException(imp, FileRejectedException.Reason.DUPLICATE_FILE, "file " + summary.fileId()
@@ -427,32 +335,10 @@ public final class ConfirmationImports {
         }
     }
 
-    private String replayOf(String issuerId, ConfirmationFileReader.Summary s) {
-        return replayOf(issuerId, s.fileId(), s.sha256());
-    }
-
-    /** The applied import of the issuer with this file id or this content hash (null: not known yet), or null. */
-    private String replayOf(String issuerId, String fileId, String sha256) {
-        if (fileId == null && sha256 == null) {
-            return null;
-        }
-        return Sql.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("select import_id from confirmation_import where issuer_id = ? "
-                    + "and status = 'APPLIED' and (file_id = ? or sha256 = ?) limit 1")) {
-                ps.setString(1, issuerId);
-                ps.setString(2, fileId);
-                ps.setString(3, sha256);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        });
-    }
-
     private Import reject(Import imp, Path raw, FileRejectedException.Reason reason, String detail) throws IOException {
         Files.createDirectories(quarantine);
         Files.move(raw, quarantine.resolve(imp.importId() + ".bin"), StandardCopyOption.REPLACE_EXISTING);
-        finish(imp.importId(), Status.REJECTED, reason.name(), detail, null, null);
+        records.finish(imp.importId(), Status.REJECTED, reason.name(), detail, null, null);
         raiseFileException(imp, reason, detail);
         log.warn("confirmation file {} of {} rejected whole: {}", imp.importId(), imp.issuerId(), reason);
         return find(imp.importId()).orElseThrow();
@@ -465,68 +351,8 @@ public final class ConfirmationImports {
                 + " rejected whole (" + reason + "): " + detail), now));
     }
 
-    private void finish(String importId, Status status, String reason, String detail, ConfirmationFileReader.Summary s,
-                        OutcomeCounts outcomes) {
-        Sql.inTransaction(ds, c -> {
-            finish(c, importId, status, reason, detail, s, outcomes);
-            return null;
-        });
-    }
-
-    private void finish(Connection c, String importId, Status status, String reason, String detail,
-                        ConfirmationFileReader.Summary s, OutcomeCounts outcomes) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("update confirmation_import set status = ?, reason = ?, detail = ?, "
-                + "sha256 = ?, file_id = ?, answers_file_id = ?, line_count = ?, amount_sum = ?, outcomes = ?, finished_at = ? "
-                + "where import_id = ?")) {
-            ps.setString(1, status.name());
-            ps.setString(2, reason);
-            ps.setString(3, detail == null ? null : detail.length() > 500 ? detail.substring(0, 500) : detail);
-            ps.setString(4, s == null ? null : s.sha256());
-            ps.setString(5, s == null ? null : s.fileId());
-            ps.setString(6, s == null ? null : s.answersFileId());
-            ps.setObject(7, s == null ? null : s.count());
-            ps.setObject(8, s == null ? null : s.sum());
-            ps.setString(9, outcomes == null ? null : outcomes.toJson());
-            ps.setTimestamp(10, Sql.ts(clock.instant()));
-            ps.setString(11, importId);
-            ps.executeUpdate();
-        }
-    }
-
-    /** The issuer refused: each reward is REJECTED, its amount owed to the cardholder again (REJECT transaction). */
-    static void rewardsRejected(Connection c, List<Long> rewardIds, Instant now) throws SQLException {
-        if (rewardIds.isEmpty()) {
-            return;
-        }
-        List<RewardBook.Change> rejected = new ArrayList<>(rewardIds.size());
-        for (RewardBook.Row row : RewardBook.lock(c, rewardIds, EnumSet.of(Reward.Status.SENT, Reward.Status.POSTED))) {
-            if (row.reward().status() == Reward.Status.POSTED) {
-                continue; // posted and confirmed already: a later rejection line is a duplicate, handled as such
-            }
-            rejected.add(row.apply(r -> r.rejected(now)));
-        }
-        RewardBook.write(c, rejected, now);
-    }
-
     public java.util.Optional<Import> find(String importId) {
-        return Sql.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("select import_id, issuer_id, source, original_name, encrypted, "
-                    + "file_id, answers_file_id, case when status = 'RECEIVED' and is_used_lock(concat(?, import_id)) is not "
-                    + "null then 'PROCESSING' else status end, reason, detail, line_count, amount_sum, outcomes, received_at, "
-                    + "finished_at from confirmation_import where import_id = ?")) {
-                ps.setString(1, IMPORT_LOCK_PREFIX);
-                ps.setString(2, importId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return java.util.Optional.<Import>empty();
-                    }
-                    return java.util.Optional.of(new Import(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getBoolean(5), rs.getString(6), rs.getString(7), Status.valueOf(rs.getString(8)), rs.getString(9),
-                            rs.getString(10), (Long) rs.getObject(11, Long.class), (Long) rs.getObject(12, Long.class),
-                            OutcomeCounts.fromJson(rs.getString(13)), Sql.instant(rs, 14), Sql.instant(rs, 15)));
-                }
-            }
-        });
+        return records.find(importId);
     }
 
     /** Imports every file waiting in the issuers' inbound directories (the reconciliation job's first step). */

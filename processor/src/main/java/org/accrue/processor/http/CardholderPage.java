@@ -3,7 +3,8 @@
  * to activate, server-rendered at /cardholder/<signed link> for the issuer to link to or embed. No build tool, no
  * script: plain HTML forms that work from the keyboard, headings per section, a label on every control, tables with
  * column headers, the lang attribute of the issuer's language (accrue.issuer.<ID>.language: en, da, nb, tr; message
- * bundles in resources/cardholder/), and every value escaped.
+ * bundles in resources/cardholder/, read by CardholderTexts), and every value escaped. The balance sections are
+ * BalanceSections and TierSection; the offers and purchases (with their why) are here.
  *
  * Access is the link alone (cardholder.PageLinks: signed, expiring, carrying only the card's public id); an invalid,
  * expired or unenrolled card's link gets the same 404 page. Posts carry the link's CSRF token. Answers are
@@ -12,20 +13,9 @@
  */
 package org.accrue.processor.http;
 
-import java.text.DecimalFormatSymbols;
-import java.text.MessageFormat;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.FormatStyle;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.ResourceBundle;
-import java.util.TreeMap;
 
 import org.accrue.config.AccrueConfig;
 import org.accrue.processor.Refusal;
@@ -36,7 +26,6 @@ import org.accrue.processor.cards.Card;
 import org.accrue.processor.cards.CardEntity;
 import org.accrue.processor.cards.Enrollment;
 import org.accrue.processor.matcher.RewardQueries;
-import org.accrue.rewards.money.Money;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -45,15 +34,6 @@ final class CardholderPage {
     static final String PATH = "/cardholder";
     /** Rows of each list on the page (the API pages through more). */
     private static final int ROWS_SHOWN = 100;
-    private static final Map<AccrueConfig.Language, ResourceBundle> BUNDLES = new EnumMap<>(AccrueConfig.Language.class);
-
-    static {
-        for (AccrueConfig.Language l : AccrueConfig.Language.values()) {
-            BUNDLES.put(l, ResourceBundle.getBundle("cardholder.messages", Locale.forLanguageTag(l.tag()),
-                    ResourceBundle.Control.getNoFallbackControl(ResourceBundle.Control.FORMAT_PROPERTIES)));
-        }
-    }
-
     private final Enrollment enrollment;
     private final CardholderRoutes.Services s;
     private final InstantSource clock;
@@ -71,7 +51,7 @@ final class CardholderPage {
     }
 
     /** The card a link opens, when the link is valid and the card still enrolled. */
-    private record Opened(String link, Card card, long id, Texts t) {
+    private record Opened(String link, Card card, long id, CardholderTexts t) {
     }
 
     private Opened open(Context ctx) {
@@ -83,7 +63,7 @@ final class CardholderPage {
         }
         long id = enrollment.internalId(null, card.cardId()).orElseThrow();
         AccrueConfig.Issuer issuer = s.issuers().get(card.issuerId());
-        return new Opened(link, card, id, new Texts(issuer == null ? AccrueConfig.Language.EN : issuer.language()));
+        return new Opened(link, card, id, new CardholderTexts(issuer == null ? AccrueConfig.Language.EN : issuer.language()));
     }
 
     private static void headers(Context ctx) {
@@ -95,7 +75,7 @@ final class CardholderPage {
     }
 
     private void invalid(Context ctx) {
-        Texts t = new Texts(AccrueConfig.Language.EN);
+        CardholderTexts t = new CardholderTexts(AccrueConfig.Language.EN);
         headers(ctx);
         ctx.attribute(ApiServer.PROBLEM_WRITTEN, Boolean.TRUE); // this page is the answer, not the API's problem
         ctx.status(404).result(document(t, t.m("invalid.title"), "<main><h1>" + esc(t.m("invalid.title")) + "</h1><p>"
@@ -142,7 +122,7 @@ final class CardholderPage {
             invalid(ctx);
             return;
         }
-        Texts t = o.t();
+        CardholderTexts t = o.t();
         Cardholder ch = s.cardholder();
         List<RewardQueries.RewardBody> rewards = ch.rewards(o.id(), 0, ROWS_SHOWN);
         StringBuilder b = new StringBuilder("<main>");
@@ -155,56 +135,19 @@ final class CardholderPage {
         if (done != null && List.of("activated", "deactivated", "refused").contains(done)) {
             b.append("<p id=flash role=status class=").append(done).append('>').append(esc(t.m("flash." + done))).append("</p>");
         }
-        summary(b, t, rewards, ch.points(o.id()));
+        BalanceSections.summary(b, t, rewards, ch.points(o.id()));
         TierSection.append(b, t, s.tiers() == null ? java.util.Optional.empty() : s.tiers().ofCard(o.id(), o.card().issuerId()));
         offers(b, t, o, ch.offers(o.id(), 0, ROWS_SHOWN));
-        rewardsTable(b, t, rewards);
+        BalanceSections.rewardsTable(b, t, rewards);
         purchases(b, t, ch.purchases(o.id(), 0, ROWS_SHOWN));
-        points(b, t, ch.points(o.id()));
-        miles(b, t, ch.miles(o.id(), 0, ROWS_SHOWN));
+        BalanceSections.points(b, t, ch.points(o.id()));
+        BalanceSections.miles(b, t, ch.miles(o.id(), 0, ROWS_SHOWN));
         b.append("</main>");
         headers(ctx);
         ctx.result(document(t, t.m("title"), b.toString()));
     }
 
-    private static boolean counts(String status) {
-        return !status.equals("REVERSED") && !status.equals("REJECTED") && !status.equals("EXPIRED");
-    }
-
-    private static void summary(StringBuilder b, Texts t, List<RewardQueries.RewardBody> rewards, Cardholder.PointsView pv) {
-        Map<String, Long> cash = new TreeMap<>();
-        Map<String, Long> miles = new TreeMap<>();
-        for (RewardQueries.RewardBody r : rewards) {
-            if (!counts(r.status())) {
-                continue;
-            }
-            if (r.amount() != null) {
-                cash.merge(r.amount().currency(), r.amount().minor(), Math::addExact);
-            } else if (r.miles() != null) {
-                miles.merge(r.program(), r.miles(), Math::addExact);
-            }
-        }
-        b.append("<section aria-labelledby=h-summary><h2 id=h-summary>").append(esc(t.m("summary"))).append("</h2><dl id=summary>");
-        b.append("<dt>").append(esc(t.m("cashback"))).append("</dt>");
-        if (cash.isEmpty()) {
-            b.append("<dd>").append(esc(t.m("nothingYet"))).append("</dd>");
-        }
-        cash.forEach((cur, minor) -> b.append("<dd data-kind=cash>").append(esc(t.money(minor, cur))).append("</dd>"));
-        b.append("<dt>").append(esc(t.m("points"))).append("</dt>");
-        if (pv.balances().isEmpty()) {
-            b.append("<dd>").append(esc(t.m("nothingYet"))).append("</dd>");
-        }
-        pv.balances().forEach(p -> b.append("<dd data-kind=points>").append(esc(t.number(p.available()) + " " + p.program()))
-                .append("</dd>"));
-        b.append("<dt>").append(esc(t.m("miles"))).append("</dt>");
-        if (miles.isEmpty()) {
-            b.append("<dd>").append(esc(t.m("nothingYet"))).append("</dd>");
-        }
-        miles.forEach((program, n) -> b.append("<dd data-kind=miles>").append(esc(t.number(n) + " " + program)).append("</dd>"));
-        b.append("</dl></section>");
-    }
-
-    private void offers(StringBuilder b, Texts t, Opened o, List<Cardholder.OfferView> offers) {
+    private void offers(StringBuilder b, CardholderTexts t, Opened o, List<Cardholder.OfferView> offers) {
         b.append("<section aria-labelledby=h-offers id=offers><h2 id=h-offers>").append(esc(t.m("offers"))).append("</h2>");
         if (offers.isEmpty()) {
             b.append("<p>").append(esc(t.m("noOffers"))).append("</p>");
@@ -264,7 +207,7 @@ final class CardholderPage {
         b.append("</section>");
     }
 
-    private static String earns(Texts t, Cardholder.OfferView v) {
+    private static String earns(CardholderTexts t, Cardholder.OfferView v) {
         Cardholder.Earns e = v.earns();
         return switch (e.kind()) {
             case "PERCENT" -> t.m("earn.PERCENT", t.decimal(e.basisPoints(), 2));
@@ -278,27 +221,7 @@ final class CardholderPage {
         };
     }
 
-    private static void rewardsTable(StringBuilder b, Texts t, List<RewardQueries.RewardBody> rewards) {
-        b.append("<section aria-labelledby=h-rewards><h2 id=h-rewards>").append(esc(t.m("rewards"))).append("</h2>");
-        if (rewards.isEmpty()) {
-            b.append("<p>").append(esc(t.m("nothingYet"))).append("</p></section>");
-            return;
-        }
-        b.append("<table id=rewards><thead><tr><th scope=col>").append(esc(t.m("date"))).append("</th><th scope=col>")
-                .append(esc(t.m("offer"))).append("</th><th scope=col>").append(esc(t.m("amount")))
-                .append("</th><th scope=col>").append(esc(t.m("status"))).append("</th></tr></thead><tbody>");
-        for (RewardQueries.RewardBody r : rewards) {
-            String amount = r.amount() != null ? t.money(r.amount().minor(), r.amount().currency())
-                    : r.miles() != null ? t.number(r.miles()) + " " + t.m("miles") + " " + r.program()
-                    : t.number(r.points() == null ? 0 : r.points()) + " " + t.m("points") + " " + r.program();
-            b.append("<tr data-status='").append(esc(r.status())).append("'><td>").append(esc(t.date(r.purchasedAt())))
-                    .append("</td><td>").append(esc(r.offerId())).append("</td><td>").append(esc(amount)).append("</td><td>")
-                    .append(esc(t.m("reward." + r.status()))).append("</td></tr>");
-        }
-        b.append("</tbody></table></section>");
-    }
-
-    private void purchases(StringBuilder b, Texts t, List<Cardholder.Purchase> purchases) {
+    private void purchases(StringBuilder b, CardholderTexts t, List<Cardholder.Purchase> purchases) {
         b.append("<section aria-labelledby=h-purchases><h2 id=h-purchases>").append(esc(t.m("purchases"))).append("</h2>");
         if (purchases.isEmpty()) {
             b.append("<p>").append(esc(t.m("nothingYet"))).append("</p></section>");
@@ -333,7 +256,7 @@ final class CardholderPage {
     }
 
     /** "miles" or "points" for an offer that pays them (the outcome names only the program). */
-    private String unitWord(Texts t, String offerId) {
+    private String unitWord(CardholderTexts t, String offerId) {
         var offer = s.cardholder().catalog().offer(offerId).orElse(null);
         if (offer == null) {
             return null;
@@ -345,54 +268,8 @@ final class CardholderPage {
         };
     }
 
-    private static void points(StringBuilder b, Texts t, Cardholder.PointsView pv) {
-        b.append("<section aria-labelledby=h-points><h2 id=h-points>").append(esc(t.m("pointsBalance"))).append("</h2>");
-        if (pv.balances().isEmpty()) {
-            b.append("<p>").append(esc(t.m("nothingYet"))).append("</p></section>");
-            return;
-        }
-        b.append("<table id=points><thead><tr><th scope=col>").append(esc(t.m("program"))).append("</th><th scope=col>")
-                .append(esc(t.m("available"))).append("</th><th scope=col>").append(esc(t.m("pending")))
-                .append("</th></tr></thead><tbody>");
-        pv.balances().forEach(p -> b.append("<tr><th scope=row>").append(esc(p.program())).append("</th><td>")
-                .append(esc(t.number(p.available()))).append("</td><td>").append(esc(t.number(p.pending()))).append("</td></tr>"));
-        b.append("</tbody></table>");
-        if (!pv.expiring().isEmpty()) {
-            b.append("<h3 id=h-expiring>").append(esc(t.m("expiring"))).append("</h3><table id=expiring><thead><tr>")
-                    .append("<th scope=col>").append(esc(t.m("expiresOn"))).append("</th><th scope=col>")
-                    .append(esc(t.m("program"))).append("</th><th scope=col>").append(esc(t.m("points")))
-                    .append("</th></tr></thead><tbody>");
-            pv.expiring().forEach(e -> b.append("<tr><td>").append(esc(t.date(e.expiresOn()))).append("</td><td>")
-                    .append(esc(e.program())).append("</td><td>").append(esc(t.number(e.points()))).append("</td></tr>"));
-            b.append("</tbody></table>");
-        }
-        b.append("</section>");
-    }
-
-    private static void miles(StringBuilder b, Texts t, List<org.accrue.processor.miles.MilesAccrual.CardAccrual> miles) {
-        b.append("<section aria-labelledby=h-miles><h2 id=h-miles>").append(esc(t.m("milesSent"))).append("</h2>");
-        if (miles.isEmpty()) {
-            b.append("<p>").append(esc(t.m("nothingYet"))).append("</p></section>");
-            return;
-        }
-        b.append("<table id=miles><thead><tr><th scope=col>").append(esc(t.m("date"))).append("</th><th scope=col>")
-                .append(esc(t.m("program.miles"))).append("</th><th scope=col>").append(esc(t.m("miles")))
-                .append("</th><th scope=col>").append(esc(t.m("status"))).append("</th></tr></thead><tbody>");
-        for (var a : miles) {
-            String status = a.status().equals("REFUSED") ? t.m("miles.REFUSED", a.refusal() == null ? "" : a.refusal())
-                    : t.m("miles." + (List.of("POSTED", "OWED", "UNRESOLVED").contains(a.status()) ? a.status() : "OWED"));
-            if (a.reversalNo() > 0) {
-                status = t.m("miles.reversal") + " · " + status;
-            }
-            b.append("<tr data-status='").append(esc(a.status())).append("'><td>").append(esc(t.date(a.activityDate())))
-                    .append("</td><td>").append(esc(a.program())).append("</td><td>").append(esc(t.number(a.miles())))
-                    .append("</td><td>").append(esc(status)).append("</td></tr>");
-        }
-        b.append("</tbody></table></section>");
-    }
-
-    private static String document(Texts t, String title, String body) {
-        return "<!doctype html><html lang=" + t.language.tag() + "><head><meta charset=utf-8>"
+    private static String document(CardholderTexts t, String title, String body) {
+        return "<!doctype html><html lang=" + t.language().tag() + "><head><meta charset=utf-8>"
                 + "<meta name=viewport content='width=device-width, initial-scale=1'><meta name=referrer content=no-referrer>"
                 + "<title>" + esc(title) + "</title><style>"
                 + "body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}"
@@ -427,75 +304,5 @@ final class CardholderPage {
             }
         }
         return b.toString();
-    }
-
-    /** The page's words, numbers, money and dates in one language. */
-    static final class Texts {
-        final AccrueConfig.Language language;
-        final Locale locale;
-        final ResourceBundle bundle;
-
-        Texts(AccrueConfig.Language language) {
-            this.language = language;
-            this.locale = Locale.forLanguageTag(language.tag());
-            this.bundle = BUNDLES.get(language);
-        }
-
-        String m(String key, Object... args) {
-            String pattern = bundle.getString(key);
-            return args.length == 0 ? pattern : new MessageFormat(pattern, locale).format(args);
-        }
-
-        String date(Instant at) {
-            return at == null ? "" : date(LocalDate.ofInstant(at, ZoneOffset.UTC));
-        }
-
-        String date(LocalDate d) {
-            return DateTimeFormatter.ofLocalizedDate(FormatStyle.MEDIUM).withLocale(locale).format(d);
-        }
-
-        String number(long n) {
-            return java.text.NumberFormat.getIntegerInstance(locale).format(n);
-        }
-
-        /** {@code units} with {@code exponent} decimals, exactly (no floating point), in the locale's separators. */
-        String decimal(long units, int exponent) {
-            if (exponent == 0) {
-                return number(units);
-            }
-            long scale = (long) Math.pow(10, exponent);
-            long whole = Math.abs(units) / scale;
-            long frac = Math.abs(units) % scale;
-            String f = String.format("%0" + exponent + "d", frac);
-            return (units < 0 ? "-" : "") + number(whole) + DecimalFormatSymbols.getInstance(locale).getDecimalSeparator() + f;
-        }
-
-        String money(long minor, String currency) {
-            int e;
-            try {
-                e = Money.exponent(currency);
-            } catch (IllegalArgumentException x) {
-                e = 0;
-            }
-            return decimal(minor, e) + " " + currency;
-        }
-
-        /** An amount of a reward unit: cash in its currency, miles and points as whole numbers with their program. */
-        String unitAmount(Long amount, String unit, String word) {
-            long a = amount == null ? 0 : amount;
-            try {
-                return decimal(a, Money.exponent(unit)) + " " + unit;
-            } catch (IllegalArgumentException e) {
-                return number(a) + (word == null ? "" : " " + word.toLowerCase(locale)) + " " + unit;
-            }
-        }
-
-        /** A cap's figure of an offer: money for cash rewards, a count for miles and points. */
-        String amount(long v, Cardholder.OfferView o) {
-            return switch (o.earns().kind()) {
-                case "MILES_PER_UNIT", "POINTS_PER_UNIT" -> number(v);
-                default -> money(v, o.currency());
-            };
-        }
     }
 }

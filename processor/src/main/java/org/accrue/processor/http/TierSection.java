@@ -10,7 +10,7 @@ final class TierSection {
     private TierSection() {
     }
 
-    static void append(StringBuilder b, CardholderPage.Texts t, Optional<TierPrograms.CardTier> tier) {
+    static void append(StringBuilder b, CardholderTexts t, Optional<TierPrograms.CardTier> tier) {
         if (tier.isEmpty()) {
             return; // no program for the card's issuer: nothing to show
         }
@@ -31,7 +31,7 @@ final class TierSection {
         b.append("</dl></section>");
     }
 
-    private static String value(CardholderPage.Texts t, TierProgram p, long v) {
+    private static String value(CardholderTexts t, TierProgram p, long v) {
         return switch (p.measure()) {
             case SPEND -> t.money(v, p.currency());
             case POINTS -> t.number(v) + " " + t.m("points");

@@ -17,7 +17,7 @@
  * scheduled run's job_run row carries its fire time under a unique key, so a
  * fire time that two nodes fire anyway is run by the one that recorded it.
  * Each node has a scheduler instance of its own, also when two nodes share a
- * JVM (newScheduler).
+ * JVM (JobSchedule.newScheduler, which also wires the triggers).
  *
  * Every run, scheduled or requested, is a job_run row (JobRuns): QUEUED -> RUNNING ->
  * SUCCEEDED | FAILED | SKIPPED (another node held the lock) | ABANDONED (its
@@ -34,7 +34,6 @@ import java.util.Date;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -45,35 +44,21 @@ import javax.sql.DataSource;
 import org.accrue.config.AccrueConfig;
 import org.accrue.config.JobName;
 import org.accrue.processor.ids.Ids;
-import org.quartz.CronScheduleBuilder;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
-import org.quartz.JobBuilder;
 import org.quartz.JobDataMap;
-import org.quartz.JobDetail;
 import org.quartz.JobExecutionContext;
 import org.quartz.JobExecutionException;
-import org.quartz.JobKey;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.Trigger;
-import org.quartz.TriggerBuilder;
-import org.quartz.TriggerKey;
-import org.quartz.impl.StdSchedulerFactory;
-import org.quartz.utils.ConnectionProvider;
-import org.quartz.utils.DBConnectionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 public final class Jobs implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Jobs.class);
-    private static final String GROUP = "accrue";
-    private static final String SCHEDULER_NAME = "accrue";
     private static final String CONTEXT_KEY = "accrue.jobs";
     private static final long AWAIT_RECHECK_MS = 200;
-    private static final java.util.TimeZone SCHEDULE_ZONE = java.util.TimeZone.getTimeZone("UTC");
-    /** Guards Quartz's JVM-wide SchedulerRepository while a node makes its scheduler (newScheduler). */
-    private static final Object REPOSITORY = new Object();
 
     public enum RunStatus { QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED, ABANDONED }
 
@@ -116,109 +101,18 @@ public final class Jobs implements AutoCloseable {
 
     /** Starts the clustered Quartz scheduler on the store and (re)schedules every job from configuration. */
     public static Jobs start(DataSource ds, InstantSource clock, AccrueConfig.Jobs config, Map<JobName, ScheduledJob> jobs) {
-        String providerName = Ids.next("accrue");
-        DBConnectionManager.getInstance().addConnectionProvider(providerName, new ConnectionProvider() {
-            @Override
-            public Connection getConnection() throws SQLException {
-                return ds.getConnection();
-            }
-
-            @Override
-            public void shutdown() {
-                // the store owns the pool
-            }
-
-            @Override
-            public void initialize() {
-                // the pool is already up
-            }
-        });
-        Properties p = new Properties();
-        p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
-        p.setProperty("org.quartz.scheduler.instanceId", config.instanceId().equals("AUTO") ? autoInstanceId()
-                : config.instanceId());
-        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(config.threads()));
-        p.setProperty("org.quartz.threadPool.threadNamePrefix", "accrue-job");
-        p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
-        p.setProperty("org.quartz.jobStore.dataSource", providerName);
-        p.setProperty("org.quartz.jobStore.tablePrefix", "QRTZ_");
-        p.setProperty("org.quartz.jobStore.isClustered", "true");
-        p.setProperty("org.quartz.jobStore.clusterCheckinInterval", "5000");
-        p.setProperty("org.quartz.jobStore.useProperties", "true");
-        p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
-        p.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
         try {
-            Scheduler s = newScheduler(p);
+            Scheduler s = JobSchedule.newScheduler(ds, config);
             Jobs j = new Jobs(ds, clock, Map.copyOf(jobs), config.crons(), s, s.getSchedulerInstanceId());
             s.getContext().put(CONTEXT_KEY, j);
             j.abandonOrphans();
-            for (JobName job : jobs.keySet()) {
-                JobDetail detail = JobBuilder.newJob(QuartzJob.class).withIdentity(job.id(), GROUP).storeDurably()
-                        .requestRecovery().withDescription("accrue " + job.id()).build();
-                s.addJob(detail, true);
-                TriggerKey tk = TriggerKey.triggerKey(job.id() + "-schedule", GROUP);
-                String cron = config.crons().get(job);
-                if (cron == null || cron.equals("-")) {
-                    s.unscheduleJob(tk);
-                    continue;
-                }
-                Trigger t = TriggerBuilder.newTrigger().withIdentity(tk).forJob(detail)
-                        .withSchedule(CronScheduleBuilder.cronSchedule(cron).inTimeZone(SCHEDULE_ZONE)
-                                .withMisfireHandlingInstructionFireAndProceed())
-                        .build();
-                Trigger stored = s.getTrigger(tk);
-                if (stored != null && sameSchedule(stored, cron, detail.getKey())) {
-                    // Left alone: replacing it recomputes its next fire time from now, which fires again a time
-                    // another node fired a moment ago (or skips one it had acquired). Every node starts this way.
-                    continue;
-                }
-                if (stored != null) {
-                    s.rescheduleJob(tk, t);
-                } else {
-                    try {
-                        s.scheduleJob(t);
-                    } catch (org.quartz.ObjectAlreadyExistsException raced) {
-                        // another node scheduled it at the same moment: theirs stays unless the schedule differs
-                        Trigger theirs = s.getTrigger(tk);
-                        if (theirs == null || !sameSchedule(theirs, cron, detail.getKey())) {
-                            s.rescheduleJob(tk, t);
-                        }
-                    }
-                }
-            }
+            JobSchedule.schedule(s, QuartzJob.class, config.crons(), jobs.keySet());
             s.start();
             log.info("scheduler up: instance {}, {} jobs", j.node, jobs.size());
             return j;
         } catch (SchedulerException e) {
             throw new IllegalStateException("the job scheduler did not start: " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * This node's own scheduler. Quartz keeps schedulers in a JVM-wide SchedulerRepository by name, and the name is the
-     * cluster's (QRTZ_ rows are the cluster's by SCHED_NAME), so a second node in one JVM (tests, the bench) would be
-     * handed the first node's scheduler, running jobs with the first node's services, or refused. The factory binds
-     * the new scheduler under the name; it is unbound at once, under a lock, so each node's is its own instance (its
-     * own instance id, threads and context) while all of them are the one clustered scheduler in the store.
-     */
-    private static Scheduler newScheduler(Properties p) throws SchedulerException {
-        synchronized (REPOSITORY) {
-            org.quartz.impl.SchedulerRepository repository = org.quartz.impl.SchedulerRepository.getInstance();
-            Scheduler s = new StdSchedulerFactory(p).getScheduler();
-            if (repository.lookup(SCHEDULER_NAME) == s) {
-                repository.remove(SCHEDULER_NAME);
-            }
-            return s;
-        }
-    }
-
-    /** Whether a stored trigger already fires the job on this cron in UTC (then it is kept as it is). */
-    private static boolean sameSchedule(Trigger stored, String cron, JobKey job) {
-        return stored instanceof org.quartz.CronTrigger ct && cron.equals(ct.getCronExpression())
-                && ct.getTimeZone() != null && SCHEDULE_ZONE.getID().equals(ct.getTimeZone().getID())
-                && job.equals(stored.getJobKey());
     }
 
     public boolean isRunning() {
@@ -252,7 +146,7 @@ public final class Jobs implements AutoCloseable {
             try {
                 JobDataMap data = new JobDataMap();
                 data.put("runId", runId);
-                scheduler.triggerJob(JobKey.jobKey(job.id(), GROUP), data);
+                scheduler.triggerJob(JobSchedule.jobKey(job), data);
             } catch (SchedulerException e) {
                 finish(runId, RunStatus.FAILED, "the scheduler did not take the run: " + e.getMessage());
                 throw new IllegalStateException("the scheduler did not take the run", e);
@@ -439,7 +333,7 @@ public final class Jobs implements AutoCloseable {
             Instant next = null;
             if (scheduler != null) {
                 try {
-                    Trigger t = scheduler.getTrigger(TriggerKey.triggerKey(job.id() + "-schedule", GROUP));
+                    Trigger t = scheduler.getTrigger(JobSchedule.triggerKey(job));
                     Date d = t == null ? null : t.getNextFireTime();
                     next = d == null ? null : d.toInstant();
                 } catch (SchedulerException e) {
@@ -448,7 +342,7 @@ public final class Jobs implements AutoCloseable {
             }
             String cron = schedules.getOrDefault(job, "-");
             if (next == null && scheduler == null && !cron.equals("-")) {
-                next = nextOf(cron); // an offline node (CLI, a node without the scheduler): when the schedule fires next
+                next = JobSchedule.nextOf(cron, clock.instant()); // an offline node (CLI, a node without the scheduler): when the schedule fires next
             }
             Run lastRun = last.get(job);
             if (lastRun == null) {
@@ -460,18 +354,6 @@ public final class Jobs implements AutoCloseable {
         return out;
     }
 
-    /** The next fire time of a Quartz cron expression in the schedule's zone after now, or null when it never fires again. */
-    private Instant nextOf(String cron) {
-        try {
-            org.quartz.CronExpression e = new org.quartz.CronExpression(cron);
-            e.setTimeZone(SCHEDULE_ZONE);
-            Date d = e.getNextValidTimeAfter(Date.from(clock.instant()));
-            return d == null ? null : d.toInstant();
-        } catch (java.text.ParseException e) {
-            throw new IllegalStateException("a validated schedule does not parse: " + cron, e);
-        }
-    }
-
     @Override
     public void close() {
         if (scheduler != null) {
@@ -481,21 +363,5 @@ public final class Jobs implements AutoCloseable {
                 log.warn("scheduler shutdown: {}", e.toString());
             }
         }
-    }
-
-    /**
-     * A unique instance id for this node: its host name and random letters. Not Quartz's own AUTO (the host name and
-     * the time in milliseconds), whose thirteen-digit run in every log line about the scheduler reads like a card
-     * number to a scanner looking for leaked PANs.
-     */
-    static String autoInstanceId() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.-]", "");
-        } catch (java.net.UnknownHostException e) {
-            host = "node";
-        }
-        String letters = Ids.letters(12);
-        return (host.isEmpty() ? "node" : host.length() > 60 ? host.substring(0, 60) : host) + "-" + letters;
     }
 }

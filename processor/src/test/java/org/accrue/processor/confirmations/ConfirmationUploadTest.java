@@ -75,7 +75,7 @@ class ConfirmationUploadTest {
             String first = fileId("FIRST");
             // The test holds the first file's (issuer, file id) lock, as another node applying the same file would:
             // the first import is taken and then waits, keeping this node's one import at a time busy.
-            assertThat(namedLock(holder, "get_lock(?, 0)", ConfirmationImports.fileLockName(holder.getCatalog(), ISSUER_A,
+            assertThat(namedLock(holder, "get_lock(?, 0)", ImportLocks.fileLockName(holder.getCatalog(), ISSUER_A,
                     first))).isTrue();
             Api.Response up1 = api.postRaw("/issuers/" + ISSUER_A + "/confirmation-files", KEY_ISSUER_A, emptyFile(first));
             assertThat(up1.status()).as(up1.body()).isEqualTo(202);
@@ -92,7 +92,7 @@ class ConfirmationUploadTest {
             assertThat(api.get(up2.location().substring("/api/v1".length()), KEY_ISSUER_A).json().get("status").asText())
                     .as("waiting its turn").isEqualTo("RECEIVED");
 
-            namedLock(holder, "release_lock(?)", ConfirmationImports.fileLockName(holder.getCatalog(), ISSUER_A, first));
+            namedLock(holder, "release_lock(?)", ImportLocks.fileLockName(holder.getCatalog(), ISSUER_A, first));
             for (Api.Response up : List.of(up1, up2)) {
                 JsonNode done = pollUntilNot(api, up.location(), Set.of("RECEIVED", "PROCESSING"));
                 assertThat(done.get("status").asText()).isEqualTo("APPLIED");
