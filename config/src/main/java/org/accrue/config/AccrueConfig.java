@@ -207,21 +207,6 @@ public record AccrueConfig(
                            java.util.List<Long> retryDelaysMs, long retryPeriodSeconds) {
     }
 
-    /**
-     * Posting workers: 4 by default (measured: posting stops getting faster past 4 on a 2-core machine, bench/RESULTS.md
-     * issue 14), fewer when the pool leaves less than 2 connections to the rest of the node; a setting that leaves less
-     * is refused.
-     */
-    private static int postingWorkers(Settings s, Store store) {
-        int room = store.poolSizeMax() - 2;
-        int workers = s.integer("accrue.jobs.posting.workers", Math.max(1, Math.min(4, room)), 1, 16);
-        if (workers > Math.max(1, room)) {
-            throw new ConfigException("accrue.jobs.posting.workers=" + workers + " needs " + (workers + 2)
-                    + " connections while posting runs, more than accrue.store.pool-size-max=" + store.poolSizeMax());
-        }
-        return workers;
-    }
-
     /** A bank points program: cash value of 1,000 points (minor units of currency) and how long points live. */
     public record PointsProgram(String program, String currency, long cashMinorPer1000Points, int validityMonths) {
     }
@@ -231,33 +216,6 @@ public record AccrueConfig(
     }
 
     public static final int PAN_KEY_BYTES_MIN = 32;
-
-    private static Path storeTlsCaFile(Settings s) {
-        String v = s.string("accrue.store.tls-ca-file", null);
-        return v == null ? null : Path.of(v).toAbsolutePath();
-    }
-
-    /** TLS is for an external store, and a verify mode needs a CA file the node can read; a CA alone is a mistake. */
-    private static void checkStoreTls(Store store) {
-        if (store.tls() != StoreTls.DISABLE && store.mode() != StoreMode.EXTERNAL) {
-            throw new ConfigException("accrue.store.tls=" + store.tls().value()
-                    + " needs accrue.store.mode=external (the embedded store is loopback and socket only)");
-        }
-        if (store.tls() == StoreTls.DISABLE) {
-            if (store.tlsCaFile() != null) {
-                throw new ConfigException("accrue.store.tls-ca-file is set but accrue.store.tls=disable: "
-                        + "set accrue.store.tls=verify-ca or verify-full, or remove the CA file");
-            }
-            return;
-        }
-        if (store.tlsCaFile() == null) {
-            throw new ConfigException("accrue.store.tls=" + store.tls().value()
-                    + " needs accrue.store.tls-ca-file: the CA certificate (PEM) that signed the server's certificate");
-        }
-        if (!java.nio.file.Files.isRegularFile(store.tlsCaFile()) || !java.nio.file.Files.isReadable(store.tlsCaFile())) {
-            throw new ConfigException("accrue.store.tls-ca-file " + store.tlsCaFile() + " is not a readable file");
-        }
-    }
 
     public static AccrueConfig from(Settings s) {
         Path dataDir = Path.of(s.string("accrue.data-dir", "data")).toAbsolutePath();
@@ -278,7 +236,7 @@ public record AccrueConfig(
                 s.integer("accrue.store.embedded.restart-attempts-max", 10, 0, 1000),
                 s.integer("accrue.store.embedded.start-timeout-ms", 120_000, 5_000, 3_600_000),
                 s.choice("accrue.store.tls", StoreTls.DISABLE),
-                storeTlsCaFile(s),
+                StoreChecks.tlsCaFile(s),
                 s.integer("accrue.store.socket-timeout-ms", 600_000, 0, 3_600_000));
         if (store.socketTimeoutMs() != 0 && store.socketTimeoutMs() < STORE_SOCKET_TIMEOUT_MS_MIN) {
             // Shorter would cut legitimate statements (a posting batch, a confirmation file's chunk) short.
@@ -288,7 +246,7 @@ public record AccrueConfig(
         if (store.mode() == StoreMode.EXTERNAL && store.url() == null) {
             throw new ConfigException("accrue.store.url is required when accrue.store.mode=external");
         }
-        checkStoreTls(store);
+        StoreChecks.tls(store);
         if (store.url() != null && store.url().toLowerCase().matches(".*[?&](password|sslmode|serversslcert)=.*")) {
             // The URL is printed (Store.toString) and its TLS options would fight the keys': each has a key of its own.
             throw new ConfigException("accrue.store.url must not carry password, sslMode or serverSslCert: use "
@@ -423,7 +381,7 @@ public record AccrueConfig(
         }
         Jobs jobs = new Jobs(s.bool("accrue.jobs.enabled", true), instanceId, s.integer("accrue.jobs.threads", 4, 1, 32),
                 java.util.Collections.unmodifiableMap(crons), s.integer("accrue.jobs.posting.batch-size-max", 1000, 1, 10_000),
-                postingWorkers(s, store));
+                StoreChecks.postingWorkers(s, store));
 
         byte[] pgpKey = s.string("accrue.pgp.secret-key", null) == null ? null : s.secret("accrue.pgp.secret-key");
         char[] pgpPass = s.string("accrue.pgp.passphrase", null) == null ? new char[0]
