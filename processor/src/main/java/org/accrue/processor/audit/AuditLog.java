@@ -52,7 +52,8 @@ public final class AuditLog {
 
     /** What was changed: the export's {@code type} filter. */
     public enum Resource {
-        MERCHANT("merchant"), OFFER("offer"), CARD("card"), WEBHOOK("webhook"), EXCEPTION("exception");
+        MERCHANT("merchant"), OFFER("offer"), CARD("card"), WEBHOOK("webhook"), EXCEPTION("exception"),
+        SEGMENT("segment");
 
         private final String id;
 
@@ -77,7 +78,8 @@ public final class AuditLog {
         CARD_ERASED("card.erased"),
         WEBHOOK_CREATED("webhook.created"), WEBHOOK_CHANGED("webhook.changed"),
         WEBHOOK_SECRET_ROTATED("webhook.secret-rotated"), WEBHOOK_DELETED("webhook.deleted"),
-        EXCEPTION_ACTION("exception.action");
+        EXCEPTION_ACTION("exception.action"),
+        SEGMENT_CREATED("segment.created"), SEGMENT_MEMBERS_CHANGED("segment.members-changed");
 
         private final String id;
 

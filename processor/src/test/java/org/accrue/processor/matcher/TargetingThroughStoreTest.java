@@ -133,6 +133,10 @@ class TargetingThroughStoreTest extends RewardMatcherFixture {
         assertThat(api().delete("/segments/" + id + "/members/" + cardId, KEY_ISSUER_A).status()).isEqualTo(204);
         buy("RRN000000108");
         assertThat(why("RRN000000108")).contains(o("seg-offer") + ": AUDIENCE_NOT_ELIGIBLE");
+        // Each change is audited with counts, never with the account references uploaded.
+        String audit = api().get("/audit?type=segment", KEY_ADMIN).body();
+        assertThat(audit).contains("\"segment.created\"").contains("\"segment.members-changed\"").contains(id)
+                .doesNotContain(account);
     }
 
     @Test
