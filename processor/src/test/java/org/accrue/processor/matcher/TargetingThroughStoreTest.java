@@ -175,6 +175,24 @@ class TargetingThroughStoreTest extends RewardMatcherFixture {
     }
 
     @Test
+    void anUploadLargerThanAnApiBodyIsTakenWholeAndItsUnknownEntriesCounted() {
+        String id = api().post("/segments", KEY_ISSUER_A, "{\"name\":\"Large\"}").json().get("id").asText();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            b.append("{\"cardId\":\"card_unknownunknown").append((char) ('a' + i % 26)).append((char) ('a' + i / 26 % 26))
+                    .append((char) ('a' + i / 676 % 26)).append("\"}\n");
+        }
+        b.append("{\"cardId\":\"").append(cardId).append("\"}\n");
+        assertThat(b.length()).isGreaterThan(512 * 1024);
+        Api.Response r = postNdjson("/segments/" + id + "/members", KEY_ISSUER_A, b.toString());
+        assertThat(r.status()).as(r.body().substring(0, Math.min(300, r.body().length()))).isEqualTo(200);
+        assertThat(r.json().get("received").asInt()).isEqualTo(20_001);
+        assertThat(r.json().get("added").asInt()).isEqualTo(1);
+        assertThat(r.json().get("unknownCount").asInt()).isEqualTo(20_000);
+        assertThat(r.json().get("unknown")).hasSize(1_000);
+    }
+
+    @Test
     void aSegmentUploadThatIsNotJsonIsRefusedWithAProblem() {
         String id = api().post("/segments", KEY_ISSUER_A, "{\"name\":\"Broken\"}").json().get("id").asText();
         Api.Response r = postNdjson("/segments/" + id + "/members", KEY_ISSUER_A, "{\"cardId\":\"x\"}\nnot json\n");
