@@ -132,7 +132,7 @@ public class MatchingBenchmark {
         if (o % 100 >= targetedPercent) {
             return Targeting.NONE;
         }
-        int from = 45_000_000 + (o % 4) * 100_000; // the card's BIN 45171234 is in the range when o % 4 == 1
+        int from = 45_000_000 + (o % 4) * 100_000; // the card's BIN 45171234 is in the ranges of o % 4 == 0 and 1
         return new Targeting(Set.of(o % 2 == 0 ? "nordbank" : "sydbank"),
                 List.of(new Targeting.BinRange(Integer.toString(from), Integer.toString(from + 199_999))),
                 Set.of(), null, o % 4 == 3 ? Set.of("seg" + o % 10) : Set.of(),

@@ -54,7 +54,7 @@ public final class AuditLog {
     public enum Resource {
         MERCHANT("merchant"), OFFER("offer"), CARD("card"), WEBHOOK("webhook"), EXCEPTION("exception"),
         PARTNER("partner"), WINBACK_CAMPAIGN("winback-campaign"), TIER_PROGRAM("tier-program"),
-        POINTS_PROGRAM("points-program"), COALITION("coalition");
+        POINTS_PROGRAM("points-program"), COALITION("coalition"), SEGMENT("segment");
 
         private final String id;
 
@@ -84,7 +84,8 @@ public final class AuditLog {
         WINBACK_CAMPAIGN_CREATED("winback-campaign.created"),
         TIER_PROGRAM_SET("tier-program.set"), TIER_PROGRAM_DELETED("tier-program.deleted"),
         POINTS_PROGRAM_CREATED("points-program.created"), COALITION_CREATED("coalition.created"),
-        COALITION_SETTLED("coalition.settled");
+        COALITION_SETTLED("coalition.settled"),
+        SEGMENT_CREATED("segment.created"), SEGMENT_MEMBERS_CHANGED("segment.members-changed");
 
         private final String id;
 

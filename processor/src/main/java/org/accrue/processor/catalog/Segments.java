@@ -4,7 +4,7 @@
  * one merchant (an admin uploads any issuer's cards). Members are named by card public id or by the issuer's account
  * reference; a name that finds no enrolled card of the segment's reach is reported back by its position, never fatal,
  * and never echoed when it holds a run of digits that could be a card number. Uploads are idempotent (a member added
- * twice is one row). The matcher asks membership for a whole batch of cards in one query (membership()).
+ * twice is one row); every change is an audit_log row (counts, never card names). The matcher asks membership for a whole batch of cards in one query (membership()).
  */
 package org.accrue.processor.catalog;
 
@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import org.accrue.processor.audit.AuditLog;
 import org.accrue.processor.ids.Ids;
 import org.accrue.processor.store.Sql;
 import org.hibernate.SessionFactory;
@@ -84,7 +85,7 @@ public final class Segments {
     }
 
     /** Creates a segment owned by an issuer or a merchant (exactly one). */
-    public Segment create(String name, String ownerIssuerId, String ownerMerchantId) {
+    public Segment create(String actor, String name, String ownerIssuerId, String ownerMerchantId) {
         if (name == null || name.isBlank() || name.length() > NAME_LENGTH_MAX) {
             throw CatalogException.invalid("segment.name", "must be 1-" + NAME_LENGTH_MAX + " characters");
         }
@@ -113,6 +114,11 @@ public final class Segments {
                 Sql.setUtc(ps, 5, now);
                 ps.executeUpdate();
             }
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("name", name.strip());
+            details.put("merchantId", ownerMerchantId);
+            AuditLog.record(c, now, new AuditLog.Entry(actor, AuditLog.Action.SEGMENT_CREATED, AuditLog.Resource.SEGMENT, id,
+                    ownerIssuerId, details));
             return new Segment(id, name.strip(), ownerIssuerId, ownerMerchantId, 0, now);
         });
     }
@@ -167,16 +173,17 @@ public final class Segments {
      * Adds the cards {@code refs} name to the segment; empty when the segment is not the caller's. An issuer's segment
      * takes only that issuer's cards; a merchant's takes any issuer's (an account reference then names its issuer).
      */
-    public Optional<UploadReport> add(String issuerScope, String segmentId, List<Ref> refs) {
-        return upload(issuerScope, segmentId, refs, false);
+    public Optional<UploadReport> add(String actor, String issuerScope, String segmentId, List<Ref> refs) {
+        return upload(actor, issuerScope, segmentId, refs, false);
     }
 
     /** As add, and then every member the upload does not name leaves the segment: the upload is the whole list. */
-    public Optional<UploadReport> replace(String issuerScope, String segmentId, List<Ref> refs) {
-        return upload(issuerScope, segmentId, refs, true);
+    public Optional<UploadReport> replace(String actor, String issuerScope, String segmentId, List<Ref> refs) {
+        return upload(actor, issuerScope, segmentId, refs, true);
     }
 
-    private Optional<UploadReport> upload(String issuerScope, String segmentId, List<Ref> refs, boolean replace) {
+    private Optional<UploadReport> upload(String actor, String issuerScope, String segmentId, List<Ref> refs,
+                                          boolean replace) {
         if (refs.size() > UPLOAD_ENTRIES_MAX) {
             throw new CatalogException("UPLOAD_TOO_LARGE", 413, "an upload names at most " + UPLOAD_ENTRIES_MAX + " cards");
         }
@@ -218,6 +225,7 @@ public final class Segments {
             }
             int removed = replace ? removeOthers(c, segmentId, members) : 0;
             long size = find(c, issuerScope, segmentId).orElseThrow().size();
+            members(c, actor, seg.get(), replace ? "replaced" : "added", added, removed, size);
             return Optional.of(new UploadReport(segmentId, refs.size(), added, members.size() - added, removed, unknownCount,
                     List.copyOf(unknown), size));
         });
@@ -248,24 +256,43 @@ public final class Segments {
     }
 
     /** Removes a card (by public id) from the segment; false when the segment or the member is not there. */
-    public boolean remove(String issuerScope, String segmentId, String cardPublicId) {
+    public boolean remove(String actor, String issuerScope, String segmentId, String cardPublicId) {
         return inTransaction(c -> {
-            if (find(c, issuerScope, segmentId).isEmpty()) {
+            Optional<Segment> seg = find(c, issuerScope, segmentId);
+            if (seg.isEmpty()) {
                 return false;
             }
             try (PreparedStatement ps = c.prepareStatement("delete m from segment_member m join card k on k.id = m.card_id "
                     + "where m.segment_id = ? and k.public_id = ?")) {
                 ps.setString(1, segmentId);
                 ps.setString(2, cardPublicId);
-                return ps.executeUpdate() > 0;
+                if (ps.executeUpdate() == 0) {
+                    return false;
+                }
             }
+            members(c, actor, seg.get(), "removed", 0, 1, seg.get().size() - 1);
+            return true;
         });
+    }
+
+    /** The audit row of a change of members: counts only, never the cards' names (they may be account references). */
+    private void members(Connection c, String actor, Segment seg, String how, int added, int removed, long size)
+            throws SQLException {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("change", how);
+        details.put("added", added);
+        details.put("removed", removed);
+        details.put("size", size);
+        AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, AuditLog.Action.SEGMENT_MEMBERS_CHANGED,
+                AuditLog.Resource.SEGMENT, seg.id(), seg.ownerIssuerId(), details));
     }
 
     /** The card's audience for listing offers to it; empty when there is no such card. */
     public Optional<CardAudience> audience(long cardId) {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("select issuer_id, bin, tier from card where id = ?")) {
+            // the tier as the matcher reads it: the card's stored tier state (tiers.CardTiers owns card_tier)
+            try (PreparedStatement ps = c.prepareStatement("select k.issuer_id, k.bin, t.tier from card k "
+                    + "left join card_tier t on t.card_id = k.id where k.id = ?")) {
                 ps.setLong(1, cardId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {

@@ -54,7 +54,7 @@ final class SegmentRoutes {
             } else if ((issuer == null) == (merchant == null)) {
                 throw Problem.badRequest("FIELD_INVALID", "an admin names exactly one owner: issuerId or merchantId");
             }
-            Segments.Segment s = segments.create(ApiServer.text(b, "name"), issuer, merchant);
+            Segments.Segment s = segments.create(p.keyName(), ApiServer.text(b, "name"), issuer, merchant);
             ctx.status(201).header("Location", BASE + "/" + s.id()).json(s);
         });
         app.get(BASE, ctx -> {
@@ -69,18 +69,18 @@ final class SegmentRoutes {
         app.post(BASE + "/{segmentId}/members", ctx -> {
             Principal p = ApiServer.require(ctx, Role.ISSUER, Role.ADMIN);
             List<Segments.Ref> refs = refs(ctx, json);
-            ctx.json(segments.add(p.issuerScope(), ctx.pathParam("segmentId"), refs)
+            ctx.json(segments.add(p.keyName(), p.issuerScope(), ctx.pathParam("segmentId"), refs)
                     .orElseThrow(() -> Problem.notFound("segment")));
         });
         app.put(BASE + "/{segmentId}/members", ctx -> {
             Principal p = ApiServer.require(ctx, Role.ISSUER, Role.ADMIN);
             List<Segments.Ref> refs = refs(ctx, json);
-            ctx.json(segments.replace(p.issuerScope(), ctx.pathParam("segmentId"), refs)
+            ctx.json(segments.replace(p.keyName(), p.issuerScope(), ctx.pathParam("segmentId"), refs)
                     .orElseThrow(() -> Problem.notFound("segment")));
         });
         app.delete(BASE + "/{segmentId}/members/{cardId}", ctx -> {
             Principal p = ApiServer.require(ctx, Role.ISSUER, Role.ADMIN);
-            if (!segments.remove(p.issuerScope(), ctx.pathParam("segmentId"), ctx.pathParam("cardId"))) {
+            if (!segments.remove(p.keyName(), p.issuerScope(), ctx.pathParam("segmentId"), ctx.pathParam("cardId"))) {
                 throw Problem.notFound("segment member");
             }
             ctx.status(204);

@@ -133,6 +133,10 @@ class TargetingThroughStoreTest extends RewardMatcherFixture {
         assertThat(api().delete("/segments/" + id + "/members/" + cardId, KEY_ISSUER_A).status()).isEqualTo(204);
         buy("RRN000000108");
         assertThat(why("RRN000000108")).contains(o("seg-offer") + ": AUDIENCE_NOT_ELIGIBLE");
+        // Each change is audited with counts, never with the account references uploaded.
+        String audit = api().get("/audit?type=segment", KEY_ADMIN).body();
+        assertThat(audit).contains("\"segment.created\"").contains("\"segment.members-changed\"").contains(id)
+                .doesNotContain(account);
     }
 
     @Test
@@ -171,6 +175,24 @@ class TargetingThroughStoreTest extends RewardMatcherFixture {
     }
 
     @Test
+    void anUploadLargerThanAnApiBodyIsTakenWholeAndItsUnknownEntriesCounted() {
+        String id = api().post("/segments", KEY_ISSUER_A, "{\"name\":\"Large\"}").json().get("id").asText();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            b.append("{\"cardId\":\"card_unknownunknown").append((char) ('a' + i % 26)).append((char) ('a' + i / 26 % 26))
+                    .append((char) ('a' + i / 676 % 26)).append("\"}\n");
+        }
+        b.append("{\"cardId\":\"").append(cardId).append("\"}\n");
+        assertThat(b.length()).isGreaterThan(512 * 1024);
+        Api.Response r = postNdjson("/segments/" + id + "/members", KEY_ISSUER_A, b.toString());
+        assertThat(r.status()).as(r.body().substring(0, Math.min(300, r.body().length()))).isEqualTo(200);
+        assertThat(r.json().get("received").asInt()).isEqualTo(20_001);
+        assertThat(r.json().get("added").asInt()).isEqualTo(1);
+        assertThat(r.json().get("unknownCount").asInt()).isEqualTo(20_000);
+        assertThat(r.json().get("unknown")).hasSize(1_000);
+    }
+
+    @Test
     void aSegmentUploadThatIsNotJsonIsRefusedWithAProblem() {
         String id = api().post("/segments", KEY_ISSUER_A, "{\"name\":\"Broken\"}").json().get("id").asText();
         Api.Response r = postNdjson("/segments/" + id + "/members", KEY_ISSUER_A, "{\"cardId\":\"x\"}\nnot json\n");
@@ -200,6 +222,10 @@ class TargetingThroughStoreTest extends RewardMatcherFixture {
         }
         assertThat(earned(o("gold-only"), "RRN000000111")).isEqualTo(1);
         assertThat(earned(o("gold-early"), "RRN000000111")).isEqualTo(1);
+        // the cardholder's list reads the same stored tier: the GOLD-only offer is shown now
+        Api.Response list = api().get("/cards/" + cardId + "/offers?limit=100", KEY_ISSUER_A);
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.body()).as(list.body()).contains("\"" + o("gold-only") + "\"");
     }
 
     @Test

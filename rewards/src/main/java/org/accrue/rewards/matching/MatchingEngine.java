@@ -274,6 +274,7 @@ public final class MatchingEngine {
         private int tier = TIER_UNKNOWN; // asked of the card once, when an offer with tier multipliers first needs it
         private int issuer = TIER_UNKNOWN; // the card's issuer number, asked once when a targeted offer first needs it
         private String city;               // DE43's city upper case, once a geography first needs it
+        private String country;            // DE43's country upper case, likewise
 
         long amount;
         long base;
@@ -304,7 +305,7 @@ public final class MatchingEngine {
             if (c.channel() == Offer.Channel.ONLINE && !p.online() || c.channel() == Offer.Channel.IN_STORE && p.online()) {
                 return Reason.CHANNEL_NOT_ELIGIBLE.ordinal();
             }
-            if (t != null && !t.locationAdmits(p.country(), city())) {
+            if (t != null && !t.locationAdmits(country(), city())) {
                 return Reason.LOCATION_NOT_ELIGIBLE.ordinal();
             }
             long base;
@@ -442,6 +443,13 @@ public final class MatchingEngine {
                 issuer = compiler.issuerNumber(card.issuerId());
             }
             return issuer;
+        }
+
+        private String country() {
+            if (country == null && p.country() != null) {
+                country = p.country().strip().toUpperCase(java.util.Locale.ROOT);
+            }
+            return country;
         }
 
         private String city() {

@@ -291,7 +291,7 @@ class MatchingEngineEquivalenceTest {
         long tip = r.nextInt(3) == 0 ? r.nextInt(1 + (int) Math.min(amount.minor(), 3_000)) : 0;
         return new Purchase(at, local, r.nextBoolean(), amount, billing, tip, acquirer, mid, descriptor,
                 r.nextInt(10) == 0 ? null : r.nextInt(6) == 0 ? "0000" : pick(r, MCCS),
-                r.nextInt(10) == 0 ? null : pick(r, COUNTRIES),
+                r.nextInt(10) == 0 ? null : r.nextInt(5) == 0 ? pick(r, COUNTRIES).toLowerCase() : pick(r, COUNTRIES),
                 r.nextInt(10) == 0 ? null : r.nextBoolean() ? pick(r, CITIES).toLowerCase() + " " : pick(r, CITIES));
     }
 

@@ -135,7 +135,7 @@ final class ReferenceEngine {
         if (o.channel() == Offer.Channel.ONLINE && !p.online() || o.channel() == Offer.Channel.IN_STORE && p.online()) {
             return Reason.CHANNEL_NOT_ELIGIBLE;
         }
-        if (!t.countries().isEmpty() && (p.country() == null || !t.countries().contains(p.country()))
+        if (!t.countries().isEmpty() && (p.country() == null || !t.countries().contains(p.country().strip().toUpperCase()))
                 || !t.cities().isEmpty() && (p.city() == null || !t.cities().contains(org.accrue.rewards.offers.Targeting.city(p.city())))) {
             return Reason.LOCATION_NOT_ELIGIBLE;
         }
