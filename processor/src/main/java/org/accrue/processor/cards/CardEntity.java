@@ -95,9 +95,12 @@ public class CardEntity {
         this.enrolledAt = enrolledAt;
     }
 
-    /** Records the card's BIN from the PAN the issuer sent: its first 8 digits, never more. True when it changed. */
+    /**
+     * Records the card's BIN from the PAN the issuer sent: its first 8 digits (6 for a PAN under 16 digits), never more.
+     * True when it changed.
+     */
     boolean recordBin(String pan) {
-        String b = pan.substring(0, org.accrue.rewards.offers.Targeting.BIN_DIGITS);
+        String b = org.accrue.rewards.offers.Targeting.binOf(pan);
         if (b.equals(bin)) {
             return false;
         }

@@ -299,7 +299,7 @@ public final class Segments {
                         return Optional.<CardAudience>empty();
                     }
                     String bin = rs.getString(2);
-                    return Optional.of(new CardAudience(rs.getString(1), bin == null ? -1 : Integer.parseInt(bin),
+                    return Optional.of(new CardAudience(rs.getString(1), bin == null ? -1 : org.accrue.rewards.offers.Targeting.binNumber(bin),
                             rs.getString(3), membership(c, List.of(cardId)).getOrDefault(cardId, Set.of())));
                 }
             }

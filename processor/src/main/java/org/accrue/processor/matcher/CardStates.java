@@ -130,7 +130,7 @@ final class CardStates {
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
                                 String bin = rs.getString(3);
-                                profiles.put(rs.getLong(1), new Profile(rs.getString(2), bin == null ? -1 : Integer.parseInt(bin)));
+                                profiles.put(rs.getLong(1), new Profile(rs.getString(2), bin == null ? -1 : org.accrue.rewards.offers.Targeting.binNumber(bin)));
                             }
                         }
                     }

@@ -31,6 +31,18 @@ public record Targeting(
     public static final int ENTRIES_MAX = 1000;
     /** BINs are compared as eight digits: a shorter bound is padded with 0 (from) or 9 (to). */
     public static final int BIN_DIGITS = 8;
+    /** PANs shorter than this keep only a six-digit BIN (PCI DSS truncation: at most the first 6 and last 4). */
+    public static final int PAN_DIGITS_FOR_EIGHT_DIGIT_BIN = 16;
+
+    /** The BIN a card keeps from its PAN: the first 8 digits of a PAN of 16 or more, the first 6 of a shorter one. */
+    public static String binOf(String pan) {
+        return pan.substring(0, pan.length() >= PAN_DIGITS_FOR_EIGHT_DIGIT_BIN ? BIN_DIGITS : 6);
+    }
+
+    /** A kept BIN as the number ranges are compared with: a six-digit one as the lowest eight-digit BIN under it. */
+    public static int binNumber(String kept) {
+        return Integer.parseInt((kept + "00").substring(0, BIN_DIGITS));
+    }
 
     public static final Targeting NONE = new Targeting(Set.of(), List.of(), Set.of(), null, Set.of(), Set.of(), Set.of());
 

@@ -101,6 +101,23 @@ class TargetingTest {
     }
 
     @Test
+    void aCardKeepsEightBinDigitsOfAPanOfSixteenOrMoreAndSixOfAShorterOne() {
+        assertThat(Targeting.binOf("4000001234567899")).isEqualTo("40000012");
+        assertThat(Targeting.binOf("4000001234567899123")).isEqualTo("40000012");
+        assertThat(Targeting.binOf("378282246310005")).isEqualTo("378282"); // 15 digits: first 6 and last 4 at most
+        assertThat(Targeting.binOf("4222222222222")).isEqualTo("422222");
+    }
+
+    @Test
+    void aSixDigitBinIsInARangeByItsSixDigits() {
+        Targeting.BinRange amex = new Targeting.BinRange("378282", "378282");
+        int kept = Targeting.binNumber("378282");
+        assertThat(kept).isBetween(amex.low(), amex.high());
+        assertThat(Targeting.binNumber("40000012")).isEqualTo(40_000_012);
+        assertThat(Targeting.binNumber("378283")).isGreaterThan(amex.high());
+    }
+
+    @Test
     void aCardWithoutARecordedBinIsInNoRange() {
         Card noBin = new Card("nordbank", -1, "GOLD", Set.of());
         MatchResult r = match(offer("-").withTargeting(targeting("bins=000000-999999")), purchase("DK", "COPENHAGEN"), noBin);
