@@ -86,9 +86,12 @@ public final class Posting implements ScheduledJob {
         java.util.function.IntConsumer batchDone = n -> progress.at(taken.addAndGet(n), total);
         // Workers take disjoint batches (SKIP LOCKED); each batch is its own transaction.
         List<java.util.concurrent.Future<BatchResult>> results = new ArrayList<>();
+        Chunks chunks = Sql.inTransaction(ds, c -> RewardBook.availableRange(c, RewardUnit.Kind.CASH))
+                .map(r -> new Chunks(r[0], r[1], Math.max(2L * batchSizeMax, (r[1] - r[0]) / (workers * 16L) + 1)))
+                .orElse(Chunks.NONE);
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (int w = 0; w < workers; w++) {
-                results.add(pool.submit(() -> drain(batchDone)));
+                results.add(pool.submit(() -> drain(chunks, batchDone)));
             }
         }
         long credits = 0;
@@ -138,19 +141,61 @@ public final class Posting implements ScheduledJob {
 
     private final Steps steps = new Steps();
 
-    /** One worker: batches until one comes back short. A deadlock with another worker retries the batch. */
-    private BatchResult drain(java.util.function.IntConsumer batchDone) {
-        long after = 0;
+    /**
+     * The row id range of the AVAILABLE rewards when a run starts, handed out in chunks: each worker claims in a chunk
+     * of its own, so its claims do not scan past the rows other workers hold (SKIP LOCKED skips them one lock attempt
+     * each) or have just posted (index entries InnoDB purges only later).
+     */
+    private static final class Chunks {
+        static final Chunks NONE = new Chunks(1, 0, 1);
+        private final long through;
+        private final long width;
+        private final java.util.concurrent.atomic.AtomicLong next;
+
+        Chunks(long from, long through, long width) {
+            this.through = through;
+            this.width = width;
+            this.next = new java.util.concurrent.atomic.AtomicLong(from);
+        }
+
+        /** The next chunk as {first row id, last row id}, or null when all were handed out. */
+        long[] take() {
+            long first = next.getAndAdd(width);
+            return first > through ? null : new long[] {first, Math.min(through, first + width - 1)};
+        }
+    }
+
+    /**
+     * One worker: the chunks it takes, then a sweep of every AVAILABLE reward left (those that became AVAILABLE
+     * during the run, and the rest of chunks other workers still hold: the sweep skips what they have locked).
+     */
+    private BatchResult drain(Chunks chunks, java.util.function.IntConsumer batchDone) {
+        BatchResult total = new BatchResult(0, 0, 0, 0, new TreeMap<>());
+        int[] batches = {0};
+        for (long[] chunk = chunks.take(); chunk != null; chunk = chunks.take()) {
+            total = plus(total, drain(chunk[0] - 1, chunk[1], batches, batchDone));
+        }
+        return plus(total, drain(0, Long.MAX_VALUE, batches, batchDone));
+    }
+
+    private static BatchResult plus(BatchResult a, BatchResult b) {
+        Map<String, Long> byCurrency = new TreeMap<>(a.byCurrency);
+        b.byCurrency.forEach((k, v) -> byCurrency.merge(k, v, Math::addExact));
+        return new BatchResult(0, 0, a.credits + b.credits, a.netted + b.netted, byCurrency);
+    }
+
+    /** Batches of row ids in (after, through] until one comes back short. A deadlock with another worker retries it. */
+    private BatchResult drain(long after, long through, int[] batches, java.util.function.IntConsumer batchDone) {
         long credits = 0;
         long netted = 0;
         Map<String, Long> byCurrency = new TreeMap<>();
-        for (int b = 0; b < BATCHES_PER_RUN_MAX; b++) {
+        for (; batches[0] < BATCHES_PER_RUN_MAX; batches[0]++) {
             BatchResult r = null;
             for (int attempt = 1; r == null; attempt++) {
                 Instant now = clock.instant();
                 try {
                     long from = after;
-                    r = Sql.inTransaction(ds, c -> batch(c, now, from));
+                    r = Sql.inTransaction(ds, c -> batch(c, now, from, through));
                 } catch (Sql.StoreException e) {
                     if (attempt >= DEADLOCK_RETRIES_MAX || !(e.getCause() instanceof java.sql.SQLTransactionRollbackException)) {
                         throw e;
@@ -186,13 +231,13 @@ public final class Posting implements ScheduledJob {
     }
 
     /**
-     * One batch: the oldest AVAILABLE cash rewards after {@code after} (the worker's last batch: it never scans again
-     * the index entries its own earlier batches left behind, which InnoDB purges only later), skipping those another
-     * worker holds.
+     * One batch: the oldest AVAILABLE cash rewards of row ids in (after, through] ({@code after} the worker's last
+     * batch: it never scans again the index entries its own earlier batches left behind, which InnoDB purges only
+     * later), skipping those another worker holds.
      */
-    private BatchResult batch(Connection c, Instant now, long after) throws SQLException {
+    private BatchResult batch(Connection c, Instant now, long after, long through) throws SQLException {
         long t0 = System.nanoTime();
-        List<RewardBook.Row> due = RewardBook.claimAvailable(c, RewardUnit.Kind.CASH, after, batchSizeMax);
+        List<RewardBook.Row> due = RewardBook.claimAvailable(c, RewardUnit.Kind.CASH, after, through, batchSizeMax);
         if (due.isEmpty()) {
             return new BatchResult(0, after, 0, 0, Map.of());
         }
@@ -200,6 +245,7 @@ public final class Posting implements ScheduledJob {
         Map<Long, CardRef> cards = cards(c, due);
         Map<String, String> merchantNames = merchantNames(c, due);
         Map<String, Deque<OpenClawback>> clawbacks = openClawbacksToNet(c, due);
+        Map<String, String> texts = new HashMap<>(); // a batch's credits mostly share a few merchants' texts
         long credits = 0;
         long netted = 0;
         Map<String, Long> byCurrency = new TreeMap<>();
@@ -238,7 +284,8 @@ public final class Posting implements ScheduledJob {
                 CardRef card = cards.get(cardId);
                 credit.add(new StatementCredits.NewCredit("C" + d.rowId(), d.rowId(),
                         StatementCredits.Kind.CREDIT, r.issuerId(), cardId, card.accountRef(), card.last4(), gross, net, amount,
-                        currency, statementText("CASHBACK", merchantNames.get(d.merchantId()), d.offerId()), d.offerId(),
+                        currency, texts.computeIfAbsent(d.merchantId() + "|" + d.offerId(),
+                        k -> statementText("CASHBACK", merchantNames.get(d.merchantId()), d.offerId())), d.offerId(),
                         d.purchaseDate()), now);
                 if (amount != 0) {
                     credits++;

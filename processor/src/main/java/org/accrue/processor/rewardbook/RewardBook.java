@@ -200,7 +200,18 @@ public final class RewardBook {
      */
     public static List<Row> claimAvailable(Connection c, RewardUnit.Kind kind, long afterRowId, int limit)
             throws SQLException {
-        return RewardRows.claimAvailable(c, kind, afterRowId, limit);
+        return RewardRows.claimAvailable(c, kind, afterRowId, Long.MAX_VALUE, limit);
+    }
+
+    /** As {@link #claimAvailable(Connection, RewardUnit.Kind, long, int)}, of row ids up to {@code throughRowId} only. */
+    public static List<Row> claimAvailable(Connection c, RewardUnit.Kind kind, long afterRowId, long throughRowId,
+                                           int limit) throws SQLException {
+        return RewardRows.claimAvailable(c, kind, afterRowId, throughRowId, limit);
+    }
+
+    /** The lowest and highest row id of the AVAILABLE rewards of a kind (two index dives), empty when there are none. */
+    public static Optional<long[]> availableRange(Connection c, RewardUnit.Kind kind) throws SQLException {
+        return RewardRows.availableRange(c, kind);
     }
 
     /** How many rewards of a kind are AVAILABLE now, not locked (what a posting run has before it: its progress). */

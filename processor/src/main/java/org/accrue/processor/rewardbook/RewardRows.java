@@ -104,14 +104,27 @@ final class RewardRows {
      * The oldest AVAILABLE rewards of a kind after {@code afterRowId}, skipping rows another worker holds. The kind is
      * an enum name written into the SQL, as the literal the posting query always had.
      */
-    static List<RewardBook.Row> claimAvailable(Connection c, RewardUnit.Kind kind, long afterRowId, int limit)
-            throws SQLException {
+    static List<RewardBook.Row> claimAvailable(Connection c, RewardUnit.Kind kind, long afterRowId, long throughRowId,
+                                               int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from reward r where r.open_status = "
-                + "'AVAILABLE' and r.unit_kind = '" + kind.name() + "' and r.id > ? order by r.id limit ? "
+                + "'AVAILABLE' and r.unit_kind = '" + kind.name() + "' and r.id > ? and r.id <= ? order by r.id limit ? "
                 + "for update skip locked")) {
             ps.setLong(1, afterRowId);
-            ps.setInt(2, limit);
+            ps.setLong(2, throughRowId);
+            ps.setInt(3, limit);
             return all(ps);
+        }
+    }
+
+    static java.util.Optional<long[]> availableRange(Connection c, RewardUnit.Kind kind) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select min(r.id), max(r.id) from reward r where r.open_status = "
+                + "'AVAILABLE' and r.unit_kind = ?")) {
+            ps.setString(1, kind.name());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long lo = rs.getLong(1);
+                return rs.wasNull() ? java.util.Optional.empty() : java.util.Optional.of(new long[] {lo, rs.getLong(2)});
+            }
         }
     }
 

@@ -50,11 +50,13 @@ public final class Statements {
             Map<String, Long> cashTotals = new TreeMap<>();
             String columns = "select s.credit_id, s.kind, s.statement_text, s.amount, s.netted, s.currency, s.offer_id, "
                     + "s.purchase_date, ";
-            try (PreparedStatement ps = c.prepareStatement(columns + "f.created_at, f.file_id from statement_credit s "
-                    + "join statement_file f on " + StatementCredits.FILE_OF_CREDIT + " "
-                    + "where s.card_id = ? and s.status = 'TO_FILE' and f.created_at >= ? and f.created_at < ? "
-                    + "union all " + columns + "s.created_at, null from statement_credit s where s.card_id = ? "
-                    + "and s.status = 'NETTED' and s.created_at >= ? and s.created_at < ? order by 9, 1")) {
+            // A card's credits through its cash rewards (statement_credit has no card index: StatementCredits.OF_CARD)
+            try (PreparedStatement ps = c.prepareStatement(columns + "f.created_at, f.file_id "
+                    + StatementCredits.OF_CARD + "join statement_file f on " + StatementCredits.FILE_OF_CREDIT + " "
+                    + "where r.card_id = ? and r.unit_kind = 'CASH' and s.status = 'TO_FILE' and f.created_at >= ? "
+                    + "and f.created_at < ? union all " + columns + "s.created_at, null " + StatementCredits.OF_CARD
+                    + "where r.card_id = ? and r.unit_kind = 'CASH' and s.status = 'NETTED' and s.created_at >= ? "
+                    + "and s.created_at < ? order by 9, 1")) {
                 ps.setLong(1, cardId);
                 ps.setTimestamp(2, Sql.ts(from));
                 ps.setTimestamp(3, Sql.ts(to));
