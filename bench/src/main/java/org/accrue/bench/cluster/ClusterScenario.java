@@ -201,6 +201,11 @@ public final class ClusterScenario {
             }
             f.put("resent as repeats (answered 00)", repeated + " (" + repeatsAcked + ")");
             f.put("other codes / unanswered", other + "/" + unanswered);
+            if (unanswered > 0) { // what each attempt of each unanswered message met (a run that found one says why)
+                f.put("unanswered messages", sent.stream().filter(s -> s.code() == null && s.repeatCode() == null)
+                        .limit(5).map(s -> s.id() + " sent at " + String.format("%.2f", (s.sentNanos() - t0) / 1e9)
+                                + " s, " + s.repeats() + " repeat(s): " + s.failures()).toList());
+            }
             f.put("stored", rows.size());
             f.put("doubled", doubled);
             f.put("lost", lost);

@@ -58,6 +58,8 @@ public final class RecordingClient implements AutoCloseable {
         volatile int repeats;
         volatile String repeatCode;
         volatile long repeatAnsweredNanos;
+        /** What became of each attempt that got no answer, in order (what an unanswered message's report shows). */
+        final java.util.Queue<String> failures = new ConcurrentLinkedQueue<>();
 
         Sent(WireMessage message, long sentNanos) {
             this.message = message;
@@ -97,6 +99,15 @@ public final class RecordingClient implements AutoCloseable {
 
         public WireMessage message() {
             return message;
+        }
+
+        /** Each attempt that got no answer: when (ms after the first send) and why, then why the lane gave it up. */
+        public List<String> failures() {
+            return List.copyOf(failures);
+        }
+
+        void failed(long atNanos, String why) {
+            failures.add("+" + (atNanos - sentNanos) / 1_000_000 + " ms " + why);
         }
     }
 
@@ -209,6 +220,9 @@ public final class RecordingClient implements AutoCloseable {
             while (!stopped || pending != null) {
                 Object[] n = link.next(pending != null);
                 if (n == null) {
+                    if (pending != null) {
+                        pending.failed(System.nanoTime(), "given up: the drain deadline passed with no link");
+                    }
                     break;
                 }
                 if (laneIntervalNanos > 0 && pending == null) {
@@ -253,6 +267,9 @@ public final class RecordingClient implements AutoCloseable {
                     // Kept with no code: the connection ended, or the node gave no answer in time. Either way the
                     // link gets a new connection (and a new terminal) for what comes next.
                     conn.close();
+                    s.failed(System.nanoTime(), (s.repeats > 0 ? "repeat " + s.repeats : "first send") + ": "
+                            + (noAnswer instanceof TimeoutException ? "no answer in " + ANSWER_TIMEOUT_MS + " ms"
+                            : "link ended (" + noAnswer.getCause() + ")"));
                     pending = resend && s.repeats < REPEATS_MAX ? s : null;
                     if (pending != null && s.repeats > 0) {
                         Thread.sleep(RECONNECT_PAUSE_MS); // a repeat's link ended too: no storm of links while nothing serves
