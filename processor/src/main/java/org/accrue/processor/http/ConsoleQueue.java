@@ -61,7 +61,7 @@ final class ConsoleQueue {
         Type type = OperationsRoutes.exceptionType(ctx);
         ExceptionsQueue.Age age = ageParam(ctx);
         String issuer = textParam(ctx, "issuer");
-        String card = textParam(ctx, "card");
+        String card = cardParam(ctx);
         int limit = ApiServer.intParam(ctx, "limit", 1, QUEUE_PAGE_SIZES.getLast(), QUEUE_PAGE_ROWS);
         int offset = ApiServer.intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
         ExceptionsQueue.Page pageOf = s.exceptions().page(new ExceptionsQueue.Filter(status, type, issuer, null, age, card),
@@ -152,8 +152,22 @@ final class ConsoleQueue {
         return q.append("&limit=").append(limit).append("&offset=").append(offset).toString();
     }
 
+    /**
+     * {@code ?card=}: a card's last four digits or its account reference (as {@link ExceptionsQueue.Filter} matches
+     * them), null when blank; a run of 13 or more digits is refused (400 PARAMETER_INVALID): a card number is never a
+     * filter, and is not echoed back.
+     */
+    static String cardParam(Context ctx) {
+        String v = textParam(ctx, "card");
+        if (v != null && org.accrue.processor.ids.Ids.holdsCardNumberLikeRun(v)) {
+            throw Problem.badRequest("PARAMETER_INVALID", "card is a card's last four digits or its account reference, "
+                    + "never a card number");
+        }
+        return v;
+    }
+
     /** {@code ?age=}: absent or empty is any age; anything else names a bucket (400 PARAMETER_INVALID). */
-    private static ExceptionsQueue.Age ageParam(Context ctx) {
+    static ExceptionsQueue.Age ageParam(Context ctx) {
         String v = ctx.queryParam("age");
         if (v == null || v.isEmpty()) {
             return null;

@@ -200,10 +200,18 @@ public final class OperationsRoutes {
 
         app.get(BASE + "/exceptions", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);
-            ApiServer.onlyParams(ctx, "status", "type", "issuerId", "assignee", "limit");
+            ApiServer.onlyParams(ctx, "status", "type", "issuerId", "assignee", "age", "card", "limit", "offset");
             int limit = ApiServer.intParam(ctx, "limit", 1, 500, 100);
-            ctx.json(Map.of("exceptions", s.exceptions().list(exceptionStatus(ctx), exceptionType(ctx), issuerParam(ctx),
-                    assigneeParam(ctx), limit).stream().map(OperationsRoutes::exception).toList()));
+            int offset = ApiServer.intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
+            var page = s.exceptions().page(new org.accrue.processor.confirmations.ExceptionsQueue.Filter(exceptionStatus(ctx),
+                    exceptionType(ctx), issuerParam(ctx), assigneeParam(ctx), ConsoleQueue.ageParam(ctx),
+                    ConsoleQueue.cardParam(ctx)), offset, limit);
+            Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("exceptions", page.items().stream().map(OperationsRoutes::exception).toList());
+            body.put("offset", page.offset());
+            body.put("limit", page.limit());
+            body.put("more", page.more());
+            ctx.json(body);
         });
         app.get(BASE + "/exceptions/{id}", ctx -> {
             ApiServer.require(ctx, Role.OPS, Role.ADMIN);

@@ -51,14 +51,51 @@ class ExceptionsApiTest {
             issuerId=bank%20a            | INVALID_ISSUER_ID  | A-Z 0-9
             assignee=%20                 | INVALID_ASSIGNEE   | 1-64
             limit=0                      | PARAMETER_INVALID  | 1 and 500
-            stauts=OPEN                  | UNKNOWN_PARAMETER  | status, type, issuerId, assignee, limit
+            offset=-1                    | PARAMETER_INVALID  | offset
+            age=OLD                      | PARAMETER_INVALID  | UNDER_1_DAY
+            card=4000056655665556        | PARAMETER_INVALID  | never a card number
+            stauts=OPEN                  | UNKNOWN_PARAMETER  | status, type, issuerId, assignee, age, card, limit, offset
             """)
     void aFilterThatNamesNothingIs400NamingWhatWould(String query, String code, String named) {
         Api.Response r = api.get("/exceptions?" + query, KEY_OPS);
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.contentType()).startsWith("application/problem+json");
         assertThat(r.json().get("code").asText()).isEqualTo(code);
-        assertThat(r.json().get("detail").asText()).contains(named);
+        assertThat(r.json().get("detail").asText()).contains(named).doesNotContain(PAN);
+    }
+
+    @Test
+    void theQueueIsFilteredByCardAndAgeAndPagedAsTheConsoleIs() throws Exception {
+        String other = "5555555555554444";
+        api.enroll(KEY_ISSUER_A, other, "ACC-2");
+        try (IssuerConnection issuer = new IssuerConnection("127.0.0.1", node.processor().isoPort())) {
+            for (String pan : new String[] {PAN, other}) { // a key sent again with another amount: a MESSAGE_CONFLICT each
+                WireMessage first = Requests.of("0200", pan, 1250);
+                assertThat(issuer.send(first).orTimeout(30, TimeUnit.SECONDS).join().get(39)).isEqualTo("00");
+                assertThat(issuer.send(first.with(4, "000000009999")).orTimeout(30, TimeUnit.SECONDS).join().get(39))
+                        .isEqualTo("94");
+            }
+        }
+        String conflicts = "/exceptions?type=MESSAGE_CONFLICT";
+        assertThat(cards(api.get(conflicts, KEY_OPS).json())).containsExactly("**** 5556", "**** 4444");
+        assertThat(cards(api.get(conflicts + "&card=4444", KEY_OPS).json())).containsExactly("**** 4444");
+        assertThat(cards(api.get(conflicts + "&card=0000", KEY_OPS).json())).isEmpty();
+        assertThat(cards(api.get(conflicts + "&age=UNDER_1_DAY", KEY_OPS).json())).hasSize(2);
+        assertThat(cards(api.get(conflicts + "&age=OVER_7_DAYS", KEY_OPS).json())).isEmpty();
+
+        JsonNode first = api.get(conflicts + "&limit=1", KEY_OPS).json();
+        assertThat(cards(first)).containsExactly("**** 5556");
+        assertThat(first.get("more").asBoolean()).isTrue();
+        JsonNode second = api.get(conflicts + "&limit=1&offset=1", KEY_OPS).json();
+        assertThat(cards(second)).containsExactly("**** 4444");
+        assertThat(second.get("offset").asInt()).isEqualTo(1);
+        assertThat(second.get("more").asBoolean()).isFalse();
+    }
+
+    private static java.util.List<String> cards(JsonNode page) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        page.get("exceptions").forEach(e -> out.add(e.get("card").asText()));
+        return out;
     }
 
     @Test
