@@ -46,8 +46,12 @@ final class MatchQueue {
         }
         List<Queued> due = new ArrayList<>();
         int perLane = Math.max(1, batchSizeMax / held.size());
-        try (PreparedStatement ps = c.prepareStatement("select message_id, seq, failures from match_queue where lane = ? "
-                + "and not_before <= ? order by seq limit ? for update")) {
+        // FORCE INDEX: on a short queue the optimizer scanned the whole table and sorted (cheaper to read), and a
+        // locking scan locks every row it reads, other lanes' too: two workers, each holding its own lane's rows,
+        // waited for each other's (MariaDB 1213 in the demo, retried). Through the index a worker reads its lane only.
+        try (PreparedStatement ps = c.prepareStatement("select message_id, seq, failures from match_queue "
+                + "force index (ix_match_queue_lane_seq) where lane = ? and not_before <= ? order by seq limit ? "
+                + "for update")) {
             for (int lane : held) {
                 ps.setInt(1, lane);
                 ps.setTimestamp(2, Sql.ts(now));
