@@ -165,31 +165,37 @@ public final class Posting implements ScheduledJob {
         }
     }
 
+    /** What one worker posted so far in a run, and how many batches it took (bounded by BATCHES_PER_RUN_MAX). */
+    private static final class WorkerTotals {
+        long credits;
+        long netted;
+        final Map<String, Long> byCurrency = new TreeMap<>();
+        int batches;
+
+        void add(BatchResult r) {
+            credits += r.credits;
+            netted += r.netted;
+            r.byCurrency.forEach((k, v) -> byCurrency.merge(k, v, Math::addExact));
+            batches++;
+        }
+    }
+
     /**
      * One worker: the chunks it takes, then a sweep of every AVAILABLE reward left (those that became AVAILABLE
      * during the run, and the rest of chunks other workers still hold: the sweep skips what they have locked).
      */
     private BatchResult drain(Chunks chunks, java.util.function.IntConsumer batchDone) {
-        BatchResult total = new BatchResult(0, 0, 0, 0, new TreeMap<>());
-        int[] batches = {0};
+        WorkerTotals totals = new WorkerTotals();
         for (long[] chunk = chunks.take(); chunk != null; chunk = chunks.take()) {
-            total = plus(total, drain(chunk[0] - 1, chunk[1], batches, batchDone));
+            drain(chunk[0] - 1, chunk[1], totals, batchDone);
         }
-        return plus(total, drain(0, Long.MAX_VALUE, batches, batchDone));
-    }
-
-    private static BatchResult plus(BatchResult a, BatchResult b) {
-        Map<String, Long> byCurrency = new TreeMap<>(a.byCurrency);
-        b.byCurrency.forEach((k, v) -> byCurrency.merge(k, v, Math::addExact));
-        return new BatchResult(0, 0, a.credits + b.credits, a.netted + b.netted, byCurrency);
+        drain(0, Long.MAX_VALUE, totals, batchDone);
+        return new BatchResult(0, 0, totals.credits, totals.netted, totals.byCurrency);
     }
 
     /** Batches of row ids in (after, through] until one comes back short. A deadlock with another worker retries it. */
-    private BatchResult drain(long after, long through, int[] batches, java.util.function.IntConsumer batchDone) {
-        long credits = 0;
-        long netted = 0;
-        Map<String, Long> byCurrency = new TreeMap<>();
-        for (; batches[0] < BATCHES_PER_RUN_MAX; batches[0]++) {
+    private void drain(long after, long through, WorkerTotals totals, java.util.function.IntConsumer batchDone) {
+        while (totals.batches < BATCHES_PER_RUN_MAX) {
             BatchResult r = null;
             for (int attempt = 1; r == null; attempt++) {
                 Instant now = clock.instant();
@@ -202,16 +208,13 @@ public final class Posting implements ScheduledJob {
                     }
                 }
             }
-            credits += r.credits;
-            netted += r.netted;
-            r.byCurrency.forEach((k, v) -> byCurrency.merge(k, v, Math::addExact));
+            totals.add(r);
             batchDone.accept(r.taken);
             after = Math.max(after, r.lastId);
             if (r.taken < batchSizeMax) {
-                break;
+                return;
             }
         }
-        return new BatchResult(0, 0, credits, netted, byCurrency);
     }
 
     private record BatchResult(int taken, long lastId, long credits, long netted, Map<String, Long> byCurrency) {

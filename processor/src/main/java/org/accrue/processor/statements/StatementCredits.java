@@ -45,13 +45,15 @@ public final class StatementCredits {
      */
     public static final String FILE_OF_CREDIT = "f.issuer_id = s.issuer_id and s.batch between f.batch_from and f.batch_to";
 
+    /** The join condition of a credit ({@code s}) and its reward ({@code r}), a cash reward of the same card. */
+    private static final String REWARD_OF_CREDIT = "r.id = s.reward_id and r.card_id = s.card_id";
+
     /**
      * The credits of a card, as "from ... " for a query that binds {@code r.card_id} and {@code r.unit_kind = 'CASH'}:
      * through the card's rewards (statement_credit has no index by card, V29: it was the one index posting wrote at a
      * random place). Every credit, debit and resend names its reward, a cash reward of the same card.
      */
-    public static final String OF_CARD = "from reward r join statement_credit s on s.reward_id = r.id "
-            + "and s.card_id = r.card_id ";
+    public static final String OF_CARD = "from reward r join statement_credit s on " + REWARD_OF_CREDIT + " ";
 
     /** Every column a credit is written with, in the order of each insert below. */
     private static final String INSERT = "insert into statement_credit (credit_id, reward_id, kind, issuer_id, card_id, "
@@ -363,9 +365,8 @@ public final class StatementCredits {
      * Files already written are the issuer's copies and are not rewritten. Returns the credits changed.
      */
     public static int erase(Connection c, long cardId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("update statement_credit s join reward r on r.id = s.reward_id "
-                + "and r.card_id = s.card_id set s.account_ref = ?, s.last4 = '****' where r.card_id = ? "
-                + "and r.unit_kind = 'CASH'")) {
+        try (PreparedStatement ps = c.prepareStatement("update statement_credit s join reward r on " + REWARD_OF_CREDIT
+                + " set s.account_ref = ?, s.last4 = '****' where r.card_id = ? and r.unit_kind = 'CASH'")) {
             ps.setString(1, ERASED_ACCOUNT_REF);
             ps.setLong(2, cardId);
             return ps.executeUpdate();
