@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 
 import org.accrue.processor.testing.Api;
 import org.accrue.processor.testing.NodeSettings;
+import org.accrue.processor.testing.ConsolePages;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
 import org.accrue.processor.testing.RewardStream;
@@ -124,21 +125,9 @@ class CoalitionsTest {
                 .as("delivered by FOODGO: never a statement credit").isEqualTo(2);
         assertThat(sql("select count(*) from (select txn_id from ledger_entry group by txn_id, unit_kind, unit_code "
                 + "having sum(amount) <> 0) t")).isZero();
-        assertThat(consolePage("/console/points")).contains("ROADEATS").contains("<td>FUELCO</td><td>FOODGO</td><td>2</td>"
+        assertThat(ConsolePages.get(node.processor().httpPort(), KEY_OPS,
+                "/console/points")).contains("ROADEATS").contains("<td>FUELCO</td><td>FOODGO</td><td>2</td>"
                 + "<td>1533</td><td>15.33 USD</td>");
-    }
-
-    /** A console page as an ops user signed in sees it. */
-    private String consolePage(String path) throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        String base = "http://127.0.0.1:" + node.processor().httpPort();
-        String cookie = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/console/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + KEY_OPS)).build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding()).headers().firstValue("Set-Cookie").orElseThrow();
-        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
-                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test

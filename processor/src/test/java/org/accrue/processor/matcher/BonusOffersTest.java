@@ -319,16 +319,8 @@ class BonusOffersTest extends RewardMatcherFixture {
         coffee(4000);
         coffee(4000);
         drain();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        String base = "http://127.0.0.1:" + node.processor().httpPort();
-        java.net.http.HttpResponse<String> login = http.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(base + "/console/login")).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + org.accrue.processor.testing.TestConfig.KEY_OPS))
-                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        String page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/console/cards/" + cardId))
-                        .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String page = org.accrue.processor.testing.ConsolePages.get(node.processor().httpPort(),
+                org.accrue.processor.testing.TestConfig.KEY_OPS, "/console/cards/" + cardId);
         assertThat(page).contains("<h2>Bonus offers</h2>")
                 .containsPattern("data-offer='bb-punch'>.*2 punch\\(es\\), 0 completion\\(s\\), 1 to the next")
                 .containsPattern("data-offer='deli-spend'>.*on spending .* per month");

@@ -85,14 +85,8 @@ class TierRoutesTest extends RewardMatcherFixture {
         assertThat(page.body()).contains("<dl id=tier>").contains("<dd data-kind=tier>SILVER</dd>")
                 .contains("Progress: 1,500.00 USD since").contains("3,500.00 USD more to reach GOLD");
 
-        String base = "http://127.0.0.1:" + node.processor().httpPort();
-        HttpClient http = HttpClient.newHttpClient();
-        String cookie = http.send(HttpRequest.newBuilder(URI.create(base + "/console/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("key=" + KEY_OPS)).build(), HttpResponse.BodyHandlers.ofString())
-                .headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
-        String console = http.send(HttpRequest.newBuilder(URI.create(base + "/console/cards/" + cardId)).header("Cookie", cookie)
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        String console = org.accrue.processor.testing.ConsolePages.get(node.processor().httpPort(), KEY_OPS,
+                "/console/cards/" + cardId);
         assertThat(console).contains("<p id=tier class=panel>default: <strong>SILVER</strong>")
                 .contains("progress 1500.00 USD").contains("3500.00 USD to GOLD");
     }

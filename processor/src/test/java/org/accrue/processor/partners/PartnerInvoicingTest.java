@@ -20,6 +20,7 @@ import org.accrue.processor.invoicing.PartnerInvoicing;
 import org.accrue.processor.matcher.RewardMatcher;
 import org.accrue.processor.testing.Api;
 import org.accrue.processor.testing.NodeSettings;
+import org.accrue.processor.testing.ConsolePages;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
 import org.accrue.processor.testing.Requests;
@@ -121,7 +122,8 @@ class PartnerInvoicingTest {
                 .startsWith("H|PARTNER_INVOICE|" + inv.invoiceId() + "|fuelco|" + month.atDay(1) + "|")
                 .contains("L|CASH|USD|1000|100|300|800");
         assertThat(Files.exists(node.dataDir().resolve("files/invoices/" + inv.fileName()))).isTrue();
-        assertThat(console(node, "/console/programs")).contains("id='partner-fuelco'").contains(inv.invoiceId())
+        assertThat(ConsolePages.get(node.processor().httpPort(), KEY_OPS,
+                "/console/programs")).contains("id='partner-fuelco'").contains(inv.invoiceId())
                 .contains("8.00 USD").contains("10.00%");
     }
 
@@ -176,21 +178,5 @@ class PartnerInvoicingTest {
     private long count(String sql) {
         return node.processor().store().sessionFactory().fromSession(s -> ((Number) s.createNativeQuery(sql, Object.class)
                 .getSingleResult()).longValue());
-    }
-
-    private static String console(Node node, String path) throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
-        String base = "http://127.0.0.1:" + node.processor().httpPort();
-        var login = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/console/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + KEY_OPS)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
-                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
     }
 }

@@ -18,6 +18,7 @@ import org.accrue.processor.matcher.RewardMatcher;
 import org.accrue.processor.testing.Api;
 import org.accrue.processor.testing.MovableClock;
 import org.accrue.processor.testing.NodeSettings;
+import org.accrue.processor.testing.ConsolePages;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
 import org.accrue.processor.testing.Requests;
@@ -100,7 +101,7 @@ class OfferPerformanceTest {
         assertThat(actAvg).as("30.00 over two card-weeks").isCloseTo(1_500, within(2L));
         assertThat(notAvg).as("15.00 over four card-weeks").isCloseTo(375, within(1L));
         assertThat(p.at("/incrementalSpend/liftBps").asLong()).isEqualTo((actAvg - notAvg) * 10_000 / notAvg);
-        String page = console(node, "/console/offers/perf-1");
+        String page = ConsolePages.get(node.processor().httpPort(), KEY_OPS, "/console/offers/perf-1");
         assertThat(page).contains("<td id=budget-used>1.00 USD</td>").contains("30.00 USD").contains("id=lift");
     }
 
@@ -110,21 +111,5 @@ class OfferPerformanceTest {
 
     private static void send(IssuerConnection issuer, WireMessage m) {
         assertThat(issuer.send(m).orTimeout(30, TimeUnit.SECONDS).join().get(39)).isEqualTo("00");
-    }
-
-    private static String console(Node node, String path) throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
-        String base = "http://127.0.0.1:" + node.processor().httpPort();
-        var login = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/console/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + KEY_OPS)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
-                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
     }
 }

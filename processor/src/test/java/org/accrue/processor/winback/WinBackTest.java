@@ -18,6 +18,7 @@ import org.accrue.processor.matcher.RewardMatcher;
 import org.accrue.processor.testing.Api;
 import org.accrue.processor.testing.MovableClock;
 import org.accrue.processor.testing.NodeSettings;
+import org.accrue.processor.testing.ConsolePages;
 import org.accrue.processor.testing.ProcessorExtension;
 import org.accrue.processor.testing.ProcessorExtension.Node;
 import org.accrue.processor.testing.Requests;
@@ -150,7 +151,8 @@ class WinBackTest {
         assertThat(results.at("/spentAfterEnrollment/minor").asLong()).isEqualTo(1240);
         assertThat(results.at("/rewards/0/status").asText()).isEqualTo("PENDING");
         assertThat(results.at("/rewards/0/amount/minor").asLong()).isEqualTo(200);
-        assertThat(console(node, "/console/programs")).contains("id='campaign-" + campaign + "'").contains("12.40 USD");
+        assertThat(ConsolePages.get(node.processor().httpPort(), KEY_OPS,
+                "/console/programs")).contains("id='campaign-" + campaign + "'").contains("12.40 USD");
 
         send(Requests.of("0200", pan, 1240).with(3, "200000").with(37, rrn).with(42, "WBM000000000011"));
         drain();
@@ -280,21 +282,5 @@ class WinBackTest {
             }
             return ((Number) q.getSingleResult()).longValue();
         });
-    }
-
-    private static String console(Node node, String path) throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
-        String base = "http://127.0.0.1:" + node.processor().httpPort();
-        var login = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/console/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + KEY_OPS)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
-                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
     }
 }
