@@ -141,6 +141,13 @@ public final class AuditLog {
         }
     }
 
+    /** One exported row, as the JSON line shows it. */
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"id", "at", "actor", "action", "resourceType", "resourceId",
+            "issuerId", "details"})
+    record ExportedRow(String id, Instant at, String actor, String action, String resourceType, String resourceId,
+                       String issuerId, com.fasterxml.jackson.databind.JsonNode details) {
+    }
+
     /**
      * Writes the rows with {@code from <= at < to} (either bound may be null: open), of one resource type or all, to
      * {@code out} as JSON lines (one object a line: id, at, actor, action, resourceType, resourceId, issuerId,
@@ -176,15 +183,9 @@ public final class AuditLog {
             long n = 0;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("id", rs.getString(1));
-                    row.put("at", Sql.instant(rs, 2));
-                    row.put("actor", rs.getString(3));
-                    row.put("action", rs.getString(4));
-                    row.put("resourceType", rs.getString(5));
-                    row.put("resourceId", rs.getString(6));
-                    row.put("issuerId", rs.getString(7));
-                    row.put("details", JSON.readTree(rs.getString(8)));
+                    ExportedRow row = new ExportedRow(rs.getString(1), Sql.instant(rs, 2), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                            JSON.readTree(rs.getString(8)));
                     out.write(JSON.writeValueAsBytes(row));
                     out.write('\n');
                     n++;

@@ -35,7 +35,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -377,27 +376,6 @@ public final class ConfirmationImports {
             }
         }
         return out;
-    }
-
-    public static Map<String, Object> describe(Import i) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("importId", i.importId());
-        m.put("issuerId", i.issuerId());
-        m.put("status", i.status().name());
-        m.put("source", i.source());
-        m.put("fileName", i.originalName());
-        m.put("encrypted", i.encrypted());
-        m.put("fileId", i.fileId());
-        m.put("answersFileId", i.answersFileId());
-        m.put("reason", i.reason());
-        m.put("detail", i.detail());
-        m.put("lines", i.lineCount());
-        m.put("amountSum", i.amountSum());
-        // The API's outcomes stay the string it documents ("{MATCHED=10, REJECTED=1}"), whatever the stored form.
-        m.put("outcomes", i.outcomes() == null ? null : i.outcomes().toString());
-        m.put("receivedAt", i.receivedAt());
-        m.put("finishedAt", i.finishedAt());
-        return m;
     }
 
     /**

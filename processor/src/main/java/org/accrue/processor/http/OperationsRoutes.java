@@ -195,7 +195,7 @@ public final class OperationsRoutes {
             var imp = s.imports().find(ctx.pathParam("importId"))
                     .filter(i -> p.role() != Role.ISSUER || i.issuerId().equals(p.issuerId()))
                     .orElseThrow(() -> Problem.notFound("confirmation file"));
-            ctx.json(org.accrue.processor.confirmations.ConfirmationImports.describe(imp));
+            ctx.json(ImportBody.of(imp));
         });
 
         app.get(BASE + "/exceptions", ctx -> {
@@ -341,6 +341,20 @@ public final class OperationsRoutes {
             m.put("proposed", Map.of("action", e.proposedAction().name(), "by", e.proposedBy()));
         }
         return m;
+    }
+
+    /** A confirmation file's import as GET /confirmation-files/{id} answers it. */
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"importId", "issuerId", "status", "source", "fileName", "encrypted",
+            "fileId", "answersFileId", "reason", "detail", "lines", "amountSum", "outcomes", "receivedAt", "finishedAt"})
+    record ImportBody(String importId, String issuerId, String status, String source, String fileName, boolean encrypted,
+                      String fileId, String answersFileId, String reason, String detail, Long lines, Long amountSum,
+                      String outcomes, java.time.Instant receivedAt, java.time.Instant finishedAt) {
+        static ImportBody of(org.accrue.processor.confirmations.ConfirmationImports.Import i) {
+            // The API's outcomes stay the string it documents ("{MATCHED=10, REJECTED=1}"), whatever the stored form.
+            return new ImportBody(i.importId(), i.issuerId(), i.status().name(), i.source(), i.originalName(), i.encrypted(),
+                    i.fileId(), i.answersFileId(), i.reason(), i.detail(), i.lineCount(), i.amountSum(),
+                    i.outcomes() == null ? null : i.outcomes().toString(), i.receivedAt(), i.finishedAt());
+        }
     }
 
     static Map<String, Object> money(long minor, String currency) {

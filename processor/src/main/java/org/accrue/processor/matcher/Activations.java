@@ -30,14 +30,19 @@ public final class Activations {
 
     /** When the card last activated each offer it ever activated (lapsed or not): offer id to activation time. */
     public java.util.Map<String, Instant> of(long cardId) {
-        return sessions.fromSession(s -> {
+        return sessions.fromSession(s -> s.doReturningWork(c -> {
             java.util.Map<String, Instant> out = new java.util.HashMap<>();
-            for (Object[] row : s.createNativeQuery("select offer_id, activated_at from offer_activation where card_id = :c",
-                    Object[].class).setParameter("c", cardId).getResultList()) {
-                out.put((String) row[0], instant(row[1]));
+            try (java.sql.PreparedStatement ps = c.prepareStatement(
+                    "select offer_id, activated_at from offer_activation where card_id = ?")) {
+                ps.setLong(1, cardId);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), org.accrue.processor.store.Sql.instant(rs, 2));
+                    }
+                }
             }
             return out;
-        });
+        }));
     }
 
     /**
@@ -71,11 +76,6 @@ public final class Activations {
         }
     }
 
-    private static Instant instant(Object v) {
-        return v instanceof LocalDateTime t ? t.toInstant(ZoneOffset.UTC)
-                : v instanceof java.sql.Timestamp ts ? ts.toLocalDateTime().toInstant(ZoneOffset.UTC) : null;
-    }
-
     public Activation activate(long cardId, Offer offer) {
         if (!offer.activationRequired()) {
             throw new CatalogException("ACTIVATION_NOT_REQUIRED", 409, "offer " + offer.id() + " needs no activation");
@@ -84,11 +84,10 @@ public final class Activations {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         Duration valid = Duration.ofDays(offer.activationValidDays());
         return sessions.fromTransaction(s -> {
-            Object existing = s.createNativeQuery("select activated_at from offer_activation where card_id = :c and "
-                            + "offer_id = :o for update", Object.class)
+            LocalDateTime existing = s.createNativeQuery("select activated_at from offer_activation where card_id = :c and "
+                            + "offer_id = :o for update", LocalDateTime.class)
                     .setParameter("c", cardId).setParameter("o", offer.id()).uniqueResult();
-            Instant at = existing instanceof LocalDateTime t ? t.toInstant(ZoneOffset.UTC)
-                    : existing instanceof java.sql.Timestamp ts ? ts.toLocalDateTime().toInstant(ZoneOffset.UTC) : null;
+            Instant at = existing == null ? null : existing.toInstant(ZoneOffset.UTC);
             if (at != null && now.isBefore(at.plus(valid))) {
                 return new Activation(at, at.plus(valid), false);
             }

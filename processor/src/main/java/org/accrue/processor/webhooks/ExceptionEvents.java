@@ -53,20 +53,26 @@ public final class ExceptionEvents {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Map<String, Object> d = new LinkedHashMap<>();
-                        d.put("exceptionId", rs.getLong(1));
-                        d.put("type", rs.getString(2));
-                        long amount = rs.getLong(5);
-                        if (!rs.wasNull() && rs.getString(6) != null) {
-                            d.put("amount", Outbox.money(amount, Exceptions.alphaCurrency(rs.getString(6))));
-                        }
-                        long card = rs.getLong(4);
-                        events.add(new Outbox.Event(EventType.EXCEPTION_OPENED, rs.getString(3), rs.wasNull() ? null : card, d));
+                        events.add(new Opened(rs.getLong(1), rs.getString(2), rs.getString(3),
+                                rs.getObject(4, Long.class), rs.getObject(5, Long.class), rs.getString(6)).event());
                     }
                 }
             }
         }
         Outbox.emit(c, now, events);
+    }
+
+    /** An exception just raised, as read back for its exception.opened event. */
+    private record Opened(long id, String type, String issuerId, Long cardId, Long amount, String currency) {
+        Outbox.Event event() {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("exceptionId", id);
+            d.put("type", type);
+            if (amount != null && currency != null) {
+                d.put("amount", Outbox.money(amount, Exceptions.alphaCurrency(currency)));
+            }
+            return new Outbox.Event(EventType.EXCEPTION_OPENED, issuerId, cardId, d);
+        }
     }
 
     /** Exception {@code id} was resolved with {@code resolution} in this transaction. */

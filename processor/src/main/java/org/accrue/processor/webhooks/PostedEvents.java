@@ -44,14 +44,10 @@ public final class PostedEvents {
                 ps.setInt(5, PAGE);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        after = rs.getString(1);
-                        Map<String, Object> d = new LinkedHashMap<>();
-                        d.put("rewardId", rs.getString(2));
-                        d.put("creditId", after);
-                        d.put("fileId", fileId);
-                        d.put("kind", rs.getString(4));
-                        d.put("amount", Outbox.money(rs.getLong(5), rs.getString(6)));
-                        page.add(new Outbox.Event(EventType.REWARD_POSTED, issuerId, rs.getLong(3), d));
+                        Filed f = new Filed(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5),
+                                rs.getString(6));
+                        after = f.creditId();
+                        page.add(f.event(issuerId, fileId));
                     }
                 }
             }
@@ -59,6 +55,19 @@ public final class PostedEvents {
             if (page.size() < PAGE) {
                 return;
             }
+        }
+    }
+
+    /** A credit of the file, as read for its reward.posted event. */
+    private record Filed(String creditId, String rewardId, long cardId, String kind, long amount, String currency) {
+        Outbox.Event event(String issuerId, String fileId) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("rewardId", rewardId);
+            d.put("creditId", creditId);
+            d.put("fileId", fileId);
+            d.put("kind", kind);
+            d.put("amount", Outbox.money(amount, currency));
+            return new Outbox.Event(EventType.REWARD_POSTED, issuerId, cardId, d);
         }
     }
 }

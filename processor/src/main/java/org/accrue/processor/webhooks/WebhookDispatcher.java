@@ -28,9 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -245,27 +243,28 @@ public final class WebhookDispatcher implements AutoCloseable {
         });
     }
 
+    /** What an endpoint receives (webhooks.md): the event, its card when it names one, and its data. */
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"id", "type", "createdAt", "issuerId", "card", "data"})
+    private record Envelope(String id, String type, Instant createdAt, String issuerId,
+                            @com.fasterxml.jackson.annotation.JsonInclude(
+                                    com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) EnvelopeCard card,
+                            JsonNode data) {
+    }
+
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"id", "accountRef", "last4"})
+    private record EnvelopeCard(String id, String accountRef, String last4) {
+    }
+
     private Send send(Key k, ResultSet rs, Instant now) throws SQLException {
-        Map<String, Object> env = new LinkedHashMap<>();
-        env.put("id", rs.getString(1));
-        env.put("type", rs.getString(2));
-        env.put("createdAt", Sql.instant(rs, 3));
-        env.put("issuerId", rs.getString(4));
         String cardId = rs.getString(6);
-        if (cardId != null) {
-            Map<String, Object> card = new LinkedHashMap<>();
-            card.put("id", cardId);
-            card.put("accountRef", rs.getString(7));
-            card.put("last4", rs.getString(8));
-            env.put("card", card);
-        }
         JsonNode data;
         try {
             data = Outbox.JSON.readTree(rs.getString(5));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a stored webhook event is not JSON", e);
         }
-        env.put("data", data);
+        Envelope env = new Envelope(rs.getString(1), rs.getString(2), Sql.instant(rs, 3), rs.getString(4),
+                cardId == null ? null : new EnvelopeCard(cardId, rs.getString(7), rs.getString(8)), data);
         List<String> signing = new ArrayList<>();
         signing.add(secrets.open(rs.getBytes(10)));
         byte[] previous = rs.getBytes(11);

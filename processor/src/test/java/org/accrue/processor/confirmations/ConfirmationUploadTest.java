@@ -98,6 +98,13 @@ class ConfirmationUploadTest {
                 assertThat(done.get("status").asText()).isEqualTo("APPLIED");
                 assertThat(done.get("lines").asLong()).isZero();
                 assertThat(done.get("finishedAt").isNull()).isFalse();
+                List<String> fields = new java.util.ArrayList<>();
+                done.fieldNames().forEachRemaining(fields::add);
+                assertThat(fields).as("every field, in the documented order, null ones too").containsExactly("importId",
+                        "issuerId", "status", "source", "fileName", "encrypted", "fileId", "answersFileId", "reason",
+                        "detail", "lines", "amountSum", "outcomes", "receivedAt", "finishedAt");
+                assertThat(done.get("reason").isNull()).isTrue();
+                assertThat(done.get("receivedAt").asText()).as("an ISO-8601 instant").matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
             }
         }
     }
