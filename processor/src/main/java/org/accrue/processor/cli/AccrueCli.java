@@ -140,12 +140,16 @@ public final class AccrueCli implements Runnable {
         }
     }
 
-    @Command(name = "offers", description = "The offer catalog.", subcommands = {OffersImport.class})
-    static final class Offers implements Runnable {
+    /** A command that only groups others: run alone, it shows their usage. */
+    abstract static class Group implements Runnable {
         @Override
         public void run() {
             new CommandLine(this).usage(System.out);
         }
+    }
+
+    @Command(name = "offers", description = "The offer catalog.", subcommands = {OffersImport.class})
+    static final class Offers extends Group {
     }
 
     @Command(name = "import", description = "Import merchants and offers from a JSON or YAML file: {merchants: [...], offers: [...]}; all or nothing.")
@@ -171,11 +175,7 @@ public final class AccrueCli implements Runnable {
     }
 
     @Command(name = "jobs", description = "The scheduled jobs.", subcommands = {JobsRun.class, JobsList.class})
-    static final class JobsCommand implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class JobsCommand extends Group {
     }
 
     @Command(name = "run", description = "Run one job now, here, against the configured store; prints its summary. "
@@ -227,11 +227,7 @@ public final class AccrueCli implements Runnable {
     }
 
     @Command(name = "audit", description = "The audit log of changes.", subcommands = {AuditExport.class})
-    static final class Audit implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class Audit extends Group {
     }
 
     @Command(name = "export", description = "Write the audit log's rows from --from (inclusive) to --to (exclusive) "
@@ -273,11 +269,7 @@ public final class AccrueCli implements Runnable {
     }
 
     @Command(name = "recon", description = "Reconciliation with issuers.", subcommands = {ReconImport.class})
-    static final class Recon implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class Recon extends Group {
     }
 
     @Command(name = "import", description = "Import an issuer's confirmation file (plain or OpenPGP) and apply it; "

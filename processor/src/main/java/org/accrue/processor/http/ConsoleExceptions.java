@@ -86,36 +86,36 @@ final class ConsoleExceptions {
     }
 
     void resolve(Context ctx) {
-        Session ses = post(ctx);
-        if (ses == null) {
-            return;
-        }
-        long id = id(ctx);
-        String msg;
-        try {
-            ExceptionsQueue.Item e = s.exceptions().resolve(id, ExceptionsQueue.Action.valueOf(ctx.formParam("action")),
-                    ctx.formParam("reason"), ses.principal().keyName());
-            msg = "Exception " + id + ": " + e.status() + (e.resolution() == null ? "" : " (" + e.resolution() + ")");
-        } catch (org.accrue.processor.Refusal | IllegalArgumentException r) {
-            msg = "Exception " + id + " not resolved: " + r.getMessage();
-        }
-        ctx.redirect(PATH + "/exceptions/" + id + "?done=" + java.net.URLEncoder.encode(msg, java.nio.charset.StandardCharsets.UTF_8));
+        act(ctx, (ses, id) -> {
+            try {
+                ExceptionsQueue.Item e = s.exceptions().resolve(id, ExceptionsQueue.Action.valueOf(ctx.formParam("action")),
+                        ctx.formParam("reason"), ses.principal().keyName());
+                return ": " + e.status() + (e.resolution() == null ? "" : " (" + e.resolution() + ")");
+            } catch (org.accrue.processor.Refusal | IllegalArgumentException r) {
+                return " not resolved: " + r.getMessage();
+            }
+        });
     }
 
     void approve(Context ctx) {
+        act(ctx, (ses, id) -> {
+            try {
+                return ": " + s.exceptions().approve(id, "true".equals(ctx.formParam("approve")), ctx.formParam("reason"),
+                        ses.principal().keyName()).status();
+            } catch (org.accrue.processor.Refusal r) {
+                return ": " + r.getMessage();
+            }
+        });
+    }
+
+    /** A form post on one exception: {@code action} answers what came of it, shown above the exception it leads back to. */
+    private void act(Context ctx, java.util.function.BiFunction<Session, Long, String> action) {
         Session ses = post(ctx);
         if (ses == null) {
             return;
         }
         long id = id(ctx);
-        String msg;
-        try {
-            ExceptionsQueue.Item e = s.exceptions().approve(id, "true".equals(ctx.formParam("approve")), ctx.formParam("reason"),
-                    ses.principal().keyName());
-            msg = "Exception " + id + ": " + e.status();
-        } catch (org.accrue.processor.Refusal r) {
-            msg = "Exception " + id + ": " + r.getMessage();
-        }
+        String msg = "Exception " + id + action.apply(ses, id);
         ctx.redirect(PATH + "/exceptions/" + id + "?done=" + java.net.URLEncoder.encode(msg, java.nio.charset.StandardCharsets.UTF_8));
     }
 

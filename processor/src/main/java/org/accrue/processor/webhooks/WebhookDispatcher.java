@@ -401,7 +401,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
 
     private void refreshBacklog() {
-        Instant now = Instant.now();
+        Instant now = Instant.now(); // wall time: how often the gauge reads the store, not the business clock
         if (now.isBefore(backlogReadAt.plus(BACKLOG_REFRESH))) {
             return;
         }
