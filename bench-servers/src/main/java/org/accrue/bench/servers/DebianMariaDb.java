@@ -97,7 +97,11 @@ public final class DebianMariaDb implements StoreServer {
         boolean root = "root".equals(System.getProperty("user.name"));
         List<String> install = new ArrayList<>(List.of(DebianPackages.Program.MARIADB_INSTALL_DB.path().toString(),
                 "--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db",
-                "--skip-name-resolve"));
+                "--skip-name-resolve",
+                // Its bootstrap server's temporary tables in a directory of its own, not the shared /tmp: two
+                // installs side by side (ExternalStoreTest starts two servers at once) failed there now and then
+                // ("Could not remove temporary table", then "Unknown table 'mysql.tmp_user_sys'").
+                "--tmpdir=" + Files.createDirectories(dir.resolve("tmp"))));
         if (root) {
             install.add("--user=root");
         }
