@@ -11,6 +11,23 @@ final class BenchFiles {
     private BenchFiles() {
     }
 
+    /** A benchmark's {@code --name value} pairs, by name without the dashes. */
+    static Map<String, String> options(String[] args) {
+        Map<String, String> a = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        return a;
+    }
+
+    /** The data directory {@code --data-dir} names (else {@code otherwise}), emptied and made: absolute. */
+    static Path emptiedDataDir(Map<String, String> options, String otherwise) throws IOException {
+        Path dir = Path.of(options.getOrDefault("data-dir", otherwise)).toAbsolutePath();
+        emptyDirectory(dir);
+        Files.createDirectories(dir);
+        return dir;
+    }
+
     static void emptyDirectory(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var paths = Files.walk(dir)) {

@@ -30,10 +30,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> a = BenchFiles.options(args);
         String mode = a.getOrDefault("mode", "both");
         int[] connections = Arrays.stream(a.getOrDefault("connections", "1,16").split(",")).mapToInt(Integer::parseInt).toArray();
         int inFlight = Integer.parseInt(a.getOrDefault("in-flight", "8"));

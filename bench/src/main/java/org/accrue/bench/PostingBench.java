@@ -39,16 +39,11 @@ public final class PostingBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> a = BenchFiles.options(args);
         int rewards = Integer.parseInt(a.getOrDefault("rewards", "1000000"));
         int cards = Integer.parseInt(a.getOrDefault("cards", "10000"));
         boolean pgp = Boolean.parseBoolean(a.getOrDefault("pgp", "false"));
-        Path dir = Path.of(a.getOrDefault("data-dir", "bench/target/posting-data")).toAbsolutePath();
-        BenchFiles.emptyDirectory(dir);
-        Files.createDirectories(dir);
+        Path dir = BenchFiles.emptiedDataDir(a, "bench/target/posting-data");
         Map<String, String> v = new HashMap<>();
         v.put("accrue.data-dir", dir.toString());
         v.put("accrue.log.level", "WARN");

@@ -63,16 +63,11 @@ public final class ReconcileBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> a = BenchFiles.options(args);
         int lines = Integer.parseInt(a.getOrDefault("lines", "1000000"));
         int warmup = Integer.parseInt(a.getOrDefault("warmup", "0"));
         boolean pgp = Boolean.parseBoolean(a.getOrDefault("pgp", "true"));
-        Path dir = Path.of(a.getOrDefault("data-dir", "bench/target/reconcile-data")).toAbsolutePath();
-        BenchFiles.emptyDirectory(dir);
-        Files.createDirectories(dir);
+        Path dir = BenchFiles.emptiedDataDir(a, "bench/target/reconcile-data");
         char[] pass = "bench".toCharArray();
         PgpKeys.Generated ours = PgpKeys.generate("accrue-bench", pass, 3072);
         PgpKeys.Generated issuer = PgpKeys.generate("issuer-bench", pass, 3072);

@@ -26,6 +26,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -118,26 +119,43 @@ public final class AuditLog {
 
     /** Writes {@code e} in the caller's transaction on {@code c}. */
     public static void record(Connection c, Instant at, Entry e) throws SQLException {
-        String details;
-        try {
-            details = JSON.writeValueAsString(e.details());
-        } catch (JsonProcessingException x) {
-            throw new IllegalArgumentException("audit details are not JSON: " + x.getOriginalMessage());
-        }
-        if (details.length() > DETAILS_CHARS_MAX) {
-            details = "{\"truncated\":true}";
+        recordAll(c, at, List.of(e));
+    }
+
+    /** Writes the entries, in order, in the caller's transaction on {@code c}: one batch (a bulk file's chunk). */
+    public static void recordAll(Connection c, Instant at, List<Entry> entries) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
         }
         try (PreparedStatement ps = c.prepareStatement("insert into audit_log (id, at, actor, action, resource_type, "
                 + "resource_id, issuer_id, details) values (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, Ids.next("aud"));
-            Sql.setUtc(ps, 2, at);
-            ps.setString(3, e.actor());
-            ps.setString(4, e.action().id());
-            ps.setString(5, e.resource().id());
-            ps.setString(6, e.resourceId());
-            ps.setString(7, e.issuerId());
-            ps.setString(8, details);
-            ps.executeUpdate();
+            for (Entry e : entries) {
+                String details;
+                try {
+                    details = JSON.writeValueAsString(e.details());
+                } catch (JsonProcessingException x) {
+                    throw new IllegalArgumentException("audit details are not JSON: " + x.getOriginalMessage());
+                }
+                if (details.length() > DETAILS_CHARS_MAX) {
+                    details = "{\"truncated\":true}";
+                }
+                ps.setString(1, Ids.next("aud"));
+                Sql.setUtc(ps, 2, at);
+                ps.setString(3, e.actor());
+                ps.setString(4, e.action().id());
+                ps.setString(5, e.resource().id());
+                ps.setString(6, e.resourceId());
+                ps.setString(7, e.issuerId());
+                ps.setString(8, details);
+                if (entries.size() == 1) {
+                    ps.executeUpdate();
+                } else {
+                    ps.addBatch();
+                }
+            }
+            if (entries.size() > 1) {
+                ps.executeBatch();
+            }
         }
     }
 

@@ -1,10 +1,13 @@
 /*
  * Bulk enrollment from an issuer's file: one card per line,
  * pan|accountRef|lastName|airlineProgram|airlineMember (the last two may be
- * empty), an optional header line starting "pan|", '#' comments. Each line
- * is enrolled on its own, so a bad line is reported (by line number and rule,
- * never by its content) and the good lines around it still enroll. The file
- * is streamed; its size is bounded by linesMax.
+ * empty), an optional header line starting "pan|", '#' comments. A bad line
+ * is reported (by line number and rule, never by its content) and the good
+ * lines around it still enroll. The lines are enrolled in chunks of
+ * CHUNK_LINES, one transaction each (Enrollment.enrollAll): a card per commit
+ * made a large issuer's first file take hours. A run stopped midway leaves
+ * whole chunks enrolled; the same file run again answers those "already
+ * enrolled". The file is streamed; its size is bounded by LINES_MAX.
  */
 package org.accrue.processor.cards;
 
@@ -19,6 +22,8 @@ import java.util.List;
 public final class BulkEnrollment {
     public static final int LINES_MAX = 10_000_000;
     private static final int REJECTIONS_KEPT_MAX = 1_000;
+    /** Lines enrolled in one transaction. */
+    static final int CHUNK_LINES = 500;
 
     public record Rejection(long line, String code, String reason) {
     }
@@ -49,10 +54,8 @@ public final class BulkEnrollment {
     public static Report run(Path file, String issuerId, Enrollment enrollment, org.accrue.processor.Progress progress)
             throws IOException {
         long size = Files.size(file);
-        long enrolled = 0;
-        long already = 0;
-        long rejected = 0;
-        List<Rejection> rejections = new ArrayList<>();
+        Tally tally = new Tally();
+        List<Line> chunk = new ArrayList<>(CHUNK_LINES);
         // A decoder that reports malformed input, as Files.newBufferedReader's does.
         try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(
                 progress.reading(Files.newInputStream(file), size), StandardCharsets.UTF_8.newDecoder()))) {
@@ -69,31 +72,61 @@ public final class BulkEnrollment {
                 }
                 String[] f = trimmed.split("\\|", -1);
                 if (f.length != 3 && f.length != 5) {
-                    rejected++;
-                    keep(rejections, new Rejection(n, "LINE_FORMAT", "expected 3 or 5 '|'-separated fields, found " + f.length));
-                    continue;
+                    chunk.add(new Line(n, null, new Rejection(n, "LINE_FORMAT",
+                            "expected 3 or 5 '|'-separated fields, found " + f.length)));
+                } else {
+                    chunk.add(new Line(n, new Enrollment.Request(f[0].strip(), blankToNull(f[1]), blankToNull(f[2]),
+                            f.length == 5 ? blankToNull(f[3]) : null, f.length == 5 ? blankToNull(f[4]) : null), null));
                 }
-                Enrollment.Request r = new Enrollment.Request(f[0].strip(), blankToNull(f[1]), blankToNull(f[2]),
-                        f.length == 5 ? blankToNull(f[3]) : null, f.length == 5 ? blankToNull(f[4]) : null);
-                try {
-                    if (enrollment.enroll(issuerId, r).created()) {
-                        enrolled++;
-                    } else {
-                        already++;
-                    }
-                } catch (EnrollmentException e) {
-                    rejected++;
-                    keep(rejections, new Rejection(n, e.code(), e.getMessage()));
+                if (chunk.size() == CHUNK_LINES) {
+                    tally.enroll(chunk, issuerId, enrollment);
+                    chunk.clear();
                 }
             }
         }
+        tally.enroll(chunk, issuerId, enrollment);
         progress.at(size, size);
-        return new Report(enrolled, already, rejected, List.copyOf(rejections));
+        return new Report(tally.enrolled, tally.already, tally.rejected, List.copyOf(tally.rejections));
     }
 
-    private static void keep(List<Rejection> rejections, Rejection r) {
-        if (rejections.size() < REJECTIONS_KEPT_MAX) {
-            rejections.add(r);
+    /** A line of the file to enroll: its request, or (request null) why its format was refused. */
+    private record Line(long number, Enrollment.Request request, Rejection refused) {
+    }
+
+    /** The run's counts, and the first REJECTIONS_KEPT_MAX rejections in line order. */
+    private static final class Tally {
+        long enrolled;
+        long already;
+        long rejected;
+        final List<Rejection> rejections = new ArrayList<>();
+
+        void enroll(List<Line> chunk, String issuerId, Enrollment enrollment) {
+            List<Line> requests = chunk.stream().filter(l -> l.request() != null).toList();
+            List<Enrollment.Outcome> outcomes = requests.isEmpty() ? List.of()
+                    : enrollment.enrollAll(org.accrue.processor.audit.AuditLog.CLI, issuerId,
+                    requests.stream().map(Line::request).toList());
+            java.util.Iterator<Enrollment.Outcome> next = outcomes.iterator();
+            for (Line l : chunk) {
+                if (l.refused() != null) {
+                    reject(l.refused());
+                    continue;
+                }
+                Enrollment.Outcome o = next.next();
+                if (o.refused() != null) {
+                    reject(new Rejection(l.number(), o.refused().code(), o.refused().getMessage()));
+                } else if (o.result().created()) {
+                    enrolled++;
+                } else {
+                    already++;
+                }
+            }
+        }
+
+        private void reject(Rejection r) {
+            rejected++;
+            if (rejections.size() < REJECTIONS_KEPT_MAX) {
+                rejections.add(r);
+            }
         }
     }
 

@@ -113,6 +113,108 @@ public final class Enrollment {
         }
     }
 
+    /** What one request of a chunk came to: its result, or (result null) why it was refused. */
+    public record Outcome(Result result, EnrollmentException refused) {
+    }
+
+    /**
+     * Enrolls a chunk of requests (a bulk file's lines) in one transaction, in order ({@link #enrollChunk}): one commit
+     * for the chunk, where {@link #enroll} commits each card. A request that breaks a rule is refused alone, before the
+     * transaction. A
+     * number enrolled by someone else at the same moment (the unique key) rolls the chunk back, and it is enrolled
+     * again one card at a time, as {@link #enroll} does. Answers an outcome per request, in their order.
+     */
+    public List<Outcome> enrollAll(String actor, String issuerId, List<Request> requests) {
+        Outcome[] out = new Outcome[requests.size()];
+        List<Integer> valid = new java.util.ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            try {
+                validate(requests.get(i));
+                valid.add(i);
+            } catch (EnrollmentException e) {
+                out[i] = new Outcome(null, e);
+            }
+        }
+        try {
+            List<Result> done = sessions.fromTransaction(s -> enrollChunk(s, actor, issuerId,
+                    valid.stream().map(requests::get).toList()));
+            for (int k = 0; k < valid.size(); k++) {
+                out[valid.get(k)] = new Outcome(done.get(k), null);
+            }
+        } catch (ConstraintViolationException e) {
+            for (int i : valid) {
+                out[i] = new Outcome(enroll(actor, issuerId, requests.get(i)), null);
+            }
+        }
+        return List.of(out);
+    }
+
+    /**
+     * A chunk's requests in one session, in order. One read finds every card that holds one of the chunk's numbers,
+     * under any key, or the issuer's stand-in token for it. A number no card holds and not met earlier in the chunk
+     * (the common case: an issuer's first file) becomes a new card, written with the chunk's other new cards in one
+     * batch, with their audit rows in another. An issuer's own card, still enrolled, is answered as it is. Anything else
+     * (enrolled again after unenrolling, a number another issuer's card holds, a number twice in the chunk) goes
+     * through enrollIn, as one enrollment does, after what the chunk wrote so far is flushed.
+     */
+    private List<Result> enrollChunk(Session s, String actor, String issuerId, List<Request> requests) {
+        List<String> tokens = new java.util.ArrayList<>();
+        for (Request r : requests) {
+            for (PanTokenizer.PanToken t : tokenizer.all(r.pan())) {
+                tokens.add(t.token());
+                tokens.add(standIn(issuerId, t.keyVersion(), t.token()));
+            }
+        }
+        Map<String, List<CardEntity>> held = new java.util.HashMap<>(); // by token
+        for (CardEntity e : s.createSelectionQuery("from CardEntity where panToken in (:t)", CardEntity.class)
+                .setParameterList("t", tokens).getResultList()) {
+            held.computeIfAbsent(e.panToken(), k -> new java.util.ArrayList<>()).add(e);
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>(); // the numbers' current tokens, met earlier in the chunk
+        List<Result> out = new java.util.ArrayList<>(requests.size());
+        List<AuditLog.Entry> audits = new java.util.ArrayList<>();
+        java.time.Instant now = clock.instant();
+        for (Request r : requests) {
+            PanTokenizer.PanToken current = tokenizer.current(r.pan());
+            boolean anyHeld = false;
+            CardEntity own = null;
+            for (PanTokenizer.PanToken t : tokenizer.all(r.pan())) {
+                for (String token : List.of(t.token(), standIn(issuerId, t.keyVersion(), t.token()))) {
+                    for (CardEntity e : held.getOrDefault(token, List.of())) {
+                        anyHeld |= token.equals(t.token()) && e.keyVersion() == t.keyVersion();
+                        if (own == null && e.issuerId().equals(issuerId) && e.keyVersion() == t.keyVersion()) {
+                            own = e;
+                        }
+                    }
+                }
+            }
+            if (!seen.add(current.token()) || (own != null && own.status() == CardEntity.Status.UNENROLLED)
+                    || (own == null && anyHeld)) {
+                s.flush();
+                s.doWork(c -> AuditLog.recordAll(c, now, audits));
+                audits.clear();
+                out.add(enrollIn(s, actor, issuerId, r));
+                s.flush();
+            } else if (own != null) {
+                own.recordBin(r.pan()); // a card enrolled before V23 gets its BIN when the issuer sends it again
+                out.add(new Result(Card.of(own), false));
+            } else {
+                CardEntity e = new CardEntity(newPublicId(), issuerId, current.token(), current.keyVersion(),
+                        r.pan().substring(r.pan().length() - 4), r.accountRef(), r.lastName(), r.airlineProgram(),
+                        r.airlineMember(), now);
+                e.recordBin(r.pan());
+                s.persist(e);
+                Card card = Card.of(e);
+                audits.add(new AuditLog.Entry(actor, AuditLog.Action.CARD_ENROLLED, AuditLog.Resource.CARD, card.cardId(),
+                        card.issuerId(), Map.of()));
+                out.add(new Result(card, true));
+            }
+        }
+        s.flush();
+        s.doWork(c -> AuditLog.recordAll(c, now, audits));
+        return out;
+    }
+
     private void record(Session s, String actor, AuditLog.Action action, Card card, Map<String, Object> details) {
         s.doWork(c -> AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, action, AuditLog.Resource.CARD,
                 card.cardId(), card.issuerId(), details)));
