@@ -20,21 +20,7 @@
  * Accrue ops as one PAN_CONTESTED exception naming both cards, to settle
  * with both issuers; neither issuer is told.
  *
- * Erasure (the cardholder's request, through the issuer) is one transaction
- * on the card's locked row: the card's lane of the matcher is waited for and
- * its unmatched messages dropped (it earns nothing more); what it could
- * still have been paid is forfeited through the rewards' own transitions
- * (PENDING and AVAILABLE are reversed back to their funders, AVAILABLE
- * points expire, a REJECTED reward owed again is written off), since an
- * erased card has no account to credit; SENT and POSTED rewards stay with
- * the issuer or airline. Then every copy of the person goes: the card's
- * account reference, name and airline member (NULL), last four ('****', on
- * the card, its credits and exceptions), and the number's token, replaced on
- * the card, its messages and its rewards' purchase keys by a random one, so
- * the same number enrolled again is a new card and nothing links it to the
- * old messages. Rewards and ledger rows keep their amounts. A card.erased
- * event and an audit row are written in the same transaction. Erasing an
- * erased card changes nothing.
+ * Erasure (the cardholder's request, through the issuer): CardErasure.
  *
  * Every change (enroll, re-enroll, unenroll, erase) is an audit_log row written
  * in the change's own transaction, naming the actor and the card by public id.
@@ -48,17 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.accrue.processor.audit.AuditLog;
-import org.accrue.processor.confirmations.ConfirmationImports;
 import org.accrue.processor.exceptions.Exceptions;
-import org.accrue.processor.intake.MessageJournal;
-import org.accrue.processor.matcher.RewardMatcher;
-import org.accrue.processor.rewardbook.RewardBook;
-import org.accrue.processor.statements.StatementCredits;
-import org.accrue.processor.webhooks.EventType;
-import org.accrue.processor.webhooks.Outbox;
-import org.accrue.rewards.ledger.LedgerTransaction;
-import org.accrue.rewards.ledger.Reward;
-import org.accrue.rewards.matching.RewardUnit;
 import org.accrue.rewards.enrollment.PanRules;
 import org.accrue.rewards.enrollment.PanTokenizer;
 import org.hibernate.Session;
@@ -215,7 +191,7 @@ public final class Enrollment {
         return out;
     }
 
-    private void record(Session s, String actor, AuditLog.Action action, Card card, Map<String, Object> details) {
+    void record(Session s, String actor, AuditLog.Action action, Card card, Map<String, Object> details) {
         s.doWork(c -> AuditLog.record(c, clock.instant(), new AuditLog.Entry(actor, action, AuditLog.Resource.CARD,
                 card.cardId(), card.issuerId(), details)));
     }
@@ -308,82 +284,12 @@ public final class Enrollment {
 
     /**
      * Erases a card of {@code issuerScope} (null: any, for admins); empty when there is none in scope. Irreversible;
-     * an erased card is answered as it is, with nothing changed. See the file header for what goes and what stays.
+     * an erased card is answered as it is, with nothing changed. CardErasure says what goes and what stays.
      */
     public Optional<Erasure> erase(String actor, String issuerScope, String cardId) {
-        return sessions.fromTransaction(s -> {
-            // The row lock first (no read before it, so what is read next is the latest): a second erasure waits and
-            // then finds the card erased.
-            Long rowId = s.doReturningWork(c -> {
-                try (java.sql.PreparedStatement ps = c.prepareStatement("select id from card where public_id = ? for update")) {
-                    ps.setString(1, cardId);
-                    try (java.sql.ResultSet rs = ps.executeQuery()) {
-                        return rs.next() ? rs.getLong(1) : null;
-                    }
-                }
-            });
-            Optional<CardEntity> found = rowId == null ? Optional.empty() : findOwned(s, issuerScope, cardId);
-            if (found.isEmpty()) {
-                return Optional.<Erasure>empty();
-            }
-            CardEntity e = found.get();
-            if (e.status() == CardEntity.Status.ERASED) {
-                return Optional.of(new Erasure(Card.of(e), false, 0, 0));
-            }
-            // As the store keeps it (DATETIME(6)): the first answer shows the erasedAt every later read shows.
-            java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-            String oldToken = e.panToken();
-            String newToken = randomToken();
-            int[] counts = s.doReturningWork(c -> {
-                RewardMatcher.forgetCard(c, e.id());
-                int forfeited = forfeit(c, e.id(), now);
-                RewardBook.unlinkToken(c, e.id(), oldToken, newToken);
-                org.accrue.processor.matcher.BonusProgress.unlinkToken(c, e.id(), oldToken, newToken);
-                int messages = MessageJournal.unlinkCard(c, e.id(), newToken);
-                StatementCredits.erase(c, e.id());
-                ConfirmationImports.erase(c, e.id());
-                Exceptions.erase(c, e.id());
-                return new int[] {forfeited, messages};
-            });
-            e.erase(now, newToken);
-            s.flush();
-            Card card = Card.of(e);
-            Map<String, Object> details = new java.util.LinkedHashMap<>();
-            details.put("rewardsForfeited", counts[0]);
-            details.put("messagesUnlinked", counts[1]);
-            record(s, actor, AuditLog.Action.CARD_ERASED, card, details);
-            s.doWork(c -> Outbox.emit(c, now, List.of(new Outbox.Event(EventType.CARD_ERASED, e.issuerId(), e.id(),
-                    Map.of("cardId", e.publicId())))));
-            return Optional.of(new Erasure(card, true, counts[0], counts[1]));
-        });
-    }
-
-    /**
-     * What an erased card could still have been paid goes back to its funders, each through the reward's own
-     * transition (checked and written by the reward book): nobody is left to credit. Returns the rewards changed.
-     */
-    private static int forfeit(java.sql.Connection c, long cardId, java.time.Instant now) throws java.sql.SQLException {
-        List<RewardBook.Row> open = RewardBook.lockOfCard(c, cardId,
-                java.util.EnumSet.of(Reward.Status.PENDING, Reward.Status.AVAILABLE, Reward.Status.REJECTED));
-        List<RewardBook.Change> changes = new java.util.ArrayList<>();
-        for (RewardBook.Row row : open) {
-            java.util.function.Function<Reward, List<LedgerTransaction>> t = switch (row.reward().status()) {
-                case PENDING -> r -> r.reduceTo(0, now);
-                case AVAILABLE -> row.reward().unit().kind() == RewardUnit.Kind.POINTS
-                        ? r -> r.expirePoints(now) : r -> r.reduceTo(0, now);
-                default -> r -> r.amount() == 0 ? List.of() : r.writeOff(now);
-            };
-            changes.add(row.apply(t));
-        }
-        RewardBook.write(c, changes, now);
-        return changes.size();
-    }
-
-    /** 64 random hex characters: the length of a real token, and no number's token (which is an HMAC of it). */
-    private String randomToken() {
-        byte[] b = new byte[32];
-        random.nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
+        // As the store keeps it (DATETIME(6)): the first answer shows the erasedAt every later read shows.
+        java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        return sessions.fromTransaction(s -> CardErasure.erase(s, this, actor, issuerScope, cardId, now));
     }
 
     /** A card by public id, only if it belongs to {@code issuerId} (null issuer: any, for ops). */
@@ -437,7 +343,7 @@ public final class Enrollment {
         });
     }
 
-    private Optional<CardEntity> findOwned(Session s, String issuerId, String cardId) {
+    static Optional<CardEntity> findOwned(Session s, String issuerId, String cardId) {
         Optional<CardEntity> e = s.createSelectionQuery("from CardEntity where publicId = :p", CardEntity.class)
                 .setParameter("p", cardId).uniqueResultOptional();
         return e.filter(c -> issuerId == null || c.issuerId().equals(issuerId));
