@@ -49,7 +49,11 @@ final class BonusCounts implements AutoCloseable {
 
     /** The purchase a punch or a spend row counts: its message, keys, amount in the offer's currency and local date. */
     record Visit(long cardId, long messageId, String lifecycleKey, String rrnKey, long purchaseMinor, String currency,
-                 LocalDate localDate) {
+                 LocalDate localDate, Instant clearsBy) {
+    }
+
+    /** An authorization's visit whose clearing was due before now: its lifecycle key and its message. */
+    record DueClearing(String lifecycleKey, long authMessageId) {
     }
 
     BonusCounts(Connection c, Instant now, Set<Long> cards) {
@@ -122,7 +126,7 @@ final class BonusCounts implements AutoCloseable {
     void punch(Visit v, String offerId) throws SQLException {
         if (punchInserts == null) {
             punchInserts = c.prepareStatement("insert ignore into punch (card_id, offer_id, message_id, lifecycle_key, "
-                    + "rrn_key, purchase_minor, currency, local_date, punched_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + "rrn_key, purchase_minor, currency, local_date, punched_at, clears_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         }
         PreparedStatement ps = punchInserts;
         ps.setLong(1, v.cardId());
@@ -134,6 +138,7 @@ final class BonusCounts implements AutoCloseable {
         ps.setString(7, v.currency());
         ps.setObject(8, v.localDate());
         Sql.setUtc(ps, 9, now);
+        Sql.setUtc(ps, 10, v.clearsBy());
         ps.addBatch();
         pending++;
         if (punches != null) {
@@ -178,7 +183,7 @@ final class BonusCounts implements AutoCloseable {
         if (spendInserts == null) {
             spendInserts = c.prepareStatement("insert ignore into bonus_spend (card_id, offer_id, period_key, "
                     + "message_id, purchase_message_id, lifecycle_key, rrn_key, base_minor, purchase_minor, currency, local_date, "
-                    + "created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + "created_at, clears_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         }
         PreparedStatement ps = spendInserts;
         ps.setLong(1, purchase.cardId());
@@ -193,6 +198,7 @@ final class BonusCounts implements AutoCloseable {
         ps.setString(10, purchase.currency());
         ps.setObject(11, purchase.localDate());
         Sql.setUtc(ps, 12, now);
+        Sql.setUtc(ps, 13, messageId == purchase.messageId() ? purchase.clearsBy() : null); // a take-back never waits
         ps.addBatch();
         pending++;
         if (spend != null) {
@@ -222,6 +228,41 @@ final class BonusCounts implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * The authorizations' visits whose clearing was due before now (V30: clears_by), at most {@code limit} of each
+     * table, locked; each once.
+     */
+    List<DueClearing> dueClearings(int limit) throws SQLException {
+        flush();
+        java.util.LinkedHashSet<DueClearing> out = new java.util.LinkedHashSet<>();
+        for (String sql : List.of("select lifecycle_key, message_id from punch where clears_by < ? order by clears_by "
+                        + "limit ? for update skip locked",
+                "select lifecycle_key, purchase_message_id from bonus_spend where clears_by < ? order by clears_by "
+                        + "limit ? for update skip locked")) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                Sql.setUtc(ps, 1, now);
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new DueClearing(rs.getString(1), rs.getLong(2)));
+                    }
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The visit's clearing was looked for (found, or its counts taken back): its rows are not due any more. */
+    void clearingSettled(String lifecycleKey) throws SQLException {
+        for (String table : List.of("punch", "bonus_spend")) {
+            try (PreparedStatement ps = c.prepareStatement("update " + table + " set clears_by = null "
+                    + "where lifecycle_key = ? and clears_by is not null")) {
+                ps.setString(1, lifecycleKey);
+                ps.executeUpdate();
+            }
+        }
     }
 
     /** Sends the pending punch and spend rows. */

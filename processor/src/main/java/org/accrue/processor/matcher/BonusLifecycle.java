@@ -13,6 +13,10 @@
  *                           reversed in full; a partial refund leaves them (the visit happened)
  *   spend threshold      -> reversed when the card's spend in the bonus's period falls back below the threshold,
  *                           whichever purchase's refund took it there; never reduced in proportion
+ *   authorization never cleared
+ *                        -> as a full reversal, by the sweep, once the clearing window is over (V30: clears_by): its
+ *                           punches and all of its spend taken back, a threshold bonus reversed if the spend falls
+ *                           below it (its own rewards expire in the same sweep)
  * Every reward change goes through the Reward's own transitions (MatchBatch.save). A refund that finds its purchase
  * only by the card and MID (no DE37 match) takes back no punch or spend, and leaves bonus rewards as they are.
  */
@@ -25,6 +29,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.TemporalAdjusters;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -51,14 +56,19 @@ final class BonusLifecycle {
     /** How a reward of a bonus offer follows its purchase's refunds and reversals. */
     enum Follows { PURCHASE_SHARE, WHOLE_VISIT, THRESHOLD }
 
+    /** What took back the counts of an authorization that never cleared: no message (the sweep). */
+    static final long EXPIRED_UNCLEARED = 0;
+
     private final MatchBatch w;
     private final Function<String, Offer> offers;
     private final Instant now;
+    private final java.time.Duration clearingWindow;
 
-    BonusLifecycle(MatchBatch w, Function<String, Offer> offers, Instant now) {
+    BonusLifecycle(MatchBatch w, Function<String, Offer> offers, Instant now, java.time.Duration clearingWindow) {
         this.w = w;
         this.offers = offers;
         this.now = now;
+        this.clearingWindow = clearingWindow;
     }
 
     /** How a reward follows refunds: in proportion (every offer but a bonus), with the whole visit, or its threshold. */
@@ -86,8 +96,9 @@ final class BonusLifecycle {
             if (purchase == null) {
                 continue; // the engine took the base in this currency from DE4 or DE6: not reached
             }
+            // An authorization counts now and until its clearing is due; if none comes, the sweep takes it back.
             BonusCounts.Visit v = new BonusCounts.Visit(m.cardId(), m.id(), m.lifecycleKey(), m.rrnKey(), purchase.minor(),
-                    purchase.currency(), localDate);
+                    purchase.currency(), localDate, m.mti().isFinancial() ? null : m.receivedAt().plus(clearingWindow));
             switch (o.reward()) {
                 case RewardRule.PunchCard p -> {
                     counts.punch(v, o.id());
@@ -132,12 +143,12 @@ final class BonusLifecycle {
      * refund, its lifecycle key for a reversal): the punches of a visit returned whole, the spend returned; then reverses
      * each threshold bonus whose period's spend fell below its threshold. Returns what it did, for the outcome's detail.
      */
-    String takeBack(StoredMessage by, String purchaseKey, boolean byRrn, Kept kept) throws SQLException {
+    String takeBack(long byMessageId, String purchaseKey, boolean byRrn, Kept kept) throws SQLException {
         BonusCounts counts = w.bonus();
         int punchesBack = 0;
         for (BonusCounts.Punch p : counts.punchesOf(purchaseKey, byRrn)) {
             if (kept.of(p.purchaseMinor(), p.purchaseMinor(), p.purchaseMinor(), p.currency()) == 0) {
-                counts.removePunch(p, by.id());
+                counts.removePunch(p, byMessageId);
                 punchesBack++;
             }
         }
@@ -149,8 +160,8 @@ final class BonusLifecycle {
                 continue;
             }
             BonusCounts.Visit purchase = new BonusCounts.Visit(s.cardId(), s.purchaseMessageId(), s.lifecycleKey(),
-                    s.rrnKey(), s.purchaseMinor(), s.currency(), s.localDate());
-            counts.spend(purchase, s.offerId(), s.periodKey(), by.id(), left - s.remainingMinor());
+                    s.rrnKey(), s.purchaseMinor(), s.currency(), s.localDate(), null);
+            counts.spend(purchase, s.offerId(), s.periodKey(), byMessageId, left - s.remainingMinor());
             spendBack += s.remainingMinor() - left;
             fell.put(s.cardId() + "|" + s.offerId() + "|" + s.periodKey(), s);
         }
@@ -163,6 +174,23 @@ final class BonusLifecycle {
         }
         return "; took back " + punchesBack + " punch(es) and " + spendBack + " of threshold spend"
                 + (reversed > 0 ? ", reversed " + reversed + " threshold bonus(es)" : "");
+    }
+
+    /**
+     * The sweep's part: authorizations whose clearing was due before now (at most {@code limit} rows of each table). One
+     * whose clearing came keeps its counts; one whose clearing never came has them taken back as a full reversal would.
+     * Either way its rows are not due again. Returns how many visits were looked at.
+     */
+    int settleUncleared(int limit) throws SQLException {
+        BonusCounts counts = w.bonus();
+        List<BonusCounts.DueClearing> due = counts.dueClearings(limit);
+        for (BonusCounts.DueClearing d : due) {
+            if (!w.clearedAfter(d.authMessageId())) {
+                takeBack(EXPIRED_UNCLEARED, d.lifecycleKey(), false, reversal(null, 0));
+            }
+            counts.clearingSettled(d.lifecycleKey());
+        }
+        return due.size();
     }
 
     /** The card's threshold bonus in the period of {@code s}, reversed when the period's spend is below the threshold. */

@@ -181,6 +181,18 @@ final class MatchBatch {
         }
     }
 
+    /** Whether a clearing (02xx) of the authorization stored as {@code authMessageId} came after it. */
+    boolean clearedAfter(long authMessageId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select 1 from card_message a join card_message x "
+                + "on x.pan_token = a.pan_token and x.rrn <=> a.rrn and x.auth_id <=> a.auth_id "
+                + "where a.id = ? and x.mti like '02%' and x.seq > a.seq limit 1")) {
+            ps.setLong(1, authMessageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /** Whether an auth of the message's purchase arrived before it (seq: arrival order, whatever node stored it). */
     boolean authSeen(StoredMessage m) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select 1 from card_message where pan_token = ? and rrn <=> ? "

@@ -63,7 +63,7 @@ final class RewardLifecycle {
         this.w = w;
         this.engine = engine;
         this.programs = programs;
-        this.bonuses = new BonusLifecycle(w, offers, now);
+        this.bonuses = new BonusLifecycle(w, offers, now, clearingWindow);
         this.clearingWindow = clearingWindow;
         this.now = now;
     }
@@ -83,6 +83,11 @@ final class RewardLifecycle {
         return Handled.DONE;
     }
 
+    /** The sweep's page of authorizations' punches and spend whose clearing was due ({@link BonusLifecycle#settleUncleared}). */
+    int settleUnclearedBonuses(int limit) throws SQLException {
+        return bonuses.settleUncleared(limit);
+    }
+
     /** The sweep's page: each reward moved on as time says (AVAILABLE or EXPIRED). */
     void advance(List<Reward> due) throws SQLException {
         for (Reward r : due) {
@@ -97,7 +102,7 @@ final class RewardLifecycle {
         if (unmatched != null) {
             return waitFor(unmatched);
         }
-        String bonusDetail = bonuses.takeBack(m, m.rrnKey(), true, BonusLifecycle.refund(m));
+        String bonusDetail = bonuses.takeBack(m.id(), m.rrnKey(), true, BonusLifecycle.refund(m));
         List<Reward> rewards = w.rewardsByRrn(m.rrnKey());
         boolean byDe37 = !rewards.isEmpty();
         if (rewards.isEmpty()) {
@@ -241,7 +246,7 @@ final class RewardLifecycle {
             return waitFor(orig.messageId());
         }
         boolean full = m.replacementAmountMinor() == null || orig.amountMinor() == 0 || m.replacementAmountMinor() == 0;
-        String bonusDetail = bonuses.takeBack(m, orig.lifecycleKey(), false,
+        String bonusDetail = bonuses.takeBack(m.id(), orig.lifecycleKey(), false,
                 BonusLifecycle.reversal(m.replacementAmountMinor(), orig.amountMinor()));
         List<Reward> rewards = w.rewardsByLifecycle(orig.lifecycleKey());
         for (Reward r : rewards) {

@@ -408,16 +408,19 @@ public final class RewardMatcher implements AutoCloseable {
     }
 
     /**
-     * Makes cleared rewards available after their return period and expires auths never cleared, at most
-     * SWEEP_PAGE_SIZE in one transaction; returns how many it moved.
+     * Makes cleared rewards available after their return period and expires auths never cleared, and takes back the
+     * punches and threshold spend of auths never cleared; at most SWEEP_PAGE_SIZE rewards and as many auths' counts in
+     * one transaction. Returns the larger of the two counts (SWEEP_PAGE_SIZE: a page was full, more may be due).
      */
     public int sweep(Instant now) {
         return inTransaction(c -> {
             MatchBatch w = batch(c, now);
             List<Reward> due = w.due(clearingWindow, SWEEP_PAGE_SIZE);
-            new RewardLifecycle(w, engine, offers::get, clearingWindow, now).advance(due);
+            RewardLifecycle life = new RewardLifecycle(w, engine, offers::get, clearingWindow, now);
+            life.advance(due);
+            int settled = life.settleUnclearedBonuses(SWEEP_PAGE_SIZE);
             w.finish();
-            return due.size();
+            return Math.max(due.size(), Math.min(settled, SWEEP_PAGE_SIZE));
         });
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 
 import org.accrue.iso8583.simulator.WireMessage;
 import org.accrue.processor.testing.Api;
@@ -280,6 +282,63 @@ class BonusOffersTest extends RewardMatcherFixture {
         assertThat(earned("deli-spend")).as("crossed again by a purchase that stands").isEqualTo(2500);
         assertThat(sum("select coalesce(sum(abs(t.s)),0) from (select sum(amount) s from ledger_entry group by txn_id, "
                 + "unit_kind, unit_code) t where :c = :c")).as("every change balanced").isZero();
+    }
+
+    /** Sweeps as the matcher would once every clearing window of the messages sent so far is over. */
+    private void sweepAfterTheClearingWindow() {
+        Instant later = Instant.now().plus(Duration.ofDays(11)); // the fixture's clearing window is 10 days
+        while (matcher.sweep(later) == RewardMatcher.SWEEP_PAGE_SIZE) {
+            // the next page
+        }
+    }
+
+    @Test
+    void anAuthorizationThatNeverClearsHasItsPunchTakenBackOnceItsClearingWasDueAndOneThatClearsKeepsIt() {
+        coffee(1500); // cleared at once (0200)
+        String uncleared = nextRrn();
+        send(purchase("0100", pan, 1500, uncleared, "A" + uncleared.substring(7)));
+        String cleared = nextRrn();
+        send(purchase("0100", pan, 1500, cleared, "A" + cleared.substring(7)));
+        send(purchase("0220", pan, 1500, cleared, "A" + cleared.substring(7)));
+        drain();
+        assertThat(punches("bb-punch")).as("an authorization punches at once").isEqualTo(3);
+        assertThat(earned("bb-punch")).as("the third punch completes the card").isEqualTo(500);
+
+        sweepAfterTheClearingWindow();
+
+        assertThat(punches("bb-punch")).as("the authorization that never cleared no longer counts").isEqualTo(2);
+        assertThat(sum("select count(*) from punch where card_id = :c and removed_at is not null and removed_by = 0 "
+                + "and lifecycle_key like '%|" + uncleared + "|%'")).as("taken back by the sweep, no message: bb-punch's "
+                + "and bb-punch-once's").isEqualTo(2);
+        assertThat(sum("select count(*) from punch where card_id = :c and removed_at is not null"))
+                .as("the cleared authorization's punches stay").isEqualTo(2);
+        assertThat(sum("select count(*) from punch where card_id = :c and clears_by is not null"))
+                .as("nothing left to look at again").isZero();
+        coffee(1500);
+        drain();
+        assertThat(punches("bb-punch")).isEqualTo(3);
+        assertThat(rewards("bb-punch", null)).as("the expired visit is made up by the next: no second completion yet")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void anAuthorizationThatNeverClearsTakesItsSpendBackAndTheThresholdBonusItHelpedCrossIsReversed() {
+        String auth = nextRrn();
+        send(atDeli(purchase("0100", pan, 5000, auth, "A" + auth.substring(7))).with(13, "1104"));
+        deli(6000, "1106");
+        drain();
+        assertThat(rewards("deli-spend", "REVERSED")).isZero();
+        assertThat(earned("deli-spend")).as("110.00 of 100.00, crossed by the cleared purchase").isEqualTo(2500);
+
+        sweepAfterTheClearingWindow();
+
+        assertThat(sum("select coalesce(sum(base_minor), 0) from bonus_spend where card_id = :c")).as("the cleared 60.00 only")
+                .isEqualTo(6000);
+        assertThat(rewards("deli-spend", "REVERSED")).as("60.00 is below the threshold: the bonus goes").isEqualTo(1);
+        assertThat(sum("select coalesce(sum(abs(t.s)),0) from (select sum(amount) s from ledger_entry group by txn_id, "
+                + "unit_kind, unit_code) t where :c = :c")).as("every change balanced").isZero();
+        sweepAfterTheClearingWindow();
+        assertThat(sum("select count(*) from bonus_spend where card_id = :c")).as("taken back once").isEqualTo(3);
     }
 
     @Test
