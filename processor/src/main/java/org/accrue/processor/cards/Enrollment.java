@@ -96,9 +96,8 @@ public final class Enrollment {
     /**
      * Enrolls a chunk of requests (a bulk file's lines) in one transaction, in order ({@link #enrollChunk}): one commit
      * for the chunk, where {@link #enroll} commits each card. A request that breaks a rule is refused alone, before the
-     * transaction. A
-     * number enrolled by someone else at the same moment (the unique key) rolls the chunk back, and it is enrolled
-     * again one card at a time, as {@link #enroll} does. Answers an outcome per request, in their order.
+     * transaction. A number enrolled by someone else at the same moment (the unique key) rolls the chunk back, and it
+     * is enrolled again one card at a time, as {@link #enroll} does. Answers an outcome per request, in their order.
      */
     public List<Outcome> enrollAll(String actor, String issuerId, List<Request> requests) {
         Outcome[] out = new Outcome[requests.size()];
