@@ -11,8 +11,8 @@
  */
 package org.accrue.processor.cards;
 
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ public final class BulkEnrollment {
     public static final int LINES_MAX = 10_000_000;
     private static final int REJECTIONS_KEPT_MAX = 1_000;
     /** Lines enrolled in one transaction. */
-    static final int CHUNK_LINES = 500;
+    public static final int CHUNK_LINES = 500;
 
     public record Rejection(long line, String code, String reason) {
     }
@@ -54,19 +54,35 @@ public final class BulkEnrollment {
     public static Report run(Path file, String issuerId, Enrollment enrollment, org.accrue.processor.Progress progress)
             throws IOException {
         long size = Files.size(file);
+        try (InputStream in = progress.reading(Files.newInputStream(file), size)) {
+            Report r = run(in, issuerId, enrollment, org.accrue.processor.audit.AuditLog.CLI);
+            progress.at(size, size);
+            return r;
+        }
+    }
+
+    /**
+     * The lines of {@code in} (UTF-8) enrolled for {@code issuerId}, with {@code actor} in the audit log: the command
+     * line's file and the API's upload. A line that is not UTF-8 text, or longer than LINE_BYTES_MAX, is rejected on
+     * its own (LINE_ENCODING, LINE_TOO_LONG) and the lines after it still enroll. A file of more than LINES_MAX lines
+     * stops the run with an IOException at that line; the chunks before it stay enrolled.
+     */
+    public static Report run(InputStream in, String issuerId, Enrollment enrollment, String actor) throws IOException {
         Tally tally = new Tally();
         List<Line> chunk = new ArrayList<>(CHUNK_LINES);
-        // A decoder that reports malformed input, as Files.newBufferedReader's does.
-        try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(
-                progress.reading(Files.newInputStream(file), size), StandardCharsets.UTF_8.newDecoder()))) {
-            String line;
-            long n = 0;
-            while ((line = in.readLine()) != null) {
-                n++;
-                if (n > LINES_MAX) {
-                    throw new IOException("file has more than " + LINES_MAX + " lines; split it");
-                }
-                String trimmed = line.strip();
+        LineReader lines = new LineReader(in);
+        long n = 0;
+        for (LineReader.Read read = lines.next(); read != null; read = lines.next()) {
+            n++;
+            if (n > LINES_MAX) {
+                throw new IOException("file has more than " + LINES_MAX + " lines; split it");
+            }
+            if (read.refused() != null) {
+                chunk.add(new Line(n, null, new Rejection(n, read.refused(), read.refused().equals("LINE_TOO_LONG")
+                        ? "a line may have at most " + LineReader.LINE_BYTES_MAX + " bytes" : "the line is not UTF-8 text")));
+            } else {
+                String text = n == 1 && read.text().startsWith("\uFEFF") ? read.text().substring(1) : read.text(); // a BOM
+                String trimmed = text.strip();
                 if (trimmed.isEmpty() || trimmed.startsWith("#") || (n == 1 && trimmed.toLowerCase().startsWith("pan|"))) {
                     continue;
                 }
@@ -78,15 +94,61 @@ public final class BulkEnrollment {
                     chunk.add(new Line(n, new Enrollment.Request(f[0].strip(), blankToNull(f[1]), blankToNull(f[2]),
                             f.length == 5 ? blankToNull(f[3]) : null, f.length == 5 ? blankToNull(f[4]) : null), null));
                 }
-                if (chunk.size() == CHUNK_LINES) {
-                    tally.enroll(chunk, issuerId, enrollment);
-                    chunk.clear();
-                }
+            }
+            if (chunk.size() == CHUNK_LINES) {
+                tally.enroll(chunk, issuerId, enrollment, actor);
+                chunk.clear();
             }
         }
-        tally.enroll(chunk, issuerId, enrollment);
-        progress.at(size, size);
+        tally.enroll(chunk, issuerId, enrollment, actor);
         return new Report(tally.enrolled, tally.already, tally.rejected, List.copyOf(tally.rejections));
+    }
+
+    /**
+     * Lines of UTF-8 text read as bytes up to each '\n' (a '\r' before it dropped) and decoded one by one, so that a
+     * line that is not UTF-8 text is known by its number and the others are read as they are.
+     */
+    static final class LineReader {
+        static final int LINE_BYTES_MAX = 4096;
+        private final InputStream in;
+        private final byte[] line = new byte[LINE_BYTES_MAX];
+
+        /** A line's text, or (text null) why it could not be read: LINE_ENCODING or LINE_TOO_LONG. */
+        record Read(String text, String refused) {
+        }
+
+        LineReader(InputStream in) {
+            this.in = in instanceof java.io.BufferedInputStream ? in : new java.io.BufferedInputStream(in, 64 * 1024);
+        }
+
+        /** The next line, or null at the end of the stream. */
+        Read next() throws IOException {
+            int length = 0;
+            boolean tooLong = false;
+            int b;
+            while ((b = in.read()) != -1 && b != '\n') {
+                if (length < LINE_BYTES_MAX) {
+                    line[length++] = (byte) b;
+                } else {
+                    tooLong = true; // the rest of the line is read and dropped
+                }
+            }
+            if (b == -1 && length == 0 && !tooLong) {
+                return null;
+            }
+            if (tooLong) {
+                return new Read(null, "LINE_TOO_LONG");
+            }
+            if (length > 0 && line[length - 1] == '\r') {
+                length--;
+            }
+            try {
+                return new Read(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(line, 0, length))
+                        .toString(), null);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                return new Read(null, "LINE_ENCODING");
+            }
+        }
     }
 
     /** A line of the file to enroll: its request, or (request null) why its format was refused. */
@@ -100,10 +162,10 @@ public final class BulkEnrollment {
         long rejected;
         final List<Rejection> rejections = new ArrayList<>();
 
-        void enroll(List<Line> chunk, String issuerId, Enrollment enrollment) {
+        void enroll(List<Line> chunk, String issuerId, Enrollment enrollment, String actor) {
             List<Line> requests = chunk.stream().filter(l -> l.request() != null).toList();
             List<Enrollment.Outcome> outcomes = requests.isEmpty() ? List.of()
-                    : enrollment.enrollAll(org.accrue.processor.audit.AuditLog.CLI, issuerId,
+                    : enrollment.enrollAll(actor, issuerId,
                     requests.stream().map(Line::request).toList());
             java.util.Iterator<Enrollment.Outcome> next = outcomes.iterator();
             for (Line l : chunk) {

@@ -200,6 +200,7 @@ public final class ApiServer implements AutoCloseable {
         });
         OperationsRoutes.register(this, app, enrollment, operations);
         CardholderRoutes.register(this, app, enrollment, cardholder, clock);
+        EnrollmentFileRoutes.register(app, enrollment);
         SegmentRoutes.register(this, app, catalog.segments(), json);
         Console.register(app, keys, operations, catalog, enrollment, operations == null ? null : operations.rewards(), health,
                 clock, cardholder == null ? null : cardholder.cardholder());
