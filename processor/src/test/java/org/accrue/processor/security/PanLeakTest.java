@@ -48,7 +48,7 @@ class PanLeakTest {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         captured.start();
         root.addAppender(captured);
-        List<String> enrolled = pans("400000", 12);
+        List<String> enrolled = pans("400000", 14);
         List<String> notEnrolled = pans("520082", 6);
         List<String> all = Stream.concat(enrolled.stream(), notEnrolled.stream()).toList();
         List<String> errorBodies = new ArrayList<>();
@@ -77,6 +77,14 @@ class PanLeakTest {
             BulkEnrollment.Report report = BulkEnrollment.run(file, "BANK_A", node.processor().enrollment());
             Files.delete(file);
             errorBodies.add(report.describe());
+            // The same through the issuers' upload: its answer names lines by number only.
+            String upload = enrolled.get(12) + "|ACC|DOE\n" + enrolled.get(13) + "|ACC|DOE\n"
+                    + notEnrolled.get(3) + "|only-two-fields\n" + notEnrolled.get(4).substring(0, 15) + "0|ACC|DOE\n";
+            Api.Response uploaded = api.postRaw("/issuers/BANK_A/enrollment-files", KEY_ISSUER_A,
+                    upload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(uploaded.status()).as(uploaded.body()).isEqualTo(200);
+            assertThat(uploaded.json().get("rejected").asLong()).isEqualTo(2);
+            errorBodies.add(uploaded.body());
 
             var sim = IssuerSimulator.run(IssuerSimulator.Options.of("127.0.0.1", node.processor().isoPort(), enrolled)
                     .withOtherPans(notEnrolled).withPurchases(150).withConnections(2).withBadMessages(true));
