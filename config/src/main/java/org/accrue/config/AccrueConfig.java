@@ -135,15 +135,20 @@ public record AccrueConfig(
      * the card's next credits), the OpenPGP public key its files are encrypted to (none: plain files), and how long
      * a sent credit may wait for its confirmation before it is MISSING.
      */
+    /**
+     * An issuer. {@code timeZone} is its cardholders' (accrue.issuer.<ID>.time-zone, an IANA id; default UTC): the day
+     * a cardholder view calls today (the bonus period it shows progress in) and the dates its pages show.
+     */
     public record Issuer(String id, String name, boolean debitsAllowed, Path pgpPublicKey, int confirmationWindowDays,
-                         Language language) {
+                         Language language, java.time.ZoneId timeZone) {
         public Issuer {
             java.util.Objects.requireNonNull(language, "language");
+            java.util.Objects.requireNonNull(timeZone, "timeZone");
         }
 
-        /** An issuer whose cardholder pages are in English. */
+        /** An issuer whose cardholder pages are in English, on UTC. */
         public Issuer(String id, String name, boolean debitsAllowed, Path pgpPublicKey, int confirmationWindowDays) {
-            this(id, name, debitsAllowed, pgpPublicKey, confirmationWindowDays, Language.EN);
+            this(id, name, debitsAllowed, pgpPublicKey, confirmationWindowDays, Language.EN, java.time.ZoneOffset.UTC);
         }
     }
 
@@ -341,7 +346,8 @@ public record AccrueConfig(
             String key = s.string(prefix + "pgp-public-key", null);
             issuers.put(id, new Issuer(id, s.string(prefix + "name", id), s.bool(prefix + "debits-allowed", false),
                     key == null ? null : Path.of(key).toAbsolutePath(),
-                    s.integer(prefix + "confirmation-window-days", 3, 1, 60), s.choice(prefix + "language", Language.EN)));
+                    s.integer(prefix + "confirmation-window-days", 3, 1, 60), s.choice(prefix + "language", Language.EN),
+                    timeZone(s, prefix + "time-zone")));
         }
 
         List<ApiKey> apiKeys = new java.util.ArrayList<>();
@@ -469,5 +475,15 @@ public record AccrueConfig(
         return new AccrueConfig(dataDir, logLevel, store, iso, journal, http, rewards, new PanKeys(current, Map.copyOf(keys)),
                 Map.copyOf(issuers), List.copyOf(apiKeys), jobs, pgp, Map.copyOf(airlines), Map.copyOf(points), exceptions,
                 reconciliation, pace, webhooks);
+    }
+
+    /** An IANA time zone id (Europe/Istanbul, America/Chicago), or UTC when the key is not set. */
+    private static java.time.ZoneId timeZone(Settings s, String key) {
+        String v = s.string(key, "UTC");
+        try {
+            return java.time.ZoneId.of(v.strip());
+        } catch (java.time.DateTimeException e) {
+            throw new ConfigException(key + " must be a time zone id such as Europe/Istanbul or UTC, was '" + v + "'");
+        }
     }
 }

@@ -129,6 +129,21 @@ class AccrueConfigTest {
     }
 
     @Test
+    void anIssuersTimeZoneIsUtcUnlessSetToAnIanaZone() {
+        Map<String, String> m = minimal();
+        m.put("accrue.issuer.BANK1.name", "First Bank");
+        m.put("accrue.issuer.BANK2.name", "Second Bank");
+        m.put("accrue.issuer.BANK2.time-zone", "Europe/Istanbul");
+        AccrueConfig c = AccrueConfig.from(Settings.of(m));
+        assertThat(c.issuers().get("BANK1").timeZone().getRules().getOffset(java.time.Instant.EPOCH))
+                .isEqualTo(java.time.ZoneOffset.UTC);
+        assertThat(c.issuers().get("BANK2").timeZone()).isEqualTo(java.time.ZoneId.of("Europe/Istanbul"));
+        m.put("accrue.issuer.BANK2.time-zone", "Mars/Olympus");
+        assertThatThrownBy(() -> AccrueConfig.from(Settings.of(m))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("accrue.issuer.BANK2.time-zone").hasMessageContaining("Mars/Olympus");
+    }
+
+    @Test
     void apiKeysAndIssuersAreRead() {
         Map<String, String> m = minimal();
         m.put("accrue.issuer.BANK1.name", "First Bank");

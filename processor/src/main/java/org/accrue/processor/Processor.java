@@ -136,7 +136,8 @@ public final class Processor implements AutoCloseable {
                     operations.exceptions(), rewardBook, operations.webhooks(), operations.coalitions(),
                     operations.tiers().programs(), operations.programs()),
                     new org.accrue.processor.http.CardholderRoutes.Services(new org.accrue.processor.cardholder.Cardholder(
-                            store.dataSource(), catalog, activations, rewardQueries, rewardBook, operations.points(), clock),
+                            store.dataSource(), catalog, activations, rewardQueries, rewardBook, operations.points(), clock,
+                            config.issuers()),
                             new org.accrue.processor.cardholder.PageLinks(config.panKeys().currentVersion(), config.panKeys().keys()),
                             config.issuers(), operations.tiers().programs()), audit, clock) : null;
         } catch (RuntimeException e) {

@@ -8,8 +8,9 @@
  *
  * Progress is counted as the matcher counts it (CardStates): the card's live rewards for the offer (not REVERSED,
  * EXPIRED or REJECTED) in the current cap period, and every live reward for a punch card. The matcher keys periods
- * by the merchant's local date (DE13); here the period is the one of today's UTC date, so on a period's edge the
- * figure may be a day early or late for a merchant far from UTC.
+ * by the merchant's local date (DE13); here the period is the one of today's date on the card's issuer's time zone
+ * (accrue.issuer.<ID>.time-zone, default UTC), so on a period's edge the figure may be a day early or late only for
+ * a merchant on another calendar than the cardholder's.
  */
 package org.accrue.processor.cardholder;
 
@@ -51,9 +52,11 @@ public final class Cardholder {
     private final RewardBook book;
     private final Points points;
     private final InstantSource clock;
+    private final Map<String, org.accrue.config.AccrueConfig.Issuer> issuers;
 
     public Cardholder(DataSource ds, Catalog catalog, Activations activations, RewardQueries rewards, RewardBook book,
-                      Points points, InstantSource clock) {
+                      Points points, InstantSource clock, Map<String, org.accrue.config.AccrueConfig.Issuer> issuers) {
+        this.issuers = issuers;
         this.ds = ds;
         this.catalog = catalog;
         this.activations = activations;
@@ -181,7 +184,9 @@ public final class Cardholder {
         for (RewardBook.LiveReward r : book.liveRewards(cardId)) {
             held.computeIfAbsent(r.offerId(), k -> new ArrayList<>()).add(r);
         }
-        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        // The cardholder's today, on the issuer's time zone: the bonus period progress is shown in.
+        var issuer = audience.issuerId() == null ? null : issuers.get(audience.issuerId());
+        LocalDate today = LocalDate.ofInstant(now, issuer == null ? ZoneOffset.UTC : issuer.timeZone());
         org.accrue.processor.matcher.BonusProgress.Counts counts = live.stream().anyMatch(o -> o.reward() instanceof RewardRule.Bonus)
                 ? org.accrue.processor.matcher.BonusProgress.of(ds, cardId) : null;
         List<OfferView> out = new ArrayList<>(live.size());

@@ -63,7 +63,7 @@ final class CardholderPage {
         }
         long id = enrollment.internalId(null, card.cardId()).orElseThrow();
         AccrueConfig.Issuer issuer = s.issuers().get(card.issuerId());
-        return new Opened(link, card, id, new CardholderTexts(issuer == null ? AccrueConfig.Language.EN : issuer.language()));
+        return new Opened(link, card, id, new CardholderTexts(issuer));
     }
 
     private static void headers(Context ctx) {
@@ -75,7 +75,7 @@ final class CardholderPage {
     }
 
     private void invalid(Context ctx) {
-        CardholderTexts t = new CardholderTexts(AccrueConfig.Language.EN);
+        CardholderTexts t = new CardholderTexts(null);
         headers(ctx);
         ctx.attribute(ApiServer.PROBLEM_WRITTEN, Boolean.TRUE); // this page is the answer, not the API's problem
         ctx.status(404).result(document(t, t.m("invalid.title"), "<main><h1>" + esc(t.m("invalid.title")) + "</h1><p>"

@@ -34,11 +34,18 @@ final class CardholderTexts {
     private final AccrueConfig.Language language;
     private final Locale locale;
     private final ResourceBundle bundle;
+    private final java.time.ZoneId zone;
 
-    CardholderTexts(AccrueConfig.Language language) {
+    /** The page in {@code language}, its dates on the issuer's {@code zone} (its cardholders' calendar). */
+    CardholderTexts(AccrueConfig.Language language, java.time.ZoneId zone) {
         this.language = language;
         this.locale = Locale.forLanguageTag(language.tag());
         this.bundle = BUNDLES.get(language);
+        this.zone = zone;
+    }
+
+    CardholderTexts(AccrueConfig.Issuer issuer) {
+        this(issuer == null ? AccrueConfig.Language.EN : issuer.language(), issuer == null ? ZoneOffset.UTC : issuer.timeZone());
     }
 
     String m(String key, Object... args) {
@@ -47,7 +54,7 @@ final class CardholderTexts {
     }
 
     String date(Instant at) {
-        return at == null ? "" : date(LocalDate.ofInstant(at, ZoneOffset.UTC));
+        return at == null ? "" : date(LocalDate.ofInstant(at, zone));
     }
 
     String date(LocalDate d) {
