@@ -102,10 +102,10 @@ class EnrollmentFilesApiTest {
     }
 
     @Test
-    void aLineThatIsNotUtf8IsRejectedByItsNumberAndTheLinesAroundItAcrossChunksEnroll(@TempDir Path dir) throws Exception {
+    void aLineThatIsNotUtf8IsRejectedByItsNumberAndTheLinesAroundItInALargeFileEnroll(@TempDir Path dir) throws Exception {
         try (Processor node = nodes.start(dir, Map.of(), API_ONLY)) {
             Api api = new Api(node.httpPort());
-            List<String> pans = pans(BulkEnrollment.CHUNK_LINES + 2, "400000");
+            List<String> pans = pans(BulkEnrollment.CHUNK_LINES * 6 + 2, "400000");
             ByteArrayOutputStream file = new ByteArrayOutputStream();
             file.write(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}); // a byte order mark before the header
             file.write("pan|accountRef|lastName\r\n".getBytes(StandardCharsets.UTF_8));
@@ -116,6 +116,8 @@ class EnrollmentFilesApiTest {
                 }
             }
             file.write(("x".repeat(5000) + "\n").getBytes(StandardCharsets.UTF_8)); // too long, and the last
+
+            assertThat(file.size()).as("larger than the API's 64 KiB limit on JSON bodies").isGreaterThan(64 * 1024);
 
             Api.Response r = api.postRaw(PATH, KEY_ISSUER_A, file.toByteArray());
 
