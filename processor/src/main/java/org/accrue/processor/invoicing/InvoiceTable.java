@@ -27,6 +27,35 @@ final class InvoiceTable {
     /** Invoices one list reads at the most. */
     static final int LIST_ROWS_MAX = 500;
 
+    /** A calendar month invoiced (UTC): its days, its bounds as instants, and its part of invoice ids (202611). */
+    record Month(java.time.YearMonth month) {
+        /** The month before the clock's. */
+        static Month before(java.time.InstantSource clock) {
+            return new Month(java.time.YearMonth.from(java.time.LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))
+                    .minusMonths(1));
+        }
+
+        java.time.Instant from() {
+            return month.atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        }
+
+        java.time.Instant to() {
+            return month.plusMonths(1).atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        }
+
+        java.time.LocalDate first() {
+            return month.atDay(1);
+        }
+
+        java.time.LocalDate last() {
+            return month.atEndOfMonth();
+        }
+
+        String idPart() {
+            return month.toString().replace("-", "");
+        }
+    }
+
     enum Owner {
         MERCHANT("merchant_invoice", "merchant_id"), PARTNER("partner_invoice", "partner_id");
 

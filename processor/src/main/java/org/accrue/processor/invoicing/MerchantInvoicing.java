@@ -23,7 +23,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +50,12 @@ public final class MerchantInvoicing implements ScheduledJob {
 
     /** One unit's line: rewards sent, commission on them, clawbacks, and the total due. */
     public record Line(String unitKind, String unit, long rewards, long commission, long clawbacks, long total) {
+        /** The line of a unit ("KIND|code"): rewards plus what is charged on them, less clawbacks. */
+        static Line of(String unitKey, long rewards, long charged, long clawbacks) {
+            String[] u = unitKey.split("\\|");
+            return new Line(u[0], u[1], rewards, charged, clawbacks, Math.subtractExact(Math.addExact(rewards, charged),
+                    clawbacks));
+        }
     }
 
     public record Invoice(String invoiceId, String merchantId, LocalDate periodStart, LocalDate periodEnd, List<Line> lines,
@@ -59,7 +64,7 @@ public final class MerchantInvoicing implements ScheduledJob {
 
     @Override
     public String run(RunContext run) throws IOException {
-        YearMonth last = YearMonth.from(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)).minusMonths(1);
+        YearMonth last = InvoiceTable.Month.before(clock).month();
         List<Invoice> made = invoice(last);
         return "invoiced " + made.size() + " merchant(s) for " + last;
     }
@@ -67,21 +72,18 @@ public final class MerchantInvoicing implements ScheduledJob {
     /** Invoices every merchant with funded activity in {@code month} that has no invoice for it yet. */
     public List<Invoice> invoice(YearMonth month) throws IOException {
         Files.createDirectories(dir);
-        Instant from = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        Instant to = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        Map<String, Map<String, long[]>> byMerchant = Sql.inTransaction(ds, c -> activity(c, from, to));
+        InvoiceTable.Month m = new InvoiceTable.Month(month);
+        Map<String, Map<String, long[]>> byMerchant = Sql.inTransaction(ds, c -> activity(c, m.from(), m.to()));
         List<Invoice> out = new ArrayList<>();
-        for (Map.Entry<String, Map<String, long[]>> m : byMerchant.entrySet()) {
-            String merchantId = m.getKey();
-            String invoiceId = "INV_" + merchantId + "_" + month.toString().replace("-", "");
+        for (Map.Entry<String, Map<String, long[]>> e : byMerchant.entrySet()) {
+            String merchantId = e.getKey();
+            String invoiceId = "INV_" + merchantId + "_" + m.idPart();
             List<Line> lines = new ArrayList<>();
-            for (Map.Entry<String, long[]> u : m.getValue().entrySet()) {
-                String[] unit = u.getKey().split("\\|");
+            for (Map.Entry<String, long[]> u : e.getValue().entrySet()) {
                 long[] v = u.getValue();
-                lines.add(new Line(unit[0], unit[1], v[0], v[1], v[2], Math.subtractExact(Math.addExact(v[0], v[1]), v[2])));
+                lines.add(Line.of(u.getKey(), v[0], v[1], v[2]));
             }
-            Invoice inv = new Invoice(invoiceId, merchantId, month.atDay(1), month.atEndOfMonth(), lines,
-                    invoiceId + ".txt", clock.instant());
+            Invoice inv = new Invoice(invoiceId, merchantId, m.first(), m.last(), lines, invoiceId + ".txt", clock.instant());
             if (InvoiceTable.write(ds, InvoiceTable.Owner.MERCHANT, new InvoiceTable.Stored(inv.invoiceId(), merchantId,
                     inv.periodStart(), inv.periodEnd(), inv.fileName(), render(inv), inv.createdAt()), dir)) {
                 out.add(inv);

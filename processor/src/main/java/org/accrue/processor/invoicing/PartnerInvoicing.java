@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,7 +62,7 @@ public final class PartnerInvoicing implements ScheduledJob {
 
     @Override
     public String run(RunContext run) throws IOException {
-        YearMonth last = YearMonth.from(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)).minusMonths(1);
+        YearMonth last = InvoiceTable.Month.before(clock).month();
         List<Invoice> made = invoice(last);
         return "invoiced " + made.size() + " partner(s) for " + last;
     }
@@ -71,23 +70,18 @@ public final class PartnerInvoicing implements ScheduledJob {
     /** Invoices every partner with funded activity in {@code month} that has no invoice for it yet. */
     public List<Invoice> invoice(YearMonth month) throws IOException {
         Files.createDirectories(dir);
-        Instant from = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        Instant to = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        InvoiceTable.Month m = new InvoiceTable.Month(month);
         List<Invoice> out = new ArrayList<>();
         Instant now = clock.instant();
         List<Invoice> due = Sql.inTransaction(ds, c -> {
             List<Invoice> l = new ArrayList<>();
-            for (Map.Entry<Partners.Partner, Map<String, Sums>> p : activity(c, from, to).entrySet()) {
+            for (Map.Entry<Partners.Partner, Map<String, Sums>> p : activity(c, m.from(), m.to()).entrySet()) {
                 Partners.Partner partner = p.getKey();
-                String invoiceId = "PINV_" + partner.partnerId() + "_" + month.toString().replace("-", "");
+                String invoiceId = "PINV_" + partner.partnerId() + "_" + m.idPart();
                 List<MerchantInvoicing.Line> lines = new ArrayList<>();
-                p.getValue().forEach((unit, v) -> {
-                    String[] u = unit.split("\\|");
-                    lines.add(new MerchantInvoicing.Line(u[0], u[1], v.rewards, v.fee, v.clawbacks,
-                            Math.subtractExact(Math.addExact(v.rewards, v.fee), v.clawbacks)));
-                });
+                p.getValue().forEach((unit, v) -> lines.add(MerchantInvoicing.Line.of(unit, v.rewards, v.fee, v.clawbacks)));
                 l.add(new Invoice(invoiceId, partner.partnerId(), partner.billingCurrency(), partner.feeBps(),
-                        month.atDay(1), month.atEndOfMonth(), lines, invoiceId + ".txt", now));
+                        m.first(), m.last(), lines, invoiceId + ".txt", now));
             }
             return l;
         });
